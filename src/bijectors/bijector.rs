@@ -1,0 +1,96 @@
+//! The `Bijector` trait: a differentiable, invertible map with a tractable Jacobian.
+//!
+//! Implement [`Bijector::forward`], [`Bijector::inverse`] and at least one of
+//! [`Bijector::forward_log_det_jacobian_min`] / [`Bijector::inverse_log_det_jacobian_min`]
+//! (the other defaults to its negation at the mapped point). The public
+//! [`Bijector::forward_log_det_jacobian`] then handles any `event_ndims` the way TFP does:
+//! the log-det at `forward_min_event_ndims` is summed over the extra event dimensions (a
+//! constant Jacobian is multiplied by their size).
+
+use crate::error::{Error, Result};
+use crate::params::Variable;
+use crate::tensor::{broadcast_shapes, Tensor};
+
+/// A bijective transformation `y = f(x)`.
+pub trait Bijector: Send + Sync {
+    /// The bijector's name (`"exp"`, `"softplus"`, ...).
+    fn name(&self) -> &str;
+    /// Rank of the smallest input event the map acts on (0: elementwise).
+    fn forward_min_event_ndims(&self) -> usize {
+        0
+    }
+    /// Rank of the smallest output event.
+    fn inverse_min_event_ndims(&self) -> usize {
+        self.forward_min_event_ndims()
+    }
+    /// True when the log-det-Jacobian does not depend on the input.
+    fn is_constant_jacobian(&self) -> bool {
+        false
+    }
+    /// `y = f(x)`.
+    fn forward(&self, x: &Tensor) -> Result<Tensor>;
+    /// `x = f⁻¹(y)`.
+    fn inverse(&self, y: &Tensor) -> Result<Tensor>;
+    /// `log |det J_f(x)|` over the rightmost `forward_min_event_ndims` dims of `x`.
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
+        self.inverse_log_det_jacobian_min(&self.forward(x)?)?.neg()
+    }
+    /// `log |det J_f⁻¹(y)|` over the rightmost `inverse_min_event_ndims` dims of `y`.
+    fn inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<Tensor> {
+        self.forward_log_det_jacobian_min(&self.inverse(y)?)?.neg()
+    }
+    /// Output event shape for an input event shape.
+    fn forward_event_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        Ok(input.to_vec())
+    }
+    /// Input event shape for an output event shape.
+    fn inverse_event_shape(&self, output: &[usize]) -> Result<Vec<usize>> {
+        Ok(output.to_vec())
+    }
+    /// Calls `f` on every variable the bijector's parameters hold.
+    fn visit_variables(&self, _f: &mut dyn FnMut(&Variable)) {}
+
+    /// `log |det J_f(x)|` treating the rightmost `event_ndims` dims of `x` as one event.
+    fn forward_log_det_jacobian(&self, x: &Tensor, event_ndims: usize) -> Result<Tensor> {
+        let min = self.forward_min_event_ndims();
+        check_event_ndims(self.name(), x, event_ndims, min)?;
+        let ldj = self.forward_log_det_jacobian_min(x)?;
+        reduce_over_event(&ldj, &x.shape()[x.rank() - event_ndims..x.rank() - min])
+    }
+    /// `log |det J_f⁻¹(y)|` treating the rightmost `event_ndims` dims of `y` as one event.
+    fn inverse_log_det_jacobian(&self, y: &Tensor, event_ndims: usize) -> Result<Tensor> {
+        let min = self.inverse_min_event_ndims();
+        check_event_ndims(self.name(), y, event_ndims, min)?;
+        let ldj = self.inverse_log_det_jacobian_min(y)?;
+        reduce_over_event(&ldj, &y.shape()[y.rank() - event_ndims..y.rank() - min])
+    }
+    /// The variables this bijector holds, each once.
+    fn trainable_variables(&self) -> Vec<Variable> {
+        crate::params::collect_variables(|f| self.visit_variables(f))
+    }
+}
+
+fn check_event_ndims(name: &str, x: &Tensor, event_ndims: usize, min: usize) -> Result<()> {
+    if event_ndims < min {
+        return Err(Error::invalid_parameter("event_ndims", format!("{name} needs event_ndims >= {min}, got {event_ndims}")));
+    }
+    if event_ndims > x.rank() {
+        return Err(Error::invalid_shape(format!("{name} input"), x.shape(), format!("rank is below event_ndims = {event_ndims}")));
+    }
+    Ok(())
+}
+
+/// Sums `ldj` over the extra event dims `reduce_shape` (a constant `ldj` counts once per
+/// element), as TFP's `reduce_jacobian_det_over_shape`.
+pub fn reduce_over_event(ldj: &Tensor, reduce_shape: &[usize]) -> Result<Tensor> {
+    if reduce_shape.is_empty() {
+        return Ok(ldj.clone());
+    }
+    let full = broadcast_shapes(ldj.shape(), reduce_shape)?;
+    ldj.broadcast_to(&full)?.sum_last(reduce_shape.len())
+}
+
+/// The dtype-matched value of a bijector parameter for input `x`.
+pub(crate) fn param_for(p: &crate::params::Param, x: &Tensor) -> Result<Tensor> {
+    p.value(x.dtype())
+}

@@ -1,0 +1,60 @@
+//! `Invert`: swaps a bijector's forward and inverse.
+
+use super::Bijector;
+use crate::error::Result;
+use crate::params::Variable;
+use crate::tensor::Tensor;
+use std::sync::Arc;
+
+/// `Invert(b).forward = b.inverse` and vice versa.
+#[derive(Clone)]
+pub struct Invert {
+    inner: Arc<dyn Bijector>,
+    name: String,
+}
+
+impl Invert {
+    pub fn new(b: impl Bijector + 'static) -> Self {
+        Self::from_arc(Arc::new(b))
+    }
+    pub fn from_arc(b: Arc<dyn Bijector>) -> Self {
+        let name = format!("invert_{}", b.name());
+        Invert { inner: b, name }
+    }
+}
+
+impl Bijector for Invert {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn forward_min_event_ndims(&self) -> usize {
+        self.inner.inverse_min_event_ndims()
+    }
+    fn inverse_min_event_ndims(&self) -> usize {
+        self.inner.forward_min_event_ndims()
+    }
+    fn is_constant_jacobian(&self) -> bool {
+        self.inner.is_constant_jacobian()
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.inner.inverse(x)
+    }
+    fn inverse(&self, y: &Tensor) -> Result<Tensor> {
+        self.inner.forward(y)
+    }
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
+        self.inner.inverse_log_det_jacobian_min(x)
+    }
+    fn inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<Tensor> {
+        self.inner.forward_log_det_jacobian_min(y)
+    }
+    fn forward_event_shape(&self, s: &[usize]) -> Result<Vec<usize>> {
+        self.inner.inverse_event_shape(s)
+    }
+    fn inverse_event_shape(&self, s: &[usize]) -> Result<Vec<usize>> {
+        self.inner.forward_event_shape(s)
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        self.inner.visit_variables(f)
+    }
+}

@@ -1,0 +1,114 @@
+//! `Softplus`: `y = c · log(1 + exp(x / c)) + low`, onto `(low, ∞)`.
+//!
+//! `c` is `hinge_softness` (default 1) and `low` the lower bound (default 0).
+//! `log|dy/dx| = log_sigmoid(x / c)`. The inverse is `c · softplus⁻¹((y − low) / c)`.
+
+use super::bijector::param_for;
+use super::Bijector;
+use crate::error::{Error, Result};
+use crate::params::{Param, ParameterProperties, Parameters, Trainable, Variable};
+use crate::tensor::{DType, Tensor};
+use std::sync::Arc;
+
+/// The softplus map onto `(low, ∞)`.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Softplus};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Softplus::new();
+/// let y = b.forward(&Tensor::vector(&[0.0], DType::F64)?)?;
+/// assert!((y.to_vec()?[0] - 2f64.ln()).abs() < 1e-15);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Softplus {
+    hinge_softness: Option<Param>,
+    low: Option<Param>,
+}
+
+impl Softplus {
+    pub fn new() -> Self {
+        Softplus { hinge_softness: None, low: None }
+    }
+    /// Sets `hinge_softness` (must be non-zero).
+    pub fn with_hinge_softness(mut self, c: impl Into<Param>) -> Result<Self> {
+        let c = c.into();
+        if let Param::Scalar(v) = c {
+            if v == 0.0 || !v.is_finite() {
+                return Err(Error::invalid_parameter("hinge_softness", format!("must be finite and non-zero, got {v}")));
+            }
+        }
+        self.hinge_softness = Some(c);
+        Ok(self)
+    }
+    /// Sets the lower bound `low`.
+    pub fn with_low(mut self, low: impl Into<Param>) -> Self {
+        self.low = Some(low.into());
+        self
+    }
+    fn c(&self, x: &Tensor) -> Result<Option<Tensor>> {
+        self.hinge_softness.as_ref().map(|c| param_for(c, x)).transpose()
+    }
+    fn low(&self, x: &Tensor) -> Result<Option<Tensor>> {
+        self.low.as_ref().map(|l| param_for(l, x)).transpose()
+    }
+}
+
+impl Bijector for Softplus {
+    fn name(&self) -> &str {
+        "softplus"
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = match self.c(x)? {
+            None => x.softplus()?,
+            Some(c) => x.div(&c)?.softplus()?.mul(&c)?,
+        };
+        match self.low(x)? {
+            None => Ok(y),
+            Some(l) => y.add(&l),
+        }
+    }
+    fn inverse(&self, y: &Tensor) -> Result<Tensor> {
+        let y = match self.low(y)? {
+            None => y.clone(),
+            Some(l) => y.sub(&l)?,
+        };
+        match self.c(&y)? {
+            None => y.softplus_inverse(),
+            Some(c) => y.div(&c)?.softplus_inverse()?.mul(&c),
+        }
+    }
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
+        match self.c(x)? {
+            None => x.log_sigmoid(),
+            Some(c) => x.div(&c)?.log_sigmoid(),
+        }
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        for p in [&self.hinge_softness, &self.low].into_iter().flatten() {
+            p.visit_variables(f);
+        }
+    }
+}
+
+fn positive(dtype: DType) -> Arc<dyn Bijector> {
+    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
+}
+
+impl Trainable for Softplus {
+    const NAME: &'static str = "Softplus";
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![("hinge_softness", ParameterProperties::constrained(positive)), ("low", ParameterProperties::default())]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let mut b = Softplus::new();
+        if let Some(c) = p.take("hinge_softness") {
+            b = b.with_hinge_softness(c)?;
+        }
+        if let Some(l) = p.take("low") {
+            b = b.with_low(l);
+        }
+        p.finish(Self::NAME)?;
+        Ok(b)
+    }
+}

@@ -1,0 +1,34 @@
+//! `Square`: `y = x²` on `x ≥ 0`; `log|dy/dx| = log 2 + log x`.
+
+use super::Bijector;
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+/// The square map on the non-negative reals.
+#[derive(Clone, Debug, Default)]
+pub struct Square;
+
+impl Square {
+    pub fn new() -> Self {
+        Square
+    }
+}
+
+impl Bijector for Square {
+    fn name(&self) -> &str {
+        "square"
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        x.square()
+    }
+    fn inverse(&self, y: &Tensor) -> Result<Tensor> {
+        y.sqrt()
+    }
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
+        x.log()?.add_scalar(std::f64::consts::LN_2)
+    }
+    fn inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<Tensor> {
+        // −log(2 √y)
+        y.log()?.affine(-0.5, -std::f64::consts::LN_2)
+    }
+}

@@ -1,0 +1,33 @@
+//! `Tanh`: `y = tanh(x)`, onto `(−1, 1)`.
+//!
+//! `log|dy/dx| = 2 (log 2 − x − softplus(−2x))` (stable for large `|x|`);
+//! `x = atanh(y) = ½ (log1p(y) − log1p(−y))`.
+
+use super::Bijector;
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+/// The hyperbolic tangent map.
+#[derive(Clone, Debug, Default)]
+pub struct Tanh;
+
+impl Tanh {
+    pub fn new() -> Self {
+        Tanh
+    }
+}
+
+impl Bijector for Tanh {
+    fn name(&self) -> &str {
+        "tanh"
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        x.tanh()
+    }
+    fn inverse(&self, y: &Tensor) -> Result<Tensor> {
+        y.log1p()?.sub(&y.neg()?.log1p()?)?.mul_scalar(0.5)
+    }
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
+        x.mul_scalar(-2.0)?.softplus()?.add(x)?.affine(-2.0, 2.0 * std::f64::consts::LN_2)
+    }
+}

@@ -1,0 +1,293 @@
+//! The conformance runner: evaluates reference cases computed with TFP and compares.
+//!
+//! The file format is `../shared/reference/README.md`'s: `{"meta": ..., "cases": [...]}`, each
+//! case naming a class, its constructor parameters, a method, inputs and the expected output
+//! with `rtol`/`atol`. A case passes iff `|actual − expected| ≤ atol + rtol·|expected|`
+//! elementwise (non-finite values must match exactly). Families and methods probrs does not
+//! implement yet count as *unsupported*, never as passed.
+
+use crate::bijectors::{self as b, Bijector};
+use crate::distributions::{Distribution, Normal};
+use crate::error::{Error, Result};
+use crate::tensor::{DType, Tensor};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The outcome of one case.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaseResult {
+    Pass,
+    Fail(String),
+    Unsupported(String),
+}
+
+/// Totals of a run, with one message per failure.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+    pub failures: Vec<String>,
+    pub unsupported_cases: Vec<String>,
+}
+
+impl Summary {
+    /// The closing line: `N passed, N failed, N unsupported`.
+    pub fn line(&self) -> String {
+        format!("{} passed, {} failed, {} unsupported", self.passed, self.failed, self.unsupported)
+    }
+}
+
+/// Runs every case of a reference file.
+pub fn run_file(path: &str) -> Result<Summary> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::BadInput { location: path.into(), reason: e.to_string() })?;
+    let json: Value = serde_json::from_str(&text).map_err(|e| Error::BadInput {
+        location: format!("{path}:{}:{}", e.line(), e.column()),
+        reason: e.to_string(),
+    })?;
+    let cases = json
+        .get("cases")
+        .and_then(|c| c.as_array())
+        .ok_or_else(|| Error::BadInput { location: path.into(), reason: "no `cases` array".into() })?;
+    let mut s = Summary::default();
+    for case in cases {
+        let id = case.get("id").and_then(|v| v.as_str()).unwrap_or("<no id>").to_string();
+        match run_case(case) {
+            CaseResult::Pass => s.passed += 1,
+            CaseResult::Fail(m) => {
+                s.failed += 1;
+                s.failures.push(format!("FAIL {id}: {m}"));
+            }
+            CaseResult::Unsupported(m) => {
+                s.unsupported += 1;
+                s.unsupported_cases.push(format!("UNSUPPORTED {id}: {m}"));
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// Evaluates one case.
+pub fn run_case(case: &Value) -> CaseResult {
+    match eval(case) {
+        Ok(Eval::Value(actual)) => compare(case, &actual),
+        Ok(Eval::Unsupported(why)) => CaseResult::Unsupported(why),
+        Err(e) => CaseResult::Fail(format!("error: {e}")),
+    }
+}
+
+enum Eval {
+    Value(Tensor),
+    Unsupported(String),
+}
+
+fn str_field<'a>(case: &'a Value, k: &str) -> Result<&'a str> {
+    case.get(k).and_then(|v| v.as_str()).ok_or_else(|| Error::BadInput { location: format!("case field `{k}`"), reason: "missing".into() })
+}
+
+fn number(v: &Value) -> Result<f64> {
+    match v {
+        Value::Number(n) => n.as_f64().ok_or_else(|| Error::BadInput { location: "number".into(), reason: n.to_string() }),
+        Value::String(s) => match s.as_str() {
+            "Infinity" => Ok(f64::INFINITY),
+            "-Infinity" => Ok(f64::NEG_INFINITY),
+            "NaN" => Ok(f64::NAN),
+            _ => Err(Error::BadInput { location: "number".into(), reason: format!("unexpected string {s:?}") }),
+        },
+        Value::Bool(b) => Ok(if *b { 1.0 } else { 0.0 }),
+        other => Err(Error::BadInput { location: "number".into(), reason: format!("expected a number, got {other}") }),
+    }
+}
+
+/// A nested JSON list (or number) as a tensor.
+pub fn json_tensor(v: &Value, dtype: DType) -> Result<Tensor> {
+    fn walk(v: &Value, depth: usize, shape: &mut Vec<usize>, out: &mut Vec<f64>) -> Result<()> {
+        match v {
+            Value::Array(items) => {
+                if shape.len() == depth {
+                    shape.push(items.len());
+                } else if shape[depth] != items.len() {
+                    return Err(Error::BadInput { location: "tensor literal".into(), reason: "ragged nested list".into() });
+                }
+                for it in items {
+                    walk(it, depth + 1, shape, out)?;
+                }
+                Ok(())
+            }
+            other => {
+                out.push(number(other)?);
+                Ok(())
+            }
+        }
+    }
+    let (mut shape, mut out) = (vec![], vec![]);
+    walk(v, 0, &mut shape, &mut out)?;
+    Tensor::from_slice(&out, &shape, dtype)
+}
+
+fn param(params: &Value, k: &str, dtype: DType) -> Result<Option<Tensor>> {
+    params.get(k).map(|v| json_tensor(v, dtype)).transpose()
+}
+
+fn req(params: &Value, k: &str, dtype: DType) -> Result<Tensor> {
+    param(params, k, dtype)?.ok_or_else(|| Error::invalid_parameter(k, "missing in case params"))
+}
+
+/// Builds a distribution from a class name and JSON parameters; `None` if not implemented.
+pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Option<Box<dyn Distribution>>> {
+    Ok(match name {
+        "Normal" => Some(Box::new(Normal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        _ => None,
+    })
+}
+
+/// Builds a bijector from a class name and JSON parameters; `None` if not implemented.
+pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option<Arc<dyn Bijector>>> {
+    let nested = |v: &Value| -> Result<Option<Arc<dyn Bijector>>> {
+        let n = v.get("name").and_then(|x| x.as_str()).unwrap_or("");
+        build_bijector(n, v.get("params").unwrap_or(&Value::Null), dtype)
+    };
+    Ok(match name {
+        "Identity" => Some(Arc::new(b::Identity::new())),
+        "Exp" => Some(Arc::new(b::Exp::new())),
+        "Tanh" => Some(Arc::new(b::Tanh::new())),
+        "Square" => Some(Arc::new(b::Square::new())),
+        "Softplus" => {
+            let mut s = b::Softplus::new();
+            if let Some(c) = param(params, "hinge_softness", dtype)? {
+                s = s.with_hinge_softness(c)?;
+            }
+            if let Some(l) = param(params, "low", dtype)? {
+                s = s.with_low(l);
+            }
+            Some(Arc::new(s))
+        }
+        "Sigmoid" => match (param(params, "low", dtype)?, param(params, "high", dtype)?) {
+            (Some(l), Some(h)) => Some(Arc::new(b::Sigmoid::with_bounds(l, h)?)),
+            _ => Some(Arc::new(b::Sigmoid::new())),
+        },
+        "Scale" => Some(Arc::new(b::Scale::new(req(params, "scale", dtype)?)?)),
+        "Shift" => Some(Arc::new(b::Shift::new(req(params, "shift", dtype)?))),
+        "Power" => Some(Arc::new(b::Power::new(number(params.get("power").unwrap_or(&Value::Null))?)?)),
+        "Invert" => nested(params.get("bijector").unwrap_or(&Value::Null))?.map(|i| Arc::new(b::Invert::from_arc(i)) as Arc<dyn Bijector>),
+        "Chain" => {
+            let list = params.get("bijectors").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+            let mut parts = vec![];
+            for item in &list {
+                match nested(item)? {
+                    Some(p) => parts.push(p),
+                    None => return Ok(None),
+                }
+            }
+            Some(Arc::new(b::Chain::new(parts)))
+        }
+        _ => None,
+    })
+}
+
+fn eval(case: &Value) -> Result<Eval> {
+    let kind = str_field(case, "kind")?;
+    let name = str_field(case, "name")?;
+    let method = str_field(case, "method")?;
+    let dtype = DType::parse(case.get("dtype").and_then(|v| v.as_str()).unwrap_or("float64"))?;
+    let params = case.get("params").cloned().unwrap_or(Value::Null);
+    let input = case.get("input").cloned().unwrap_or(Value::Null);
+    let event_ndims = case.get("args").and_then(|a| a.get("event_ndims")).and_then(|v| v.as_u64()).map(|v| v as usize);
+    match kind {
+        "distribution" => {
+            let Some(d) = build_distribution(name, &params, dtype)? else {
+                return Ok(Eval::Unsupported(format!("distribution {name} not implemented")));
+            };
+            let x = || json_tensor(&input, dtype);
+            let out = match method {
+                "log_prob" => d.log_prob(&x()?),
+                "prob" => d.prob(&x()?),
+                "cdf" => d.cdf(&x()?),
+                "log_cdf" => d.log_cdf(&x()?),
+                "survival_function" => d.survival_function(&x()?),
+                "quantile" => d.quantile(&x()?),
+                "mean" => d.mean(),
+                "mode" => d.mode(),
+                "stddev" => d.stddev(),
+                "variance" => d.variance(),
+                "covariance" => d.covariance(),
+                "entropy" => d.entropy(),
+                m => return Ok(Eval::Unsupported(format!("method {m}"))),
+            };
+            match out {
+                Ok(t) => Ok(Eval::Value(t)),
+                Err(Error::NotDefined { family, method }) => Ok(Eval::Unsupported(format!("{method} not defined for {family}"))),
+                Err(e) => Err(e),
+            }
+        }
+        "bijector" => {
+            let Some(bij) = build_bijector(name, &params, dtype)? else {
+                return Ok(Eval::Unsupported(format!("bijector {name} not implemented")));
+            };
+            let x = json_tensor(&input, dtype)?;
+            let need = || event_ndims.ok_or_else(|| Error::invalid_parameter("event_ndims", "missing in case args"));
+            let out = match method {
+                "forward" => bij.forward(&x)?,
+                "inverse" => bij.inverse(&x)?,
+                "forward_log_det_jacobian" => bij.forward_log_det_jacobian(&x, need()?)?,
+                "inverse_log_det_jacobian" => bij.inverse_log_det_jacobian(&x, need()?)?,
+                m => return Ok(Eval::Unsupported(format!("method {m}"))),
+            };
+            Ok(Eval::Value(out))
+        }
+        "seed_zoo" => match (name, method) {
+            ("seed_example_moments", "reduce_mean_and_reduce_std") => {
+                let x = json_tensor(&input, dtype)?;
+                let mean = x.mean_all()?;
+                let std = x.sub(&mean)?.square()?.mean_all()?.sqrt()?;
+                Ok(Eval::Value(Tensor::concat(&[&mean.reshape(&[1])?, &std.reshape(&[1])?], 0)?))
+            }
+            _ => match build_bijector(name, &params, dtype)? {
+                Some(bij) if method == "inverse" => Ok(Eval::Value(bij.inverse(&json_tensor(&input, dtype)?)?)),
+                Some(bij) if method == "forward" => Ok(Eval::Value(bij.forward(&json_tensor(&input, dtype)?)?)),
+                _ => Ok(Eval::Unsupported(format!("seed_zoo {name}.{method} not implemented"))),
+            },
+        },
+        k => Ok(Eval::Unsupported(format!("kind {k}"))),
+    }
+}
+
+fn close(a: f64, e: f64, rtol: f64, atol: f64) -> bool {
+    if !e.is_finite() {
+        return (e.is_nan() && a.is_nan()) || a == e;
+    }
+    a.is_finite() && (a - e).abs() <= atol + rtol * e.abs()
+}
+
+fn compare(case: &Value, actual: &Tensor) -> CaseResult {
+    let dtype = case.get("dtype").and_then(|v| v.as_str()).and_then(|s| DType::parse(s).ok()).unwrap_or(DType::F64);
+    let expected = match case.get("expected").map(|e| json_tensor(e, dtype)) {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return CaseResult::Fail(format!("bad expected value: {e}")),
+        None => return CaseResult::Fail("no expected value".into()),
+    };
+    let rtol = case.get("rtol").and_then(|v| v.as_f64()).unwrap_or(1e-6);
+    let atol = case.get("atol").and_then(|v| v.as_f64()).unwrap_or(1e-6);
+    // TFP returns constant log-det-Jacobians unbroadcast; allow broadcasting to the expected shape.
+    let actual = match actual.broadcast_to(expected.shape()) {
+        Ok(a) => a,
+        Err(_) => return CaseResult::Fail(format!("shape {:?}, expected {:?}", actual.shape(), expected.shape())),
+    };
+    let (a, e) = match (actual.to_vec(), expected.to_vec()) {
+        (Ok(a), Ok(e)) => (a, e),
+        _ => return CaseResult::Fail("could not read values".into()),
+    };
+    let bad: Vec<String> = a
+        .iter()
+        .zip(&e)
+        .enumerate()
+        .filter(|(_, (a, e))| !close(**a, **e, rtol, atol))
+        .take(3)
+        .map(|(i, (a, e))| format!("[{i}] got {a}, expected {e}"))
+        .collect();
+    if bad.is_empty() {
+        CaseResult::Pass
+    } else {
+        CaseResult::Fail(bad.join("; "))
+    }
+}

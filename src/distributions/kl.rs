@@ -1,0 +1,55 @@
+//! The KL-divergence registry: closed forms by pair of families, extendable by users and
+//! by later families (TFP's `tfd.kl_divergence` / `RegisterKL`).
+//!
+//! ```
+//! use probrs::distributions::{kl_divergence, Normal};
+//! let p = Normal::new(0.0, 1.0)?;
+//! let q = Normal::new(1.0, 2.0)?;
+//! let kl = kl_divergence(&p, &q)?.to_scalar()?;
+//! assert!((kl - (2f64.ln() + 2.0 / 8.0 - 0.5)).abs() < 1e-6);
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+use super::Distribution;
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+type KlFn = Arc<dyn Fn(&dyn Any, &dyn Any) -> Result<Tensor> + Send + Sync>;
+
+fn registry() -> &'static RwLock<HashMap<(TypeId, TypeId), KlFn>> {
+    static R: OnceLock<RwLock<HashMap<(TypeId, TypeId), KlFn>>> = OnceLock::new();
+    R.get_or_init(|| {
+        let mut m: HashMap<(TypeId, TypeId), KlFn> = HashMap::new();
+        insert(&mut m, super::normal::kl_normal_normal);
+        RwLock::new(m)
+    })
+}
+
+fn insert<P: Any, Q: Any>(m: &mut HashMap<(TypeId, TypeId), KlFn>, f: fn(&P, &Q) -> Result<Tensor>) {
+    let g: KlFn = Arc::new(move |p: &dyn Any, q: &dyn Any| {
+        match (p.downcast_ref::<P>(), q.downcast_ref::<Q>()) {
+            (Some(p), Some(q)) => f(p, q),
+            _ => Err(Error::not_defined("kl_divergence", "downcast")),
+        }
+    });
+    m.insert((TypeId::of::<P>(), TypeId::of::<Q>()), g);
+}
+
+/// Registers (or replaces) the closed-form KL(P ‖ Q).
+pub fn register_kl<P: Distribution + 'static, Q: Distribution + 'static>(f: fn(&P, &Q) -> Result<Tensor>) {
+    let mut m = registry().write().unwrap_or_else(|p| p.into_inner());
+    insert(&mut m, f);
+}
+
+/// KL(p ‖ q) by the registered closed form; an error names the pair when none is known.
+pub fn kl_divergence(p: &dyn Distribution, q: &dyn Distribution) -> Result<Tensor> {
+    let key = (p.as_any().type_id(), q.as_any().type_id());
+    let f = registry().read().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+    match f {
+        Some(f) => f(p.as_any(), q.as_any()),
+        None => Err(Error::not_defined(format!("({}, {})", p.class_name(), q.class_name()), "kl_divergence")),
+    }
+}

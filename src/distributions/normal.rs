@@ -1,0 +1,205 @@
+//! The Normal (Gaussian) distribution.
+//!
+//! ```text
+//! pdf(x; μ, σ) = exp(−½ ((x − μ)/σ)²) / (σ √(2π))
+//! cdf(x) = Φ((x − μ)/σ)        quantile(p) = μ + σ Φ⁻¹(p)
+//! mean = mode = μ              variance = σ²
+//! entropy = ½ log(2π e) + log σ
+//! ```
+//! Parameters: `loc` μ (any real), `scale` σ > 0. The default constraining bijector of
+//! `scale` is `Softplus(low = eps(dtype))`, as in TFP, so `make_trainable::<Normal>` with
+//! scale 1 stores 0.5413246 in float32. Samples are reparameterized: `μ + σ ε`.
+
+use super::distribution::{check_dtype, impl_display};
+use super::{Distribution, ReparameterizationType};
+use crate::bijectors::{Bijector, Softplus};
+use crate::error::{Error, Result};
+use crate::params::{broadcast_batch_shape, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
+use crate::random::{self, Seed};
+use crate::tensor::{DType, Tensor};
+use std::any::Any;
+use std::sync::Arc;
+
+const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// Normal(loc, scale).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::tensor::{DType, Tensor};
+/// let n = Normal::new(0.0, 1.0)?;
+/// assert_eq!(n.to_string(), "Normal(\"Normal\", batch_shape=[], event_shape=[], dtype=float32)");
+/// let lp = n.log_prob(&Tensor::scalar(0.0, DType::F32)?)?;
+/// assert!((lp.to_scalar()? + 0.9189385).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Normal {
+    loc: Param,
+    scale: Param,
+    dtype: DType,
+    batch_shape: Vec<usize>,
+    name: String,
+    validate_args: bool,
+}
+
+impl Normal {
+    /// Fails if the shapes do not broadcast, the dtypes differ, or a fixed `scale` is not
+    /// positive.
+    pub fn new(loc: impl Into<Param>, scale: impl Into<Param>) -> Result<Self> {
+        let (loc, scale) = (loc.into(), scale.into());
+        let dtype = resolve_dtype(&[("loc", &loc), ("scale", &scale)])?;
+        let batch_shape = broadcast_batch_shape(&[("loc", &loc, 0), ("scale", &scale, 0)])?;
+        let n = Normal { loc, scale, dtype, batch_shape, name: "Normal".into(), validate_args: false };
+        if n.scale.is_constant() {
+            n.check_scale()?;
+        }
+        Ok(n)
+    }
+    /// Sets the instance name.
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+    /// Check `scale > 0` at every use (it may be a variable).
+    pub fn with_validate_args(mut self, validate: bool) -> Result<Self> {
+        self.validate_args = validate;
+        if validate {
+            self.check_scale()?;
+        }
+        Ok(self)
+    }
+    pub fn loc(&self) -> &Param {
+        &self.loc
+    }
+    pub fn scale(&self) -> &Param {
+        &self.scale
+    }
+    fn check_scale(&self) -> Result<()> {
+        let s = self.scale.values_f64(self.dtype)?;
+        if let Some(bad) = s.iter().find(|v| !(**v > 0.0)) {
+            return Err(Error::invalid_parameter("scale", format!("must be positive, got {bad}")));
+        }
+        Ok(())
+    }
+    fn params(&self) -> Result<(Tensor, Tensor)> {
+        if self.validate_args {
+            self.check_scale()?;
+        }
+        Ok((self.loc.value(self.dtype)?, self.scale.value(self.dtype)?))
+    }
+    fn z(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        check_dtype(self, x, "log_prob")?;
+        let (loc, scale) = self.params()?;
+        Ok((x.sub(&loc)?.div(&scale)?, scale))
+    }
+    fn broadcast(&self, t: Tensor) -> Result<Tensor> {
+        t.broadcast_to(&self.batch_shape)
+    }
+}
+
+impl Distribution for Normal {
+    fn class_name(&self) -> &'static str {
+        "Normal"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        self.batch_shape.clone()
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        ReparameterizationType::FullyReparameterized
+    }
+    fn validate_args(&self) -> bool {
+        self.validate_args
+    }
+    fn parameters(&self) -> Vec<(&'static str, &Param)> {
+        vec![("loc", &self.loc), ("scale", &self.scale)]
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        let (z, scale) = self.z(x)?;
+        z.square()?.affine(-0.5, -HALF_LN_2PI)?.sub(&scale.log()?)
+    }
+    fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let (loc, scale) = self.params()?;
+        let mut shape = sample_shape.to_vec();
+        shape.extend(&self.batch_shape);
+        random::normal(&shape, self.dtype, seed)?.mul(&scale)?.add(&loc)
+    }
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        self.z(x)?.0.ndtr()
+    }
+    fn log_cdf(&self, x: &Tensor) -> Result<Tensor> {
+        self.z(x)?.0.log_ndtr()
+    }
+    fn survival_function(&self, x: &Tensor) -> Result<Tensor> {
+        self.z(x)?.0.neg()?.ndtr()
+    }
+    fn log_survival_function(&self, x: &Tensor) -> Result<Tensor> {
+        self.z(x)?.0.neg()?.log_ndtr()
+    }
+    fn quantile(&self, p: &Tensor) -> Result<Tensor> {
+        check_dtype(self, p, "quantile")?;
+        let (loc, scale) = self.params()?;
+        p.ndtri()?.mul(&scale)?.add(&loc)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        let (loc, scale) = self.params()?;
+        self.broadcast(loc.add(&scale.zeros_like()?)?)
+    }
+    fn mode(&self) -> Result<Tensor> {
+        self.mean()
+    }
+    fn stddev(&self) -> Result<Tensor> {
+        let (loc, scale) = self.params()?;
+        self.broadcast(scale.add(&loc.zeros_like()?)?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        self.stddev()?.square()
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        let (loc, scale) = self.params()?;
+        self.broadcast(scale.log()?.add_scalar(0.5 + HALF_LN_2PI)?.add(&loc.zeros_like()?)?)
+    }
+}
+
+impl_display!(Normal);
+
+fn positive_scale(dtype: DType) -> Arc<dyn Bijector> {
+    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar tensor")))
+}
+
+impl Trainable for Normal {
+    const NAME: &'static str = "Normal";
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![("loc", ParameterProperties::default()), ("scale", ParameterProperties::constrained(positive_scale))]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let mut n = Normal::new(p.take_required("loc", Self::NAME)?, p.take_required("scale", Self::NAME)?)?;
+        if let Some(name) = p.name.take() {
+            n = n.with_name(&name);
+        }
+        let v = p.validate_args;
+        p.finish(Self::NAME)?;
+        n.with_validate_args(v)
+    }
+}
+
+/// KL(N(μ₁, σ₁) ‖ N(μ₂, σ₂)) = log(σ₂/σ₁) + (σ₁² + (μ₁ − μ₂)²) / (2σ₂²) − ½.
+pub fn kl_normal_normal(p: &Normal, q: &Normal) -> Result<Tensor> {
+    if p.dtype != q.dtype {
+        return Err(Error::DTypeMismatch { context: "kl_divergence(Normal, Normal)".into(), lhs: p.dtype.name().into(), rhs: q.dtype.name().into() });
+    }
+    let (m1, s1) = p.params()?;
+    let (m2, s2) = q.params()?;
+    let ratio = s1.div(&s2)?;
+    let diff = m1.sub(&m2)?.div(&s2)?;
+    ratio.square()?.add(&diff.square()?)?.affine(0.5, -0.5)?.sub(&ratio.log()?)
+}

@@ -1,0 +1,73 @@
+//! The crate-level error type: one enum, structured variants, no panics on user input.
+
+use thiserror::Error;
+
+/// Every fallible probrs operation returns this error.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// A parameter value is outside its domain (e.g. a negative `scale` with `validate_args`).
+    #[error("invalid parameter `{name}`: {reason}")]
+    InvalidParameter { name: String, reason: String },
+
+    /// Two shapes that must agree (or broadcast) do not.
+    #[error("shape mismatch in {context}: {lhs:?} vs {rhs:?}")]
+    ShapeMismatch { context: String, lhs: Vec<usize>, rhs: Vec<usize> },
+
+    /// A tensor argument has the wrong shape for an operation.
+    #[error("invalid shape for {what}: {shape:?} ({reason})")]
+    InvalidShape { what: String, shape: Vec<usize>, reason: String },
+
+    /// Two dtypes that must agree do not.
+    #[error("dtype mismatch in {context}: {lhs} vs {rhs}")]
+    DTypeMismatch { context: String, lhs: String, rhs: String },
+
+    /// A method the family does not define (TFP raises `NotImplementedError`).
+    #[error("{method} is not defined for {family}")]
+    NotDefined { family: String, method: String },
+
+    /// A loss, gradient or parameter turned NaN or infinite during a fit.
+    #[error("non-finite {what} at step {step}{}", variable.as_ref().map(|v| format!(" (variable `{v}`)")).unwrap_or_default())]
+    NonFinite { what: String, step: usize, variable: Option<String> },
+
+    /// A trainable variable received no gradient from the loss.
+    #[error("variable `{variable}` received no gradient: the loss does not depend on it")]
+    NoGradient { variable: String },
+
+    /// A linear-algebra failure: the matrix is not positive definite, singular, ...
+    #[error("linear algebra error in {op}: {reason}")]
+    LinearAlgebra { op: String, reason: String },
+
+    /// Unknown parameter name given to `make_trainable` or a constructor.
+    #[error("unknown parameter `{name}` for {family}")]
+    UnknownParameter { name: String, family: String },
+
+    /// Malformed input data (files, JSON, CSV); names the location.
+    #[error("bad input {location}: {reason}")]
+    BadInput { location: String, reason: String },
+
+    /// An error from the tensor engine.
+    #[error("tensor backend: {0}")]
+    Backend(#[from] candle_core::Error),
+}
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn invalid_parameter(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter { name: name.into(), reason: reason.into() }
+    }
+    pub(crate) fn not_defined(family: impl Into<String>, method: impl Into<String>) -> Self {
+        Error::NotDefined { family: family.into(), method: method.into() }
+    }
+    pub(crate) fn invalid_shape(what: impl Into<String>, shape: &[usize], reason: impl Into<String>) -> Self {
+        Error::InvalidShape { what: what.into(), shape: shape.to_vec(), reason: reason.into() }
+    }
+}
+
+impl Error {
+    /// An [`Error::InvalidParameter`] (for binaries and user code).
+    pub fn invalid_parameter_pub(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::invalid_parameter(name, reason)
+    }
+}

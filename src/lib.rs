@@ -1,0 +1,39 @@
+//! # probrs
+//!
+//! Probabilistic modelling and inference in Rust, in TensorFlow Probability's vocabulary:
+//! distributions and bijectors with trainable parameters, `make_trainable`, `minimize`, and
+//! (in later modules) variational inference and MCMC. No Python, no compile step.
+//!
+//! The seed example of TFP's `make_trainable` page, line by line:
+//!
+//! ```
+//! use probrs::distributions::{Distribution, Normal};
+//! use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+//! use probrs::params::make_trainable;
+//! use probrs::tensor::{DType, Tensor};
+//!
+//! let samples = Tensor::vector(&[4.57, 6.37, 5.93, 7.98, 2.03, 3.59, 8.55, 3.45, 5.06, 6.44], DType::F32)?;
+//! let model = make_trainable::<Normal>()?;
+//! let losses = minimize(|| model.log_prob(&samples)?.sum_all()?.neg(), 1000, &mut Adam::new(0.1),
+//!                       MinimizeOptions::default(), trace_loss)?;
+//! println!("Fit Normal distribution with mean {} and stddev {}", model.mean()?, model.stddev()?);
+//! assert!((model.mean()?.to_scalar()? - 5.397).abs() < 1e-2);
+//! # Ok::<(), probrs::Error>(())
+//! ```
+//!
+//! Modules: [`tensor`] (facade over candle), [`random`] (stateless seeds), [`bijectors`],
+//! [`distributions`], [`params`] (variables, `make_trainable`), [`optim`] (optimizers,
+//! `minimize`), [`conformance`] (reference-value runner).
+
+pub mod bijectors;
+pub mod conformance;
+pub mod demo;
+pub mod distributions;
+mod error;
+pub mod math;
+pub mod optim;
+pub mod params;
+pub mod random;
+pub mod tensor;
+
+pub use error::{Error, Result};

@@ -1,0 +1,55 @@
+//! Adagrad, as Keras: `a ← a + g²; x ← x − lr · g / √(a + ε)`, with `a` starting at
+//! `initial_accumulator_value` (0.1).
+
+use super::optimizer::{Optimizer, Slots};
+use crate::error::Result;
+use crate::params::Variable;
+use crate::tensor::Tensor;
+
+/// Adagrad options (Keras defaults).
+#[derive(Clone, Debug)]
+pub struct AdagradOptions {
+    pub learning_rate: f64,
+    pub initial_accumulator_value: f64,
+    pub epsilon: f64,
+}
+
+impl Default for AdagradOptions {
+    fn default() -> Self {
+        AdagradOptions { learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 }
+    }
+}
+
+/// The Adagrad optimizer.
+#[derive(Clone)]
+pub struct Adagrad {
+    pub options: AdagradOptions,
+    slots: Slots,
+}
+
+impl Adagrad {
+    pub fn new(lr: f64) -> Self {
+        Self::with_options(AdagradOptions { learning_rate: lr, ..Default::default() })
+    }
+    pub fn with_options(options: AdagradOptions) -> Self {
+        Adagrad { options, slots: Slots::default() }
+    }
+}
+
+impl Optimizer for Adagrad {
+    fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
+        let o = self.options.clone();
+        self.slots.apply(gv, 1, o.initial_accumulator_value, |_, x, g, s| {
+            for i in 0..x.len() {
+                s[0][i] += g[i] * g[i];
+                x[i] -= o.learning_rate * g[i] / (s[0][i] + o.epsilon).sqrt();
+            }
+        })
+    }
+    fn iterations(&self) -> u64 {
+        self.slots.iterations
+    }
+    fn learning_rate(&self) -> f64 {
+        self.options.learning_rate
+    }
+}

@@ -1,0 +1,74 @@
+//! Adam, in TF/Keras's formulation:
+//!
+//! ```text
+//! m ← β₁ m + (1 − β₁) g          v ← β₂ v + (1 − β₂) g²
+//! α_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+//! x ← x − α_t · m / (√v + ε)     (ε = 1e-7; with amsgrad, v̂ = max(v̂, v) replaces v)
+//! ```
+
+use super::optimizer::{Optimizer, Slots};
+use crate::error::Result;
+use crate::params::Variable;
+use crate::tensor::Tensor;
+
+/// Adam options (Keras defaults).
+#[derive(Clone, Debug)]
+pub struct AdamOptions {
+    pub learning_rate: f64,
+    pub beta_1: f64,
+    pub beta_2: f64,
+    pub epsilon: f64,
+    pub amsgrad: bool,
+}
+
+impl Default for AdamOptions {
+    fn default() -> Self {
+        AdamOptions { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false }
+    }
+}
+
+/// The Adam optimizer.
+#[derive(Clone)]
+pub struct Adam {
+    pub options: AdamOptions,
+    slots: Slots,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr` and Keras's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Self::with_options(AdamOptions { learning_rate: lr, ..Default::default() })
+    }
+    pub fn with_options(options: AdamOptions) -> Self {
+        Adam { options, slots: Slots::default() }
+    }
+}
+
+impl Optimizer for Adam {
+    fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
+        let o = self.options.clone();
+        self.slots.apply(gv, if o.amsgrad { 3 } else { 2 }, 0.0, |t, x, g, s| {
+            let alpha = o.learning_rate * (1.0 - o.beta_2.powi(t as i32)).sqrt() / (1.0 - o.beta_1.powi(t as i32));
+            let (m, rest) = s.split_at_mut(1);
+            let (v, rest) = rest.split_at_mut(1);
+            let (m, v) = (&mut m[0], &mut v[0]);
+            for i in 0..x.len() {
+                m[i] = o.beta_1 * m[i] + (1.0 - o.beta_1) * g[i];
+                v[i] = o.beta_2 * v[i] + (1.0 - o.beta_2) * g[i] * g[i];
+                let denom = if o.amsgrad {
+                    rest[0][i] = rest[0][i].max(v[i]);
+                    rest[0][i]
+                } else {
+                    v[i]
+                };
+                x[i] -= alpha * m[i] / (denom.sqrt() + o.epsilon);
+            }
+        })
+    }
+    fn iterations(&self) -> u64 {
+        self.slots.iterations
+    }
+    fn learning_rate(&self) -> f64 {
+        self.options.learning_rate
+    }
+}

@@ -1,0 +1,74 @@
+//! RMSProp, as Keras:
+//!
+//! ```text
+//! r ← ρ r + (1 − ρ) g²              (centered: ḡ ← ρ ḡ + (1 − ρ) g, d = r − ḡ²; else d = r)
+//! Δ = lr · g / √(d + ε)
+//! x ← x − Δ                          (momentum: p ← μ p + Δ, x ← x − p)
+//! ```
+
+use super::optimizer::{Optimizer, Slots};
+use crate::error::Result;
+use crate::params::Variable;
+use crate::tensor::Tensor;
+
+/// RMSProp options (Keras defaults).
+#[derive(Clone, Debug)]
+pub struct RmsPropOptions {
+    pub learning_rate: f64,
+    pub rho: f64,
+    pub momentum: f64,
+    pub epsilon: f64,
+    pub centered: bool,
+}
+
+impl Default for RmsPropOptions {
+    fn default() -> Self {
+        RmsPropOptions { learning_rate: 0.001, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false }
+    }
+}
+
+/// The RMSProp optimizer.
+#[derive(Clone)]
+pub struct RmsProp {
+    pub options: RmsPropOptions,
+    slots: Slots,
+}
+
+impl RmsProp {
+    pub fn new(lr: f64) -> Self {
+        Self::with_options(RmsPropOptions { learning_rate: lr, ..Default::default() })
+    }
+    pub fn with_options(options: RmsPropOptions) -> Self {
+        RmsProp { options, slots: Slots::default() }
+    }
+}
+
+impl Optimizer for RmsProp {
+    fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
+        let o = self.options.clone();
+        self.slots.apply(gv, 3, 0.0, |_, x, g, s| {
+            for i in 0..x.len() {
+                s[0][i] = o.rho * s[0][i] + (1.0 - o.rho) * g[i] * g[i];
+                let d = if o.centered {
+                    s[1][i] = o.rho * s[1][i] + (1.0 - o.rho) * g[i];
+                    s[0][i] - s[1][i] * s[1][i]
+                } else {
+                    s[0][i]
+                };
+                let inc = o.learning_rate * g[i] / (d + o.epsilon).sqrt();
+                if o.momentum > 0.0 {
+                    s[2][i] = o.momentum * s[2][i] + inc;
+                    x[i] -= s[2][i];
+                } else {
+                    x[i] -= inc;
+                }
+            }
+        })
+    }
+    fn iterations(&self) -> u64 {
+        self.slots.iterations
+    }
+    fn learning_rate(&self) -> f64 {
+        self.options.learning_rate
+    }
+}

@@ -1,0 +1,64 @@
+//! Stochastic gradient descent with optional (Nesterov) momentum, as Keras:
+//!
+//! ```text
+//! plain:     x ← x − lr g
+//! momentum:  u ← μ u − lr g;  x ← x + u            (Nesterov: x ← x + μ u − lr g)
+//! ```
+
+use super::optimizer::{Optimizer, Slots};
+use crate::error::Result;
+use crate::params::Variable;
+use crate::tensor::Tensor;
+
+/// SGD options.
+#[derive(Clone, Debug)]
+pub struct SgdOptions {
+    pub learning_rate: f64,
+    pub momentum: f64,
+    pub nesterov: bool,
+}
+
+impl Default for SgdOptions {
+    fn default() -> Self {
+        SgdOptions { learning_rate: 0.01, momentum: 0.0, nesterov: false }
+    }
+}
+
+/// The SGD optimizer.
+#[derive(Clone)]
+pub struct Sgd {
+    pub options: SgdOptions,
+    slots: Slots,
+}
+
+impl Sgd {
+    pub fn new(lr: f64) -> Self {
+        Self::with_options(SgdOptions { learning_rate: lr, ..Default::default() })
+    }
+    pub fn with_options(options: SgdOptions) -> Self {
+        Sgd { options, slots: Slots::default() }
+    }
+}
+
+impl Optimizer for Sgd {
+    fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
+        let o = self.options.clone();
+        self.slots.apply(gv, 1, 0.0, |_, x, g, s| {
+            let u = &mut s[0];
+            for i in 0..x.len() {
+                if o.momentum == 0.0 {
+                    x[i] -= o.learning_rate * g[i];
+                } else {
+                    u[i] = o.momentum * u[i] - o.learning_rate * g[i];
+                    x[i] += if o.nesterov { o.momentum * u[i] - o.learning_rate * g[i] } else { u[i] };
+                }
+            }
+        })
+    }
+    fn iterations(&self) -> u64 {
+        self.slots.iterations
+    }
+    fn learning_rate(&self) -> f64 {
+        self.options.learning_rate
+    }
+}

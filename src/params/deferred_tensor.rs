@@ -1,0 +1,57 @@
+//! `DeferredTensor`: a function of a variable, evaluated at every read.
+//!
+//! TFP's `tfp.util.DeferredTensor(pretransformed_input, transform_fn)`: the transform runs
+//! when the value is used, so gradients reach the variable.
+
+use super::Variable;
+use crate::error::Result;
+use crate::tensor::{DType, Tensor};
+use std::fmt;
+use std::sync::Arc;
+
+type TransformFn = Arc<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>;
+
+/// A tensor computed from a variable at each read.
+///
+/// ```
+/// use probrs::params::{DeferredTensor, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// let raw = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "raw")?;
+/// let scale = DeferredTensor::new(raw.clone(), |x| x.exp());
+/// assert_eq!(scale.value()?.to_scalar()?, 1.0);
+/// raw.assign(&Tensor::scalar(2f64.ln(), DType::F64)?)?;
+/// assert!((scale.value()?.to_scalar()? - 2.0).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct DeferredTensor {
+    input: Variable,
+    transform: TransformFn,
+    shape: Vec<usize>,
+}
+
+impl DeferredTensor {
+    /// `transform_fn(input)` at every read. The output shape is taken from one evaluation now.
+    pub fn new(input: Variable, transform_fn: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Self {
+        let shape = transform_fn(&input.numpy()).map(|t| t.shape().to_vec()).unwrap_or_else(|_| input.shape().to_vec());
+        DeferredTensor { input, transform: Arc::new(transform_fn), shape }
+    }
+    pub fn value(&self) -> Result<Tensor> {
+        (self.transform)(&self.input.value())
+    }
+    pub fn pretransformed_input(&self) -> &Variable {
+        &self.input
+    }
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    pub fn dtype(&self) -> DType {
+        self.input.dtype()
+    }
+}
+
+impl fmt::Debug for DeferredTensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<DeferredTensor: input={}, shape={:?}>", self.input.name(), self.shape)
+    }
+}

@@ -1,0 +1,139 @@
+//! A named, trainable tensor (TF's `tf.Variable`).
+//!
+//! Variables have identity: clones share storage, so a distribution built from a variable
+//! sees every later `assign`. Each live variable is recorded in a registry so that
+//! [`crate::optim::minimize`] can find the variables a loss touched without being told
+//! (as TF's gradient tape does).
+
+use crate::error::{Error, Result};
+use crate::tensor::{DType, Tensor};
+use candle_core::{TensorId, Var};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+struct Inner {
+    var: Var,
+    name: String,
+    /// Creation order, for a deterministic variable order.
+    serial: u64,
+}
+
+/// A named trainable tensor.
+///
+/// ```
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let v = Variable::new(&Tensor::zeros(&[4], DType::F32)?, "loc")?;
+/// assert_eq!(format!("{v}"), "<Variable 'loc:0' shape=(4,) dtype=float32, numpy=array([0., 0., 0., 0.], dtype=float32)>");
+/// v.assign(&Tensor::ones(&[4], DType::F32)?)?;
+/// assert_eq!(v.value().to_vec()?, vec![1.0; 4]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Variable(Arc<Inner>);
+
+static SERIAL: AtomicU64 = AtomicU64::new(0);
+
+fn registry() -> &'static Mutex<HashMap<TensorId, Weak<Inner>>> {
+    static R: OnceLock<Mutex<HashMap<TensorId, Weak<Inner>>>> = OnceLock::new();
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl Variable {
+    /// A variable holding a copy of `initial_value`.
+    pub fn new(initial_value: &Tensor, name: impl Into<String>) -> Result<Self> {
+        let var = Var::from_tensor(&initial_value.detach().as_candle().contiguous()?)?;
+        let inner = Arc::new(Inner { var, name: name.into(), serial: SERIAL.fetch_add(1, Ordering::Relaxed) });
+        let mut reg = registry().lock().unwrap_or_else(|p| p.into_inner());
+        if reg.len() > 1024 && reg.len().is_power_of_two() {
+            reg.retain(|_, w| w.strong_count() > 0);
+        }
+        reg.insert(inner.var.as_tensor().id(), Arc::downgrade(&inner));
+        Ok(Variable(inner))
+    }
+    /// The live variable whose tensor has this id, if any.
+    pub(crate) fn lookup(id: TensorId) -> Option<Variable> {
+        let reg = registry().lock().unwrap_or_else(|p| p.into_inner());
+        reg.get(&id).and_then(|w| w.upgrade()).map(Variable)
+    }
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The current value, tracked for autodiff.
+    pub fn value(&self) -> Tensor {
+        Tensor(self.0.var.as_tensor().clone())
+    }
+    /// The current value, detached from autodiff.
+    pub fn numpy(&self) -> Tensor {
+        Tensor(self.0.var.as_detached_tensor())
+    }
+    pub fn shape(&self) -> &[usize] {
+        self.0.var.as_tensor().dims()
+    }
+    pub fn dtype(&self) -> DType {
+        self.value().dtype()
+    }
+    pub(crate) fn id(&self) -> TensorId {
+        self.0.var.as_tensor().id()
+    }
+    pub(crate) fn serial(&self) -> u64 {
+        self.0.serial
+    }
+    /// Overwrites the value; the shape must match and the dtype is converted.
+    pub fn assign(&self, value: &Tensor) -> Result<()> {
+        if value.shape() != self.shape() {
+            return Err(Error::ShapeMismatch {
+                context: format!("assign to variable `{}`", self.name()),
+                lhs: self.shape().to_vec(),
+                rhs: value.shape().to_vec(),
+            });
+        }
+        let v = value.detach().to_dtype(self.dtype())?;
+        self.0.var.set(v.as_candle())?;
+        Ok(())
+    }
+    /// Same underlying storage?
+    pub fn same_as(&self, other: &Variable) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// TF's shape notation: `()`, `(4,)`, `(3, 4)`.
+pub(crate) fn tuple_shape(shape: &[usize]) -> String {
+    match shape.len() {
+        0 => "()".into(),
+        1 => format!("({},)", shape[0]),
+        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+impl fmt::Display for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "<Variable '{}:0' shape={} dtype={}, numpy={}>",
+            self.name(),
+            tuple_shape(self.shape()),
+            self.dtype(),
+            self.numpy().numpy_repr()
+        )
+    }
+}
+
+impl fmt::Debug for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Prints a list of variables as TF prints a tuple of them.
+pub fn format_variables(vars: &[Variable]) -> String {
+    let items: Vec<String> = vars.iter().map(|v| v.to_string()).collect();
+    if items.len() == 1 {
+        format!("({},)", items[0])
+    } else {
+        format!("({})", items.join(", "))
+    }
+}

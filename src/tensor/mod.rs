@@ -1,0 +1,724 @@
+//! The tensor facade: a thin layer over candle-core's CPU tensors and reverse-mode autodiff.
+//!
+//! What it adds to candle:
+//! - numpy/TFP broadcasting for every binary op (candle's `a + b` requires equal shapes);
+//! - the ops TFP relies on and candle lacks, each with a gradient (see [`special`] and
+//!   [`linalg`]): `log1p`, `expm1`, stable `softplus`, `lgamma`, `log_ndtr`, `cholesky`, ...;
+//! - float-only tensors in `float32` / `float64` ([`DType`]), printed the way numpy prints.
+//!
+//! ```
+//! use probrs::tensor::{DType, Tensor};
+//! let a = Tensor::from_slice(&[1.0, 2.0, 3.0], &[3, 1], DType::F64)?;
+//! let b = Tensor::from_slice(&[10.0, 20.0], &[2], DType::F64)?;
+//! let c = a.add(&b)?; // broadcasts to [3, 2]
+//! assert_eq!(c.shape(), &[3, 2]);
+//! assert_eq!(c.to_vec()?, vec![11.0, 21.0, 12.0, 22.0, 13.0, 23.0]);
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+pub mod linalg;
+pub mod special;
+
+use crate::error::{Error, Result};
+use candle_core::{Device, Tensor as CTensor};
+use std::fmt;
+
+/// Floating-point element type of a [`Tensor`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DType {
+    F32,
+    F64,
+}
+
+impl DType {
+    /// Machine epsilon (`np.finfo(dtype).eps`).
+    pub fn eps(self) -> f64 {
+        match self {
+            DType::F32 => f32::EPSILON as f64,
+            DType::F64 => f64::EPSILON,
+        }
+    }
+    /// The numpy name: `float32` or `float64`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+        }
+    }
+    /// Parses `float32` / `float64` (also `f32` / `f64`).
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "float32" | "f32" => Ok(DType::F32),
+            "float64" | "f64" => Ok(DType::F64),
+            _ => Err(Error::invalid_parameter("dtype", format!("unknown dtype `{s}`"))),
+        }
+    }
+    pub(crate) fn to_candle(self) -> candle_core::DType {
+        match self {
+            DType::F32 => candle_core::DType::F32,
+            DType::F64 => candle_core::DType::F64,
+        }
+    }
+    pub(crate) fn from_candle(d: candle_core::DType) -> Result<Self> {
+        match d {
+            candle_core::DType::F32 => Ok(DType::F32),
+            candle_core::DType::F64 => Ok(DType::F64),
+            other => Err(Error::DTypeMismatch {
+                context: "tensor facade".into(),
+                lhs: format!("{other:?}"),
+                rhs: "float32 or float64".into(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A float32/float64 tensor on the CPU that records the ops applied to it for autodiff.
+///
+/// Cloning is cheap (shared storage). Every binary op broadcasts as numpy does.
+#[derive(Clone)]
+pub struct Tensor(pub(crate) CTensor);
+
+/// A boolean mask produced by comparisons, consumed by [`Tensor::where_`].
+#[derive(Clone, Debug)]
+pub struct Mask(pub(crate) CTensor);
+
+/// numpy broadcasting of two shapes.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i < n - a.len() { 1 } else { a[i - (n - a.len())] };
+        let db = if i < n - b.len() { 1 } else { b[i - (n - b.len())] };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(Error::ShapeMismatch { context: "broadcast".into(), lhs: a.to_vec(), rhs: b.to_vec() });
+        };
+    }
+    Ok(out)
+}
+
+fn cpu() -> &'static Device {
+    static CPU: Device = Device::Cpu;
+    &CPU
+}
+
+impl Tensor {
+    // ----- construction -------------------------------------------------------------------
+
+    /// Wraps a candle tensor (must be f32 or f64).
+    pub fn from_candle(t: CTensor) -> Result<Self> {
+        DType::from_candle(t.dtype())?;
+        Ok(Tensor(t))
+    }
+    /// The underlying candle tensor.
+    pub fn as_candle(&self) -> &CTensor {
+        &self.0
+    }
+    /// A tensor of the given shape and dtype from f64 values (cast to f32 if asked).
+    pub fn from_slice(data: &[f64], shape: &[usize], dtype: DType) -> Result<Self> {
+        let n: usize = shape.iter().product();
+        if n != data.len() {
+            return Err(Error::invalid_shape("tensor data", shape, format!("{} values given", data.len())));
+        }
+        let t = match dtype {
+            DType::F64 => CTensor::from_slice(data, shape, cpu())?,
+            DType::F32 => {
+                let v: Vec<f32> = data.iter().map(|&x| x as f32).collect();
+                CTensor::from_vec(v, shape, cpu())?
+            }
+        };
+        Ok(Tensor(t))
+    }
+    /// A rank-1 tensor.
+    pub fn vector(data: &[f64], dtype: DType) -> Result<Self> {
+        Self::from_slice(data, &[data.len()], dtype)
+    }
+    /// A float32 tensor from f32 values.
+    pub fn from_f32s(data: Vec<f32>, shape: &[usize]) -> Result<Self> {
+        Ok(Tensor(CTensor::from_vec(data, shape, cpu())?))
+    }
+    /// A float64 tensor from f64 values.
+    pub fn from_f64s(data: Vec<f64>, shape: &[usize]) -> Result<Self> {
+        Ok(Tensor(CTensor::from_vec(data, shape, cpu())?))
+    }
+    /// A rank-0 tensor.
+    pub fn scalar(v: f64, dtype: DType) -> Result<Self> {
+        Self::from_slice(&[v], &[], dtype)
+    }
+    /// A tensor filled with `v`.
+    pub fn full(v: f64, shape: &[usize], dtype: DType) -> Result<Self> {
+        Ok(Tensor(CTensor::full(v, shape, cpu())?.to_dtype(dtype.to_candle())?))
+    }
+    pub fn zeros(shape: &[usize], dtype: DType) -> Result<Self> {
+        Ok(Tensor(CTensor::zeros(shape, dtype.to_candle(), cpu())?))
+    }
+    pub fn ones(shape: &[usize], dtype: DType) -> Result<Self> {
+        Ok(Tensor(CTensor::ones(shape, dtype.to_candle(), cpu())?))
+    }
+    /// Identity matrices of shape `batch_shape + [n, n]`.
+    pub fn eye(n: usize, batch_shape: &[usize], dtype: DType) -> Result<Self> {
+        let e = Tensor(CTensor::eye(n, dtype.to_candle(), cpu())?);
+        if batch_shape.is_empty() {
+            return Ok(e);
+        }
+        let mut s = batch_shape.to_vec();
+        s.extend([n, n]);
+        e.broadcast_to(&s)?.contiguous()
+    }
+    /// `[start, start+1, ..., end-1]` as floats.
+    pub fn arange(start: usize, end: usize, dtype: DType) -> Result<Self> {
+        let v: Vec<f64> = (start..end).map(|i| i as f64).collect();
+        Self::vector(&v, dtype)
+    }
+    /// A tensor of the same shape and dtype filled with `v`.
+    pub fn full_like(&self, v: f64) -> Result<Self> {
+        Self::full(v, self.shape(), self.dtype())
+    }
+    pub fn zeros_like(&self) -> Result<Self> {
+        Self::zeros(self.shape(), self.dtype())
+    }
+
+    // ----- inspection ---------------------------------------------------------------------
+
+    pub fn shape(&self) -> &[usize] {
+        self.0.dims()
+    }
+    pub fn rank(&self) -> usize {
+        self.0.rank()
+    }
+    pub fn elem_count(&self) -> usize {
+        self.0.elem_count()
+    }
+    pub fn dtype(&self) -> DType {
+        // Invariant: every facade tensor is f32 or f64.
+        match self.0.dtype() {
+            candle_core::DType::F32 => DType::F32,
+            _ => DType::F64,
+        }
+    }
+    /// All values, row-major, as f64.
+    pub fn to_vec(&self) -> Result<Vec<f64>> {
+        let flat = self.0.flatten_all()?;
+        Ok(match self.dtype() {
+            DType::F64 => flat.to_vec1::<f64>()?,
+            DType::F32 => flat.to_vec1::<f32>()?.into_iter().map(|x| x as f64).collect(),
+        })
+    }
+    /// The single value of a one-element tensor.
+    pub fn to_scalar(&self) -> Result<f64> {
+        if self.elem_count() != 1 {
+            return Err(Error::invalid_shape("to_scalar", self.shape(), "expected exactly one element"));
+        }
+        Ok(self.to_vec()?[0])
+    }
+    /// True when every element is finite.
+    pub fn all_finite(&self) -> Result<bool> {
+        Ok(self.to_vec()?.iter().all(|x| x.is_finite()))
+    }
+    /// Same tensor, cut from the autodiff graph.
+    pub fn detach(&self) -> Self {
+        Tensor(self.0.detach())
+    }
+    pub fn contiguous(&self) -> Result<Self> {
+        Ok(Tensor(self.0.contiguous()?))
+    }
+    pub fn to_dtype(&self, dtype: DType) -> Result<Self> {
+        if dtype == self.dtype() {
+            return Ok(self.clone());
+        }
+        Ok(Tensor(self.0.to_dtype(dtype.to_candle())?))
+    }
+
+    // ----- broadcasting binary ops --------------------------------------------------------
+
+    fn check_dtype(&self, other: &Tensor, op: &str) -> Result<()> {
+        if self.dtype() != other.dtype() {
+            return Err(Error::DTypeMismatch {
+                context: op.into(),
+                lhs: self.dtype().name().into(),
+                rhs: other.dtype().name().into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn binary(
+        &self,
+        other: &Tensor,
+        op: &str,
+        same: fn(&CTensor, &CTensor) -> candle_core::Result<CTensor>,
+    ) -> Result<Tensor> {
+        self.check_dtype(other, op)?;
+        if self.shape() == other.shape() {
+            return Ok(Tensor(same(&self.0, &other.0)?));
+        }
+        let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| Error::ShapeMismatch {
+            context: op.into(),
+            lhs: self.shape().to_vec(),
+            rhs: other.shape().to_vec(),
+        })?;
+        let a = if self.shape() == shape.as_slice() { self.0.clone() } else { self.0.broadcast_as(shape.as_slice())? };
+        let b = if other.shape() == shape.as_slice() { other.0.clone() } else { other.0.broadcast_as(shape.as_slice())? };
+        Ok(Tensor(same(&a, &b)?))
+    }
+
+    pub fn add(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(o, "add", |a, b| a.add(b))
+    }
+    pub fn sub(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(o, "sub", |a, b| a.sub(b))
+    }
+    pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(o, "mul", |a, b| a.mul(b))
+    }
+    pub fn div(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(o, "div", |a, b| a.div(b))
+    }
+    pub fn maximum(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(o, "maximum", |a, b| a.maximum(b))
+    }
+    pub fn minimum(&self, o: &Tensor) -> Result<Tensor> {
+        self.binary(o, "minimum", |a, b| a.minimum(b))
+    }
+    /// `self ** o`, elementwise with broadcasting (positive base).
+    pub fn pow(&self, o: &Tensor) -> Result<Tensor> {
+        o.mul(&self.log()?)?.exp()
+    }
+
+    fn compare(&self, o: &Tensor, op: candle_core::op::CmpOp) -> Result<Mask> {
+        self.check_dtype(o, "compare")?;
+        let shape = broadcast_shapes(self.shape(), o.shape())?;
+        let a = self.0.broadcast_as(shape.as_slice())?;
+        let b = o.0.broadcast_as(shape.as_slice())?;
+        Ok(Mask(a.cmp(&b, op)?))
+    }
+    pub fn lt(&self, o: &Tensor) -> Result<Mask> {
+        self.compare(o, candle_core::op::CmpOp::Lt)
+    }
+    pub fn le(&self, o: &Tensor) -> Result<Mask> {
+        self.compare(o, candle_core::op::CmpOp::Le)
+    }
+    pub fn gt(&self, o: &Tensor) -> Result<Mask> {
+        self.compare(o, candle_core::op::CmpOp::Gt)
+    }
+    pub fn ge(&self, o: &Tensor) -> Result<Mask> {
+        self.compare(o, candle_core::op::CmpOp::Ge)
+    }
+    pub fn eq(&self, o: &Tensor) -> Result<Mask> {
+        self.compare(o, candle_core::op::CmpOp::Eq)
+    }
+    /// Mask of `self < c`.
+    pub fn lt_scalar(&self, c: f64) -> Result<Mask> {
+        Ok(Mask(self.0.lt(c)?))
+    }
+    pub fn gt_scalar(&self, c: f64) -> Result<Mask> {
+        Ok(Mask(self.0.gt(c)?))
+    }
+    pub fn le_scalar(&self, c: f64) -> Result<Mask> {
+        Ok(Mask(self.0.le(c)?))
+    }
+    pub fn ge_scalar(&self, c: f64) -> Result<Mask> {
+        Ok(Mask(self.0.ge(c)?))
+    }
+    pub fn eq_scalar(&self, c: f64) -> Result<Mask> {
+        Ok(Mask(self.0.eq(c)?))
+    }
+    /// Elementwise choice `mask ? on_true : on_false`, broadcasting all three.
+    pub fn where_(mask: &Mask, on_true: &Tensor, on_false: &Tensor) -> Result<Tensor> {
+        on_true.check_dtype(on_false, "where")?;
+        let s = broadcast_shapes(mask.0.dims(), on_true.shape())?;
+        let s = broadcast_shapes(&s, on_false.shape())?;
+        let m = mask.0.broadcast_as(s.as_slice())?;
+        let t = on_true.0.broadcast_as(s.as_slice())?;
+        let f = on_false.0.broadcast_as(s.as_slice())?;
+        Ok(Tensor(m.where_cond(&t, &f)?))
+    }
+
+    // ----- scalar ops ---------------------------------------------------------------------
+
+    /// `self * mul + add` (one fused op).
+    pub fn affine(&self, mul: f64, add: f64) -> Result<Tensor> {
+        Ok(Tensor(self.0.affine(mul, add)?))
+    }
+    pub fn add_scalar(&self, c: f64) -> Result<Tensor> {
+        self.affine(1.0, c)
+    }
+    pub fn mul_scalar(&self, c: f64) -> Result<Tensor> {
+        self.affine(c, 0.0)
+    }
+    /// A scalar tensor of this tensor's dtype.
+    pub fn scalar_like(&self, v: f64) -> Result<Tensor> {
+        Tensor::scalar(v, self.dtype())
+    }
+    /// `self ** e` for a constant exponent.
+    pub fn powf(&self, e: f64) -> Result<Tensor> {
+        Ok(Tensor(self.0.powf(e)?))
+    }
+
+    // ----- unary ops (candle's own) -------------------------------------------------------
+
+    pub fn neg(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.neg()?))
+    }
+    pub fn exp(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.exp()?))
+    }
+    pub fn log(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.log()?))
+    }
+    pub fn sqrt(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.sqrt()?))
+    }
+    pub fn square(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.sqr()?))
+    }
+    pub fn abs(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.abs()?))
+    }
+    pub fn recip(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.recip()?))
+    }
+    pub fn tanh(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.tanh()?))
+    }
+    pub fn sin(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.sin()?))
+    }
+    pub fn cos(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.cos()?))
+    }
+    pub fn sign(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.sign()?))
+    }
+    pub fn floor(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.floor()?))
+    }
+
+    // ----- reductions ---------------------------------------------------------------------
+
+    /// Sum of all elements (rank 0).
+    pub fn sum_all(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.sum_all()?))
+    }
+    /// Mean of all elements (rank 0).
+    pub fn mean_all(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.mean_all()?))
+    }
+    /// Sum over the given axes; the axes are removed unless `keepdim`.
+    pub fn sum_axes(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
+        if axes.is_empty() {
+            return Ok(self.clone());
+        }
+        for &a in axes {
+            if a >= self.rank() {
+                return Err(Error::invalid_shape("sum axis", self.shape(), format!("axis {a} out of range")));
+            }
+        }
+        let t = self.0.sum_keepdim(axes.to_vec())?;
+        if keepdim {
+            return Ok(Tensor(t));
+        }
+        let shape: Vec<usize> =
+            self.shape().iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect();
+        Ok(Tensor(t.reshape(shape)?))
+    }
+    /// Sum over the last `k` axes.
+    pub fn sum_last(&self, k: usize) -> Result<Tensor> {
+        if k > self.rank() {
+            return Err(Error::invalid_shape("sum_last", self.shape(), format!("cannot reduce {k} axes")));
+        }
+        let axes: Vec<usize> = (self.rank() - k..self.rank()).collect();
+        self.sum_axes(&axes, false)
+    }
+    /// Mean over the given axes.
+    pub fn mean_axes(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
+        let n: usize = axes.iter().map(|&a| self.shape()[a]).product();
+        self.sum_axes(axes, keepdim)?.mul_scalar(1.0 / n as f64)
+    }
+    /// Maximum along one axis.
+    pub fn max_axis(&self, axis: usize, keepdim: bool) -> Result<Tensor> {
+        let t = self.0.max_keepdim(axis)?;
+        Ok(Tensor(if keepdim { t } else { t.squeeze(axis)? }))
+    }
+    /// Numerically stable `log(sum(exp(x)))` along one axis.
+    pub fn logsumexp(&self, axis: usize, keepdim: bool) -> Result<Tensor> {
+        let m = self.max_axis(axis, true)?.detach();
+        let finite = Mask(m.0.abs()?.lt(f64::INFINITY)?);
+        let m = Tensor::where_(&finite, &m, &m.zeros_like()?)?;
+        let s = self.sub(&m)?.exp()?.sum_axes(&[axis], true)?.log()?.add(&m)?;
+        if keepdim {
+            Ok(s)
+        } else {
+            s.squeeze(axis)
+        }
+    }
+
+    // ----- shape ops ----------------------------------------------------------------------
+
+    pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
+        let n: usize = shape.iter().product();
+        if n != self.elem_count() {
+            return Err(Error::ShapeMismatch { context: "reshape".into(), lhs: self.shape().to_vec(), rhs: shape.to_vec() });
+        }
+        if shape == self.shape() {
+            return Ok(self.clone());
+        }
+        Ok(Tensor(self.0.reshape(shape)?))
+    }
+    /// Broadcast to `shape` (numpy rules), without copying.
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
+        if shape == self.shape() {
+            return Ok(self.clone());
+        }
+        let b = broadcast_shapes(self.shape(), shape)?;
+        if b != shape {
+            return Err(Error::ShapeMismatch { context: "broadcast_to".into(), lhs: self.shape().to_vec(), rhs: shape.to_vec() });
+        }
+        Ok(Tensor(self.0.broadcast_as(shape)?))
+    }
+    pub fn unsqueeze(&self, axis: usize) -> Result<Tensor> {
+        Ok(Tensor(self.0.unsqueeze(axis)?))
+    }
+    pub fn squeeze(&self, axis: usize) -> Result<Tensor> {
+        Ok(Tensor(self.0.squeeze(axis)?))
+    }
+    /// Swap the last two axes.
+    pub fn matrix_transpose(&self) -> Result<Tensor> {
+        let r = self.rank();
+        if r < 2 {
+            return Err(Error::invalid_shape("matrix_transpose", self.shape(), "rank must be >= 2"));
+        }
+        Ok(Tensor(self.0.transpose(r - 2, r - 1)?))
+    }
+    pub fn transpose(&self, a: usize, b: usize) -> Result<Tensor> {
+        Ok(Tensor(self.0.transpose(a, b)?))
+    }
+    /// `len` entries starting at `start` along `axis`.
+    pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Result<Tensor> {
+        Ok(Tensor(self.0.narrow(axis, start, len)?))
+    }
+    /// Concatenate along `axis`.
+    pub fn concat(ts: &[&Tensor], axis: usize) -> Result<Tensor> {
+        let v: Vec<&CTensor> = ts.iter().map(|t| &t.0).collect();
+        Ok(Tensor(CTensor::cat(&v, axis)?))
+    }
+    /// Select entries `indices` along `axis`.
+    pub fn index_select(&self, axis: usize, indices: &[u32]) -> Result<Tensor> {
+        let idx = CTensor::from_slice(indices, indices.len(), cpu())?;
+        Ok(Tensor(self.0.contiguous()?.index_select(&idx, axis)?))
+    }
+    /// Pad `axis` with `left`/`right` entries of `value`.
+    pub fn pad(&self, axis: usize, left: usize, right: usize, value: f64) -> Result<Tensor> {
+        let mut parts: Vec<Tensor> = Vec::new();
+        let mut shape = self.shape().to_vec();
+        if left > 0 {
+            shape[axis] = left;
+            parts.push(Tensor::full(value, &shape, self.dtype())?);
+        }
+        parts.push(self.clone());
+        if right > 0 {
+            shape[axis] = right;
+            parts.push(Tensor::full(value, &shape, self.dtype())?);
+        }
+        let refs: Vec<&Tensor> = parts.iter().collect();
+        Tensor::concat(&refs, axis)
+    }
+    /// Flatten to rank 1.
+    pub fn flatten(&self) -> Result<Tensor> {
+        Ok(Tensor(self.0.flatten_all()?))
+    }
+
+    // ----- matrix products ----------------------------------------------------------------
+
+    /// Batched matrix product `[..., m, k] @ [..., k, n]` with broadcast batch dims.
+    pub fn matmul(&self, o: &Tensor) -> Result<Tensor> {
+        self.check_dtype(o, "matmul")?;
+        if self.rank() < 2 || o.rank() < 2 || self.shape()[self.rank() - 1] != o.shape()[o.rank() - 2] {
+            return Err(Error::ShapeMismatch { context: "matmul".into(), lhs: self.shape().to_vec(), rhs: o.shape().to_vec() });
+        }
+        let (ba, bb) = (&self.shape()[..self.rank() - 2], &o.shape()[..o.rank() - 2]);
+        let batch = broadcast_shapes(ba, bb)?;
+        let mut sa = batch.clone();
+        sa.extend_from_slice(&self.shape()[self.rank() - 2..]);
+        let mut sb = batch;
+        sb.extend_from_slice(&o.shape()[o.rank() - 2..]);
+        let a = self.broadcast_to(&sa)?.contiguous()?;
+        let b = o.broadcast_to(&sb)?.contiguous()?;
+        Ok(Tensor(a.0.matmul(&b.0)?))
+    }
+    /// Batched matrix-vector product `[..., m, k] @ [..., k] -> [..., m]`.
+    pub fn matvec(&self, v: &Tensor) -> Result<Tensor> {
+        let r = v.rank();
+        self.matmul(&v.unsqueeze(r)?)?.squeeze(self.rank().max(r + 1) - 1)
+    }
+
+    // ----- autodiff -----------------------------------------------------------------------
+
+    /// Reverse-mode gradients of this (scalar) tensor with respect to `wrt`.
+    ///
+    /// Returns `None` for a tensor the value does not depend on.
+    pub fn grad(&self, wrt: &[&Tensor]) -> Result<Vec<Option<Tensor>>> {
+        let store = self.0.backward()?;
+        Ok(wrt.iter().map(|t| store.get(&t.0).map(|g| Tensor(g.clone()))).collect())
+    }
+}
+
+impl Mask {
+    /// Elementwise and.
+    pub fn and(&self, o: &Mask) -> Result<Mask> {
+        let s = broadcast_shapes(self.0.dims(), o.0.dims())?;
+        Ok(Mask(self.0.broadcast_as(s.as_slice())?.mul(&o.0.broadcast_as(s.as_slice())?)?))
+    }
+    /// Elementwise not.
+    pub fn not(&self) -> Result<Mask> {
+        Ok(Mask(self.0.eq(0u8)?))
+    }
+    /// True if any element is set.
+    pub fn any(&self) -> Result<bool> {
+        Ok(self.0.flatten_all()?.to_vec1::<u8>()?.iter().any(|&b| b != 0))
+    }
+    /// True if every element is set.
+    pub fn all(&self) -> Result<bool> {
+        Ok(self.0.flatten_all()?.to_vec1::<u8>()?.iter().all(|&b| b != 0))
+    }
+}
+
+macro_rules! impl_op {
+    ($tr:ident, $m:ident, $scalar:expr) => {
+        impl std::ops::$tr<&Tensor> for &Tensor {
+            type Output = Result<Tensor>;
+            fn $m(self, o: &Tensor) -> Result<Tensor> {
+                Tensor::$m(self, o)
+            }
+        }
+        impl std::ops::$tr<Tensor> for Tensor {
+            type Output = Result<Tensor>;
+            fn $m(self, o: Tensor) -> Result<Tensor> {
+                Tensor::$m(&self, &o)
+            }
+        }
+        impl std::ops::$tr<f64> for &Tensor {
+            type Output = Result<Tensor>;
+            fn $m(self, c: f64) -> Result<Tensor> {
+                let f: fn(&Tensor, f64) -> Result<Tensor> = $scalar;
+                f(self, c)
+            }
+        }
+    };
+}
+impl_op!(Add, add, |t, c| t.affine(1.0, c));
+impl_op!(Sub, sub, |t, c| t.affine(1.0, -c));
+impl_op!(Mul, mul, |t, c| t.affine(c, 0.0));
+impl_op!(Div, div, |t, c| t.affine(1.0 / c, 0.0));
+
+impl std::ops::Neg for &Tensor {
+    type Output = Result<Tensor>;
+    fn neg(self) -> Result<Tensor> {
+        Tensor::neg(self)
+    }
+}
+
+/// Shortest round-trip representation of one element, numpy style (`1.`, `0.5413246`).
+pub(crate) fn fmt_element(v: f64, dtype: DType) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let s = match dtype {
+        DType::F32 => format!("{}", v as f32),
+        DType::F64 => format!("{}", v),
+    };
+    if s.contains('.') || s.contains('e') {
+        s
+    } else {
+        format!("{s}.")
+    }
+}
+
+impl Tensor {
+    /// numpy's `repr`: `array([0.5413246, 1.], dtype=float32)`; a scalar prints bare.
+    pub fn numpy_repr(&self) -> String {
+        let vals = match self.to_vec() {
+            Ok(v) => v,
+            Err(e) => return format!("<error: {e}>"),
+        };
+        let dt = self.dtype();
+        if self.rank() == 0 {
+            return fmt_element(vals[0], dt);
+        }
+        let strs: Vec<String> = vals.iter().map(|&v| fmt_element(v, dt)).collect();
+        // numpy aligns the decimal points within an array.
+        let split = |s: &String| match s.find('.') {
+            Some(i) => (s[..i].to_string(), s[i..].to_string()),
+            None => (s.clone(), String::new()),
+        };
+        let (wi, wf) = strs.iter().map(split).fold((0, 0), |(a, b), (i, f)| (a.max(i.len()), b.max(f.len())));
+        let padded: Vec<String> = strs
+            .iter()
+            .map(|s| {
+                let (i, f) = split(s);
+                format!("{:>wi$}{:<wf$}", i, f, wi = wi, wf = wf)
+            })
+            .collect();
+        fn nest(shape: &[usize], items: &[String], depth: usize) -> String {
+            if shape.len() == 1 {
+                return format!("[{}]", items.join(", "));
+            }
+            let step = items.len() / shape[0].max(1);
+            let rows: Vec<String> = (0..shape[0]).map(|i| nest(&shape[1..], &items[i * step..(i + 1) * step], depth + 1)).collect();
+            let sep = format!(",\n{}", " ".repeat(depth + 7));
+            format!("[{}]", rows.join(&sep))
+        }
+        format!("array({}, dtype={})", nest(self.shape(), &padded, 0), dt.name())
+    }
+}
+
+impl fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tensor(shape={:?}, {})", self.shape(), self.numpy_repr())
+    }
+}
+
+impl fmt::Display for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.numpy_repr())
+    }
+}
+
+/// Applies `f` to the elements of a strided CPU buffer, in row-major order of `layout`.
+pub(crate) fn map_layout<T: Copy, U>(v: &[T], layout: &candle_core::Layout, mut f: impl FnMut(T) -> U) -> Vec<U> {
+    match layout.contiguous_offsets() {
+        Some((a, b)) => v[a..b].iter().map(|&x| f(x)).collect(),
+        None => {
+            let (dims, strides) = (layout.dims(), layout.stride());
+            let n: usize = dims.iter().product();
+            let mut idx = vec![0usize; dims.len()];
+            let mut out = Vec::with_capacity(n);
+            let mut off = layout.start_offset();
+            for _ in 0..n {
+                out.push(f(v[off]));
+                for d in (0..dims.len()).rev() {
+                    idx[d] += 1;
+                    off += strides[d];
+                    if idx[d] < dims[d] {
+                        break;
+                    }
+                    off -= strides[d] * dims[d];
+                    idx[d] = 0;
+                }
+            }
+            out
+        }
+    }
+}
