@@ -1,1 +1,41 @@
-fn main(){}
+//! Criterion benches of the facade's per-op overhead (forward + backward of tiny ops) and the
+//! W1 step. Run: `cargo bench --bench tensor_ops`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use probrs::distributions::{Distribution, Normal};
+use probrs::params::{MakeTrainable, Variable};
+use probrs::tensor::{DType, Tensor};
+use std::hint::black_box;
+
+fn tiny_ops(c: &mut Criterion) {
+    let v = Variable::new(&Tensor::scalar(0.3, DType::F32).unwrap(), "x").unwrap();
+    c.bench_function("tiny_op_exp_fwd_bwd", |b| {
+        b.iter(|| {
+            let y = v.value().exp().unwrap();
+            black_box(y.grad(&[&v.value()]).unwrap());
+        })
+    });
+    c.bench_function("tiny_op_softplus_fwd_bwd", |b| {
+        b.iter(|| {
+            let y = v.value().softplus().unwrap();
+            black_box(y.grad(&[&v.value()]).unwrap());
+        })
+    });
+    let a = Tensor::vector(&[1.0; 10], DType::F32).unwrap();
+    c.bench_function("broadcast_add_10x1", |b| b.iter(|| black_box(a.add(&v.value()).unwrap())));
+}
+
+fn w1_loss_and_grad(c: &mut Criterion) {
+    let x = Tensor::vector(&probrs::demo::SEED_SAMPLES, DType::F32).unwrap();
+    let model: Normal = MakeTrainable::new().initial_value("loc", 0.0).initial_value("scale", 1.0).build().unwrap();
+    let vars = model.trainable_variables();
+    c.bench_function("w1_loss_and_grad", |b| {
+        b.iter(|| {
+            let loss = model.log_prob(&x).unwrap().sum_all().unwrap().neg().unwrap();
+            black_box(loss.grad(&[&vars[0].value(), &vars[1].value()]).unwrap());
+        })
+    });
+}
+
+criterion_group!(benches, tiny_ops, w1_loss_and_grad);
+criterion_main!(benches);

@@ -1,0 +1,188 @@
+//! Bijectors: round trips, log-det-Jacobians against autodiff, event_ndims handling, Chain
+//! order, a user-defined bijector, and property tests over every elementwise bijector in
+//! float32 and float64.
+
+mod common;
+use common::*;
+use probrs::bijectors::*;
+use probrs::params::Variable;
+use probrs::tensor::{DType, Tensor};
+use proptest::prelude::*;
+use std::sync::Arc;
+
+/// Every elementwise bijector, with the interval its inputs live on.
+fn elementwise() -> Vec<(Arc<dyn Bijector>, f64, f64)> {
+    vec![
+        (Identity::new().into_arc(), -5.0, 5.0),
+        (Exp::new().into_arc(), -5.0, 5.0),
+        (Softplus::new().into_arc(), -10.0, 10.0),
+        (Softplus::new().with_hinge_softness(0.5).unwrap().with_low(0.01).into_arc(), -5.0, 5.0),
+        (Sigmoid::new().into_arc(), -8.0, 8.0),
+        (Sigmoid::with_bounds(-1.0, 2.0).unwrap().into_arc(), -8.0, 8.0),
+        (Tanh::new().into_arc(), -4.0, 4.0),
+        (Scale::new(-2.5).unwrap().into_arc(), -5.0, 5.0),
+        (Shift::new(1.5).into_arc(), -5.0, 5.0),
+        (Square::new().into_arc(), 0.1, 5.0),
+        (Power::new(3.0).unwrap().into_arc(), 0.1, 3.0),
+        (Power::new(0.5).unwrap().into_arc(), 0.1, 3.0),
+        (Invert::new(Exp::new()).into_arc(), 0.1, 5.0),
+        (Chain::new(vec![Exp::new().into_arc(), Scale::new(0.5).unwrap().into_arc(), Shift::new(-1.0).into_arc()]).into_arc(), -3.0, 3.0),
+    ]
+}
+
+/// log|dy/dx| by autodiff of the forward map (elementwise bijectors).
+fn autodiff_ldj(b: &dyn Bijector, x: &[f64]) -> Vec<f64> {
+    let v = Variable::new(&t64(x, &[x.len()]), "x").unwrap();
+    let y = b.forward(&v.value()).unwrap().sum_all().unwrap();
+    let g = y.grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
+    g.iter().map(|d| d.abs().ln()).collect()
+}
+
+#[test]
+fn round_trip_and_log_det_against_autodiff() {
+    for (b, lo, hi) in elementwise() {
+        let xs: Vec<f64> = (0..7).map(|i| lo + (hi - lo) * (i as f64 + 0.5) / 7.0).collect();
+        let x = t64(&xs, &[7]);
+        let y = b.forward(&x).unwrap();
+        assert_close(&b.inverse(&y).unwrap().to_vec().unwrap(), &xs, 1e-9, 1e-9, &format!("{} round trip", b.name()));
+        let fldj = b.forward_log_det_jacobian(&x, 0).unwrap().broadcast_to(&[7]).unwrap().to_vec().unwrap();
+        assert_close(&fldj, &autodiff_ldj(b.as_ref(), &xs), 1e-8, 1e-8, &format!("{} fldj", b.name()));
+        let ildj = b.inverse_log_det_jacobian(&y, 0).unwrap().broadcast_to(&[7]).unwrap().to_vec().unwrap();
+        let neg: Vec<f64> = fldj.iter().map(|v| -v).collect();
+        assert_close(&ildj, &neg, 1e-8, 1e-8, &format!("{} ildj = -fldj", b.name()));
+        // event_ndims = 1 sums over the event (a constant Jacobian counts once per element).
+        let summed = b.forward_log_det_jacobian(&x, 1).unwrap().to_scalar().unwrap();
+        assert!((summed - fldj.iter().sum::<f64>()).abs() < 1e-8, "{} event_ndims=1", b.name());
+    }
+}
+
+#[test]
+fn constant_jacobians_are_flagged() {
+    assert!(Scale::new(2.0).unwrap().is_constant_jacobian());
+    assert!(Shift::new(2.0).is_constant_jacobian());
+    assert!(Identity::new().is_constant_jacobian());
+    assert!(!Exp::new().is_constant_jacobian());
+    assert!(Chain::new(vec![Scale::new(2.0).unwrap().into_arc(), Shift::new(1.0).into_arc()]).is_constant_jacobian());
+}
+
+#[test]
+fn chain_applies_last_first() {
+    // Chain([Exp, Shift(1)]) = exp(x + 1), not exp(x) + 1.
+    let b = Chain::new(vec![Exp::new().into_arc(), Shift::new(1.0).into_arc()]);
+    let y = b.forward(&t64(&[0.0], &[1])).unwrap().to_vec().unwrap();
+    assert!((y[0] - 1f64.exp()).abs() < 1e-12);
+    assert_eq!(b.name(), "chain_of_exp_of_shift");
+    // An empty chain is the identity.
+    let id = Chain::new(vec![]);
+    assert_eq!(id.forward(&t64(&[3.0], &[1])).unwrap().to_vec().unwrap(), vec![3.0]);
+    assert_eq!(id.forward_log_det_jacobian(&t64(&[3.0], &[1]), 0).unwrap().to_scalar().unwrap(), 0.0);
+}
+
+#[test]
+fn event_ndims_below_minimum_is_an_error() {
+    let b = MatrixEventScale;
+    let x = t64(&[1.0, 2.0], &[2]);
+    assert!(matches!(b.forward_log_det_jacobian(&x, 0), Err(probrs::Error::InvalidParameter { .. })));
+    assert!(matches!(Exp::new().forward_log_det_jacobian(&x, 2), Err(probrs::Error::InvalidShape { .. })));
+}
+
+#[test]
+fn invalid_parameters_are_typed_errors() {
+    assert!(matches!(Scale::new(0.0), Err(probrs::Error::InvalidParameter { .. })));
+    assert!(matches!(Power::new(0.0), Err(probrs::Error::InvalidParameter { .. })));
+    assert!(matches!(Softplus::new().with_hinge_softness(0.0), Err(probrs::Error::InvalidParameter { .. })));
+    assert!(matches!(Sigmoid::with_bounds(2.0, 1.0), Err(probrs::Error::InvalidParameter { .. })));
+}
+
+/// A user-defined bijector on vector events: y = 2x, with forward_min_event_ndims = 1.
+struct MatrixEventScale;
+impl Bijector for MatrixEventScale {
+    fn name(&self) -> &str {
+        "double_vector"
+    }
+    fn forward_min_event_ndims(&self) -> usize {
+        1
+    }
+    fn is_constant_jacobian(&self) -> bool {
+        true
+    }
+    fn forward(&self, x: &Tensor) -> probrs::Result<Tensor> {
+        x.mul_scalar(2.0)
+    }
+    fn inverse(&self, y: &Tensor) -> probrs::Result<Tensor> {
+        y.mul_scalar(0.5)
+    }
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> probrs::Result<Tensor> {
+        // log|det 2I| = n log 2, one value per vector.
+        let n = *x.shape().last().unwrap() as f64;
+        x.sum_last(1)?.mul_scalar(0.0)?.add_scalar(n * 2f64.ln())
+    }
+}
+
+#[test]
+fn user_bijector_composes_in_a_chain() {
+    let b = Chain::new(vec![Exp::new().into_arc(), Arc::new(MatrixEventScale)]);
+    assert_eq!(b.forward_min_event_ndims(), 1);
+    let x = t64(&[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], &[2, 3]);
+    let ldj = b.forward_log_det_jacobian(&x, 1).unwrap();
+    assert_eq!(ldj.shape(), &[2]);
+    // 3 log 2 + Σ 2x
+    let expect = [3.0 * 2f64.ln() + 2.0 * 0.6, 3.0 * 2f64.ln() + 2.0 * 1.5];
+    assert_close(&ldj.to_vec().unwrap(), &expect, 1e-12, 1e-12, "chain ldj");
+    let ildj = b.inverse_log_det_jacobian(&b.forward(&x).unwrap(), 1).unwrap().to_vec().unwrap();
+    assert_close(&ildj, &[-expect[0], -expect[1]], 1e-12, 1e-12, "chain ildj");
+    // The user type's default inverse log-det comes from the forward one.
+    let il = MatrixEventScale.inverse_log_det_jacobian(&x, 1).unwrap().to_vec().unwrap();
+    assert_close(&il, &[-3.0 * 2f64.ln(); 2], 1e-12, 1e-12, "default ildj");
+}
+
+#[test]
+fn bijector_variables_are_found() {
+    let s = Variable::new(&t64(&[2.0], &[]), "scale").unwrap();
+    let b = Chain::new(vec![Scale::new(&s).unwrap().into_arc(), Exp::new().into_arc()]);
+    let vars = b.trainable_variables();
+    assert_eq!(vars.len(), 1);
+    assert_eq!(vars[0].name(), "scale");
+    // Gradients reach the variable through the bijector.
+    let y = b.forward(&t64(&[0.0, 1.0], &[2])).unwrap().sum_all().unwrap();
+    let g = y.grad(&[&s.value()]).unwrap()[0].clone().unwrap().to_scalar().unwrap();
+    assert!((g - (1.0 + 1f64.exp())).abs() < 1e-12);
+}
+
+#[test]
+fn softplus_parameter_properties_drive_make_trainable() {
+    let b: Softplus = probrs::params::MakeTrainable::new().initial_value("hinge_softness", 2.0).fixed("low", 0.0).build().unwrap();
+    let vars = b.trainable_variables();
+    assert_eq!(vars.len(), 1);
+    assert_eq!(vars[0].name(), "hinge_softness");
+    let y = b.forward(&Tensor::scalar(0.0, DType::F32).unwrap()).unwrap().to_scalar().unwrap();
+    assert!((y - 2.0 * 2f64.ln()).abs() < 1e-5);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// For every elementwise bijector, dtype and input: f⁻¹(f(x)) = x and
+    /// ildj(f(x)) = −fldj(x), both finite.
+    #[test]
+    fn prop_round_trip_and_ldj(idx in 0usize..14, u in prop::collection::vec(0.0f64..1.0, 1..6), f32_ in any::<bool>()) {
+        let all = elementwise();
+        let (b, lo, hi) = &all[idx];
+        let xs: Vec<f64> = u.iter().map(|u| lo + (hi - lo) * u).collect();
+        let dtype = if f32_ { DType::F32 } else { DType::F64 };
+        let tol = if f32_ { 2e-3 } else { 1e-8 };
+        let x = Tensor::from_slice(&xs, &[xs.len()], dtype).unwrap();
+        let y = b.forward(&x).unwrap();
+        prop_assert_eq!(y.dtype(), dtype);
+        let back = b.inverse(&y).unwrap().to_vec().unwrap();
+        for (a, e) in back.iter().zip(&xs) {
+            prop_assert!((a - e).abs() <= tol * (1.0 + e.abs()), "{} round trip {} vs {}", b.name(), a, e);
+        }
+        let f = b.forward_log_det_jacobian(&x, 0).unwrap().broadcast_to(&[xs.len()]).unwrap().to_vec().unwrap();
+        let i = b.inverse_log_det_jacobian(&y, 0).unwrap().broadcast_to(&[xs.len()]).unwrap().to_vec().unwrap();
+        for (a, e) in f.iter().zip(&i) {
+            prop_assert!(a.is_finite() && e.is_finite());
+            prop_assert!((a + e).abs() <= tol * (1.0 + a.abs()), "{} fldj {} ildj {}", b.name(), a, e);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#![allow(dead_code)]
+use probrs::tensor::{DType, Tensor};
+
+pub fn t64(v: &[f64], shape: &[usize]) -> Tensor {
+    Tensor::from_slice(v, shape, DType::F64).unwrap()
+}
+
+pub fn assert_close(a: &[f64], b: &[f64], rtol: f64, atol: f64, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths {} vs {}", a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= atol + rtol * y.abs(), "{what}[{i}]: {x} vs {y} (rtol {rtol}, atol {atol})");
+    }
+}
+
+/// Checks the autodiff gradient of `sum(w * f(x))` against central differences, in f64.
+pub fn check_grad(name: &str, f: impl Fn(&Tensor) -> probrs::Result<Tensor>, x0: &[f64], shape: &[usize], h: f64, tol: f64) {
+    let x = probrs::params::Variable::new(&t64(x0, shape), "x").unwrap();
+    let y = f(&x.value()).unwrap();
+    let n = y.elem_count();
+    let w: Vec<f64> = (0..n).map(|i| 0.5 + 0.37 * ((i * 7919) % 13) as f64 / 13.0).collect();
+    let wt = t64(&w, y.shape());
+    let loss = y.mul(&wt).unwrap().sum_all().unwrap();
+    let g = loss.grad(&[&x.value()]).unwrap()[0].clone().expect("gradient exists").to_vec().unwrap();
+    let eval = |xs: &[f64]| -> Vec<f64> { f(&t64(xs, shape)).unwrap().to_vec().unwrap() };
+    for i in 0..x0.len() {
+        let mut p = x0.to_vec();
+        let mut m = x0.to_vec();
+        p[i] += h;
+        m[i] -= h;
+        // Difference element by element before weighting, so large entries do not swamp small ones.
+        let (yp, ym) = (eval(&p), eval(&m));
+        let fd: f64 = yp.iter().zip(&ym).zip(&w).map(|((a, b), c)| c * (a - b)).sum::<f64>() / (2.0 * h);
+        assert!(g[i].is_finite(), "{name}: gradient[{i}] not finite at {x0:?}");
+        assert!((g[i] - fd).abs() <= tol * (1.0 + fd.abs()), "{name}: d/dx[{i}] autodiff {} vs finite difference {fd} at {x0:?}", g[i]);
+    }
+}

@@ -1,0 +1,52 @@
+//! The public reference cases (TFP 0.26 values): no case may fail; every Normal case and every
+//! case of the core bijectors must be supported (not skipped).
+
+use probrs::conformance::{run_case, run_file, CaseResult};
+
+const REF: &str = "../shared/reference/reference_public.json";
+
+#[test]
+fn public_reference_cases() {
+    let Ok(text) = std::fs::read_to_string(REF) else {
+        eprintln!("{REF} not found: skipped");
+        return;
+    };
+    let s = run_file(REF).unwrap();
+    assert_eq!(s.failed, 0, "{:#?}", s.failures);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let core = ["Normal", "Identity", "Exp", "Softplus", "Sigmoid", "Tanh", "Scale", "Shift", "Square", "Power", "Invert", "Chain"];
+    let mut checked = 0;
+    for case in json["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let chain_of_core = case["params"]["bijectors"]
+            .as_array()
+            .map(|bs| bs.iter().all(|b| core.contains(&b["name"].as_str().unwrap_or(""))))
+            .unwrap_or(true);
+        let inner_core = case["params"]["bijector"]["name"].as_str().map(|n| core.contains(&n)).unwrap_or(true);
+        if case["kind"] != "seed_zoo" && core.contains(&name) && chain_of_core && inner_core {
+            assert_eq!(run_case(case), CaseResult::Pass, "{}", case["id"]);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} core cases found");
+}
+
+#[test]
+fn malformed_files_are_errors_naming_the_location() {
+    let dir = std::env::temp_dir().join("probrs_conformance_bad.json");
+    std::fs::write(&dir, "{\"cases\": [1, 2,\n ]}").unwrap();
+    let err = run_file(dir.to_str().unwrap()).unwrap_err().to_string();
+    assert!(err.contains(":2:"), "{err}");
+    assert!(run_file("/nonexistent/file.json").is_err());
+}
+
+#[test]
+fn failing_and_unsupported_cases_are_reported() {
+    let bad: serde_json::Value = serde_json::json!({"id": "x", "kind": "distribution", "name": "Normal",
+        "params": {"loc": 0.0, "scale": 1.0}, "method": "mean", "input": null, "expected": 1.0,
+        "rtol": 1e-9, "atol": 1e-12, "dtype": "float64"});
+    assert!(matches!(run_case(&bad), CaseResult::Fail(_)));
+    let unknown: serde_json::Value = serde_json::json!({"id": "y", "kind": "distribution", "name": "NoSuchFamily",
+        "params": {}, "method": "mean", "input": null, "expected": 1.0, "dtype": "float64"});
+    assert!(matches!(run_case(&unknown), CaseResult::Unsupported(_)));
+}

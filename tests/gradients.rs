@@ -1,0 +1,141 @@
+//! Every custom op's gradient against central finite differences, in float64, including
+//! extreme inputs.
+
+mod common;
+use common::*;
+use probrs::tensor::{linalg::triangular_solve, DType, Tensor};
+
+const H: f64 = 1e-6;
+const TOL: f64 = 1e-6;
+
+#[test]
+fn elementwise_ops() {
+    check_grad("log1p", |x| x.log1p(), &[-0.9, -1e-8, 0.0, 1e-10, 3.0, 1e6], &[6], 1e-9, 1e-5);
+    check_grad("expm1", |x| x.expm1(), &[-30.0, -1e-8, 0.0, 1e-10, 2.0, 20.0], &[6], H, TOL);
+    check_grad("softplus", |x| x.softplus(), &[-100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0], &[7], H, TOL);
+    check_grad("softplus_inverse", |x| x.softplus_inverse(), &[1e-3, 0.1, 1.0, 5.0, 40.0, 100.0], &[6], 1e-7, 1e-5);
+    check_grad("sigmoid", |x| x.sigmoid(), &[-100.0, -5.0, 0.0, 3.0, 100.0], &[5], H, TOL);
+    check_grad("log_sigmoid", |x| x.log_sigmoid(), &[-100.0, -5.0, 0.0, 3.0, 100.0], &[5], H, TOL);
+    check_grad("lgamma", |x| x.lgamma(), &[0.1, 0.5, 1.0, 2.5, 10.0, 150.0], &[6], H, TOL);
+    check_grad("digamma", |x| x.digamma(), &[0.3, 1.0, 2.5, 10.0, 80.0], &[5], H, 1e-5);
+    check_grad("ndtr", |x| x.ndtr(), &[-8.0, -1.0, 0.0, 0.5, 6.0], &[5], H, TOL);
+    check_grad("log_ndtr", |x| x.log_ndtr(), &[-40.0, -25.0, -19.0, -5.0, 0.0, 3.0, 9.0], &[7], H, 1e-5);
+    check_grad("ndtri", |x| x.ndtri(), &[1e-6, 0.01, 0.3, 0.5, 0.9, 0.999], &[6], 1e-11, 1e-4);
+    check_grad("tanh", |x| x.tanh(), &[-3.0, 0.0, 0.7], &[3], H, TOL);
+}
+
+#[test]
+fn softplus_is_finite_at_extremes() {
+    let x = t64(&[-100.0, 100.0, -1000.0, 1000.0], &[4]);
+    let v = probrs::params::Variable::new(&x, "x").unwrap();
+    let y = v.value().softplus().unwrap();
+    let vals = y.to_vec().unwrap();
+    assert!(vals.iter().all(|v| v.is_finite()), "{vals:?}");
+    assert!((vals[1] - 100.0).abs() < 1e-12 && vals[0] > 0.0 && vals[0] < 1e-43);
+    let g = y.sum_all().unwrap().grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
+    assert!(g.iter().all(|v| v.is_finite()));
+    assert_close(&g, &[(-100f64).exp(), 1.0, 0.0, 1.0], 1e-9, 1e-300, "softplus grad");
+}
+
+#[test]
+fn xlogy_both_arguments_and_zero_convention() {
+    let y = t64(&[0.5, 2.0, 3.0], &[3]);
+    check_grad("xlogy wrt x", |x| x.xlogy(&y), &[0.3, 1.5, 2.0], &[3], H, TOL);
+    let x = t64(&[0.3, 1.5, 2.0], &[3]);
+    check_grad("xlogy wrt y", |y| x.xlogy(y), &[0.5, 2.0, 3.0], &[3], H, TOL);
+    // 0 · log 0 = 0, with zero (not NaN) gradients.
+    let zero = t64(&[0.0], &[1]);
+    let v = probrs::params::Variable::new(&t64(&[0.0], &[1]), "y").unwrap();
+    let r = zero.xlogy(&v.value()).unwrap();
+    assert_eq!(r.to_vec().unwrap(), vec![0.0]);
+    let g = r.sum_all().unwrap().grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
+    assert_eq!(g, vec![0.0]);
+}
+
+#[test]
+fn reductions_and_broadcasting() {
+    check_grad("logsumexp", |x| x.logsumexp(1, false), &[1.0, 2.0, 3.0, -1000.0, 0.0, 1000.0], &[2, 3], H, TOL);
+    let b = t64(&[1.0, 2.0, 3.0], &[3]);
+    check_grad("broadcast mul", |x| x.mul(&b), &[0.5, -1.0], &[2, 1], H, TOL);
+    check_grad("broadcast div", |x| b.div(x), &[0.5, -1.0], &[2, 1], H, TOL);
+    check_grad("sum_last", |x| x.sum_last(1)?.square(), &[0.5, -1.0, 2.0, 0.1], &[2, 2], H, TOL);
+}
+
+fn spd(n: usize, seed: f64) -> Vec<f64> {
+    // A = M Mᵀ + n I
+    let m: Vec<f64> = (0..n * n).map(|i| ((i as f64 + seed) * 0.7).sin()).collect();
+    let mut a = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            a[i * n + j] = (0..n).map(|k| m[i * n + k] * m[j * n + k]).sum::<f64>() + if i == j { n as f64 } else { 0.0 };
+        }
+    }
+    a
+}
+
+#[test]
+fn cholesky_gradient() {
+    // Symmetrize inside f so the finite differences stay on symmetric matrices.
+    let sym = |x: &Tensor| x.add(&x.matrix_transpose()?)?.mul_scalar(0.5);
+    let a = spd(3, 0.0);
+    check_grad("cholesky", |x| sym(x)?.cholesky(), &a, &[3, 3], H, 1e-6);
+    let mut batch = spd(2, 1.0);
+    batch.extend(spd(2, 5.0));
+    check_grad("cholesky batched", |x| sym(x)?.cholesky(), &batch, &[2, 2, 2], H, 1e-6);
+    check_grad("logdet", |x| sym(x)?.logdet(), &a, &[3, 3], H, 1e-6);
+    // L Lᵀ reconstructs A.
+    let l = t64(&a, &[3, 3]).cholesky().unwrap();
+    let back = l.matmul(&l.matrix_transpose().unwrap()).unwrap().to_vec().unwrap();
+    assert_close(&back, &a, 1e-12, 1e-12, "L Lᵀ");
+}
+
+#[test]
+fn cholesky_rejects_indefinite() {
+    let a = t64(&[1.0, 2.0, 2.0, 1.0], &[2, 2]);
+    assert!(matches!(a.cholesky(), Err(probrs::Error::LinearAlgebra { .. })));
+}
+
+#[test]
+fn triangular_solve_gradients() {
+    let l = [2.0, 0.0, 0.0, 0.5, 1.5, 0.0, -0.3, 0.8, 1.2];
+    let b = [1.0, 2.0, -1.0, 0.5, 0.3, 0.7];
+    for adjoint in [false, true] {
+        let bt = t64(&b, &[3, 2]);
+        check_grad("solve wrt L", |x| triangular_solve(&x.band_lower()?, &bt, adjoint), &l, &[3, 3], H, 1e-6);
+        let lt = t64(&l, &[3, 3]);
+        check_grad("solve wrt B", |x| triangular_solve(&lt, x, adjoint), &b, &[3, 2], H, 1e-6);
+    }
+    let lt = t64(&l, &[3, 3]);
+    let x = triangular_solve(&lt, &t64(&b, &[3, 2]), false).unwrap();
+    assert_close(&lt.matmul(&x).unwrap().to_vec().unwrap(), &b, 1e-12, 1e-12, "L X = B");
+    let a = spd(3, 2.0);
+    let chol = t64(&a, &[3, 3]).cholesky().unwrap();
+    let z = chol.cholesky_solve(&t64(&b, &[3, 2])).unwrap();
+    assert_close(&t64(&a, &[3, 3]).matmul(&z).unwrap().to_vec().unwrap(), &b, 1e-10, 1e-10, "A Z = B");
+}
+
+#[test]
+fn structural_ops() {
+    check_grad("fill_triangular", |x| x.fill_triangular(), &[1., 2., 3., 4., 5., 6.], &[6], H, TOL);
+    check_grad("fill_triangular_inverse", |x| x.fill_triangular_inverse(), &[1., 2., 3., 4., 5., 6., 7., 8., 9.], &[3, 3], H, TOL);
+    check_grad("diag_part", |x| x.diag_part(), &[1., 2., 3., 4.], &[2, 2], H, TOL);
+    check_grad("matrix_diag", Tensor::matrix_diag, &[1., 2., 3.], &[3], H, TOL);
+    let d = Tensor::matrix_diag(&t64(&[1., 2.], &[2])).unwrap();
+    assert_eq!(d.to_vec().unwrap(), vec![1., 0., 0., 2.]);
+}
+
+#[test]
+fn f32_ops_agree_with_f64() {
+    let xs = [-3.0, -0.5, 0.0, 0.5, 3.0];
+    let a = Tensor::from_slice(&xs, &[5], DType::F32).unwrap();
+    let b = t64(&xs, &[5]);
+    for (name, f) in [
+        ("softplus", (|t: &Tensor| t.softplus()) as fn(&Tensor) -> probrs::Result<Tensor>),
+        ("sigmoid", |t| t.sigmoid()),
+        ("log_ndtr", |t| t.log_ndtr()),
+        ("log1p", |t| t.abs()?.log1p()),
+        ("lgamma", |t| t.abs()?.add_scalar(0.5)?.lgamma()),
+    ] {
+        assert_close(&f(&a).unwrap().to_vec().unwrap(), &f(&b).unwrap().to_vec().unwrap(), 1e-6, 1e-6, name);
+    }
+}
