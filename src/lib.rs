@@ -9,15 +9,16 @@
 //! ```
 //! use probrs::distributions::{Distribution, Normal};
 //! use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
-//! use probrs::params::make_trainable;
+//! use probrs::params::MakeTrainable;
 //! use probrs::tensor::{DType, Tensor};
 //!
 //! let samples = Tensor::vector(&[4.57, 6.37, 5.93, 7.98, 2.03, 3.59, 8.55, 3.45, 5.06, 6.44], DType::F32)?;
-//! let model = make_trainable::<Normal>()?;
+//! // `make_trainable::<Normal>()` draws its start at random; a seed makes it reproducible.
+//! let model: Normal = MakeTrainable::new().seed(42).build()?;
 //! let losses = minimize(|| model.log_prob(&samples)?.sum_all()?.neg(), 1000, &mut Adam::new(0.1),
 //!                       MinimizeOptions::default(), trace_loss)?;
 //! println!("Fit Normal distribution with mean {} and stddev {}", model.mean()?, model.stddev()?);
-//! assert!((model.mean()?.to_scalar()? - 5.397).abs() < 1e-2);
+//! assert!((model.mean()?.to_scalar()? - 5.397).abs() < 1e-3);
 //! # Ok::<(), probrs::Error>(())
 //! ```
 //!

@@ -139,3 +139,15 @@ fn f32_ops_agree_with_f64() {
         assert_close(&f(&a).unwrap().to_vec().unwrap(), &f(&b).unwrap().to_vec().unwrap(), 1e-6, 1e-6, name);
     }
 }
+
+#[test]
+fn fused_normal_log_prob_gradients() {
+    use probrs::distributions::{Distribution, Normal};
+    let loc = t64(&[0.3, -1.0], &[2]);
+    let scale = t64(&[1.5], &[1]);
+    check_grad("normal log_prob wrt x", |x| Normal::new(&loc, &scale)?.log_prob(x), &[0.1, 2.0, -3.0, 0.5], &[2, 2], H, TOL);
+    let x = t64(&[0.1, 2.0, -3.0, 0.5], &[2, 2]);
+    check_grad("normal log_prob wrt loc", |l| Normal::new(l, &scale)?.log_prob(&x), &[0.3, -1.0], &[2], H, TOL);
+    check_grad("normal log_prob wrt scale", |s| Normal::new(&loc, s)?.log_prob(&x), &[1.5], &[1], H, TOL);
+    check_grad("normal log_prob wrt scalar scale", |s| Normal::new(&loc, s)?.log_prob(&x), &[0.7], &[], H, TOL);
+}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// A composition of bijectors.
 ///
 /// ```
-/// use probrs::bijectors::{Bijector, Chain, Exp, Shift};
+/// use probrs::bijectors::{Bijector, Chain, Exp, IntoArcBijector, Shift};
 /// use probrs::tensor::{DType, Tensor};
 /// // exp(x + 1): Shift first, then Exp.
 /// let b = Chain::new(vec![Exp::new().into_arc(), Shift::new(1.0).into_arc()]);

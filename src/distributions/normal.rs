@@ -16,11 +16,24 @@ use crate::bijectors::{Bijector, Softplus};
 use crate::error::{Error, Result};
 use crate::params::{broadcast_batch_shape, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{fused::TernaryKernel, DType, Tensor};
 use std::any::Any;
 use std::sync::Arc;
 
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// log N(x; μ, σ) fused with its partials: ∂x = −z/σ, ∂μ = z/σ, ∂σ = (z² − 1)/σ.
+static LOG_PROB: TernaryKernel = TernaryKernel {
+    name: "normal_log_prob",
+    value: |x, m, s| {
+        let z = (x - m) / s;
+        -0.5 * z * z - s.ln() - HALF_LN_2PI
+    },
+    partials: |x, m, s| {
+        let z = (x - m) / s;
+        [-z / s, z / s, (z * z - 1.0) / s]
+    },
+};
 
 /// Normal(loc, scale).
 ///
@@ -124,8 +137,9 @@ impl Distribution for Normal {
         self
     }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
-        let (z, scale) = self.z(x)?;
-        z.square()?.affine(-0.5, -HALF_LN_2PI)?.sub(&scale.log()?)
+        check_dtype(self, x, "log_prob")?;
+        let (loc, scale) = self.params()?;
+        Tensor::ternary(x, &loc, &scale, &LOG_PROB)
     }
     fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
         let (loc, scale) = self.params()?;

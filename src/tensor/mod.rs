@@ -16,6 +16,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
+pub mod fused;
 pub mod linalg;
 pub mod special;
 
@@ -240,7 +241,7 @@ impl Tensor {
 
     // ----- broadcasting binary ops --------------------------------------------------------
 
-    fn check_dtype(&self, other: &Tensor, op: &str) -> Result<()> {
+    pub(crate) fn check_dtype(&self, other: &Tensor, op: &str) -> Result<()> {
         if self.dtype() != other.dtype() {
             return Err(Error::DTypeMismatch {
                 context: op.into(),
