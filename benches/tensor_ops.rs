@@ -21,6 +21,14 @@ fn tiny_ops(c: &mut Criterion) {
             black_box(y.grad(&[&v.value()]).unwrap());
         })
     });
+    // The same computation in raw candle: the facade's overhead is the difference.
+    let raw = candle_core::Var::new(0.3f32, &candle_core::Device::Cpu).unwrap();
+    c.bench_function("raw_candle_exp_fwd_bwd", |b| {
+        b.iter(|| {
+            let y = raw.as_tensor().exp().unwrap();
+            black_box(y.backward().unwrap().get(raw.as_tensor()).cloned());
+        })
+    });
     let a = Tensor::vector(&[1.0; 10], DType::F32).unwrap();
     c.bench_function("broadcast_add_10x1", |b| b.iter(|| black_box(a.add(&v.value()).unwrap())));
 }

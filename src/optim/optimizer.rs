@@ -42,7 +42,7 @@ impl Slots {
             if g.shape() != v.shape() {
                 return Err(Error::ShapeMismatch { context: format!("gradient of `{}`", v.name()), lhs: v.shape().to_vec(), rhs: g.shape().to_vec() });
             }
-            let mut x = v.numpy().to_vec()?;
+            let mut x = v.value().to_vec()?;
             let gv = g.to_vec()?;
             let mut s = self.map.get(&v.id()).cloned().unwrap_or_else(|| vec![vec![init; x.len()]; num_slots]);
             rule(t, &mut x, &gv, &mut s);

@@ -90,7 +90,7 @@ impl Variable {
                 rhs: value.shape().to_vec(),
             });
         }
-        let v = value.detach().to_dtype(self.dtype())?;
+        let v = value.to_dtype(self.dtype())?;
         self.0.var.set(v.as_candle())?;
         Ok(())
     }

@@ -208,11 +208,16 @@ impl Tensor {
     }
     /// All values, row-major, as f64.
     pub fn to_vec(&self) -> Result<Vec<f64>> {
-        let flat = self.0.flatten_all()?;
-        Ok(match self.dtype() {
-            DType::F64 => flat.to_vec1::<f64>()?,
-            DType::F32 => flat.to_vec1::<f32>()?.into_iter().map(|x| x as f64).collect(),
-        })
+        // Read the storage through the layout: no temporary tensor.
+        let (storage, layout) = self.0.storage_and_layout();
+        match &*storage {
+            candle_core::Storage::Cpu(candle_core::CpuStorage::F64(v)) => Ok(map_layout(v, layout, |x| x)),
+            candle_core::Storage::Cpu(candle_core::CpuStorage::F32(v)) => Ok(map_layout(v, layout, |x| x as f64)),
+            _ => {
+                let flat = self.0.flatten_all()?.to_dtype(candle_core::DType::F64)?.to_device(&Device::Cpu)?;
+                Ok(flat.to_vec1::<f64>()?)
+            }
+        }
     }
     /// The single value of a one-element tensor.
     pub fn to_scalar(&self) -> Result<f64> {
