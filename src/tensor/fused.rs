@@ -7,7 +7,7 @@
 //! them back over broadcast dimensions. The backward is computed directly (it is not itself
 //! differentiable). Each kernel's gradient is checked by finite differences in the tests.
 
-use super::{broadcast_shapes, map_layout, Tensor};
+use super::{broadcast_shapes, map_layout, storage_f64, Tensor};
 use crate::error::Result;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage};
 
@@ -20,18 +20,10 @@ pub struct TernaryKernel {
 
 struct Op(&'static TernaryKernel);
 
-fn read(s: &CpuStorage, l: &Layout) -> candle_core::Result<Vec<f64>> {
-    Ok(match s {
-        CpuStorage::F64(v) => map_layout(v, l, |x| x),
-        CpuStorage::F32(v) => map_layout(v, l, |x| x as f64),
-        _ => candle_core::bail!("fused kernels support float32 and float64 only"),
-    })
-}
-
 fn read_tensor(t: &candle_core::Tensor) -> candle_core::Result<Vec<f64>> {
     let (s, l) = t.storage_and_layout();
     match &*s {
-        Storage::Cpu(c) => read(c, l),
+        Storage::Cpu(c) => storage_f64(c, l),
         _ => candle_core::bail!("fused kernels run on the CPU only"),
     }
 }
@@ -56,7 +48,7 @@ impl CustomOp3 for Op {
                 return Ok((CpuStorage::F32(v), l1.shape().clone()));
             }
             _ => {
-                let (a, b, c) = (read(s1, l1)?, read(s2, l2)?, read(s3, l3)?);
+                let (a, b, c) = (storage_f64(s1, l1)?, storage_f64(s2, l2)?, storage_f64(s3, l3)?);
                 a.iter().zip(&b).zip(&c).map(|((a, b), c)| f(*a, *b, *c)).collect()
             }
         };

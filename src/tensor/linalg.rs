@@ -16,15 +16,6 @@ use crate::error::{Error, Result};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape};
 use faer::{Mat, Par};
 
-fn contiguous_f64(s: &CpuStorage, l: &Layout) -> candle_core::Result<Vec<f64>> {
-    let out = match s {
-        CpuStorage::F64(v) => super::map_layout(v, l, |x| x),
-        CpuStorage::F32(v) => super::map_layout(v, l, |x| x as f64),
-        _ => candle_core::bail!("linalg ops support float32 and float64 only"),
-    };
-    Ok(out)
-}
-
 fn storage_like(s: &CpuStorage, v: Vec<f64>) -> CpuStorage {
     match s {
         CpuStorage::F32(_) => CpuStorage::F32(v.into_iter().map(|x| x as f32).collect()),
@@ -68,7 +59,7 @@ impl CustomOp1 for Cholesky {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let dims = l.shape().dims();
         let n = dims[dims.len() - 1];
-        let a = contiguous_f64(s, l)?;
+        let a = super::storage_f64(s, l)?;
         let mut out = vec![0.0; a.len()];
         for (b, chunk) in a.chunks(n * n).enumerate() {
             let m = Mat::from_fn(n, n, |i, j| chunk[i * n + j]);
@@ -119,8 +110,8 @@ impl CustomOp2 for TriSolve {
         let bd = l2.shape().dims();
         let n = ld[ld.len() - 1];
         let k = bd[bd.len() - 1];
-        let lv = contiguous_f64(s1, l1)?;
-        let bv = contiguous_f64(s2, l2)?;
+        let lv = super::storage_f64(s1, l1)?;
+        let bv = super::storage_f64(s2, l2)?;
         let batches = lv.len() / (n * n).max(1);
         let mut out = vec![0.0; bv.len()];
         for b in 0..batches {

@@ -728,3 +728,12 @@ pub(crate) fn map_layout<T: Copy, U>(v: &[T], layout: &candle_core::Layout, mut 
         }
     }
 }
+
+/// A CPU storage's elements as f64, in row-major order of `layout`.
+pub(crate) fn storage_f64(s: &candle_core::CpuStorage, layout: &candle_core::Layout) -> candle_core::Result<Vec<f64>> {
+    Ok(match s {
+        candle_core::CpuStorage::F64(v) => map_layout(v, layout, |x| x),
+        candle_core::CpuStorage::F32(v) => map_layout(v, layout, |x| x as f64),
+        _ => candle_core::bail!("probrs ops support float32 and float64 only"),
+    })
+}
