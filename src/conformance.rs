@@ -7,7 +7,9 @@
 //! implement yet count as *unsupported*, never as passed.
 
 use crate::bijectors::{self as b, Bijector};
-use crate::distributions::{Distribution, Normal};
+use crate::distributions::{
+    Categorical, Distribution, Independent, MixtureSameFamily, MultivariateNormalDiag, MultivariateNormalFullCovariance, MultivariateNormalTriL, Normal,
+};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
 use serde_json::Value;
@@ -135,8 +137,38 @@ fn req(params: &Value, k: &str, dtype: DType) -> Result<Tensor> {
 
 /// Builds a distribution from a class name and JSON parameters; `None` if not implemented.
 pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Option<Box<dyn Distribution>>> {
+    let nested = |k: &str| -> Result<Option<Box<dyn Distribution>>> {
+        let v = params.get(k).ok_or_else(|| Error::invalid_parameter(k, "missing in case params"))?;
+        build_distribution(v.get("name").and_then(|x| x.as_str()).unwrap_or(""), v.get("params").unwrap_or(&Value::Null), dtype)
+    };
     Ok(match name {
         "Normal" => Some(Box::new(Normal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Categorical" => Some(Box::new(match param(params, "logits", dtype)? {
+            Some(l) => Categorical::from_logits(l)?,
+            None => Categorical::from_probs(req(params, "probs", dtype)?)?,
+        })),
+        "MultivariateNormalDiag" => Some(Box::new(MultivariateNormalDiag::new(req(params, "loc", dtype)?, req(params, "scale_diag", dtype)?)?)),
+        "MultivariateNormalTriL" => Some(Box::new(MultivariateNormalTriL::new(req(params, "loc", dtype)?, req(params, "scale_tril", dtype)?)?)),
+        "MultivariateNormalFullCovariance" => {
+            Some(Box::new(MultivariateNormalFullCovariance::new(req(params, "loc", dtype)?, req(params, "covariance_matrix", dtype)?)?))
+        }
+        "Independent" => match nested("distribution")? {
+            Some(inner) => {
+                let k = match params.get("reinterpreted_batch_ndims") {
+                    None | Some(Value::Null) => inner.batch_shape().len() as isize,
+                    Some(v) => number(v)? as isize,
+                };
+                Some(Box::new(Independent::from_arc(Arc::from(inner), k)?))
+            }
+            None => None,
+        },
+        "MixtureSameFamily" => match (nested("mixture_distribution")?, nested("components_distribution")?) {
+            (Some(mix), Some(comp)) => match mix.as_any().downcast_ref::<Categorical>() {
+                Some(cat) => Some(Box::new(MixtureSameFamily::from_arc(cat.clone(), Arc::from(comp))?)),
+                None => None,
+            },
+            _ => None,
+        },
         _ => None,
     })
 }
@@ -170,6 +202,44 @@ pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option
         "Shift" => Some(Arc::new(b::Shift::new(req(params, "shift", dtype)?))),
         "Power" => Some(Arc::new(b::Power::new(number(params.get("power").unwrap_or(&Value::Null))?)?)),
         "Invert" => nested(params.get("bijector").unwrap_or(&Value::Null))?.map(|i| Arc::new(b::Invert::from_arc(i)) as Arc<dyn Bijector>),
+        "Pad" => {
+            let pads = params.get("paddings").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+            let paddings: Vec<(usize, usize)> = pads
+                .iter()
+                .map(|p| Ok((number(&p[0])? as usize, number(&p[1])? as usize)))
+                .collect::<Result<_>>()?;
+            let pad = match params.get("axis") {
+                None | Some(Value::Null) => b::Pad::new(paddings)?,
+                Some(Value::Array(a)) => b::Pad::with_axes(paddings, a.iter().map(|v| number(v).map(|x| x as isize)).collect::<Result<_>>()?)?,
+                Some(v) => b::Pad::with_axes(paddings, vec![number(v)? as isize])?,
+            };
+            let c = params.get("constant_values").map(number).transpose()?.unwrap_or(0.0);
+            Some(Arc::new(pad.with_constant_values(c)))
+        }
+        "FillTriangular" => Some(Arc::new(if params.get("upper").and_then(|v| v.as_bool()).unwrap_or(false) {
+            b::FillTriangular::upper()
+        } else {
+            b::FillTriangular::new()
+        })),
+        "FillScaleTriL" => {
+            let diag = match params.get("diag_bijector") {
+                None | Some(Value::Null) => Arc::new(b::Softplus::new()) as Arc<dyn Bijector>,
+                Some(v) => match nested(v)? {
+                    Some(d) => d,
+                    None => return Ok(None),
+                },
+            };
+            let shift = match params.get("diag_shift") {
+                None => Some(1e-5),
+                Some(Value::Null) => None,
+                Some(v) => Some(number(v)?),
+            };
+            Some(Arc::new(b::FillScaleTriL::with_options(diag, shift)))
+        }
+        "ScaleMatvecTriL" => Some(Arc::new(b::ScaleMatvecTriL::new(req(params, "scale_tril", dtype)?)?)),
+        "ScaleMatvecDiag" => Some(Arc::new(b::ScaleMatvecDiag::new(req(params, "scale_diag", dtype)?))),
+        "SoftmaxCentered" => Some(Arc::new(b::SoftmaxCentered::new())),
+        "CholeskyOuterProduct" => Some(Arc::new(b::CholeskyOuterProduct::new())),
         "Chain" => {
             let list = params.get("bijectors").and_then(|v| v.as_array()).cloned().unwrap_or_default();
             let mut parts = vec![];

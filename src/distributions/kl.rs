@@ -24,6 +24,8 @@ fn registry() -> &'static RwLock<HashMap<(TypeId, TypeId), KlFn>> {
     R.get_or_init(|| {
         let mut m: HashMap<(TypeId, TypeId), KlFn> = HashMap::new();
         insert(&mut m, super::normal::kl_normal_normal);
+        insert(&mut m, super::independent::kl_independent);
+        register_mvn_pairs(&mut m);
         RwLock::new(m)
     })
 }
@@ -52,4 +54,17 @@ pub fn kl_divergence(p: &dyn Distribution, q: &dyn Distribution) -> Result<Tenso
         Some(f) => f(p.as_any(), q.as_any()),
         None => Err(Error::not_defined(format!("({}, {})", p.class_name(), q.class_name()), "kl_divergence")),
     }
+}
+
+macro_rules! mvn_pairs {
+    ($m:ident; $($p:ty),*) => { mvn_pairs!(@outer $m; [$($p),*]; $($p),*); };
+    (@outer $m:ident; $all:tt; $($p:ty),*) => { $( mvn_pairs!(@inner $m; $p; $all); )* };
+    (@inner $m:ident; $p:ty; [$($q:ty),*]) => {
+        $( insert::<$p, $q>($m, |a, b| super::mvn_linear_operator::kl_mvn(a.core(), b.core())); )*
+    };
+}
+
+fn register_mvn_pairs(m: &mut HashMap<(TypeId, TypeId), KlFn>) {
+    use super::{MultivariateNormalDiag as D, MultivariateNormalDiagPlusLowRank as L, MultivariateNormalFullCovariance as F, MultivariateNormalTriL as T};
+    mvn_pairs!(m; D, T, F, L);
 }

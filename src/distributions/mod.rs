@@ -1,9 +1,24 @@
 //! Distributions (TFP's `tfp.distributions`), one family per file, and the KL registry.
 
-mod distribution;
+mod categorical;
+pub(crate) mod distribution;
+mod independent;
 mod kl;
+mod mixture_same_family;
+mod multivariate_normal_diag;
+mod multivariate_normal_diag_plus_low_rank;
+mod multivariate_normal_full_covariance;
+mod multivariate_normal_tril;
+pub(crate) mod mvn_linear_operator;
 mod normal;
 
 pub use distribution::{describe, Distribution, ReparameterizationType};
 pub use kl::{kl_divergence, register_kl};
+pub use categorical::Categorical;
+pub use independent::{kl_independent, Independent};
+pub use mixture_same_family::MixtureSameFamily;
+pub use multivariate_normal_diag::MultivariateNormalDiag;
+pub use multivariate_normal_diag_plus_low_rank::MultivariateNormalDiagPlusLowRank;
+pub use multivariate_normal_full_covariance::MultivariateNormalFullCovariance;
+pub use multivariate_normal_tril::MultivariateNormalTriL;
 pub use normal::{kl_normal_normal, Normal};

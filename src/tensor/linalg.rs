@@ -33,16 +33,19 @@ pub fn tril_rows(m: usize) -> Option<usize> {
     (n * (n + 1) / 2 == m).then_some(n)
 }
 
-/// Index map of `fill_triangular` (lower): for each of the n*n output positions, the index
-/// into `x` (or `m` for an upper, zero, position).
-fn fill_tril_map(n: usize) -> Vec<u32> {
+/// Index map of `fill_triangular`: for each of the n*n output positions, the index into `x`
+/// (or `m` for a position outside the triangle, which reads the appended zero).
+fn fill_map(n: usize, upper: bool) -> Vec<u32> {
     let m = n * (n + 1) / 2;
-    // TFP: concat([x[n:], reverse(x)]) reshaped to [n, n], lower band kept.
-    let seq: Vec<usize> = (n..m).chain((0..m).rev()).collect();
+    // TFP: lower = concat([x[n:], reverse(x)]), upper = concat([x, reverse(x[n:])]), reshaped to
+    // [n, n] with the other band zeroed.
+    let seq: Vec<usize> = if upper { (0..m).chain((n..m).rev()).collect() } else { (n..m).chain((0..m).rev()).collect() };
     let mut map = vec![m as u32; n * n];
     for i in 0..n {
-        for j in 0..=i {
-            map[i * n + j] = seq[i * n + j] as u32;
+        for j in 0..n {
+            if (upper && j >= i) || (!upper && j <= i) {
+                map[i * n + j] = seq[i * n + j] as u32;
+            }
         }
     }
     map
@@ -214,6 +217,10 @@ impl Tensor {
     /// Packs a vector `[..., n(n+1)/2]` into lower-triangular matrices `[..., n, n]` in TFP's
     /// order.
     pub fn fill_triangular(&self) -> Result<Tensor> {
+        self.fill_triangular_ext(false)
+    }
+    /// As [`Tensor::fill_triangular`], into upper-triangular matrices when `upper`.
+    pub fn fill_triangular_ext(&self, upper: bool) -> Result<Tensor> {
         let r = self.rank();
         let m = *self.shape().last().ok_or_else(|| Error::invalid_shape("fill_triangular input", self.shape(), "rank must be >= 1"))?;
         let n = tril_rows(m).ok_or_else(|| {
@@ -222,10 +229,14 @@ impl Tensor {
         let padded = self.pad(r - 1, 0, 1, 0.0)?;
         let mut shape = self.shape()[..r - 1].to_vec();
         shape.extend([n, n]);
-        padded.index_select(r - 1, &fill_tril_map(n))?.reshape(&shape)
+        padded.index_select(r - 1, &fill_map(n, upper))?.reshape(&shape)
     }
     /// The inverse of [`Tensor::fill_triangular`]: `[..., n, n] -> [..., n(n+1)/2]`.
     pub fn fill_triangular_inverse(&self) -> Result<Tensor> {
+        self.fill_triangular_inverse_ext(false)
+    }
+    /// The inverse of [`Tensor::fill_triangular_ext`].
+    pub fn fill_triangular_inverse_ext(&self, upper: bool) -> Result<Tensor> {
         let r = self.rank();
         if r < 2 || self.shape()[r - 1] != self.shape()[r - 2] {
             return Err(Error::invalid_shape("fill_triangular_inverse input", self.shape(), "expected [..., n, n]"));
@@ -233,7 +244,7 @@ impl Tensor {
         let n = self.shape()[r - 1];
         let m = n * (n + 1) / 2;
         let mut inv = vec![0u32; m];
-        for (pos, &src) in fill_tril_map(n).iter().enumerate() {
+        for (pos, &src) in fill_map(n, upper).iter().enumerate() {
             if (src as usize) < m {
                 inv[src as usize] = pos as u32;
             }
@@ -241,6 +252,13 @@ impl Tensor {
         let mut flat = self.shape()[..r - 2].to_vec();
         flat.push(n * n);
         self.reshape(&flat)?.index_select(r - 2, &inv)
+    }
+    /// Replaces the diagonal of matrices `[..., n, n]` with `d [..., n]`.
+    pub fn set_diag(&self, d: &Tensor) -> Result<Tensor> {
+        let r = self.rank();
+        let n = self.shape()[r - 1];
+        let off = Tensor::eye(n, &[], self.dtype())?.affine(-1.0, 1.0)?;
+        self.mul(&off)?.add(&Tensor::matrix_diag(d)?)
     }
 }
 

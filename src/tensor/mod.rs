@@ -538,6 +538,10 @@ impl Tensor {
         let refs: Vec<&Tensor> = parts.iter().collect();
         Tensor::concat(&refs, axis)
     }
+    /// Reorders the axes.
+    pub fn permute(&self, axes: &[usize]) -> Result<Tensor> {
+        Ok(Tensor(self.0.permute(axes)?))
+    }
     /// Flatten to rank 1.
     pub fn flatten(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.flatten_all()?))

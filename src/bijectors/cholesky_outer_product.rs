@@ -1,0 +1,39 @@
+//! `CholeskyOuterProduct`: `Y = L Lᵀ` for lower-triangular `L` with positive diagonal; the
+//! inverse is the Cholesky factorization.
+//! `log|det J| = n log 2 + Σ_{i=1}^{n} (n − i + 1) log L_ii`.
+
+use super::Bijector;
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+/// Cholesky factors to symmetric positive-definite matrices.
+#[derive(Clone, Debug, Default)]
+pub struct CholeskyOuterProduct;
+
+impl CholeskyOuterProduct {
+    pub fn new() -> Self {
+        CholeskyOuterProduct
+    }
+}
+
+impl Bijector for CholeskyOuterProduct {
+    fn name(&self) -> &str {
+        "cholesky_outer_product"
+    }
+    fn forward_min_event_ndims(&self) -> usize {
+        2
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let l = x.band_lower()?;
+        l.matmul(&l.matrix_transpose()?)
+    }
+    fn inverse(&self, y: &Tensor) -> Result<Tensor> {
+        y.cholesky()
+    }
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
+        let n = x.shape()[x.rank() - 1];
+        let coeffs: Vec<f64> = (0..n).map(|i| (n - i) as f64).collect();
+        let c = Tensor::vector(&coeffs, x.dtype())?;
+        x.diag_part()?.abs()?.log()?.mul(&c)?.sum_last(1)?.add_scalar(n as f64 * std::f64::consts::LN_2)
+    }
+}

@@ -1,0 +1,134 @@
+//! `Independent`: reinterprets the rightmost `k` batch dimensions of a distribution as event
+//! dimensions. `log_prob` sums the inner log-probabilities over them; so does `entropy`.
+//!
+//! ```text
+//! batch_shape = inner.batch_shape[:-k]    event_shape = inner.batch_shape[-k:] + inner.event_shape
+//! ```
+
+use super::distribution::impl_display;
+use super::{Distribution, ReparameterizationType};
+use crate::error::{Error, Result};
+use crate::params::{Param, Variable};
+use crate::random::Seed;
+use crate::tensor::{DType, Tensor};
+use std::any::Any;
+use std::sync::Arc;
+
+/// A distribution whose rightmost batch dimensions are one event.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Independent, Normal};
+/// use probrs::tensor::{DType, Tensor};
+/// let d = Independent::new(Normal::new(Tensor::zeros(&[4], DType::F32)?, 1.0)?, 1)?;
+/// assert_eq!((d.batch_shape(), d.event_shape()), (vec![], vec![4]));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Independent {
+    inner: Arc<dyn Distribution>,
+    k: usize,
+    name: String,
+}
+
+impl Independent {
+    /// `reinterpreted_batch_ndims` must be in `0..=inner.batch_shape().len()`.
+    pub fn new(distribution: impl Distribution + 'static, reinterpreted_batch_ndims: isize) -> Result<Self> {
+        Self::from_arc(Arc::new(distribution), reinterpreted_batch_ndims)
+    }
+    /// As [`Independent::new`] with a shared inner distribution.
+    pub fn from_arc(inner: Arc<dyn Distribution>, reinterpreted_batch_ndims: isize) -> Result<Self> {
+        let b = inner.batch_shape();
+        if reinterpreted_batch_ndims < 0 || reinterpreted_batch_ndims as usize > b.len() {
+            return Err(Error::InvalidShape {
+                what: "reinterpreted_batch_ndims".into(),
+                shape: b,
+                reason: format!("{reinterpreted_batch_ndims} is outside 0..=rank of the inner batch shape"),
+            });
+        }
+        let name = format!("Independent{}", inner.name());
+        Ok(Independent { inner, k: reinterpreted_batch_ndims as usize, name })
+    }
+    /// All of the inner batch dimensions (TFP's default).
+    pub fn all_batch(distribution: impl Distribution + 'static) -> Result<Self> {
+        let k = distribution.batch_shape().len() as isize;
+        Self::new(distribution, k)
+    }
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+    pub fn distribution(&self) -> &Arc<dyn Distribution> {
+        &self.inner
+    }
+    pub fn reinterpreted_batch_ndims(&self) -> usize {
+        self.k
+    }
+}
+
+impl Distribution for Independent {
+    fn class_name(&self) -> &'static str {
+        "Independent"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn dtype(&self) -> DType {
+        self.inner.dtype()
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        let b = self.inner.batch_shape();
+        b[..b.len() - self.k].to_vec()
+    }
+    fn event_shape(&self) -> Vec<usize> {
+        let b = self.inner.batch_shape();
+        let mut e = b[b.len() - self.k..].to_vec();
+        e.extend(self.inner.event_shape());
+        e
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        self.inner.reparameterization_type()
+    }
+    fn validate_args(&self) -> bool {
+        self.inner.validate_args()
+    }
+    fn parameters(&self) -> Vec<(&'static str, &Param)> {
+        self.inner.parameters()
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        self.inner.visit_variables(f)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        self.inner.log_prob(x)?.sum_last(self.k)
+    }
+    fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+        self.inner.sample(sample_shape, seed)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.inner.mean()
+    }
+    fn mode(&self) -> Result<Tensor> {
+        self.inner.mode()
+    }
+    fn variance(&self) -> Result<Tensor> {
+        self.inner.variance()
+    }
+    fn stddev(&self) -> Result<Tensor> {
+        self.inner.stddev()
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        self.inner.entropy()?.sum_last(self.k)
+    }
+}
+
+impl_display!(Independent);
+
+/// KL(Independent(p) ‖ Independent(q)) = Σ over the reinterpreted dims of KL(p ‖ q).
+pub fn kl_independent(p: &Independent, q: &Independent) -> Result<Tensor> {
+    if p.k != q.k || p.event_shape() != q.event_shape() {
+        return Err(Error::ShapeMismatch { context: "kl_divergence(Independent, Independent) event shapes".into(), lhs: p.event_shape(), rhs: q.event_shape() });
+    }
+    super::kl_divergence(p.inner.as_ref(), q.inner.as_ref())?.sum_last(p.k)
+}
