@@ -58,3 +58,141 @@ pub fn seed_moments() -> (f64, f64) {
     let v = SEED_SAMPLES.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
     (m, v.sqrt())
 }
+
+// ----- Seed page 002: the learnable distributions zoo --------------------------------------
+
+#[path = "../examples/zoo/pad_eye.rs"]
+pub mod pad_eye;
+
+use crate::bijectors::{Bijector, Chain, Exp, FillScaleTriL, IntoArcBijector, Pad, Softplus};
+use crate::distributions::{Categorical, Independent, MixtureSameFamily, MultivariateNormalTriL};
+use crate::params::{Param, TransformedVariable, Variable};
+use crate::random;
+use std::sync::Arc;
+
+/// The page's `event_size`.
+pub const EVENT_SIZE: usize = 4;
+/// The page's `num_components`.
+pub const NUM_COMPONENTS: usize = 3;
+
+/// The six constructions of TFP's "Learnable Distributions Zoo", in float32, by name.
+pub fn learnable_zoo(seed: u64) -> Result<Vec<(&'static str, Arc<dyn Distribution>)>> {
+    let (e, k, f) = (EVENT_SIZE, NUM_COMPONENTS, DType::F32);
+    let seeds = Seed::new(seed).split(2);
+    // -log(r) * range(k), as a true product so that -0. stays -0. (the page prints `-0.`).
+    let geometric = |r: f64| -> Result<Tensor> { Tensor::arange(0, k, f)?.mul(&Tensor::scalar(-r.ln(), f)?) };
+    let ten_eye = Tensor::eye(e, &[k], f)?.mul_scalar(10.0)?;
+    let mut zoo: Vec<(&'static str, Arc<dyn Distribution>)> = vec![];
+
+    // Multivariate normal with scaled identity for chol(Cov).
+    let d = Independent::new(
+        Normal::new(
+            Variable::new(&Tensor::zeros(&[e], f)?, "loc")?,
+            TransformedVariable::new(&Tensor::ones(&[1], f)?, Exp::new(), "scale")?,
+        )?,
+        1,
+    )?
+    .with_name("learnable_mvn_scaled_identity");
+    zoo.push(("learnable_mvn_scaled_identity", Arc::new(d)));
+
+    // Multivariate normal with diagonal for chol(Cov).
+    let d = Independent::new(
+        Normal::new(
+            Variable::new(&Tensor::zeros(&[e], f)?, "loc")?,
+            TransformedVariable::new(&Tensor::ones(&[e], f)?, Softplus::new(), "scale")?,
+        )?,
+        1,
+    )?
+    .with_name("learnable_mvn_diag");
+    zoo.push(("learnable_mvn_diag", Arc::new(d)));
+
+    // Mixture of multivariate normals (spherical).
+    let d = MixtureSameFamily::new(
+        Categorical::from_logits(Variable::new(&geometric(1.0)?, "logits")?)?,
+        Independent::new(
+            Normal::new(
+                Variable::new(&random::normal(&[k, e], f, seeds[0])?, "loc")?,
+                TransformedVariable::new(&Tensor::full(10.0, &[k, 1], f)?, Softplus::new(), "scale")?,
+            )?,
+            1,
+        )?,
+    )?
+    .with_name("learnable_mix_mvn_scaled_identity");
+    zoo.push(("learnable_mix_mvn_scaled_identity", Arc::new(d)));
+
+    // Mixture of multivariate normals (spherical) with the first mixture weight unlearnable.
+    let d = MixtureSameFamily::new(
+        Categorical::from_logits(TransformedVariable::new(&geometric(1.5)?, Pad::new(vec![(1, 0)])?, "Variable")?)?,
+        Independent::new(
+            Normal::new(
+                Variable::new(&random::rademacher(&[k, e], f, seeds[1])?, "loc")?,
+                TransformedVariable::new(&Tensor::full(10.0, &[k, 1], f)?, Softplus::new(), "scale")?,
+            )?,
+            1,
+        )?,
+    )?
+    .with_name("learnable_mix_mvndiag_first_fixed");
+    zoo.push(("learnable_mix_mvndiag_first_fixed", Arc::new(d)));
+
+    // Mixture of multivariate normals (full covariance).
+    let d = MixtureSameFamily::new(
+        Categorical::from_logits(Variable::new(&geometric(1.0)?, "logits")?)?,
+        MultivariateNormalTriL::new(
+            Variable::new(&Tensor::zeros(&[k, e], f)?, "loc")?,
+            TransformedVariable::new(&ten_eye, FillScaleTriL::new(), "scale_tril")?,
+        )?,
+    )?
+    .with_name("learnable_mix_mvntril");
+    zoo.push(("learnable_mix_mvntril", Arc::new(d)));
+
+    // Mixture of multivariate normals (full covariance) with the first mixture weight and the
+    // first component unlearnable.
+    let tril_bijector: Arc<dyn Bijector> = FillScaleTriL::with_options(Softplus::new().into_arc(), Some(1e-5)).into_arc();
+    let d = MixtureSameFamily::new(
+        Categorical::from_logits(TransformedVariable::new(&geometric(1.0)?, Pad::new(vec![(1, 0)])?, "logits")?)?,
+        MultivariateNormalTriL::new(
+            TransformedVariable::new(&Tensor::zeros(&[k, e], f)?, Pad::with_axes(vec![(1, 0)], vec![-2])?, "loc")?,
+            TransformedVariable::new(
+                &ten_eye,
+                Chain::new(vec![tril_bijector.clone(), Arc::new(pad_eye::PadEye::new(Some(tril_bijector)))]),
+                "scale_tril",
+            )?,
+        )?,
+    )?
+    .with_name("learnable_mix_mvntril_fixed_first");
+    zoo.push(("learnable_mix_mvntril_fixed_first", Arc::new(d)));
+    Ok(zoo)
+}
+
+/// The current value of a distribution's parameter (searching sub-distributions too).
+pub fn parameter_value(d: &dyn Distribution, name: &str) -> Result<Tensor> {
+    let found: Option<Param> = d.parameters().into_iter().find(|(n, _)| *n == name).map(|(_, p)| p.clone());
+    found
+        .ok_or_else(|| crate::Error::invalid_parameter_pub(name, format!("{} has no parameter `{name}`", d.class_name())))?
+        .value(d.dtype())
+}
+
+/// `n` points from a known 3-component, 4-dimensional mixture of full-covariance normals.
+pub fn zoo_data(n: usize, seed: u64) -> Result<Tensor> {
+    let f = DType::F32;
+    let locs = Tensor::from_slice(&[3.0, 3.0, 0.0, 0.0, -3.0, 0.0, 2.0, 1.0, 0.0, -3.0, -2.0, 2.0], &[3, 4], f)?;
+    let l = Tensor::from_slice(
+        &[
+            1.0, 0.0, 0.0, 0.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.3, 0.8, 0.0, 0.2, 0.0, 0.1, 1.2, //
+            0.7, 0.0, 0.0, 0.0, -0.2, 0.9, 0.0, 0.0, 0.1, 0.0, 1.1, 0.0, 0.0, 0.4, 0.0, 0.6, //
+            1.3, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.6, 0.0, 0.9, 0.0, 0.0, 0.0, -0.3, 1.0,
+        ],
+        &[3, 4, 4],
+        f,
+    )?;
+    let truth = MixtureSameFamily::new(Categorical::from_probs(Tensor::vector(&[0.5, 0.3, 0.2], f)?)?, MultivariateNormalTriL::new(locs, l)?)?;
+    truth.sample(&[n], Seed::new(seed))
+}
+
+/// Fits `d` by maximum likelihood (mean NLL, Adam) and returns (initial, final) mean NLL.
+pub fn fit_by_mle(d: &dyn Distribution, data: &Tensor, steps: usize, lr: f64) -> Result<(f64, f64)> {
+    let nll = || d.log_prob(data)?.mean_all()?.neg();
+    let initial = nll()?.to_scalar()?;
+    minimize(nll, steps, &mut Adam::new(lr), MinimizeOptions::default(), trace_loss)?;
+    Ok((initial, nll()?.to_scalar()?))
+}

@@ -71,3 +71,10 @@ impl Error {
         Self::invalid_parameter(name, reason)
     }
 }
+
+impl Error {
+    /// An [`Error::InvalidShape`] (for user-defined bijectors and distributions).
+    pub fn invalid_shape_pub(what: impl Into<String>, shape: &[usize], reason: impl Into<String>) -> Self {
+        Self::invalid_shape(what, shape, reason)
+    }
+}

@@ -26,6 +26,8 @@
 //! [`distributions`], [`params`] (variables, `make_trainable`), [`optim`] (optimizers,
 //! `minimize`), [`conformance`] (reference-value runner).
 
+extern crate self as probrs;
+
 pub mod bijectors;
 pub mod conformance;
 pub mod demo;
