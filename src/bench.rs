@@ -55,6 +55,77 @@ fn w1() -> probrs::Result<()> {
     Ok(())
 }
 
+fn data_dir() -> String {
+    std::env::var("PROBRS_BASELINE_DATA").unwrap_or_else(|_| "../shared/baselines/data".into())
+}
+
+fn read_json(path: &str) -> probrs::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| probrs::Error::BadInput { location: path.into(), reason: e.to_string() })?;
+    serde_json::from_str(&text).map_err(|e| probrs::Error::BadInput { location: format!("{path}:{}:{}", e.line(), e.column()), reason: e.to_string() })
+}
+
+/// W5: learnable mixture of 3 MVN-TriL (4-d) fitted to 10,000 points, 500 Adam(0.05) steps.
+fn w5() -> probrs::Result<()> {
+    use probrs::bijectors::FillScaleTriL;
+    use probrs::distributions::{Categorical, Distribution, MixtureSameFamily, MultivariateNormalTriL};
+    use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+    use probrs::params::{TransformedVariable, Variable};
+    use probrs::tensor::Tensor;
+    const STEPS: usize = 500;
+    let dir = data_dir();
+    let xpath = format!("{dir}/w5_mixture_x.npy");
+    let x = candle_core::Tensor::read_npy(&xpath).map_err(|e| probrs::Error::BadInput { location: xpath.clone(), reason: e.to_string() })?;
+    let x = Tensor::from_candle(x.to_dtype(candle_core::DType::F32)?)?;
+    let init = read_json(&format!("{dir}/w5_mixture_init.json"))?;
+    let f = DType::F32;
+    let t = |k: &str| probrs::conformance::json_tensor(&init[k], f);
+    let run = || -> probrs::Result<(Vec<f64>, f64, f64)> {
+        let model = MixtureSameFamily::new(
+            Categorical::from_logits(Variable::new(&t("logits")?, "logits")?)?,
+            MultivariateNormalTriL::new(Variable::new(&t("loc")?, "loc")?, TransformedVariable::new(&t("scale_tril")?, FillScaleTriL::new(), "scale_tril")?)?,
+        )?;
+        let start = Instant::now();
+        let r = minimize(|| model.log_prob(&x)?.mean_all()?.neg(), STEPS, &mut Adam::new(0.05), MinimizeOptions::default(), trace_loss)?;
+        let secs = start.elapsed().as_secs_f64();
+        let final_nll = model.log_prob(&x)?.mean_all()?.neg()?.to_scalar()?;
+        Ok((r.trace, final_nll, secs))
+    };
+    let mut times = vec![];
+    let mut last = None;
+    let total = Instant::now();
+    while times.len() < 3 || (total.elapsed().as_secs_f64() < 5.0 && times.len() < 10) {
+        let (trace, nll, secs) = run()?;
+        times.push(secs / STEPS as f64);
+        last = Some((trace, nll));
+    }
+    let (trace, nll) = last.expect("at least one run");
+    let min = times.iter().cloned().fold(f64::INFINITY, f64::min);
+    println!(
+        "{}",
+        json!({
+            "workload": "W5",
+            "system": "probrs",
+            "dtype": "float32",
+            "final_nll_per_point": nll,
+            "loss_at": {"0": trace[0], "100": trace[100], "499": trace[499]},
+            "num_steps": STEPS,
+            "compile_s": 0.0,
+            "time_per_step_s": median(&mut times.clone()),
+            "time_per_step_min_s": min,
+            "total_s": total.elapsed().as_secs_f64(),
+            "n_timed_runs": times.len(),
+            "peak_rss_kb": peak_rss_kb(),
+        })
+    );
+    Ok(())
+}
+
+/// Peak resident set size of this process (Linux), in kB.
+fn peak_rss_kb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -63,8 +134,12 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         w1()?;
         ran = true;
     }
+    if want("W5") {
+        w5()?;
+        ran = true;
+    }
     if !ran {
-        return Err(probrs::Error::invalid_parameter_pub("workloads", format!("unknown workload(s) {workloads:?}; available: W1")));
+        return Err(probrs::Error::invalid_parameter_pub("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W5")));
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ enum Command {
     ///
     /// Example: probrs bench W1
     Bench {
-        /// Workloads (W1); all when omitted.
+        /// Workloads (W1, W5); all when omitted. W5 reads ../shared/baselines/data (or $PROBRS_BASELINE_DATA).
         workloads: Vec<String>,
     },
 }

@@ -14,7 +14,7 @@
 //! reparameterized VI surrogate.
 
 use super::distribution::{check_dtype, impl_display};
-use super::{Categorical, Distribution, Independent, ReparameterizationType};
+use super::{Categorical, Distribution, Independent, MultivariateNormalTriL, ReparameterizationType};
 use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
 use crate::random::Seed;
@@ -168,6 +168,27 @@ impl MixtureSameFamily {
     }
 }
 
+impl MixtureSameFamily {
+    /// The fused kernel for a (non-batched) mixture of `MultivariateNormalTriL` components:
+    /// one pass over the points for the value and one for the gradient.
+    fn fused_log_prob(&self, x: &Tensor) -> Result<Option<Tensor>> {
+        let Some(tril) = self.components.as_any().downcast_ref::<MultivariateNormalTriL>() else {
+            return Ok(None);
+        };
+        let n = tril.event_shape()[0];
+        if !self.batch_shape.is_empty() || x.rank() == 0 || x.shape()[x.rank() - 1] != n || n > crate::tensor::gaussian_mixture::MAX_EVENT_SIZE {
+            return Ok(None);
+        }
+        let k = self.k();
+        let lead = x.shape()[..x.rank() - 1].to_vec();
+        let npts: usize = lead.iter().product();
+        let loc = tril.mean()?.broadcast_to(&[k, n])?;
+        let l = tril.scale_tril()?.broadcast_to(&[k, n, n])?;
+        let out = Tensor::gaussian_mixture_log_prob(&x.reshape(&[npts, n])?, &loc, &l, &self.mixture.log_probs()?)?;
+        out.reshape(&lead).map(Some)
+    }
+}
+
 /// `out[..., d] = Σ_{j<d} x[..., j]`.
 fn exclusive_cumsum_last(x: &Tensor) -> Result<Tensor> {
     let n = x.shape()[x.rank() - 1];
@@ -222,6 +243,9 @@ impl Distribution for MixtureSameFamily {
         let e = self.event_rank();
         if x.rank() < e {
             return Err(Error::invalid_shape("MixtureSameFamily.log_prob input", x.shape(), format!("needs the event rank {e}")));
+        }
+        if let Some(fast) = self.fused_log_prob(x)? {
+            return Ok(fast);
         }
         let xe = x.unsqueeze(x.rank() - e)?; // [S, B, 1, E]
         let lp = self.components.log_prob(&xe)?; // [S, B, K]

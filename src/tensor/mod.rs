@@ -17,6 +17,7 @@
 //! ```
 
 pub mod fused;
+pub mod gaussian_mixture;
 pub mod linalg;
 pub mod special;
 
