@@ -1,0 +1,86 @@
+//! The fused Gaussian-mixture kernel against the generic path (values and gradients), through
+//! both backward routes (uniform upstream gradient: the fused single pass; general weights or a
+//! tracked `x`: the second pass), in float32 and float64, and against finite differences.
+
+mod common;
+use common::*;
+use probrs::params::Variable;
+use probrs::tensor::{linalg::triangular_solve, DType, Tensor};
+
+/// The unfused reference: logsumexp_k(lw_k + log N(x; μ_k, L_k L_kᵀ)).
+fn reference(x: &Tensor, loc: &Tensor, l: &Tensor, lw: &Tensor) -> Tensor {
+    let (npts, n) = (x.shape()[0], x.shape()[1]);
+    let k = loc.shape()[0];
+    let mut cols = vec![];
+    for kk in 0..k {
+        let lk = l.narrow(0, kk, 1).unwrap().squeeze(0).unwrap().band_lower().unwrap();
+        let d = x.sub(&loc.narrow(0, kk, 1).unwrap()).unwrap(); // [N, n]
+        let z = triangular_solve(&lk, &d.matrix_transpose().unwrap(), false).unwrap(); // [n, N]
+        let q = z.square().unwrap().sum_axes(&[0], false).unwrap(); // [N]
+        let logdet = lk.diag_part().unwrap().log().unwrap().sum_all().unwrap();
+        let lp = q.affine(-0.5, -0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln()).unwrap().sub(&logdet).unwrap().add(&lw.narrow(0, kk, 1).unwrap()).unwrap();
+        cols.push(lp.reshape(&[npts, 1]).unwrap());
+    }
+    let refs: Vec<&Tensor> = cols.iter().collect();
+    Tensor::concat(&refs, 1).unwrap().logsumexp(1, false).unwrap()
+}
+
+fn setup(dtype: DType, npts: usize) -> (Tensor, Variable, Variable, Variable) {
+    let (n, k) = (3, 2);
+    let xs: Vec<f64> = (0..npts * n).map(|i| ((i as f64) * 0.37).sin() * 2.0).collect();
+    let x = Tensor::from_slice(&xs, &[npts, n], dtype).unwrap();
+    let loc = Variable::new(&Tensor::from_slice(&[0.1, -0.2, 0.3, 1.0, 0.5, -1.0], &[k, n], dtype).unwrap(), "loc").unwrap();
+    let l = Variable::new(&Tensor::from_slice(&[1.2, 0.0, 0.0, 0.3, 0.9, 0.0, -0.2, 0.1, 0.7, 0.8, 0.0, 0.0, 0.0, 1.5, 0.0, 0.4, -0.3, 1.1], &[k, n, n], dtype).unwrap(), "l").unwrap();
+    let lw = Variable::new(&Tensor::from_slice(&[0.4f64.ln(), 0.6f64.ln()], &[k], dtype).unwrap(), "lw").unwrap();
+    (x, loc, l, lw)
+}
+
+#[test]
+fn values_and_gradients_match_the_generic_path() {
+    for (dtype, tol) in [(DType::F64, 1e-11), (DType::F32, 2e-4)] {
+        // 37 points: blocks of 8 plus a ragged tail.
+        let (x, loc, l, lw) = setup(dtype, 37);
+        let fused = Tensor::gaussian_mixture_log_prob(&x, &loc.value(), &l.value(), &lw.value()).unwrap();
+        let plain = reference(&x, &loc.value(), &l.value(), &lw.value());
+        assert_close(&fused.to_vec().unwrap(), &plain.to_vec().unwrap(), tol, tol, "values");
+        let vars = [loc.value(), l.value(), lw.value()];
+        let refs: Vec<&Tensor> = vars.iter().collect();
+        // Uniform upstream gradient (mean): the fused single pass.
+        let gf = fused.mean_all().unwrap().grad(&refs).unwrap();
+        let gp = plain.mean_all().unwrap().grad(&refs).unwrap();
+        // General weights: the second pass.
+        let w = Tensor::from_slice(&(0..37).map(|i| 0.1 + (i % 5) as f64).collect::<Vec<_>>(), &[37], dtype).unwrap();
+        let hf = fused.mul(&w).unwrap().sum_all().unwrap().grad(&refs).unwrap();
+        let hp = plain.mul(&w).unwrap().sum_all().unwrap().grad(&refs).unwrap();
+        for i in 0..3 {
+            let (a, b) = (gf[i].clone().unwrap(), gp[i].clone().unwrap());
+            let (a, b) = (a.to_vec().unwrap(), b.broadcast_to(a.shape()).unwrap().to_vec().unwrap());
+            // The fused kernel's gradient for L is zero above the diagonal (it ignores those entries).
+            let b: Vec<f64> = if i == 1 { b.iter().enumerate().map(|(j, v)| if (j % 9) % 3 > (j % 9) / 3 { 0.0 } else { *v }).collect() } else { b };
+            assert_close(&a, &b, tol, tol, &format!("mean gradient {i} ({dtype})"));
+            let (a, b) = (hf[i].clone().unwrap().to_vec().unwrap(), hp[i].clone().unwrap().to_vec().unwrap());
+            let b: Vec<f64> = if i == 1 { b.iter().enumerate().map(|(j, v)| if (j % 9) % 3 > (j % 9) / 3 { 0.0 } else { *v }).collect() } else { b };
+            assert_close(&a, &b, tol, tol, &format!("weighted gradient {i} ({dtype})"));
+        }
+    }
+}
+
+#[test]
+fn gradient_with_respect_to_points_and_finite_differences() {
+    let (x0, loc, l, lw) = setup(DType::F64, 11);
+    let xs = x0.to_vec().unwrap();
+    check_grad("mixture wrt x", |x| Tensor::gaussian_mixture_log_prob(x, &loc.value(), &l.value(), &lw.value()), &xs, &[11, 3], 1e-6, 1e-6);
+    let lv = l.value().to_vec().unwrap();
+    check_grad("mixture wrt scale_tril", |l| Tensor::gaussian_mixture_log_prob(&x0, &loc.value(), l, &lw.value())?.mean_all(), &lv, &[2, 3, 3], 1e-6, 1e-6);
+    let mv = loc.value().to_vec().unwrap();
+    check_grad("mixture wrt loc", |m| Tensor::gaussian_mixture_log_prob(&x0, m, &l.value(), &lw.value())?.sum_all(), &mv, &[2, 3], 1e-6, 1e-6);
+}
+
+#[test]
+fn bad_shapes_are_errors() {
+    let (x, loc, l, lw) = setup(DType::F64, 4);
+    assert!(Tensor::gaussian_mixture_log_prob(&x.narrow(1, 0, 2).unwrap(), &loc.value(), &l.value(), &lw.value()).is_err());
+    assert!(Tensor::gaussian_mixture_log_prob(&x, &loc.value(), &l.value(), &lw.value().narrow(0, 0, 1).unwrap()).is_err());
+    let big = Tensor::zeros(&[2, 9], DType::F64).unwrap();
+    assert!(Tensor::gaussian_mixture_log_prob(&big, &Tensor::zeros(&[1, 9], DType::F64).unwrap(), &Tensor::eye(9, &[1], DType::F64).unwrap(), &Tensor::zeros(&[1], DType::F64).unwrap()).is_err());
+}
