@@ -170,8 +170,39 @@ impl MvnCore {
             ScaleSpec::Diag(_) => None,
             _ => Some(self.scale_tril()?),
         };
+        if let Some(lp) = self.fused_log_prob(x, l.as_ref())? {
+            return Ok(lp);
+        }
         let z = self.whiten(x, l.as_ref())?;
         z.square()?.sum_last(1)?.affine(-0.5, -0.5 * self.n as f64 * LN_2PI)?.sub(&self.half_logdet(l.as_ref())?)
+    }
+
+    /// The fused kernel for a batch of at most one dimension (`[]` or `[K]`), points that are
+    /// shared by every batch member (`[..., 1, n]` or `[..., n]`), and `n ≤ 8`: one pass, no copy
+    /// of the points per batch member.
+    fn fused_log_prob(&self, x: &Tensor, l: Option<&Tensor>) -> Result<Option<Tensor>> {
+        let (Some(l), n) = (l, self.n) else { return Ok(None) };
+        if self.batch_shape.len() > 1 || n > crate::tensor::gaussian_mixture::MAX_EVENT_SIZE {
+            return Ok(None);
+        }
+        let k = self.batch_shape.first().copied().unwrap_or(1);
+        let xb = &x.shape()[..x.rank() - 1];
+        // Points shared across the batch: a trailing batch dim of 1 (or no batch at all).
+        let (lead, squeeze_last) = match (self.batch_shape.is_empty(), xb.last()) {
+            (true, _) => (xb.to_vec(), false),
+            (false, Some(1)) => (xb[..xb.len() - 1].to_vec(), false),
+            (false, None) => (vec![], false),
+            _ => return Ok(None),
+        };
+        let npts: usize = lead.iter().product();
+        let loc = self.loc()?.broadcast_to(&[k, n])?;
+        let lk = l.broadcast_to(&[k, n, n])?;
+        let lp = Tensor::mvn_tril_log_prob(&x.reshape(&[npts, n])?, &loc, &lk)?;
+        let mut shape = lead;
+        if !self.batch_shape.is_empty() && !squeeze_last {
+            shape.push(k);
+        }
+        lp.reshape(&shape).map(Some)
     }
 
     pub fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {

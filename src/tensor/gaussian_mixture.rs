@@ -536,7 +536,139 @@ fn give_buffer(v: Vec<f64>) {
     });
 }
 
+/// `lp_ik = log N(x_i; μ_k, L_k L_kᵀ)` for every point and component, `[N, K]` (the
+/// multivariate normal's batched log-density: no copy of the points per component).
+struct ComponentLogProb {
+    n: usize,
+    k: usize,
+}
+
+impl<const N: usize> Components<N> {
+    #[inline(always)]
+    fn component_forward<T: Elem>(&self, x: &[T], out: &mut [f64]) {
+        let k = self.c.len();
+        let npts = out.len() / k;
+        let (mut xb, mut z) = ([[0.0f64; L]; N], [[0.0f64; L]; N]);
+        let mut start = 0;
+        while start < npts {
+            let m = L.min(npts - start);
+            load_block(x, start, m, &mut xb);
+            for kk in 0..k {
+                let q = self.whiten_block(kk, &xb, &mut z);
+                for l in 0..m {
+                    out[(start + l) * k + kk] = self.c[kk] - q[l];
+                }
+            }
+            start += m;
+        }
+    }
+
+    #[inline(always)]
+    fn component_backward<T: Elem>(&self, x: &[T], g: &[f64], mut gx: Option<&mut [f64]>, acc: &mut Acc<N>) {
+        let k = self.c.len();
+        let npts = g.len() / k;
+        let (mut xb, mut z) = ([[0.0f64; L]; N], [[0.0f64; L]; N]);
+        let mut start = 0;
+        while start < npts {
+            let m = L.min(npts - start);
+            load_block(x, start, m, &mut xb);
+            let mut gxb = [[0.0f64; L]; N];
+            for kk in 0..k {
+                let mut coef = [0.0; L];
+                for l in 0..m {
+                    coef[l] = g[(start + l) * k + kk];
+                }
+                self.whiten_block(kk, &xb, &mut z);
+                self.accumulate(kk, &coef, &z, acc, Some(&mut gxb));
+            }
+            if let Some(gx) = gx.as_deref_mut() {
+                for l in 0..m {
+                    for j in 0..N {
+                        gx[(start + l) * N + j] = gxb[j][l];
+                    }
+                }
+            }
+            start += m;
+        }
+    }
+}
+
+impl CustomOp3 for ComponentLogProb {
+    fn name(&self) -> &'static str {
+        "mvn_tril_log_prob"
+    }
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (packed, lv) = (storage_f64(s2, l2)?, storage_f64(s3, l3)?);
+        let (n, k) = (self.n, self.k);
+        let npts = l1.shape().elem_count() / n;
+        let mut out = vec![0.0; npts * k];
+        with_n!(n, N => {
+            let cm = Components::<N>::new(k, &packed, &lv);
+            match s1 {
+                CpuStorage::F32(v) => cm.component_forward(&points(v, l1), &mut out),
+                CpuStorage::F64(v) => cm.component_forward(&points(v, l1), &mut out),
+                _ => candle_core::bail!("mvn_tril_log_prob supports float32 and float64 only"),
+            }
+        });
+        Ok((to_storage(matches!(s1, CpuStorage::F32(_)), out), Shape::from(vec![npts, k])))
+    }
+    fn bwd(
+        &self,
+        x: &candle_core::Tensor,
+        packed: &candle_core::Tensor,
+        l: &candle_core::Tensor,
+        _res: &candle_core::Tensor,
+        g: &candle_core::Tensor,
+    ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
+        let (n, k) = (self.n, self.k);
+        let (pv, lv, gv) = (read(packed)?, read(l)?, read(g)?);
+        let npts = gv.len() / k;
+        let mut gx = x.track_op().then(|| vec![0.0; npts * n]);
+        let (mut gp, mut gl) = (vec![0.0; k * (n + 1)], vec![0.0; k * n * n]);
+        {
+            let (storage, layout) = x.storage_and_layout();
+            let Storage::Cpu(cpu) = &*storage else { candle_core::bail!("mvn_tril_log_prob runs on the CPU only") };
+            with_n!(n, N => {
+                let cm = Components::<N>::new(k, &pv, &lv);
+                let mut acc = Acc::new(k);
+                match cpu {
+                    CpuStorage::F32(v) => cm.component_backward(&points(v, layout), &gv, gx.as_deref_mut(), &mut acc),
+                    CpuStorage::F64(v) => cm.component_backward(&points(v, layout), &gv, gx.as_deref_mut(), &mut acc),
+                    _ => candle_core::bail!("mvn_tril_log_prob supports float32 and float64 only"),
+                }
+                acc.reduce_into(&cm, &mut gp, &mut gl);
+            });
+        }
+        let gx = match gx {
+            Some(v) => Some(build(v, x)?),
+            None => None,
+        };
+        Ok((gx, Some(build(gp, packed)?), Some(build(gl, l)?)))
+    }
+}
+
 impl Tensor {
+    /// `log N(x_i; loc_k, L_k L_kᵀ)` for points `x [N, n]` against every component
+    /// (`loc [K, n]`, lower-triangular `scale_tril [K, n, n]`): `[N, K]`, one autodiff node,
+    /// without copying the points per component. Event sizes 1..=8.
+    pub fn mvn_tril_log_prob(x: &Tensor, loc: &Tensor, scale_tril: &Tensor) -> Result<Tensor> {
+        let (ls, ss) = (loc.shape(), scale_tril.shape());
+        if x.rank() != 2 || ls.len() != 2 || ss.len() != 3 {
+            return Err(Error::invalid_shape("mvn_tril_log_prob inputs", x.shape(), "expected x [N, n], loc [K, n], scale_tril [K, n, n]"));
+        }
+        let (n, k) = (x.shape()[1], ls[0]);
+        if ls[1] != n || ss != [k, n, n] {
+            return Err(Error::ShapeMismatch { context: "mvn_tril_log_prob loc / scale_tril".into(), lhs: ls.to_vec(), rhs: ss.to_vec() });
+        }
+        if n == 0 || n > MAX_EVENT_SIZE {
+            return Err(Error::invalid_shape("mvn_tril_log_prob event", &[n], format!("supported event sizes are 1..={MAX_EVENT_SIZE}")));
+        }
+        x.check_dtype(loc, "mvn_tril_log_prob")?;
+        x.check_dtype(scale_tril, "mvn_tril_log_prob")?;
+        let packed = Tensor::concat(&[loc, &Tensor::zeros(&[k, 1], loc.dtype())?], 1)?;
+        Ok(Tensor(x.0.apply_op3(&packed.0, &scale_tril.0, ComponentLogProb { n, k })?))
+    }
+
     /// `log Σ_k exp(log_weights_k) N(x_i; loc_k, L_k L_kᵀ)` for points `x [N, n]`, `loc [K, n]`,
     /// lower-triangular `scale_tril [K, n, n]` and normalized `log_weights [K]`; returns `[N]`.
     /// One autodiff node; entries of `scale_tril` above the diagonal are ignored.
