@@ -8,7 +8,7 @@
 
 use crate::bijectors::{self as b, Bijector};
 use crate::distributions::{
-    Categorical, Distribution, Independent, MixtureSameFamily, MultivariateNormalDiag, MultivariateNormalFullCovariance, MultivariateNormalTriL, Normal,
+    Bernoulli, Categorical, Distribution, Exponential, Independent, MixtureSameFamily, MultivariateNormalDiag, MultivariateNormalFullCovariance, MultivariateNormalTriL, Normal,
 };
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
@@ -143,6 +143,11 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
     };
     Ok(match name {
         "Normal" => Some(Box::new(Normal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Exponential" => Some(Box::new(Exponential::new(req(params, "rate", dtype)?)?)),
+        "Bernoulli" => Some(Box::new(match param(params, "logits", dtype)? {
+            Some(l) => Bernoulli::from_logits(l)?,
+            None => Bernoulli::from_probs(req(params, "probs", dtype)?)?,
+        })),
         "Categorical" => Some(Box::new(match param(params, "logits", dtype)? {
             Some(l) => Categorical::from_logits(l)?,
             None => Categorical::from_probs(req(params, "probs", dtype)?)?,
@@ -266,7 +271,7 @@ fn eval(case: &Value) -> Result<Eval> {
     match kind {
         "distribution" => {
             let Some(d) = build_distribution(name, &params, dtype)? else {
-                return Ok(Eval::Unsupported(format!("distribution {name} not implemented")));
+                return Ok(Eval::Unsupported(format!("distribution {name} (or a distribution it wraps) not implemented")));
             };
             let x = || json_tensor(&input, dtype);
             let out = match method {
@@ -292,7 +297,7 @@ fn eval(case: &Value) -> Result<Eval> {
         }
         "bijector" => {
             let Some(bij) = build_bijector(name, &params, dtype)? else {
-                return Ok(Eval::Unsupported(format!("bijector {name} not implemented")));
+                return Ok(Eval::Unsupported(format!("bijector {name} (or a bijector it wraps) not implemented")));
             };
             let x = json_tensor(&input, dtype)?;
             let need = || event_ndims.ok_or_else(|| Error::invalid_parameter("event_ndims", "missing in case args"));

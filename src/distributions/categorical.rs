@@ -266,3 +266,12 @@ impl Trainable for Categorical {
         }
     }
 }
+
+/// KL(Cat(p) ‖ Cat(q)) = Σ_k p_k (log p_k − log q_k).
+pub fn kl_categorical(a: &Categorical, b: &Categorical) -> Result<Tensor> {
+    if a.num_categories != b.num_categories {
+        return Err(Error::ShapeMismatch { context: "kl_divergence(Categorical, Categorical) categories".into(), lhs: vec![a.num_categories], rhs: vec![b.num_categories] });
+    }
+    let (la, lb) = (a.log_probs()?, b.log_probs()?);
+    la.exp()?.mul(&la.sub(&lb)?)?.sum_last(1)
+}

@@ -25,6 +25,9 @@ fn registry() -> &'static RwLock<HashMap<(TypeId, TypeId), KlFn>> {
         let mut m: HashMap<(TypeId, TypeId), KlFn> = HashMap::new();
         insert(&mut m, super::normal::kl_normal_normal);
         insert(&mut m, super::independent::kl_independent);
+        insert(&mut m, super::exponential::kl_exponential);
+        insert(&mut m, super::bernoulli::kl_bernoulli);
+        insert(&mut m, super::categorical::kl_categorical);
         register_mvn_pairs(&mut m);
         RwLock::new(m)
     })

@@ -1,7 +1,9 @@
 //! Distributions (TFP's `tfp.distributions`), one family per file, and the KL registry.
 
+mod bernoulli;
 mod categorical;
 pub(crate) mod distribution;
+mod exponential;
 mod independent;
 mod kl;
 mod mixture_same_family;
@@ -14,7 +16,9 @@ mod normal;
 
 pub use distribution::{describe, Distribution, ReparameterizationType};
 pub use kl::{kl_divergence, register_kl};
-pub use categorical::Categorical;
+pub use bernoulli::{kl_bernoulli, Bernoulli};
+pub use categorical::{kl_categorical, Categorical};
+pub use exponential::{kl_exponential, Exponential};
 pub use independent::{kl_independent, Independent};
 pub use mixture_same_family::MixtureSameFamily;
 pub use multivariate_normal_diag::MultivariateNormalDiag;

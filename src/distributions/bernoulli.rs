@@ -1,0 +1,226 @@
+//! The Bernoulli distribution on `{0, 1}`.
+//!
+//! ```text
+//! P(X = 1) = p = sigmoid(logits)
+//! log_prob(x) = x · logits − softplus(logits)   (stable for any logits)
+//! mean = p   variance = p (1 − p)   mode = [p > ½]   entropy = softplus(l) − l p
+//! ```
+//! Parameterized by `logits` (preferred) or `probs`. Values are held as floats; samples are not
+//! reparameterized.
+
+use super::distribution::{check_dtype, impl_display};
+use super::{Distribution, ReparameterizationType};
+use crate::bijectors::{Bijector, Identity, Sigmoid};
+use crate::error::{Error, Result};
+use crate::params::{broadcast_batch_shape, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
+use crate::random::{self, Seed};
+use crate::tensor::{DType, Tensor};
+use std::any::Any;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+enum Weight {
+    Logits(Param),
+    Probs(Param),
+}
+
+/// Bernoulli(logits) or Bernoulli(probs).
+///
+/// ```
+/// use probrs::distributions::{Bernoulli, Distribution};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Bernoulli::from_probs(Tensor::scalar(0.8, DType::F64)?)?;
+/// let lp = b.log_prob(&Tensor::scalar(1.0, DType::F64)?)?;
+/// assert!((lp.to_scalar()? - 0.8f64.ln()).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Bernoulli {
+    weight: Weight,
+    dtype: DType,
+    batch_shape: Vec<usize>,
+    name: String,
+    validate_args: bool,
+}
+
+impl Bernoulli {
+    fn build(weight: Weight) -> Result<Self> {
+        let (name, p) = match &weight {
+            Weight::Logits(p) => ("logits", p),
+            Weight::Probs(p) => ("probs", p),
+        };
+        let dtype = resolve_dtype(&[(name, p)])?;
+        let batch_shape = broadcast_batch_shape(&[(name, p, 0)])?;
+        let constant = p.is_constant();
+        let b = Bernoulli { weight, dtype, batch_shape, name: "Bernoulli".into(), validate_args: false };
+        if constant {
+            b.check()?;
+        }
+        Ok(b)
+    }
+    pub fn from_logits(logits: impl Into<Param>) -> Result<Self> {
+        Self::build(Weight::Logits(logits.into()))
+    }
+    pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
+        Self::build(Weight::Probs(probs.into()))
+    }
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+    pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
+        self.validate_args = v;
+        if v {
+            self.check()?;
+        }
+        Ok(self)
+    }
+    fn check(&self) -> Result<()> {
+        match &self.weight {
+            Weight::Probs(p) => {
+                if let Some(bad) = p.values_f64(self.dtype)?.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+                    return Err(Error::invalid_parameter("probs", format!("must lie in [0, 1], got {bad}")));
+                }
+            }
+            Weight::Logits(l) => {
+                if l.values_f64(self.dtype)?.iter().any(|v| v.is_nan()) {
+                    return Err(Error::invalid_parameter("logits", "must not be NaN"));
+                }
+            }
+        }
+        Ok(())
+    }
+    /// Logits as given, or logit(probs).
+    pub fn logits(&self) -> Result<Tensor> {
+        if self.validate_args {
+            self.check()?;
+        }
+        match &self.weight {
+            Weight::Logits(l) => l.value(self.dtype),
+            Weight::Probs(p) => {
+                let p = p.value(self.dtype)?;
+                p.log()?.sub(&p.neg()?.log1p()?)
+            }
+        }
+    }
+    /// P(X = 1).
+    pub fn probs(&self) -> Result<Tensor> {
+        if self.validate_args {
+            self.check()?;
+        }
+        match &self.weight {
+            Weight::Logits(l) => l.value(self.dtype)?.sigmoid(),
+            Weight::Probs(p) => p.value(self.dtype),
+        }
+    }
+    fn batch(&self, t: Tensor) -> Result<Tensor> {
+        t.broadcast_to(&self.batch_shape)?.contiguous()
+    }
+}
+
+impl Distribution for Bernoulli {
+    fn class_name(&self) -> &'static str {
+        "Bernoulli"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        self.batch_shape.clone()
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        ReparameterizationType::NotReparameterized
+    }
+    fn validate_args(&self) -> bool {
+        self.validate_args
+    }
+    fn parameters(&self) -> Vec<(&'static str, &Param)> {
+        match &self.weight {
+            Weight::Logits(p) => vec![("logits", p)],
+            Weight::Probs(p) => vec![("probs", p)],
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        match &self.weight {
+            // x log p + (1 − x) log(1 − p), exact at p ∈ {0, 1}.
+            Weight::Probs(_) => {
+                let p = self.probs()?;
+                x.xlogy(&p)?.add(&x.affine(-1.0, 1.0)?.xlogy(&p.affine(-1.0, 1.0)?)?)
+            }
+            Weight::Logits(_) => {
+                let l = self.logits()?;
+                x.mul(&l)?.sub(&l.softplus()?)
+            }
+        }
+    }
+    fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let mut shape = sample_shape.to_vec();
+        shape.extend(&self.batch_shape);
+        let u = random::uniform(&shape, self.dtype, seed)?;
+        let hit = u.lt(&self.probs()?.detach())?;
+        Tensor::where_(&hit, &Tensor::scalar(1.0, self.dtype)?, &Tensor::scalar(0.0, self.dtype)?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.batch(self.probs()?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        let p = self.probs()?;
+        self.batch(p.mul(&p.affine(-1.0, 1.0)?)?)
+    }
+    fn mode(&self) -> Result<Tensor> {
+        let p = self.probs()?;
+        self.batch(Tensor::where_(&p.gt_scalar(0.5)?, &p.ones_like()?, &p.zeros_like()?)?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        let p = self.probs()?;
+        let q = p.affine(-1.0, 1.0)?;
+        self.batch(p.xlogy(&p)?.add(&q.xlogy(&q)?)?.neg()?)
+    }
+}
+
+impl_display!(Bernoulli);
+
+fn identity(_: DType) -> Arc<dyn Bijector> {
+    Arc::new(Identity::new())
+}
+fn unit(_: DType) -> Arc<dyn Bijector> {
+    Arc::new(Sigmoid::new())
+}
+
+impl Trainable for Bernoulli {
+    const NAME: &'static str = "Bernoulli";
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![
+            ("logits", ParameterProperties { default_constraining_bijector: identity, ..Default::default() }),
+            ("probs", ParameterProperties { default_constraining_bijector: unit, is_preferred: false, ..Default::default() }),
+        ]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let b = match (p.take("logits"), p.take("probs")) {
+            (Some(l), None) => Bernoulli::from_logits(l)?,
+            (None, Some(q)) => Bernoulli::from_probs(q)?,
+            _ => return Err(Error::invalid_parameter("logits", "Bernoulli needs exactly one of `logits` and `probs`")),
+        };
+        let b = match p.name.take() {
+            Some(n) => b.with_name(&n),
+            None => b,
+        };
+        let v = p.validate_args;
+        p.finish(Self::NAME)?;
+        b.with_validate_args(v)
+    }
+}
+
+/// KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1 − p) log((1 − p)/(1 − q)).
+pub fn kl_bernoulli(a: &Bernoulli, b: &Bernoulli) -> Result<Tensor> {
+    let (p, q) = (a.probs()?, b.probs()?);
+    let (pc, qc) = (p.affine(-1.0, 1.0)?, q.affine(-1.0, 1.0)?);
+    p.xlogy(&p)?.sub(&p.xlogy(&q)?)?.add(&pc.xlogy(&pc)?)?.sub(&pc.xlogy(&qc)?)
+}
