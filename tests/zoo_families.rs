@@ -264,3 +264,19 @@ fn univariate_mixture_reparameterization_gradient() {
     }
     assert_close(&g, &expect, 1e-9, 1e-9, "responsibilities");
 }
+
+#[test]
+fn zoo_bijectors_are_trainable_from_their_properties() {
+    use probrs::params::{MakeTrainable, Trainable};
+    let b: ScaleMatvecTriL = MakeTrainable::new().batch_and_event_shape(&[3]).parameter_dtype(DType::F64).seed(3).build().unwrap();
+    let vars = b.trainable_variables();
+    assert_eq!((vars[0].name(), vars[0].shape()), ("scale_tril", &[6usize][..]), "stored as FillScaleTriL's 6 numbers");
+    let x = t64(&[1.0, 2.0, 3.0], &[3]);
+    assert_eq!(b.forward(&x).unwrap().shape(), &[3]);
+    let d: ScaleMatvecDiag = MakeTrainable::new().batch_and_event_shape(&[2]).initial_value("scale_diag", 3.0).build().unwrap();
+    let y = d.forward(&Tensor::vector(&[1.0, 1.0], DType::F32).unwrap()).unwrap().to_vec().unwrap();
+    assert_close(&y, &[3.0, 3.0], 1e-5, 0.0, "scale_diag");
+    assert!(Exp::parameter_properties(DType::F32).is_empty());
+    let _: Exp = MakeTrainable::new().build().unwrap();
+    assert!(MakeTrainable::new().initial_value("nope", 1.0).build::<Exp>().is_err());
+}

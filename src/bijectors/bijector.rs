@@ -94,3 +94,21 @@ pub fn reduce_over_event(ldj: &Tensor, reduce_shape: &[usize]) -> Result<Tensor>
 pub(crate) fn param_for(p: &crate::params::Param, x: &Tensor) -> Result<Tensor> {
     p.value(x.dtype())
 }
+
+/// `Trainable` for a bijector without tensor parameters: no properties; construction rejects any
+/// argument.
+macro_rules! parameterless {
+    ($($t:ident),*) => {$(
+        impl crate::params::Trainable for super::$t {
+            const NAME: &'static str = stringify!($t);
+            fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, crate::params::ParameterProperties)> {
+                vec![]
+            }
+            fn from_parameters(p: crate::params::Parameters) -> Result<Self> {
+                p.finish(Self::NAME)?;
+                Ok(super::$t::new())
+            }
+        }
+    )*};
+}
+parameterless!(Identity, Exp, Tanh, Square, SoftmaxCentered, CholeskyOuterProduct, FillTriangular, FillScaleTriL);

@@ -92,3 +92,46 @@ impl Bijector for ScaleMatvecDiag {
         self.scale_diag.visit_variables(f)
     }
 }
+
+fn tril_shape(s: &[usize]) -> Vec<usize> {
+    let mut v = s.to_vec();
+    if let Some(&n) = s.last() {
+        v.push(n);
+    }
+    v
+}
+fn fill_scale_tril(_: crate::tensor::DType) -> std::sync::Arc<dyn Bijector> {
+    std::sync::Arc::new(super::FillScaleTriL::new())
+}
+fn positive(dtype: crate::tensor::DType) -> std::sync::Arc<dyn Bijector> {
+    std::sync::Arc::new(super::Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
+}
+
+impl crate::params::Trainable for ScaleMatvecTriL {
+    const NAME: &'static str = "ScaleMatvecTriL";
+    /// `scale_tril [..., n, n]` for inputs `[..., n]`, constrained by `FillScaleTriL`.
+    fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, crate::params::ParameterProperties)> {
+        vec![(
+            "scale_tril",
+            crate::params::ParameterProperties { event_ndims: 2, shape_fn: tril_shape, default_constraining_bijector: fill_scale_tril, ..Default::default() },
+        )]
+    }
+    fn from_parameters(mut p: crate::params::Parameters) -> Result<Self> {
+        let b = Self::new(p.take_required("scale_tril", Self::NAME)?)?;
+        p.finish(Self::NAME)?;
+        Ok(b)
+    }
+}
+
+impl crate::params::Trainable for ScaleMatvecDiag {
+    const NAME: &'static str = "ScaleMatvecDiag";
+    /// `scale_diag [..., n]` for inputs `[..., n]`, positive (Softplus(low = eps)).
+    fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, crate::params::ParameterProperties)> {
+        vec![("scale_diag", crate::params::ParameterProperties { event_ndims: 1, default_constraining_bijector: positive, ..Default::default() })]
+    }
+    fn from_parameters(mut p: crate::params::Parameters) -> Result<Self> {
+        let b = Self::new(p.take_required("scale_diag", Self::NAME)?);
+        p.finish(Self::NAME)?;
+        Ok(b)
+    }
+}
