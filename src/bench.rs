@@ -135,7 +135,12 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         ran = true;
     }
     if want("W5") {
-        w5()?;
+        let data = format!("{}/w5_mixture_x.npy", data_dir());
+        if all && !std::path::Path::new(&data).exists() {
+            eprintln!("W5 skipped: {data} not found (set PROBRS_BASELINE_DATA)");
+        } else {
+            w5()?;
+        }
         ran = true;
     }
     if !ran {
