@@ -7,9 +7,11 @@
 //! lp_ik  = lw_k − ½‖z_ik‖² − Σ_j log L_k,jj − (n/2) log 2π,   L_k z_ik = x_i − μ_k
 //! out_i  = logsumexp_k lp_ik                                   (mixture)
 //! ```
-//! Backward, with `c = g_i r_ik` (`r_ik = exp(lp_ik − out_i)` for the mixture, 1 per component
-//! otherwise) and `w = L_k⁻ᵀ z_ik`: `∂μ_k += c w`, `∂x_i −= c w`,
-//! `∂L_k += c (tril(w zᵀ) − diag(1/L_jj))`, `∂lw_k += c`.
+//! Backward, with `c = g_i r_ik` (`r_ik = exp(lp_ik − out_i)` for the mixture, `g_ik` per
+//! component) and `w = L_k⁻ᵀ z_ik`: `∂μ_k = Σ c w`, `∂x_i = −Σ_k c w`,
+//! `∂L_k = Σ c (tril(w zᵀ) − diag(1/L_jj))`, `∂lw_k = Σ c`. Since `w` is linear in `z`, the
+//! parameter gradients are accumulated as moments of `z` (`Σ c z`, `Σ c z zᵀ`) and `L⁻ᵀ` is
+//! applied once per component at the end; the per-point solve for `w` runs only for `∂x`.
 //!
 //! How it is fast: points are processed in blocks of 8 f64 lanes (structure of arrays, so the
 //! triangular solves vectorize), with an AVX2 + FMA build of the same code chosen at run time and
@@ -109,7 +111,8 @@ struct Components<const N: usize, F: Lane> {
     c: Vec<F>,
 }
 
-/// Per-lane gradient accumulators (flushed into f64 totals every `FLUSH` blocks).
+/// Per-lane accumulators of `Σ c`, `Σ c z` and `Σ c z zᵀ` (lower triangle) per component,
+/// flushed into f64 totals every `FLUSH` blocks.
 struct Acc<const N: usize, F: Lane> {
     l: Vec<[[[F; L]; N]; N]>,
     mu: Vec<[[F; L]; N]>,
@@ -157,17 +160,36 @@ impl<const N: usize, F: Lane> Acc<N, F> {
         }
         self.blocks = 0;
     }
-    /// The gradients `gp [K, N+1]` (μ then lw) and `gl [K, N, N]`, the −diag(1/L) term included.
+    /// The gradients `gp [K, N+1]` (μ then lw) and `gl [K, N, N]` from the z-moments:
+    /// `∂μ = L⁻ᵀ Σ c z`, `∂L = tril(L⁻ᵀ Σ c z zᵀ) − (Σ c) diag(1/L)`, `∂lw = Σ c`.
     fn finish(mut self, cm: &Components<N, F>) -> (Vec<f64>, Vec<f64>) {
         self.flush();
         let k = self.c.len();
         let (mut gp, mut gl) = (vec![0.0; k * (N + 1)], vec![0.0; k * N * N]);
         for kk in 0..k {
-            for j in 0..N {
-                gp[kk * (N + 1) + j] = self.tmu[kk][j];
-                for m in 0..=j {
-                    gl[kk * N * N + j * N + m] = self.tl[kk][j][m];
+            let lk: [[f64; N]; N] = std::array::from_fn(|j| std::array::from_fn(|m| if m <= j { cm.l[kk][j][m].to_f64() } else { 0.0 }));
+            // Solve Lᵀ X = B (back substitution), column by column.
+            let solve_t = |b: [f64; N]| -> [f64; N] {
+                let mut x = [0.0; N];
+                for j in (0..N).rev() {
+                    let mut s = b[j];
+                    for m in j + 1..N {
+                        s -= lk[m][j] * x[m];
+                    }
+                    x[j] = s * cm.inv_diag64[kk][j];
                 }
+                x
+            };
+            let gmu = solve_t(self.tmu[kk]);
+            let szz: [[f64; N]; N] = std::array::from_fn(|j| std::array::from_fn(|m| if m <= j { self.tl[kk][j][m] } else { self.tl[kk][m][j] }));
+            for col in 0..N {
+                let x = solve_t(std::array::from_fn(|j| szz[j][col]));
+                for j in col..N {
+                    gl[kk * N * N + j * N + col] = x[j];
+                }
+            }
+            for j in 0..N {
+                gp[kk * (N + 1) + j] = gmu[j];
                 gl[kk * N * N + j * N + j] -= self.tc[kk] * cm.inv_diag64[kk][j];
             }
             gp[kk * (N + 1) + N] = self.tc[kk];
@@ -264,39 +286,38 @@ impl<const N: usize, F: Lane> Components<N, F> {
 
     #[inline(always)]
     fn accumulate_impl(&self, kk: usize, coef: &[F; L], z: &[[F; L]; N], acc: &mut Acc<N, F>, gxb: Option<&mut [[F; L]; N]>) {
-        let (lm, inv) = (&self.l[kk], &self.inv_diag[kk]);
-        let mut w = [[F::default(); L]; N];
-        for j in (0..N).rev() {
-            let mut s = z[j];
-            for mm in j + 1..N {
-                let c = lm[mm][j];
-                for l in 0..L {
-                    s[l] -= c * w[mm][l];
-                }
-            }
-            for l in 0..L {
-                w[j][l] = s[l] * inv[j];
-            }
-        }
+        // Moments of z: Σ c z and Σ c z zᵀ; `finish` applies L⁻ᵀ once per component.
         let (am, al, ac) = (&mut acc.mu[kk], &mut acc.l[kk], &mut acc.c[kk]);
         for l in 0..L {
             ac[l] += coef[l];
         }
-        let mut gxb = gxb;
         for j in 0..N {
-            let mut cw = [F::default(); L];
+            let mut cz = [F::default(); L];
             for l in 0..L {
-                cw[l] = coef[l] * w[j][l];
-                am[j][l] += cw[l];
-            }
-            if let Some(g) = gxb.as_deref_mut() {
-                for l in 0..L {
-                    g[j][l] -= cw[l];
-                }
+                cz[l] = coef[l] * z[j][l];
+                am[j][l] += cz[l];
             }
             for mm in 0..=j {
                 for l in 0..L {
-                    al[j][mm][l] += cw[l] * z[mm][l];
+                    al[j][mm][l] += cz[l] * z[mm][l];
+                }
+            }
+        }
+        // ∂x = −c w, w = L⁻ᵀ z, per point: only when x needs a gradient.
+        if let Some(g) = gxb {
+            let (lm, inv) = (&self.l[kk], &self.inv_diag[kk]);
+            let mut w = [[F::default(); L]; N];
+            for j in (0..N).rev() {
+                let mut s = z[j];
+                for mm in j + 1..N {
+                    let c = lm[mm][j];
+                    for l in 0..L {
+                        s[l] -= c * w[mm][l];
+                    }
+                }
+                for l in 0..L {
+                    w[j][l] = s[l] * inv[j];
+                    g[j][l] -= coef[l] * w[j][l];
                 }
             }
         }
