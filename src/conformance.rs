@@ -7,6 +7,7 @@
 //! implement yet count as *unsupported*, never as passed.
 
 use crate::bijectors::{self as b, Bijector};
+use crate::distributions::*;
 use crate::distributions::{
     Bernoulli, Categorical, Distribution, Exponential, Independent, MixtureSameFamily, MultivariateNormalDiag, MultivariateNormalFullCovariance, MultivariateNormalTriL, Normal,
 };
@@ -144,6 +145,36 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
     Ok(match name {
         "Normal" => Some(Box::new(Normal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
         "Exponential" => Some(Box::new(Exponential::new(req(params, "rate", dtype)?)?)),
+        "HalfNormal" => Some(Box::new(HalfNormal::new(req(params, "scale", dtype)?)?)),
+        "LogNormal" => Some(Box::new(LogNormal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Laplace" => Some(Box::new(Laplace::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Logistic" => Some(Box::new(Logistic::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Gumbel" => Some(Box::new(Gumbel::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Cauchy" => Some(Box::new(Cauchy::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Uniform" => Some(Box::new(Uniform::new(req(params, "low", dtype)?, req(params, "high", dtype)?)?)),
+        "Gamma" => Some(Box::new(Gamma::new(req(params, "concentration", dtype)?, req(params, "rate", dtype)?)?)),
+        "Beta" => Some(Box::new(Beta::new(req(params, "concentration1", dtype)?, req(params, "concentration0", dtype)?)?)),
+        "Kumaraswamy" => Some(Box::new(Kumaraswamy::new(req(params, "concentration1", dtype)?, req(params, "concentration0", dtype)?)?)),
+        "StudentT" => Some(Box::new(StudentT::new(req(params, "df", dtype)?, req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "Deterministic" => Some(Box::new(Deterministic::new(req(params, "loc", dtype)?)?)),
+        "VectorDeterministic" => Some(Box::new(VectorDeterministic::new(req(params, "loc", dtype)?)?)),
+        "Dirichlet" => Some(Box::new(Dirichlet::new(req(params, "concentration", dtype)?)?)),
+        "Poisson" => Some(Box::new(match param(params, "rate", dtype)? {
+            Some(r) => Poisson::from_rate(r)?,
+            None => Poisson::from_log_rate(req(params, "log_rate", dtype)?)?,
+        })),
+        "Binomial" => Some(Box::new(match param(params, "logits", dtype)? {
+            Some(l) => Binomial::from_logits(req(params, "total_count", dtype)?, l)?,
+            None => Binomial::from_probs(req(params, "total_count", dtype)?, req(params, "probs", dtype)?)?,
+        })),
+        "TransformedDistribution" => {
+            let b = params.get("bijector").ok_or_else(|| Error::invalid_parameter("bijector", "missing in case params"))?;
+            let bij = build_bijector(b.get("name").and_then(|x| x.as_str()).unwrap_or(""), b.get("params").unwrap_or(&Value::Null), dtype)?;
+            match (nested("distribution")?, bij) {
+                (Some(d), Some(b)) => Some(Box::new(TransformedDistribution::from_arcs(Arc::from(d), b)?)),
+                _ => None,
+            }
+        }
         "Bernoulli" => Some(Box::new(match param(params, "logits", dtype)? {
             Some(l) => Bernoulli::from_logits(l)?,
             None => Bernoulli::from_probs(req(params, "probs", dtype)?)?,
@@ -244,6 +275,7 @@ pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option
         "ScaleMatvecTriL" => Some(Arc::new(b::ScaleMatvecTriL::new(req(params, "scale_tril", dtype)?)?)),
         "ScaleMatvecDiag" => Some(Arc::new(b::ScaleMatvecDiag::new(req(params, "scale_diag", dtype)?))),
         "SoftmaxCentered" => Some(Arc::new(b::SoftmaxCentered::new())),
+        "KumaraswamyCDF" => Some(Arc::new(b::KumaraswamyCDF::new(req(params, "concentration1", dtype)?, req(params, "concentration0", dtype)?))),
         "CholeskyOuterProduct" => Some(Arc::new(b::CholeskyOuterProduct::new())),
         "Chain" => {
             let list = params.get("bijectors").and_then(|v| v.as_array()).cloned().unwrap_or_default();

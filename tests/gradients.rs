@@ -151,3 +151,21 @@ fn fused_normal_log_prob_gradients() {
     check_grad("normal log_prob wrt scale", |s| Normal::new(&loc, s)?.log_prob(&x), &[1.5], &[1], H, TOL);
     check_grad("normal log_prob wrt scalar scale", |s| Normal::new(&loc, s)?.log_prob(&x), &[0.7], &[], H, TOL);
 }
+
+#[test]
+fn incomplete_gamma_beta_atan() {
+    // Values: P(2, 1) = 1 − 2/e; I_0.5(2, 3) = 11/16.
+    let p = Tensor::igamma(&t64(&[2.0], &[1]), &t64(&[1.0], &[1])).unwrap().to_vec().unwrap()[0];
+    assert!((p - (1.0 - 2.0 / 1f64.exp())).abs() < 1e-12);
+    let i = Tensor::betainc(&t64(&[2.0], &[1]), &t64(&[3.0], &[1]), &t64(&[0.5], &[1])).unwrap().to_vec().unwrap()[0];
+    assert!((i - 11.0 / 16.0).abs() < 1e-12);
+    let xs = t64(&[0.3, 1.0, 4.0], &[3]);
+    check_grad("igamma wrt a", |a| Tensor::igamma(a, &xs), &[0.7, 2.0, 5.5], &[3], 1e-5, 1e-5);
+    let a = t64(&[0.7, 2.0, 5.5], &[3]);
+    check_grad("igamma wrt x", |x| Tensor::igamma(&a, x), &[0.3, 1.0, 4.0], &[3], H, TOL);
+    let (b, x) = (t64(&[1.5, 3.0, 0.8], &[3]), t64(&[0.2, 0.5, 0.9], &[3]));
+    check_grad("betainc wrt a", |a| Tensor::betainc(a, &b, &x), &[0.7, 2.0, 5.5], &[3], 1e-5, 1e-5);
+    check_grad("betainc wrt b", |b| Tensor::betainc(&a, b, &x), &[1.5, 3.0, 0.8], &[3], 1e-5, 1e-5);
+    check_grad("betainc wrt x", |x| Tensor::betainc(&a, &b, x), &[0.2, 0.5, 0.9], &[3], 1e-7, 1e-5);
+    check_grad("atan", |x| x.atan(), &[-3.0, 0.0, 0.5, 40.0], &[4], H, TOL);
+}

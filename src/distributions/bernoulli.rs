@@ -3,7 +3,8 @@
 //! ```text
 //! P(X = 1) = p = sigmoid(logits)
 //! log_prob(x) = x · logits − softplus(logits)   (stable for any logits)
-//! mean = p   variance = p (1 − p)   mode = [p > ½]   entropy = softplus(l) − l p
+//! mean = p   variance = p (1 − p)   mode = [p > ½]   entropy = −p log p − (1 − p) log(1 − p)
+//! cdf(x) = 0 (x < 0), 1 − p (0 ≤ x < 1), 1 (x ≥ 1)
 //! ```
 //! Parameterized by `logits` (preferred) or `probs`. Values are held as floats; samples are not
 //! reparameterized.
@@ -159,6 +160,13 @@ impl Distribution for Bernoulli {
                 x.mul(&l)?.sub(&l.softplus()?)
             }
         }
+    }
+    /// 0 below 0, 1 − p on [0, 1), 1 from 1 on.
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "cdf")?;
+        let q = self.probs()?.affine(-1.0, 1.0)?.add(&x.zeros_like()?)?;
+        let c = Tensor::where_(&x.lt_scalar(0.0)?, &q.zeros_like()?, &q)?;
+        Tensor::where_(&x.ge_scalar(1.0)?, &c.ones_like()?, &c)
     }
     fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
         let mut shape = sample_shape.to_vec();

@@ -18,6 +18,7 @@
 
 pub mod fused;
 pub mod gaussian_mixture;
+pub mod incomplete;
 pub mod linalg;
 pub mod special;
 

@@ -1,0 +1,76 @@
+//! The Beta distribution on `(0, 1)` (concentration1 α, concentration0 β).
+//!
+//! ```text
+//! log p(x) = (α − 1) log x + (β − 1) log(1 − x) − lbeta(α, β)      cdf = I_x(α, β)
+//! mean = α/(α + β)   variance = αβ / ((α + β)² (α + β + 1))
+//! entropy = lbeta(α, β) − (α − 1)ψ(α) − (β − 1)ψ(β) + (α + β − 2)ψ(α + β)
+//! ```
+//! Samples carry implicit reparameterization gradients.
+
+use super::family::{family, family_accessors, implicit_reparameterize, outside_support};
+use super::{distribution::check_dtype, Distribution};
+use crate::error::Result;
+use crate::random::{self, Seed};
+use crate::tensor::Tensor;
+
+family! {
+    /// Beta(concentration1, concentration0).
+    Beta, "Beta", FullyReparameterized, { concentration1: Positive, concentration0: Positive }
+}
+
+impl Beta {
+    fn check_extra(&self) -> Result<()> {
+        Ok(())
+    }
+    fn ab(&self) -> Result<(Tensor, Tensor)> {
+        Ok((self.value("concentration1")?, self.value("concentration0")?))
+    }
+    fn lbeta(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        a.lgamma()?.add(&b.lgamma()?)?.sub(&a.add(b)?.lgamma()?)
+    }
+}
+
+impl Distribution for Beta {
+    family_accessors!();
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let (a, b) = self.ab()?;
+        let lp = a.add_scalar(-1.0)?.xlogy(x)?.add(&b.add_scalar(-1.0)?.xlogy(&x.affine(-1.0, 1.0)?)?)?.sub(&Self::lbeta(&a, &b)?)?;
+        outside_support(&x.lt_scalar(0.0)?.not()?.and(&x.gt_scalar(1.0)?.not()?)?.not()?, &lp)
+    }
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "cdf")?;
+        let (a, b) = self.ab()?;
+        Tensor::betainc(&a, &b, x)
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let (a, b) = self.ab()?;
+        let (ab, bb) = (a.broadcast_to(&self.batch_shape)?.contiguous()?, b.broadcast_to(&self.batch_shape)?.contiguous()?);
+        let x = random::beta(shape, &ab, &bb, seed)?;
+        implicit_reparameterize(&x, &self.cdf(&x)?, &self.log_prob(&x)?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        let (a, b) = self.ab()?;
+        self.batch(a.div(&a.add(&b)?)?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        let (a, b) = self.ab()?;
+        let s = a.add(&b)?;
+        self.batch(a.mul(&b)?.div(&s.square()?.mul(&s.add_scalar(1.0)?)?)?)
+    }
+    fn mode(&self) -> Result<Tensor> {
+        let (a, b) = self.ab()?;
+        let m = a.add_scalar(-1.0)?.div(&a.add(&b)?.add_scalar(-2.0)?)?;
+        let undefined = a.le_scalar(1.0)?.not()?.and(&b.le_scalar(1.0)?.not()?)?.not()?;
+        self.batch(Tensor::where_(&undefined, &m.full_like(f64::NAN)?, &m)?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        let (a, b) = self.ab()?;
+        let s = a.add(&b)?;
+        let h = Self::lbeta(&a, &b)?
+            .sub(&a.add_scalar(-1.0)?.mul(&a.digamma()?)?)?
+            .sub(&b.add_scalar(-1.0)?.mul(&b.digamma()?)?)?
+            .add(&s.add_scalar(-2.0)?.mul(&s.digamma()?)?)?;
+        self.batch(h)
+    }
+}

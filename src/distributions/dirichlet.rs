@@ -1,0 +1,160 @@
+//! The Dirichlet distribution on the simplex (concentration α `[..., K]`).
+//!
+//! ```text
+//! log p(x) = Σ (α_k − 1) log x_k − lbeta(α),   lbeta(α) = Σ lgamma(α_k) − lgamma(α₀)
+//! mean = α/α₀   variance = α(α₀ − α) / (α₀² (α₀ + 1))
+//! entropy = lbeta(α) + (α₀ − K) ψ(α₀) − Σ (α_k − 1) ψ(α_k)
+//! ```
+//! Samples normalize Gamma draws, each carrying implicit reparameterization gradients.
+
+use super::distribution::{check_dtype, impl_display};
+use super::family::{implicit_reparameterize, outside_support};
+use super::{Distribution, ReparameterizationType};
+use crate::bijectors::{Bijector, Softplus};
+use crate::error::{Error, Result};
+use crate::params::{resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
+use crate::random::{self, Seed};
+use crate::tensor::{DType, Tensor};
+use std::any::Any;
+use std::sync::Arc;
+
+/// Dirichlet(concentration).
+#[derive(Clone)]
+pub struct Dirichlet {
+    concentration: Param,
+    dtype: DType,
+    batch_shape: Vec<usize>,
+    k: usize,
+    name: String,
+    validate_args: bool,
+}
+
+impl Dirichlet {
+    /// `concentration [..., K]`, positive.
+    pub fn new(concentration: impl Into<Param>) -> Result<Self> {
+        let concentration = concentration.into();
+        let s = concentration.shape();
+        let Some(&k) = s.last() else {
+            return Err(Error::invalid_shape("concentration", &s, "needs a last dimension (the number of categories)"));
+        };
+        let dtype = resolve_dtype(&[("concentration", &concentration)])?;
+        let d = Dirichlet { batch_shape: s[..s.len() - 1].to_vec(), k, concentration, dtype, name: "Dirichlet".into(), validate_args: false };
+        if d.concentration.is_constant() {
+            d.check()?;
+        }
+        Ok(d)
+    }
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+    pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
+        self.validate_args = v;
+        self.check()?;
+        Ok(self)
+    }
+    fn check(&self) -> Result<()> {
+        if let Some(bad) = self.concentration.values_f64(self.dtype)?.iter().find(|v| !(**v > 0.0)) {
+            return Err(Error::invalid_parameter("concentration", format!("must be positive, got {bad}")));
+        }
+        Ok(())
+    }
+    fn alpha(&self) -> Result<Tensor> {
+        if self.validate_args {
+            self.check()?;
+        }
+        self.concentration.value(self.dtype)
+    }
+    fn lbeta(a: &Tensor) -> Result<Tensor> {
+        a.lgamma()?.sum_last(1)?.sub(&a.sum_last(1)?.lgamma()?)
+    }
+}
+
+impl Distribution for Dirichlet {
+    fn class_name(&self) -> &'static str {
+        "Dirichlet"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        self.batch_shape.clone()
+    }
+    fn event_shape(&self) -> Vec<usize> {
+        vec![self.k]
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        ReparameterizationType::FullyReparameterized
+    }
+    fn validate_args(&self) -> bool {
+        self.validate_args
+    }
+    fn parameters(&self) -> Vec<(&'static str, &Param)> {
+        vec![("concentration", &self.concentration)]
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let a = self.alpha()?;
+        let lp = a.add_scalar(-1.0)?.xlogy(x)?.sum_last(1)?.sub(&Self::lbeta(&a)?)?;
+        let negative = x.lt_scalar(0.0)?;
+        let any_negative = Tensor::where_(&negative, &x.ones_like()?, &x.zeros_like()?)?.sum_last(1)?.gt_scalar(0.0)?;
+        outside_support(&any_negative, &lp)
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let a = self.alpha()?;
+        let mut full = self.batch_shape.clone();
+        full.push(self.k);
+        let ab = a.broadcast_to(&full)?.contiguous()?;
+        let g = random::gamma(shape, &ab.detach(), seed)?;
+        // Gamma(α, 1) draws with implicit gradients: dg/dα = −(∂P(α, g)/∂α) / p(g).
+        let log_pdf = a.add_scalar(-1.0)?.xlogy(&g)?.sub(&g)?.sub(&a.lgamma()?)?;
+        let g = implicit_reparameterize(&g, &Tensor::igamma(&a.add(&g.zeros_like()?)?, &g.detach())?, &log_pdf)?;
+        g.div(&g.sum_axes(&[g.rank() - 1], true)?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        let a = self.alpha()?;
+        a.div(&a.sum_axes(&[a.rank() - 1], true)?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        let a = self.alpha()?;
+        let a0 = a.sum_axes(&[a.rank() - 1], true)?;
+        a.mul(&a0.sub(&a)?)?.div(&a0.square()?.mul(&a0.add_scalar(1.0)?)?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        let a = self.alpha()?;
+        let a0 = a.sum_last(1)?;
+        Self::lbeta(&a)?.add(&a0.add_scalar(-(self.k as f64))?.mul(&a0.digamma()?)?)?.sub(&a.add_scalar(-1.0)?.mul(&a.digamma()?)?.sum_last(1)?)
+    }
+}
+
+impl_display!(Dirichlet);
+
+fn positive(dtype: DType) -> Arc<dyn Bijector> {
+    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
+}
+
+impl Trainable for Dirichlet {
+    const NAME: &'static str = "Dirichlet";
+    /// `concentration` of shape `batch_and_event_shape` (its last dim is K).
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![("concentration", ParameterProperties { event_ndims: 1, default_constraining_bijector: positive, ..Default::default() })]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let mut d = Dirichlet::new(p.take_required("concentration", Self::NAME)?)?;
+        if let Some(n) = p.name.take() {
+            d = d.with_name(&n);
+        }
+        let v = p.validate_args;
+        p.finish(Self::NAME)?;
+        if v {
+            d = d.with_validate_args(true)?;
+        }
+        Ok(d)
+    }
+}

@@ -1,0 +1,62 @@
+//! The Gumbel (maximum) distribution.
+//!
+//! ```text
+//! log p(x) = −(z + e^{−z}) − log s,  z = (x − μ)/s      cdf = exp(−e^{−z})
+//! mean = μ + γ s   variance = π² s² / 6   mode = μ   entropy = log s + γ + 1
+//! ```
+//! Samples are reparameterized: `μ − s log(−log u)`.
+
+use super::family::{family, family_accessors, sample_shape};
+use super::{distribution::check_dtype, Distribution};
+use crate::error::Result;
+use crate::random::{self, Seed};
+use crate::tensor::Tensor;
+
+const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+
+family! {
+    /// Gumbel(loc, scale).
+    Gumbel, "Gumbel", FullyReparameterized, { loc: Real, scale: Positive }
+}
+
+impl Gumbel {
+    fn check_extra(&self) -> Result<()> {
+        Ok(())
+    }
+    fn z(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "input")?;
+        x.sub(&self.value("loc")?)?.div(&self.value("scale")?)
+    }
+}
+
+impl Distribution for Gumbel {
+    family_accessors!();
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        let z = self.z(x)?;
+        z.add(&z.neg()?.exp()?)?.neg()?.sub(&self.value("scale")?.log()?)
+    }
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        self.z(x)?.neg()?.exp()?.neg()?.exp()
+    }
+    fn quantile(&self, p: &Tensor) -> Result<Tensor> {
+        check_dtype(self, p, "quantile")?;
+        p.log()?.neg()?.log()?.neg()?.mul(&self.value("scale")?)?.add(&self.value("loc")?)
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let u = random::uniform(&sample_shape(shape, &self.batch_shape), self.dtype, seed)?;
+        let u = u.maximum(&u.full_like(f64::MIN_POSITIVE)?)?;
+        u.log()?.neg()?.log()?.neg()?.mul(&self.value("scale")?)?.add(&self.value("loc")?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.batch(self.value("scale")?.mul_scalar(EULER_GAMMA)?.add(&self.value("loc")?)?)
+    }
+    fn mode(&self) -> Result<Tensor> {
+        self.batch(self.value("loc")?.add(&self.value("scale")?.zeros_like()?)?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        self.batch(self.value("scale")?.square()?.mul_scalar(std::f64::consts::PI.powi(2) / 6.0)?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        self.batch(self.value("scale")?.log()?.add_scalar(EULER_GAMMA + 1.0)?)
+    }
+}

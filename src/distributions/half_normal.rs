@@ -1,0 +1,55 @@
+//! The HalfNormal distribution: `|X|` for `X ~ N(0, s)`.
+//!
+//! ```text
+//! log p(x) = ½ log(2/π) − log s − x²/(2s²) for x ≥ 0, −∞ for x < 0
+//! cdf = erf(x / (s√2))   mean = s√(2/π)   variance = s²(1 − 2/π)   mode = 0
+//! entropy = ½ log(π s² / 2) + ½
+//! ```
+
+use super::family::{family, family_accessors, outside_support, sample_shape};
+use super::{distribution::check_dtype, Distribution};
+use crate::error::Result;
+use crate::random::{self, Seed};
+use crate::tensor::Tensor;
+use std::f64::consts::PI;
+
+family! {
+    /// HalfNormal(scale).
+    HalfNormal, "HalfNormal", FullyReparameterized, { scale: Positive }
+}
+
+impl HalfNormal {
+    fn check_extra(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Distribution for HalfNormal {
+    family_accessors!();
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let s = self.value("scale")?;
+        let lp = x.div(&s)?.square()?.affine(-0.5, 0.5 * (2.0 / PI).ln())?.sub(&s.log()?)?;
+        outside_support(&x.lt_scalar(0.0)?, &lp)
+    }
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "cdf")?;
+        let c = x.div(&self.value("scale")?)?.mul_scalar(std::f64::consts::FRAC_1_SQRT_2)?.erf()?;
+        Tensor::where_(&x.lt_scalar(0.0)?, &c.zeros_like()?, &c)
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        random::normal(&sample_shape(shape, &self.batch_shape), self.dtype, seed)?.abs()?.mul(&self.value("scale")?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.batch(self.value("scale")?.mul_scalar((2.0 / PI).sqrt())?)
+    }
+    fn mode(&self) -> Result<Tensor> {
+        self.batch(self.value("scale")?.zeros_like()?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        self.batch(self.value("scale")?.square()?.mul_scalar(1.0 - 2.0 / PI)?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        self.batch(self.value("scale")?.log()?.add_scalar(0.5 * (PI / 2.0).ln() + 0.5)?)
+    }
+}
