@@ -151,3 +151,29 @@ fn sample_moments_match_mean_and_variance() {
         }
     }
 }
+
+/// The default event-space bijector maps any unconstrained point into the support (finite
+/// log-probability); discrete families report that they define none.
+#[test]
+fn default_event_space_bijector_maps_into_the_support() {
+    for (name, props_fn, make, extra) in registry() {
+        let props = props_fn(DType::F64);
+        let batch_and_event: Vec<usize> = [2usize].iter().chain(&extra).copied().collect();
+        let raw: Vec<f64> = (0..256).map(|i| -0.5 + ((i * 37) % 11) as f64 / 10.0).collect();
+        let (d, _) = build(&props, make, &batch_and_event, &raw, DType::F64);
+        match d.default_event_space_bijector() {
+            Ok(b) => {
+                let mut shape = vec![5, 2];
+                shape.extend(b.inverse_event_shape(&d.event_shape()).unwrap());
+                let u = probrs::random::normal(&shape, DType::F64, probrs::random::Seed::new(3)).unwrap().mul_scalar(3.0).unwrap();
+                let x = b.forward(&u).unwrap();
+                let lp = d.log_prob(&x).unwrap();
+                assert!(lp.all_finite().unwrap(), "{name}: log_prob not finite on the bijector's image: {lp:?}");
+            }
+            Err(probrs::Error::NotDefined { .. }) => {
+                assert!(["Bernoulli", "Categorical", "Poisson"].contains(&name), "{name} should define one");
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+}

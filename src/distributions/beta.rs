@@ -32,6 +32,9 @@ impl Beta {
 
 impl Distribution for Beta {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Sigmoid::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
         let (a, b) = self.ab()?;

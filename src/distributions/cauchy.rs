@@ -33,6 +33,9 @@ impl Cauchy {
 
 impl Distribution for Cauchy {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Identity::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         let z = self.z(x)?;
         z.square()?.log1p()?.neg()?.sub(&self.value("scale")?.mul_scalar(PI)?.log()?)

@@ -98,6 +98,9 @@ impl Distribution for Dirichlet {
     fn as_any(&self) -> &dyn Any {
         self
     }
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::SoftmaxCentered::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
         let a = self.alpha()?;

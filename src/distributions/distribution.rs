@@ -101,6 +101,12 @@ pub trait Distribution: Send + Sync {
     fn entropy(&self) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "entropy"))
     }
+    /// The bijector from unconstrained reals onto the support (TFP's
+    /// `experimental_default_event_space_bijector`), for surrogate builders and MCMC.
+    /// Discrete families do not define one.
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Err(Error::not_defined(self.class_name(), "default_event_space_bijector"))
+    }
 }
 
 /// TFP's `str(distribution)`: `Normal("Normal", batch_shape=[], event_shape=[], dtype=float32)`.

@@ -101,6 +101,9 @@ impl Distribution for Exponential {
     fn as_any(&self) -> &dyn Any {
         self
     }
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Softplus::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
         let r = self.rate()?;

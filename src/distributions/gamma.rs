@@ -26,6 +26,9 @@ impl Gamma {
 
 impl Distribution for Gamma {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Softplus::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
         let (a, b) = (self.value("concentration")?, self.value("rate")?);

@@ -31,6 +31,9 @@ impl Gumbel {
 
 impl Distribution for Gumbel {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Identity::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         let z = self.z(x)?;
         z.add(&z.neg()?.exp()?)?.neg()?.sub(&self.value("scale")?.log()?)

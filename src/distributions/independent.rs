@@ -121,6 +121,9 @@ impl Distribution for Independent {
     fn entropy(&self) -> Result<Tensor> {
         self.inner.entropy()?.sum_last(self.k)
     }
+    fn default_event_space_bijector(&self) -> Result<Arc<dyn crate::bijectors::Bijector>> {
+        self.inner.default_event_space_bijector()
+    }
 }
 
 impl_display!(Independent);

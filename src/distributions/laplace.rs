@@ -29,6 +29,9 @@ impl Laplace {
 
 impl Distribution for Laplace {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Identity::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         self.z(x)?.abs()?.neg()?.sub(&self.value("scale")?.mul_scalar(2.0)?.log()?)
     }

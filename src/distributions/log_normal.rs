@@ -31,6 +31,9 @@ impl LogNormal {
 
 impl Distribution for LogNormal {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Exp::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         let lp = self.z(x)?.square()?.affine(-0.5, -HALF_LN_2PI)?.sub(&self.value("scale")?.log()?)?.sub(&x.log()?)?;
         outside_support(&x.le_scalar(0.0)?, &lp)

@@ -29,6 +29,9 @@ impl Logistic {
 
 impl Distribution for Logistic {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Identity::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         let z = self.z(x)?;
         z.neg()?.sub(&z.neg()?.softplus()?.mul_scalar(2.0)?)?.sub(&self.value("scale")?.log()?)

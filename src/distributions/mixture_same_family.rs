@@ -238,6 +238,9 @@ impl Distribution for MixtureSameFamily {
     fn as_any(&self) -> &dyn Any {
         self
     }
+    fn default_event_space_bijector(&self) -> Result<Arc<dyn crate::bijectors::Bijector>> {
+        self.components.default_event_space_bijector()
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
         let e = self.event_rank();

@@ -369,6 +369,9 @@ macro_rules! mvn_family {
             fn entropy(&self) -> $crate::Result<$crate::tensor::Tensor> {
                 self.core.entropy()
             }
+            fn default_event_space_bijector(&self) -> $crate::Result<std::sync::Arc<dyn $crate::bijectors::Bijector>> {
+                Ok(std::sync::Arc::new($crate::bijectors::Identity::new()))
+            }
         }
         impl $t {
             /// Sets the instance name.

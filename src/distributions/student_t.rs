@@ -32,6 +32,9 @@ impl StudentT {
 
 impl Distribution for StudentT {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Identity::new()))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         let z = self.z(x)?;
         let (nu, s) = (self.value("df")?, self.value("scale")?);

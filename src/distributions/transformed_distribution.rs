@@ -86,6 +86,9 @@ impl Distribution for TransformedDistribution {
     fn as_any(&self) -> &dyn Any {
         self
     }
+    fn default_event_space_bijector(&self) -> Result<Arc<dyn Bijector>> {
+        Ok(Arc::new(crate::bijectors::Chain::new(vec![self.bijector.clone(), self.base.default_event_space_bijector()?])))
+    }
     fn log_prob(&self, y: &Tensor) -> Result<Tensor> {
         check_dtype(self, y, "log_prob")?;
         let x = self.bijector.inverse(y)?;

@@ -33,6 +33,9 @@ impl Uniform {
 
 impl Distribution for Uniform {
     family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Sigmoid::with_bounds(self.low.clone(), self.high.clone())?))
+    }
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
         let lp = self.width()?.log()?.neg()?.add(&x.zeros_like()?)?;
