@@ -35,6 +35,12 @@ fn registry() -> Vec<(&'static str, Props, Build, Vec<usize>)> {
         ("StudentT", StudentT::parameter_properties, |p| Ok(Box::new(StudentT::from_parameters(p)?)), vec![]),
         ("Poisson", Poisson::parameter_properties, |p| Ok(Box::new(Poisson::from_parameters(p)?)), vec![]),
         ("Dirichlet", Dirichlet::parameter_properties, |p| Ok(Box::new(Dirichlet::from_parameters(p)?)), vec![3]),
+        ("HalfCauchy", HalfCauchy::parameter_properties, |p| Ok(Box::new(HalfCauchy::from_parameters(p)?)), vec![]),
+        ("InverseGamma", InverseGamma::parameter_properties, |p| Ok(Box::new(InverseGamma::from_parameters(p)?)), vec![]),
+        ("Chi2", Chi2::parameter_properties, |p| Ok(Box::new(Chi2::from_parameters(p)?)), vec![]),
+        ("Weibull", Weibull::parameter_properties, |p| Ok(Box::new(Weibull::from_parameters(p)?)), vec![]),
+        ("Pareto", Pareto::parameter_properties, |p| Ok(Box::new(Pareto::from_parameters(p)?)), vec![]),
+        ("Geometric", Geometric::parameter_properties, |p| Ok(Box::new(Geometric::from_parameters(p)?)), vec![]),
     ]
 }
 
@@ -69,7 +75,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 160, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn prop_distribution_contracts(which in 0usize..18, batch in prop::collection::vec(1usize..4, 0..3),
+    fn prop_distribution_contracts(which in 0usize..24, batch in prop::collection::vec(1usize..4, 0..3),
                                    raw in prop::collection::vec(-2.0f64..2.0, 256), seed in any::<u64>(),
                                    f32_ in any::<bool>(), n in 1usize..4) {
         let reg = registry();
@@ -171,7 +177,7 @@ fn default_event_space_bijector_maps_into_the_support() {
                 assert!(lp.all_finite().unwrap(), "{name}: log_prob not finite on the bijector's image: {lp:?}");
             }
             Err(probrs::Error::NotDefined { .. }) => {
-                assert!(["Bernoulli", "Categorical", "Poisson"].contains(&name), "{name} should define one");
+                assert!(["Bernoulli", "Categorical", "Poisson", "Geometric"].contains(&name), "{name} should define one");
             }
             Err(e) => panic!("{name}: {e}"),
         }

@@ -1,0 +1,60 @@
+//! The chi-squared distribution with `df` k degrees of freedom: Gamma(k/2, rate ½).
+//!
+//! ```text
+//! log p(x) = (k/2 − 1) log x − x/2 − (k/2) log 2 − lgamma(k/2) (x ≥ 0)      cdf = P(k/2, x/2)
+//! mean = k   variance = 2k   entropy = k/2 + log 2 + lgamma(k/2) + (1 − k/2) ψ(k/2)
+//! ```
+
+use super::family::{family, family_accessors, implicit_reparameterize, outside_support};
+use super::{distribution::check_dtype, Distribution};
+use crate::error::Result;
+use crate::random::{self, Seed};
+use crate::tensor::Tensor;
+use std::f64::consts::LN_2;
+
+family! {
+    /// Chi2(df).
+    Chi2, "Chi2", FullyReparameterized, { df: Positive }
+}
+
+impl Chi2 {
+    fn check_extra(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Distribution for Chi2 {
+    family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Softplus::new()))
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let h = self.value("df")?.mul_scalar(0.5)?;
+        let lp = h.add_scalar(-1.0)?.xlogy(x)?.sub(&x.mul_scalar(0.5)?)?.sub(&h.mul_scalar(LN_2)?)?.sub(&h.lgamma()?)?;
+        outside_support(&x.lt_scalar(0.0)?, &lp)
+    }
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "cdf")?;
+        Tensor::igamma(&self.value("df")?.mul_scalar(0.5)?, &x.mul_scalar(0.5)?)
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let h = self.value("df")?.mul_scalar(0.5)?.broadcast_to(&self.batch_shape)?.contiguous()?;
+        let x = random::gamma(shape, &h.detach(), seed)?.mul_scalar(2.0)?;
+        implicit_reparameterize(&x, &self.cdf(&x)?, &self.log_prob(&x)?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.batch(self.value("df")?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        self.batch(self.value("df")?.mul_scalar(2.0)?)
+    }
+    fn mode(&self) -> Result<Tensor> {
+        let k = self.value("df")?;
+        self.batch(k.add_scalar(-2.0)?.maximum(&k.zeros_like()?)?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        let h = self.value("df")?.mul_scalar(0.5)?;
+        self.batch(h.add_scalar(LN_2)?.add(&h.lgamma()?)?.add(&h.affine(-1.0, 1.0)?.mul(&h.digamma()?)?)?)
+    }
+}

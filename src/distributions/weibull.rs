@@ -1,0 +1,67 @@
+//! The Weibull distribution (concentration k, scale λ).
+//!
+//! ```text
+//! log p(x) = log k − log λ + (k − 1) log(x/λ) − (x/λ)^k (x ≥ 0)      cdf = 1 − exp(−(x/λ)^k)
+//! mean = λ Γ(1 + 1/k)   variance = λ² (Γ(1 + 2/k) − Γ(1 + 1/k)²)   entropy = γ (1 − 1/k) + log(λ/k) + 1
+//! ```
+//! Samples are reparameterized: `λ (−log(1 − u))^{1/k}`.
+
+use super::family::{family, family_accessors, outside_support, sample_shape};
+use super::{distribution::check_dtype, Distribution};
+use crate::error::Result;
+use crate::random::{self, Seed};
+use crate::tensor::Tensor;
+
+family! {
+    /// Weibull(concentration, scale).
+    Weibull, "Weibull", FullyReparameterized, { concentration: Positive, scale: Positive }
+}
+
+impl Weibull {
+    fn check_extra(&self) -> Result<()> {
+        Ok(())
+    }
+    fn kl(&self) -> Result<(Tensor, Tensor)> {
+        Ok((self.value("concentration")?, self.value("scale")?))
+    }
+}
+
+impl Distribution for Weibull {
+    family_accessors!();
+    fn default_event_space_bijector(&self) -> Result<std::sync::Arc<dyn crate::bijectors::Bijector>> {
+        Ok(std::sync::Arc::new(crate::bijectors::Softplus::new()))
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let (k, l) = self.kl()?;
+        let r = x.div(&l)?;
+        let lp = k.log()?.sub(&l.log()?)?.add(&k.add_scalar(-1.0)?.xlogy(&r)?)?.sub(&r.log()?.mul(&k)?.exp()?)?;
+        outside_support(&x.lt_scalar(0.0)?, &lp)
+    }
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "cdf")?;
+        let (k, l) = self.kl()?;
+        let r = x.maximum(&x.zeros_like()?)?.div(&l)?;
+        r.log()?.mul(&k)?.exp()?.neg()?.expm1()?.neg()
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let (k, l) = self.kl()?;
+        let u = random::uniform(&sample_shape(shape, &self.batch_shape), self.dtype, seed)?;
+        u.neg()?.log1p()?.neg()?.log()?.div(&k)?.exp()?.mul(&l)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        let (k, l) = self.kl()?;
+        self.batch(l.mul(&k.recip()?.add_scalar(1.0)?.lgamma()?.exp()?)?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        let (k, l) = self.kl()?;
+        let g1 = k.recip()?.add_scalar(1.0)?.lgamma()?.exp()?;
+        let g2 = k.recip()?.mul_scalar(2.0)?.add_scalar(1.0)?.lgamma()?.exp()?;
+        self.batch(l.square()?.mul(&g2.sub(&g1.square()?)?)?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        let (k, l) = self.kl()?;
+        let g = 0.577_215_664_901_532_9;
+        self.batch(k.recip()?.affine(-g, g)?.add(&l.div(&k)?.log()?)?.add_scalar(1.0)?)
+    }
+}
