@@ -32,6 +32,7 @@ pub mod bijectors;
 pub mod conformance;
 pub mod demo;
 pub mod distributions;
+pub mod fit;
 mod error;
 pub mod math;
 pub mod optim;
