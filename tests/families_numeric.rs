@@ -65,3 +65,39 @@ fn discrete_families_sum_to_one() {
     assert!(Geometric::new(s(0.0)).is_err());
     assert!(TruncatedNormal::new(s(0.0), s(1.0), s(2.0), s(1.0)).is_err());
 }
+
+#[test]
+fn negative_binomial_sums_and_matches_its_moments() {
+    let d = NegativeBinomial::from_probs(s(3.0), s(0.4)).unwrap();
+    let ks: Vec<f64> = (0..400).map(|k| k as f64).collect();
+    let p = d.prob(&Tensor::vector(&ks, DType::F64).unwrap()).unwrap().to_vec().unwrap();
+    assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-10);
+    let mean: f64 = ks.iter().zip(&p).map(|(k, p)| k * p).sum();
+    let var: f64 = ks.iter().zip(&p).map(|(k, p)| (k - mean).powi(2) * p).sum();
+    assert!((mean - d.mean().unwrap().to_scalar().unwrap()).abs() < 1e-9);
+    assert!((var - d.variance().unwrap().to_scalar().unwrap()).abs() < 1e-8);
+    assert!((d.cdf(&s(3.0)).unwrap().to_scalar().unwrap() - p[..4].iter().sum::<f64>()).abs() < 1e-10);
+    // Sampling: 20000 draws, 6-sigma bound on the mean.
+    let x = d.sample(&[20000], Seed::new(4)).unwrap().to_vec().unwrap();
+    let m = x.iter().sum::<f64>() / 20000.0;
+    assert!((m - mean).abs() < 6.0 * (var / 20000.0).sqrt(), "{m} vs {mean}");
+    let by_logits = NegativeBinomial::from_logits(s(3.0), s((0.4f64 / 0.6).ln())).unwrap();
+    assert!((by_logits.log_prob(&s(5.0)).unwrap().to_scalar().unwrap() - p[5].ln()).abs() < 1e-10);
+}
+
+#[test]
+fn sample_meta_distribution_shapes_and_log_prob() {
+    let inner = Normal::new(Tensor::vector(&[0.0, 1.0], DType::F64).unwrap(), s(2.0)).unwrap();
+    let d = Sample::new(inner.clone(), &[3, 4]).unwrap();
+    assert_eq!((d.batch_shape(), d.event_shape()), (vec![2], vec![3, 4]));
+    let x = d.sample(&[5], Seed::new(2)).unwrap();
+    assert_eq!(x.shape(), &[5, 2, 3, 4]);
+    let lp = d.log_prob(&x).unwrap();
+    assert_eq!(lp.shape(), &[5, 2]);
+    // Equals the inner log-probabilities summed over the 12 draws of each batch member.
+    let xv = x.to_vec().unwrap();
+    let want: f64 = (0..12).map(|i| inner.log_prob(&Tensor::vector(&[xv[i], xv[12 + i]], DType::F64).unwrap()).unwrap().to_vec().unwrap()[0]).sum();
+    assert!((lp.to_vec().unwrap()[0] - want).abs() < 1e-10);
+    assert!((d.entropy().unwrap().to_vec().unwrap()[0] - 12.0 * inner.entropy().unwrap().to_vec().unwrap()[0]).abs() < 1e-12);
+    assert_eq!(d.mean().unwrap().shape(), &[2, 3, 4]);
+}

@@ -1,0 +1,138 @@
+//! The NegativeBinomial distribution: successes before `total_count` r failures, with success
+//! probability p (`logits` or `probs`), as TFP.
+//!
+//! ```text
+//! log P(k) = lgamma(k + r) − lgamma(k + 1) − lgamma(r) + k·logits − (k + r)·softplus(logits)
+//! cdf(x) = I_{1−p}(r, ⌊x⌋ + 1)      mean = r p/(1 − p)   variance = r p/(1 − p)²
+//! ```
+//! Samples: Poisson(λ) with λ ~ Gamma(r, rate (1 − p)/p); not reparameterized.
+
+use super::distribution::{check_dtype, impl_display};
+use super::family::outside_support;
+use super::{Distribution, ReparameterizationType};
+use crate::error::{Error, Result};
+use crate::params::{broadcast_batch_shape, resolve_dtype, Param};
+use crate::random::{self, Seed};
+use crate::tensor::{DType, Tensor};
+use std::any::Any;
+
+/// NegativeBinomial(total_count, logits | probs).
+#[derive(Clone)]
+pub struct NegativeBinomial {
+    total_count: Param,
+    logits: Option<Param>,
+    probs: Option<Param>,
+    dtype: DType,
+    batch_shape: Vec<usize>,
+    name: String,
+}
+
+impl NegativeBinomial {
+    fn build(total_count: Param, logits: Option<Param>, probs: Option<Param>) -> Result<Self> {
+        let w = logits.as_ref().or(probs.as_ref()).expect("one of logits / probs");
+        let dtype = resolve_dtype(&[("total_count", &total_count), ("probs", w)])?;
+        let batch_shape = broadcast_batch_shape(&[("total_count", &total_count, 0), ("probs", w, 0)])?;
+        if total_count.is_constant() {
+            if let Some(bad) = total_count.values_f64(dtype)?.iter().find(|v| !(**v > 0.0)) {
+                return Err(Error::invalid_parameter("total_count", format!("must be positive, got {bad}")));
+            }
+        }
+        if let Some(p) = probs.as_ref().filter(|p| p.is_constant()) {
+            if let Some(bad) = p.values_f64(dtype)?.iter().find(|v| !(0.0..1.0).contains(*v)) {
+                return Err(Error::invalid_parameter("probs", format!("must lie in [0, 1), got {bad}")));
+            }
+        }
+        Ok(NegativeBinomial { total_count, logits, probs, dtype, batch_shape, name: "NegativeBinomial".into() })
+    }
+    pub fn from_logits(total_count: impl Into<Param>, logits: impl Into<Param>) -> Result<Self> {
+        Self::build(total_count.into(), Some(logits.into()), None)
+    }
+    pub fn from_probs(total_count: impl Into<Param>, probs: impl Into<Param>) -> Result<Self> {
+        Self::build(total_count.into(), None, Some(probs.into()))
+    }
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+    fn logits(&self) -> Result<Tensor> {
+        match (&self.logits, &self.probs) {
+            (Some(l), _) => l.value(self.dtype),
+            (None, Some(p)) => {
+                let p = p.value(self.dtype)?;
+                p.log()?.sub(&p.neg()?.log1p()?)
+            }
+            _ => unreachable!("constructed with one of them"),
+        }
+    }
+    fn r(&self) -> Result<Tensor> {
+        self.total_count.value(self.dtype)
+    }
+    fn batch(&self, t: Tensor) -> Result<Tensor> {
+        t.broadcast_to(&self.batch_shape)?.contiguous()
+    }
+}
+
+impl Distribution for NegativeBinomial {
+    fn class_name(&self) -> &'static str {
+        "NegativeBinomial"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        self.batch_shape.clone()
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        ReparameterizationType::NotReparameterized
+    }
+    fn parameters(&self) -> Vec<(&'static str, &Param)> {
+        let mut v = vec![("total_count", &self.total_count)];
+        if let Some(l) = &self.logits {
+            v.push(("logits", l));
+        }
+        if let Some(p) = &self.probs {
+            v.push(("probs", p));
+        }
+        v
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let (r, l) = (self.r()?, self.logits()?);
+        let comb = x.add(&r)?.lgamma()?.sub(&x.add_scalar(1.0)?.lgamma()?)?.sub(&r.lgamma()?)?;
+        let lp = comb.add(&x.mul(&l)?)?.sub(&x.add(&r)?.mul(&l.softplus()?)?)?;
+        let bad = x.lt_scalar(0.0)?.not()?.and(&x.eq(&x.floor()?)?)?.not()?;
+        outside_support(&bad, &lp)
+    }
+    fn cdf(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "cdf")?;
+        let k = x.floor()?;
+        let q = self.logits()?.neg()?.sigmoid()?; // 1 − p
+        let inside = k.ge_scalar(0.0)?;
+        let b = Tensor::where_(&inside, &k.add_scalar(1.0)?, &k.ones_like()?)?;
+        let c = Tensor::betainc(&self.r()?.add(&k.zeros_like()?)?, &b, &q.add(&k.zeros_like()?)?)?;
+        Tensor::where_(&inside, &c, &c.zeros_like()?)
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let [s1, s2] = seed.split2();
+        let r = self.r()?.detach().broadcast_to(&self.batch_shape)?.contiguous()?;
+        let odds = self.logits()?.detach().exp()?; // p/(1 − p): Gamma(r, rate 1/odds) = odds · Gamma(r, 1)
+        let lam = random::gamma(shape, &r, s1)?.mul(&odds)?;
+        random::poisson(&[], &lam, s2)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.batch(self.r()?.mul(&self.logits()?.exp()?)?)
+    }
+    fn variance(&self) -> Result<Tensor> {
+        let l = self.logits()?;
+        // r p/(1 − p)² = mean / (1 − p)
+        self.batch(self.r()?.mul(&l.exp()?)?.div(&l.neg()?.sigmoid()?)?)
+    }
+}
+
+impl_display!(NegativeBinomial);
