@@ -101,3 +101,31 @@ fn sample_meta_distribution_shapes_and_log_prob() {
     assert!((d.entropy().unwrap().to_vec().unwrap()[0] - 12.0 * inner.entropy().unwrap().to_vec().unwrap()[0]).abs() < 1e-12);
     assert_eq!(d.mean().unwrap().shape(), &[2, 3, 4]);
 }
+
+#[test]
+fn one_hot_categorical_and_multinomial() {
+    let p = Tensor::vector(&[0.2, 0.3, 0.5], DType::F64).unwrap();
+    let oh = OneHotCategorical::from_probs(&p).unwrap();
+    assert_eq!(oh.event_shape(), vec![3]);
+    let x = oh.sample(&[4000], Seed::new(6)).unwrap();
+    assert_eq!(x.shape(), &[4000, 3]);
+    let xv = x.to_vec().unwrap();
+    assert!(xv.chunks(3).all(|r| r.iter().sum::<f64>() == 1.0));
+    // Frequencies: sd ≤ 0.008; bound 0.04 = 5 sd.
+    let f2 = xv.iter().skip(2).step_by(3).sum::<f64>() / 4000.0;
+    assert!((f2 - 0.5).abs() < 0.04, "{f2}");
+    let lp = oh.log_prob(&Tensor::vector(&[0.0, 1.0, 0.0], DType::F64).unwrap()).unwrap().to_scalar().unwrap();
+    assert!((lp - 0.3f64.ln()).abs() < 1e-12);
+
+    let m = Multinomial::from_probs(s(5.0), &p).unwrap();
+    // P(2, 1, 2) = 5!/(2! 1! 2!) 0.2² 0.3 0.5² = 30 · 0.003
+    let lp = m.log_prob(&Tensor::vector(&[2.0, 1.0, 2.0], DType::F64).unwrap()).unwrap().to_scalar().unwrap();
+    assert!((lp - (30.0 * 0.04 * 0.3 * 0.25f64).ln()).abs() < 1e-10);
+    assert_eq!(m.log_prob(&Tensor::vector(&[2.0, 1.0, 1.0], DType::F64).unwrap()).unwrap().to_scalar().unwrap(), f64::NEG_INFINITY);
+    let draws = m.sample(&[3000], Seed::new(8)).unwrap().to_vec().unwrap();
+    assert!(draws.chunks(3).all(|r| r.iter().sum::<f64>() == 5.0 && r.iter().all(|v| *v >= 0.0)));
+    // Mean of the last count: 2.5, variance 1.25; 6-sigma bound.
+    let m2 = draws.iter().skip(2).step_by(3).sum::<f64>() / 3000.0;
+    assert!((m2 - 2.5).abs() < 6.0 * (1.25f64 / 3000.0).sqrt(), "{m2}");
+    assert_eq!(m.mean().unwrap().to_vec().unwrap(), vec![1.0, 1.5, 2.5]);
+}

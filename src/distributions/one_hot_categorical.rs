@@ -1,0 +1,89 @@
+//! `OneHotCategorical`: a Categorical whose values are one-hot vectors `[..., K]`.
+//!
+//! ```text
+//! log p(x) = Σ_k x_k log p_k   mean = p   variance = p (1 − p)   entropy = −Σ p log p
+//! ```
+
+use super::distribution::{check_dtype, impl_display};
+use super::{Categorical, Distribution, ReparameterizationType};
+use crate::error::Result;
+use crate::params::Param;
+use crate::random::Seed;
+use crate::tensor::{DType, Tensor};
+use std::any::Any;
+
+/// OneHotCategorical(logits | probs).
+#[derive(Clone)]
+pub struct OneHotCategorical {
+    cat: Categorical,
+    name: String,
+}
+
+impl OneHotCategorical {
+    pub fn from_logits(logits: impl Into<Param>) -> Result<Self> {
+        Ok(OneHotCategorical { cat: Categorical::from_logits(logits)?, name: "OneHotCategorical".into() })
+    }
+    pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
+        Ok(OneHotCategorical { cat: Categorical::from_probs(probs)?, name: "OneHotCategorical".into() })
+    }
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+    fn one_hot(&self, idx: &Tensor) -> Result<Tensor> {
+        let k = Tensor::arange(0, self.cat.num_categories(), self.dtype())?;
+        let hit = idx.unsqueeze(idx.rank())?.eq(&k)?;
+        Tensor::where_(&hit, &Tensor::scalar(1.0, self.dtype())?, &Tensor::scalar(0.0, self.dtype())?)
+    }
+}
+
+impl Distribution for OneHotCategorical {
+    fn class_name(&self) -> &'static str {
+        "OneHotCategorical"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn dtype(&self) -> DType {
+        self.cat.dtype()
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        self.cat.batch_shape()
+    }
+    fn event_shape(&self) -> Vec<usize> {
+        vec![self.cat.num_categories()]
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        ReparameterizationType::NotReparameterized
+    }
+    fn parameters(&self) -> Vec<(&'static str, &Param)> {
+        self.cat.parameters()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let lp = self.cat.log_probs()?;
+        // Σ x_k log p_k with 0 · log 0 = 0
+        x.xlogy(&lp.exp()?)?.sum_last(1)
+    }
+    fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
+        self.one_hot(&self.cat.sample(shape, seed)?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.cat.probs()
+    }
+    fn variance(&self) -> Result<Tensor> {
+        let p = self.cat.probs()?;
+        p.mul(&p.affine(-1.0, 1.0)?)
+    }
+    fn mode(&self) -> Result<Tensor> {
+        self.one_hot(&self.cat.mode()?)
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        self.cat.entropy()
+    }
+}
+
+impl_display!(OneHotCategorical);
