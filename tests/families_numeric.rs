@@ -129,3 +129,34 @@ fn one_hot_categorical_and_multinomial() {
     assert!((m2 - 2.5).abs() < 6.0 * (1.25f64 / 3000.0).sqrt(), "{m2}");
     assert_eq!(m.mean().unwrap().to_vec().unwrap(), vec![1.0, 1.5, 2.5]);
 }
+
+/// Closed-form KL against Monte Carlo (100000 draws from p; the bound is ≥ 6 standard errors of
+/// the estimate, computed from the same draws).
+fn kl_check(name: &str, p: &dyn Distribution, q: &dyn Distribution) {
+    let kl = kl_divergence(p, q).unwrap().to_vec().unwrap()[0];
+    let x = p.sample(&[100000], Seed::new(12)).unwrap();
+    let d = p.log_prob(&x).unwrap().sub(&q.log_prob(&x).unwrap()).unwrap().to_vec().unwrap();
+    let m = d.iter().sum::<f64>() / d.len() as f64;
+    let sd = (d.iter().map(|v| (v - m).powi(2)).sum::<f64>() / d.len() as f64).sqrt();
+    let se = sd / (d.len() as f64).sqrt();
+    assert!((kl - m).abs() <= 6.0 * se + 1e-9, "{name}: closed form {kl} vs Monte Carlo {m} ± {se}");
+    assert!(kl_divergence(p, p).unwrap().to_vec().unwrap()[0].abs() < 1e-9, "{name}: KL(p‖p) ≠ 0");
+}
+
+#[test]
+fn kl_divergences_match_monte_carlo() {
+    kl_check("Gamma", &Gamma::new(s(2.0), s(1.5)).unwrap(), &Gamma::new(s(3.0), s(1.0)).unwrap());
+    kl_check("Beta", &Beta::new(s(2.0), s(3.0)).unwrap(), &Beta::new(s(1.5), s(1.5)).unwrap());
+    kl_check("Poisson", &Poisson::from_rate(s(3.0)).unwrap(), &Poisson::from_rate(s(4.5)).unwrap());
+    kl_check("Uniform", &Uniform::new(s(0.0), s(1.0)).unwrap(), &Uniform::new(s(-1.0), s(2.0)).unwrap());
+    kl_check("Exponential", &Exponential::new(s(2.0)).unwrap(), &Exponential::new(s(0.5)).unwrap());
+    kl_check("Bernoulli", &Bernoulli::from_probs(s(0.3)).unwrap(), &Bernoulli::from_probs(s(0.6)).unwrap());
+    let a = Tensor::vector(&[1.5, 2.0, 3.0], DType::F64).unwrap();
+    let b = Tensor::vector(&[1.0, 1.0, 1.0], DType::F64).unwrap();
+    kl_check("Dirichlet", &Dirichlet::new(a).unwrap(), &Dirichlet::new(b).unwrap());
+    let cp = Categorical::from_probs(Tensor::vector(&[0.2, 0.3, 0.5], DType::F64).unwrap()).unwrap();
+    let cq = Categorical::from_probs(Tensor::vector(&[0.4, 0.4, 0.2], DType::F64).unwrap()).unwrap();
+    kl_check("Categorical", &cp, &cq);
+    let out = kl_divergence(&Uniform::new(s(0.0), s(3.0)).unwrap(), &Uniform::new(s(0.0), s(1.0)).unwrap()).unwrap().to_scalar().unwrap();
+    assert_eq!(out, f64::INFINITY);
+}

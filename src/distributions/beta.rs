@@ -77,3 +77,15 @@ impl Distribution for Beta {
         self.batch(h)
     }
 }
+
+/// KL(Beta(a₁, b₁) ‖ Beta(a₂, b₂)) = lbeta(a₂, b₂) − lbeta(a₁, b₁) + (a₁ − a₂)ψ(a₁)
+/// + (b₁ − b₂)ψ(b₁) + (a₂ − a₁ + b₂ − b₁)ψ(a₁ + b₁).
+pub fn kl_beta(p: &Beta, q: &Beta) -> Result<Tensor> {
+    let (a1, b1) = p.ab()?;
+    let (a2, b2) = q.ab()?;
+    Beta::lbeta(&a2, &b2)?
+        .sub(&Beta::lbeta(&a1, &b1)?)?
+        .add(&a1.sub(&a2)?.mul(&a1.digamma()?)?)?
+        .add(&b1.sub(&b2)?.mul(&b1.digamma()?)?)?
+        .add(&a2.sub(&a1)?.add(&b2.sub(&b1)?)?.mul(&a1.add(&b1)?.digamma()?)?)
+}

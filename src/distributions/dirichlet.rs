@@ -161,3 +161,11 @@ impl Trainable for Dirichlet {
         Ok(d)
     }
 }
+
+/// KL(Dir(α) ‖ Dir(β)) = lgamma(α₀) − Σ lgamma(α) − lgamma(β₀) + Σ lgamma(β) + Σ (α − β)(ψ(α) − ψ(α₀)).
+pub fn kl_dirichlet(p: &Dirichlet, q: &Dirichlet) -> Result<Tensor> {
+    let (a, b) = (p.alpha()?, q.alpha()?);
+    let r = a.rank() - 1;
+    let a0 = a.sum_axes(&[r], true)?;
+    Dirichlet::lbeta(&b)?.sub(&Dirichlet::lbeta(&a)?)?.add(&a.sub(&b)?.mul(&a.digamma()?.sub(&a0.digamma()?)?)?.sum_last(1)?)
+}

@@ -61,3 +61,16 @@ impl Distribution for Gamma {
         self.batch(a.sub(&b.log()?)?.add(&a.lgamma()?)?.add(&a.affine(-1.0, 1.0)?.mul(&a.digamma()?)?)?)
     }
 }
+
+/// KL(Gamma(a₁, b₁) ‖ Gamma(a₂, b₂)) = (a₁ − a₂)ψ(a₁) − lgamma(a₁) + lgamma(a₂)
+/// + a₂(log b₁ − log b₂) + a₁(b₂ − b₁)/b₁.
+pub fn kl_gamma(p: &Gamma, q: &Gamma) -> Result<Tensor> {
+    let (a1, b1) = (p.value("concentration")?, p.value("rate")?);
+    let (a2, b2) = (q.value("concentration")?, q.value("rate")?);
+    a1.sub(&a2)?
+        .mul(&a1.digamma()?)?
+        .sub(&a1.lgamma()?)?
+        .add(&a2.lgamma()?)?
+        .add(&a2.mul(&b1.log()?.sub(&b2.log()?)?)?)?
+        .add(&a1.mul(&b2.sub(&b1)?)?.div(&b1)?)
+}

@@ -28,6 +28,11 @@ fn registry() -> &'static RwLock<HashMap<(TypeId, TypeId), KlFn>> {
         insert(&mut m, super::exponential::kl_exponential);
         insert(&mut m, super::bernoulli::kl_bernoulli);
         insert(&mut m, super::categorical::kl_categorical);
+        insert(&mut m, super::gamma::kl_gamma);
+        insert(&mut m, super::beta::kl_beta);
+        insert(&mut m, super::dirichlet::kl_dirichlet);
+        insert(&mut m, super::poisson::kl_poisson);
+        insert(&mut m, super::uniform::kl_uniform);
         register_mvn_pairs(&mut m);
         RwLock::new(m)
     })

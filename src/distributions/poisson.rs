@@ -191,3 +191,9 @@ impl Trainable for Poisson {
         }
     }
 }
+
+/// KL(Poisson(λ₁) ‖ Poisson(λ₂)) = λ₁ log(λ₁/λ₂) − λ₁ + λ₂.
+pub fn kl_poisson(p: &Poisson, q: &Poisson) -> Result<Tensor> {
+    let (l1, l2) = (p.rate()?, q.rate()?);
+    l1.xlogy(&l1.div(&l2)?)?.sub(&l1)?.add(&l2)
+}

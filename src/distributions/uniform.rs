@@ -64,3 +64,11 @@ impl Distribution for Uniform {
         self.batch(self.width()?.log()?)
     }
 }
+
+/// KL(U(a₁, b₁) ‖ U(a₂, b₂)) = log((b₂ − a₂)/(b₁ − a₁)) when [a₁, b₁] ⊆ [a₂, b₂], else +∞.
+pub fn kl_uniform(p: &Uniform, q: &Uniform) -> Result<Tensor> {
+    let (a1, b1, a2, b2) = (p.value("low")?, p.value("high")?, q.value("low")?, q.value("high")?);
+    let v = q.width()?.div(&p.width()?)?.log()?;
+    let inside = a1.lt(&a2)?.not()?.and(&b1.gt(&b2)?.not()?)?;
+    Tensor::where_(&inside, &v, &v.full_like(f64::INFINITY)?)
+}
