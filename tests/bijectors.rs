@@ -160,7 +160,7 @@ fn softplus_parameter_properties_drive_make_trainable() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// For every elementwise bijector, dtype and input: f⁻¹(f(x)) = x and
     /// ildj(f(x)) = −fldj(x), both finite.

@@ -72,7 +72,7 @@ fn build(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 160, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
 
     #[test]
     fn prop_distribution_contracts(which in 0usize..24, batch in prop::collection::vec(1usize..4, 0..3),

@@ -1,5 +1,6 @@
 //! Distributions (TFP's `tfp.distributions`), one family per file, and the KL registry.
 
+mod batch_reshape;
 mod bernoulli;
 mod beta;
 mod binomial;
@@ -45,6 +46,7 @@ mod weibull;
 
 pub use distribution::{describe, Distribution, ReparameterizationType};
 pub use kl::{kl_divergence, register_kl};
+pub use batch_reshape::BatchReshape;
 pub use bernoulli::{kl_bernoulli, Bernoulli};
 pub use beta::Beta;
 pub use binomial::Binomial;
