@@ -72,7 +72,7 @@ fn build(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_0001), ..ProptestConfig::default() })]
 
     #[test]
     fn prop_distribution_contracts(which in 0usize..24, batch in prop::collection::vec(1usize..4, 0..3),

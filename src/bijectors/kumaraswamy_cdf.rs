@@ -27,16 +27,18 @@ impl Bijector for KumaraswamyCDF {
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (a, b) = (param_for(&self.a, x)?, param_for(&self.b, x)?);
-        x.log()?.mul(&a)?.exp()?.neg()?.log1p()?.mul(&b)?.exp()?.affine(-1.0, 1.0)
+        // −expm1(b log(−expm1(a log x))): accurate near both ends.
+        x.log()?.mul(&a)?.expm1()?.neg()?.log()?.mul(&b)?.expm1()?.neg()
     }
     fn inverse(&self, y: &Tensor) -> Result<Tensor> {
         let (a, b) = (param_for(&self.a, y)?, param_for(&self.b, y)?);
-        y.neg()?.log1p()?.div(&b)?.exp()?.affine(-1.0, 1.0)?.log()?.div(&a)?.exp()
+        // (1 − (1 − y)^{1/b})^{1/a} = exp(log(−expm1(log1p(−y)/b)) / a)
+        y.neg()?.log1p()?.div(&b)?.expm1()?.neg()?.log()?.div(&a)?.exp()
     }
     fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
         let (a, b) = (param_for(&self.a, x)?, param_for(&self.b, x)?);
         let lx = x.log()?;
-        a.log()?.add(&b.log()?)?.add(&a.add_scalar(-1.0)?.mul(&lx)?)?.add(&b.add_scalar(-1.0)?.mul(&lx.mul(&a)?.exp()?.neg()?.log1p()?)?)
+        a.log()?.add(&b.log()?)?.add(&a.add_scalar(-1.0)?.mul(&lx)?)?.add(&b.add_scalar(-1.0)?.mul(&lx.mul(&a)?.expm1()?.neg()?.log()?)?)
     }
     fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
         self.a.visit_variables(f);

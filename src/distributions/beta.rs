@@ -50,6 +50,9 @@ impl Distribution for Beta {
         let (a, b) = self.ab()?;
         let (ab, bb) = (a.broadcast_to(&self.batch_shape)?.contiguous()?, b.broadcast_to(&self.batch_shape)?.contiguous()?);
         let x = random::beta(shape, &ab, &bb, seed)?;
+        // Kept inside the open interval (a draw can round to exactly 0 or 1).
+        let (tiny, top) = (f64::from(f32::MIN_POSITIVE), 1.0 - self.dtype.eps());
+        let x = x.maximum(&x.full_like(tiny)?)?.minimum(&x.full_like(top)?)?;
         implicit_reparameterize(&x, &self.cdf(&x)?, &self.log_prob(&x)?)
     }
     fn mean(&self) -> Result<Tensor> {

@@ -41,21 +41,26 @@ impl Distribution for Kumaraswamy {
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
         let (a, b) = self.ab()?;
-        let xa = x.log()?.mul(&a)?.exp()?;
-        let lp = a.log()?.add(&b.log()?)?.add(&a.add_scalar(-1.0)?.xlogy(x)?)?.add(&b.add_scalar(-1.0)?.mul(&xa.neg()?.log1p()?)?)?;
+        // log(1 − x^a) = log(−expm1(a log x)): accurate as x → 1.
+        let log1m_xa = x.log()?.mul(&a)?.expm1()?.neg()?.log()?;
+        let lp = a.log()?.add(&b.log()?)?.add(&a.add_scalar(-1.0)?.xlogy(x)?)?.add(&b.add_scalar(-1.0)?.mul(&log1m_xa)?)?;
         outside_support(&x.lt_scalar(0.0)?.not()?.and(&x.gt_scalar(1.0)?.not()?)?.not()?, &lp)
     }
     fn cdf(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "cdf")?;
         let (a, b) = self.ab()?;
         let xc = x.maximum(&x.zeros_like()?)?.minimum(&x.ones_like()?)?;
-        xc.log()?.mul(&a)?.exp()?.neg()?.log1p()?.mul(&b)?.exp()?.affine(-1.0, 1.0)
+        // 1 − (1 − x^a)^b = −expm1(b log(−expm1(a log x)))
+        xc.log()?.mul(&a)?.expm1()?.neg()?.log()?.mul(&b)?.expm1()?.neg()
     }
     fn sample(&self, shape: &[usize], seed: Seed) -> Result<Tensor> {
         let (a, b) = self.ab()?;
         let u = random::uniform(&sample_shape(shape, &self.batch_shape), self.dtype, seed)?;
-        // (1 − (1 − u)^{1/b})^{1/a}
-        u.neg()?.log1p()?.div(&b)?.exp()?.affine(-1.0, 1.0)?.log()?.div(&a)?.exp()
+        // (1 − (1 − u)^{1/b})^{1/a}, kept inside the open interval: in floating point the
+        // transform can round to exactly 0 or 1, where the density is infinite or zero.
+        let x = u.neg()?.log1p()?.div(&b)?.exp()?.affine(-1.0, 1.0)?.log()?.div(&a)?.exp()?;
+        let (tiny, top) = (f64::from(f32::MIN_POSITIVE), 1.0 - self.dtype.eps());
+        x.maximum(&x.full_like(tiny)?)?.minimum(&x.full_like(top)?)
     }
     fn mean(&self) -> Result<Tensor> {
         self.batch(self.moment(1.0)?)
