@@ -160,3 +160,18 @@ fn kl_divergences_match_monte_carlo() {
     let out = kl_divergence(&Uniform::new(s(0.0), s(3.0)).unwrap(), &Uniform::new(s(0.0), s(1.0)).unwrap()).unwrap().to_scalar().unwrap();
     assert_eq!(out, f64::INFINITY);
 }
+
+#[test]
+fn masked_members_contribute_nothing() {
+    let base = Normal::new(Tensor::vector(&[0.0, 5.0, -5.0], DType::F64).unwrap(), s(1.0)).unwrap();
+    let d = Masked::new(base.clone(), &[true, false, true]).unwrap();
+    let x = Tensor::vector(&[0.1, 0.2, 0.3], DType::F64).unwrap();
+    let (lp, full) = (d.log_prob(&x).unwrap().to_vec().unwrap(), base.log_prob(&x).unwrap().to_vec().unwrap());
+    assert_eq!(lp, vec![full[0], 0.0, full[2]]);
+    assert_eq!(d.entropy().unwrap().to_vec().unwrap()[1], 0.0);
+    // The masked member's samples do not depend on the seed.
+    let (a, b) = (d.sample(&[4], Seed::new(1)).unwrap().to_vec().unwrap(), d.sample(&[4], Seed::new(2)).unwrap().to_vec().unwrap());
+    assert!((0..4).all(|i| a[i * 3 + 1] == b[i * 3 + 1]));
+    assert!((0..4).any(|i| a[i * 3] != b[i * 3]));
+    assert!(Masked::new(base, &[true]).is_err());
+}
