@@ -103,9 +103,6 @@ fn tril_shape(s: &[usize]) -> Vec<usize> {
 fn fill_scale_tril(_: crate::tensor::DType) -> std::sync::Arc<dyn Bijector> {
     std::sync::Arc::new(super::FillScaleTriL::new())
 }
-fn positive(dtype: crate::tensor::DType) -> std::sync::Arc<dyn Bijector> {
-    std::sync::Arc::new(super::Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
-}
 
 impl crate::params::Trainable for ScaleMatvecTriL {
     const NAME: &'static str = "ScaleMatvecTriL";
@@ -125,9 +122,9 @@ impl crate::params::Trainable for ScaleMatvecTriL {
 
 impl crate::params::Trainable for ScaleMatvecDiag {
     const NAME: &'static str = "ScaleMatvecDiag";
-    /// `scale_diag [..., n]` for inputs `[..., n]`, positive (Softplus(low = eps)).
+    /// `scale_diag [..., n]` for inputs `[..., n]`, crate::params::constraining::positive (Softplus(low = eps)).
     fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, crate::params::ParameterProperties)> {
-        vec![("scale_diag", crate::params::ParameterProperties { event_ndims: 1, default_constraining_bijector: positive, ..Default::default() })]
+        vec![("scale_diag", crate::params::ParameterProperties { event_ndims: 1, default_constraining_bijector: crate::params::constraining::positive, ..Default::default() })]
     }
     fn from_parameters(mut p: crate::params::Parameters) -> Result<Self> {
         let b = Self::new(p.take_required("scale_diag", Self::NAME)?);

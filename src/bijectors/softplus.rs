@@ -3,12 +3,12 @@
 //! `c` is `hinge_softness` (default 1) and `low` the lower bound (default 0).
 //! `log|dy/dx| = log_sigmoid(x / c)`. The inverse is `c · softplus⁻¹((y − low) / c)`.
 
+use crate::params::constraining;
 use super::bijector::param_for;
 use super::Bijector;
 use crate::error::{Error, Result};
 use crate::params::{Param, ParameterProperties, Parameters, Trainable, Variable};
 use crate::tensor::{DType, Tensor};
-use std::sync::Arc;
 
 /// The softplus map onto `(low, ∞)`.
 ///
@@ -91,14 +91,11 @@ impl Bijector for Softplus {
     }
 }
 
-fn positive(dtype: DType) -> Arc<dyn Bijector> {
-    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
-}
 
 impl Trainable for Softplus {
     const NAME: &'static str = "Softplus";
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
-        vec![("hinge_softness", ParameterProperties::constrained(positive)), ("low", ParameterProperties::default())]
+        vec![("hinge_softness", ParameterProperties::constrained(constraining::positive)), ("low", ParameterProperties::default())]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
         let mut b = Softplus::new();

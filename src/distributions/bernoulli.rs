@@ -9,15 +9,14 @@
 //! Parameterized by `logits` (preferred) or `probs`. Values are held as floats; samples are not
 //! reparameterized.
 
+use crate::params::constraining;
 use super::distribution::{check_dtype, impl_display};
 use super::{Distribution, ReparameterizationType};
-use crate::bijectors::{Bijector, Identity, Sigmoid};
 use crate::error::{Error, Result};
 use crate::params::{broadcast_batch_shape, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
-use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 enum Weight {
@@ -195,19 +194,13 @@ impl Distribution for Bernoulli {
 
 impl_display!(Bernoulli);
 
-fn identity(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Identity::new())
-}
-fn unit(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Sigmoid::new())
-}
 
 impl Trainable for Bernoulli {
     const NAME: &'static str = "Bernoulli";
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
         vec![
-            ("logits", ParameterProperties { default_constraining_bijector: identity, ..Default::default() }),
-            ("probs", ParameterProperties { default_constraining_bijector: unit, is_preferred: false, ..Default::default() }),
+            ("logits", ParameterProperties { default_constraining_bijector: constraining::real, ..Default::default() }),
+            ("probs", ParameterProperties { default_constraining_bijector: constraining::unit_interval, is_preferred: false, ..Default::default() }),
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {

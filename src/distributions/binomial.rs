@@ -6,16 +6,15 @@
 //! ```
 //! Samples are not reparameterized.
 
+use crate::params::constraining;
 use super::distribution::{check_dtype, impl_display};
 use super::family::outside_support;
 use super::{Distribution, ReparameterizationType};
-use crate::bijectors::{Bijector, Identity, Sigmoid};
 use crate::error::{Error, Result};
 use crate::params::{broadcast_batch_shape, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
-use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 enum Weight {
@@ -168,12 +167,6 @@ impl Distribution for Binomial {
 
 impl_display!(Binomial);
 
-fn real(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Identity::new())
-}
-fn unit(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Sigmoid::new())
-}
 
 impl Trainable for Binomial {
     const NAME: &'static str = "Binomial";
@@ -181,8 +174,8 @@ impl Trainable for Binomial {
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
         vec![
             ("total_count", ParameterProperties { is_preferred: false, is_tensor: false, ..Default::default() }),
-            ("logits", ParameterProperties { default_constraining_bijector: real, ..Default::default() }),
-            ("probs", ParameterProperties { default_constraining_bijector: unit, is_preferred: false, ..Default::default() }),
+            ("logits", ParameterProperties { default_constraining_bijector: constraining::real, ..Default::default() }),
+            ("probs", ParameterProperties { default_constraining_bijector: constraining::unit_interval, is_preferred: false, ..Default::default() }),
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {

@@ -8,9 +8,10 @@
 //! category indices held as floats (the facade's tensors are float32/float64); an index outside
 //! `0..K` has log-probability −∞. Samples are not reparameterized.
 
+use crate::params::constraining;
 use super::distribution::{check_dtype, impl_display};
 use super::{Distribution, ReparameterizationType};
-use crate::bijectors::{Bijector, Identity};
+use crate::bijectors::Bijector;
 use crate::error::{Error, Result};
 use crate::params::{resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
@@ -230,9 +231,6 @@ impl Distribution for Categorical {
 
 impl_display!(Categorical);
 
-fn identity(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Identity::new())
-}
 fn simplex(_: DType) -> Arc<dyn Bijector> {
     Arc::new(crate::bijectors::SoftmaxCentered::new())
 }
@@ -243,7 +241,7 @@ impl Trainable for Categorical {
     /// dimension must therefore be the number of categories.
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
         vec![
-            ("logits", ParameterProperties { event_ndims: 1, default_constraining_bijector: identity, ..Default::default() }),
+            ("logits", ParameterProperties { event_ndims: 1, default_constraining_bijector: constraining::real, ..Default::default() }),
             ("probs", ParameterProperties { event_ndims: 1, default_constraining_bijector: simplex, is_preferred: false, ..Default::default() }),
         ]
     }

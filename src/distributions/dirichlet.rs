@@ -7,16 +7,15 @@
 //! ```
 //! Samples normalize Gamma draws, each carrying implicit reparameterization gradients.
 
+use crate::params::constraining;
 use super::distribution::{check_dtype, impl_display};
 use super::family::{implicit_reparameterize, outside_support};
 use super::{Distribution, ReparameterizationType};
-use crate::bijectors::{Bijector, Softplus};
 use crate::error::{Error, Result};
 use crate::params::{resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
-use std::sync::Arc;
 
 /// Dirichlet(concentration).
 #[derive(Clone)]
@@ -55,7 +54,7 @@ impl Dirichlet {
     }
     fn check(&self) -> Result<()> {
         if let Some(bad) = self.concentration.values_f64(self.dtype)?.iter().find(|v| !(**v > 0.0)) {
-            return Err(Error::invalid_parameter("concentration", format!("must be positive, got {bad}")));
+            return Err(Error::invalid_parameter("concentration", format!("must be constraining::positive, got {bad}")));
         }
         Ok(())
     }
@@ -138,15 +137,12 @@ impl Distribution for Dirichlet {
 
 impl_display!(Dirichlet);
 
-fn positive(dtype: DType) -> Arc<dyn Bijector> {
-    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
-}
 
 impl Trainable for Dirichlet {
     const NAME: &'static str = "Dirichlet";
     /// `concentration` of shape `batch_and_event_shape` (its last dim is K).
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
-        vec![("concentration", ParameterProperties { event_ndims: 1, default_constraining_bijector: positive, ..Default::default() })]
+        vec![("concentration", ParameterProperties { event_ndims: 1, default_constraining_bijector: constraining::positive, ..Default::default() })]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
         let mut d = Dirichlet::new(p.take_required("concentration", Self::NAME)?)?;

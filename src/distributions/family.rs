@@ -4,9 +4,9 @@
 //! parameter's [`Constraint`], and the `Distribution` accessors (`family_accessors!`). A family
 //! file then holds only its math.
 
-use crate::bijectors::{Bijector, Identity, Sigmoid, Softplus};
+use crate::bijectors::Bijector;
 use crate::error::{Error, Result};
-use crate::params::Param;
+use crate::params::{constraining, Param};
 use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
 
@@ -19,16 +19,6 @@ pub enum Constraint {
     Positive,
     /// In `[0, 1]` (Sigmoid).
     UnitInterval,
-}
-
-fn real(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Identity::new())
-}
-fn positive(dtype: DType) -> Arc<dyn Bijector> {
-    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
-}
-fn unit(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Sigmoid::new())
 }
 
 impl Constraint {
@@ -58,9 +48,9 @@ impl Constraint {
     /// The default constraining bijector's constructor.
     pub fn bijector_fn(self) -> fn(DType) -> Arc<dyn Bijector> {
         match self {
-            Constraint::Real => real,
-            Constraint::Positive => positive,
-            Constraint::UnitInterval => unit,
+            Constraint::Real => constraining::real,
+            Constraint::Positive => constraining::positive,
+            Constraint::UnitInterval => constraining::unit_interval,
         }
     }
 }

@@ -2,12 +2,11 @@
 //! `diag(scale_diag²)`. Parameters: `loc [..., n]`, `scale_diag [..., n]` (positive; default
 //! constraining bijector Softplus(low = eps)).
 
+use crate::params::constraining;
 use super::mvn_linear_operator::{mvn_family, MvnCore, ScaleSpec};
-use crate::bijectors::{Bijector, Softplus};
 use crate::error::Result;
 use crate::params::{Param, ParameterProperties, Parameters, Trainable};
-use crate::tensor::{DType, Tensor};
-use std::sync::Arc;
+use crate::tensor::DType;
 
 /// A multivariate normal with diagonal scale.
 ///
@@ -32,16 +31,13 @@ impl MultivariateNormalDiag {
 
 mvn_family!(MultivariateNormalDiag, "MultivariateNormalDiag");
 
-fn positive(dtype: DType) -> Arc<dyn Bijector> {
-    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
-}
 
 impl Trainable for MultivariateNormalDiag {
     const NAME: &'static str = "MultivariateNormalDiag";
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
         vec![
             ("loc", ParameterProperties { event_ndims: 1, ..Default::default() }),
-            ("scale_diag", ParameterProperties { event_ndims: 1, default_constraining_bijector: positive, ..Default::default() }),
+            ("scale_diag", ParameterProperties { event_ndims: 1, default_constraining_bijector: constraining::positive, ..Default::default() }),
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {

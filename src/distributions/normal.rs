@@ -10,15 +10,14 @@
 //! `scale` is `Softplus(low = eps(dtype))`, as in TFP, so `make_trainable::<Normal>` with
 //! scale 1 stores 0.5413246 in float32. Samples are reparameterized: `μ + σ ε`.
 
+use crate::params::constraining;
 use super::distribution::{check_dtype, impl_display};
 use super::{Distribution, ReparameterizationType};
-use crate::bijectors::{Bijector, Softplus};
 use crate::error::{Error, Result};
 use crate::params::{broadcast_batch_shape, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
 use crate::tensor::{fused::TernaryKernel, DType, Tensor};
 use std::any::Any;
-use std::sync::Arc;
 
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
@@ -189,14 +188,11 @@ impl Distribution for Normal {
 
 impl_display!(Normal);
 
-fn positive_scale(dtype: DType) -> Arc<dyn Bijector> {
-    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar tensor")))
-}
 
 impl Trainable for Normal {
     const NAME: &'static str = "Normal";
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
-        vec![("loc", ParameterProperties::default()), ("scale", ParameterProperties::constrained(positive_scale))]
+        vec![("loc", ParameterProperties::default()), ("scale", ParameterProperties::constrained(constraining::positive))]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
         let mut n = Normal::new(p.take_required("loc", Self::NAME)?, p.take_required("scale", Self::NAME)?)?;

@@ -6,16 +6,15 @@
 //! ```
 //! Samples are not reparameterized.
 
+use crate::params::constraining;
 use super::distribution::{check_dtype, impl_display};
 use super::family::{outside_support, sample_shape};
 use super::{Distribution, ReparameterizationType};
-use crate::bijectors::{Bijector, Identity, Softplus};
 use crate::error::{Error, Result};
 use crate::params::{broadcast_batch_shape, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
-use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 enum Rate {
@@ -157,19 +156,13 @@ impl Distribution for Poisson {
 
 impl_display!(Poisson);
 
-fn positive(dtype: DType) -> Arc<dyn Bijector> {
-    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("scalar")))
-}
-fn real(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Identity::new())
-}
 
 impl Trainable for Poisson {
     const NAME: &'static str = "Poisson";
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
         vec![
-            ("rate", ParameterProperties::constrained(positive)),
-            ("log_rate", ParameterProperties { default_constraining_bijector: real, is_preferred: false, ..Default::default() }),
+            ("rate", ParameterProperties::constrained(constraining::positive)),
+            ("log_rate", ParameterProperties { default_constraining_bijector: constraining::real, is_preferred: false, ..Default::default() }),
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {

@@ -2,7 +2,7 @@
 //! know about each parameter of a distribution or bijector (TFP's
 //! `tfp.util.ParameterProperties`).
 
-use crate::bijectors::{Bijector, Identity};
+use crate::bijectors::Bijector;
 use crate::error::{Error, Result};
 use crate::params::Param;
 use crate::tensor::DType;
@@ -29,8 +29,25 @@ pub struct ParameterProperties {
 fn identity_shape(s: &[usize]) -> Vec<usize> {
     s.to_vec()
 }
-fn identity_bijector(_: DType) -> Arc<dyn Bijector> {
-    Arc::new(Identity::new())
+
+/// Default constraining bijectors, as `fn(DType)` for [`ParameterProperties`].
+pub mod constraining {
+    use crate::bijectors::{Bijector, Identity, Sigmoid, Softplus};
+    use crate::tensor::{DType, Tensor};
+    use std::sync::Arc;
+
+    /// Any real: Identity.
+    pub fn real(_: DType) -> Arc<dyn Bijector> {
+        Arc::new(Identity::new())
+    }
+    /// `> 0`: Softplus with `low = eps(dtype)`, as TFP.
+    pub fn positive(dtype: DType) -> Arc<dyn Bijector> {
+        Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("a scalar tensor is always constructible")))
+    }
+    /// In `(0, 1)`: Sigmoid.
+    pub fn unit_interval(_: DType) -> Arc<dyn Bijector> {
+        Arc::new(Sigmoid::new())
+    }
 }
 
 impl Default for ParameterProperties {
@@ -39,7 +56,7 @@ impl Default for ParameterProperties {
         ParameterProperties {
             event_ndims: 0,
             shape_fn: identity_shape,
-            default_constraining_bijector: identity_bijector,
+            default_constraining_bijector: constraining::real,
             is_preferred: true,
             is_tensor: true,
         }
