@@ -83,25 +83,16 @@ fn summary(x: &[f64]) -> Summary {
 }
 
 fn run<T: Trainable + Distribution>(family: &str, x: &[f64], init: &[(&str, f64)], opts: &FitOptions) -> Result<FitReport> {
-    let data = Tensor::vector(x, DType::F64)?;
     let mut builder = MakeTrainable::new().parameter_dtype(DType::F64).seed(opts.seed);
     for (name, v) in init {
         builder = builder.initial_value(name, *v);
     }
     let model: T = builder.build()?;
-    let nll = || model.log_prob(&data)?.sum_all()?.neg();
-    let start = nll()?.to_scalar()?;
+    let start = model.log_prob(&Tensor::vector(x, DType::F64)?)?.sum_all()?.to_scalar()?;
     if !start.is_finite() {
         return Err(Error::BadInput { location: format!("family {family}"), reason: "the data lie outside the family's support".into() });
     }
-    let n = x.len() as f64;
-    minimize(|| nll()?.mul_scalar(1.0 / n), opts.steps, &mut Adam::new(opts.learning_rate), MinimizeOptions::default(), trace_loss)?;
-    let parameters = model
-        .parameters()
-        .into_iter()
-        .map(|(name, p)| Ok((name.to_string(), p.values_f64(DType::F64)?)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(FitReport { family: family.into(), parameters, log_likelihood: -nll()?.to_scalar()?, num_points: x.len(), steps: opts.steps })
+    run_model(family, &model, x, opts)
 }
 
 /// Minimizes the mean NLL of an already-built model and reports it.
