@@ -460,8 +460,7 @@ impl Tensor {
     /// Numerically stable `log(sum(exp(x)))` along one axis.
     pub fn logsumexp(&self, axis: usize, keepdim: bool) -> Result<Tensor> {
         let m = self.max_axis(axis, true)?.detach();
-        let finite = Mask(m.0.abs()?.lt(f64::INFINITY)?);
-        let m = Tensor::where_(&finite, &m, &m.zeros_like()?)?;
+        let m = Tensor::where_(&m.is_finite()?, &m, &m.zeros_like()?)?;
         let s = self.sub(&m)?.exp()?.sum_axes(&[axis], true)?.log()?.add(&m)?;
         if keepdim {
             Ok(s)
