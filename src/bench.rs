@@ -144,7 +144,7 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         ran = true;
     }
     if !ran {
-        return Err(probrs::Error::invalid_parameter_pub("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W5")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W5")));
     }
     Ok(())
 }

@@ -168,7 +168,7 @@ pub fn learnable_zoo(seed: u64) -> Result<Vec<(&'static str, Arc<dyn Distributio
 pub fn parameter_value(d: &dyn Distribution, name: &str) -> Result<Tensor> {
     let found: Option<Param> = d.parameters().into_iter().find(|(n, _)| *n == name).map(|(_, p)| p.clone());
     found
-        .ok_or_else(|| crate::Error::invalid_parameter_pub(name, format!("{} has no parameter `{name}`", d.class_name())))?
+        .ok_or_else(|| crate::Error::invalid_parameter(name, format!("{} has no parameter `{name}`", d.class_name())))?
         .value(d.dtype())
 }
 

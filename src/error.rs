@@ -54,27 +54,15 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    pub(crate) fn invalid_parameter(name: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// An [`Error::InvalidParameter`] naming the parameter.
+    pub fn invalid_parameter(name: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidParameter { name: name.into(), reason: reason.into() }
     }
     pub(crate) fn not_defined(family: impl Into<String>, method: impl Into<String>) -> Self {
         Error::NotDefined { family: family.into(), method: method.into() }
     }
-    pub(crate) fn invalid_shape(what: impl Into<String>, shape: &[usize], reason: impl Into<String>) -> Self {
+    /// An [`Error::InvalidShape`] naming what has the shape.
+    pub fn invalid_shape(what: impl Into<String>, shape: &[usize], reason: impl Into<String>) -> Self {
         Error::InvalidShape { what: what.into(), shape: shape.to_vec(), reason: reason.into() }
-    }
-}
-
-impl Error {
-    /// An [`Error::InvalidParameter`] (for binaries and user code).
-    pub fn invalid_parameter_pub(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::invalid_parameter(name, reason)
-    }
-}
-
-impl Error {
-    /// An [`Error::InvalidShape`] (for user-defined bijectors and distributions).
-    pub fn invalid_shape_pub(what: impl Into<String>, shape: &[usize], reason: impl Into<String>) -> Self {
-        Self::invalid_shape(what, shape, reason)
     }
 }

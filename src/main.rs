@@ -94,7 +94,7 @@ fn demo(name: Option<&str>) -> probrs::Result<()> {
         }
         return Ok(());
     }
-    Err(probrs::Error::invalid_parameter_pub("name", format!("unknown demo {:?}; available: fit_normal, learnable_zoo", name.unwrap_or(""))))
+    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, learnable_zoo", name.unwrap_or(""))))
 }
 
 fn main() -> ExitCode {

@@ -42,10 +42,10 @@ impl Bijector for PadEye {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let r = x.rank();
         if r < 2 {
-            return Err(Error::invalid_shape_pub("PadEye input", x.shape(), "needs [..., m, k]"));
+            return Err(Error::invalid_shape("PadEye input", x.shape(), "needs [..., m, k]"));
         }
         let k = x.shape()[r - 1];
-        let rows = tril_rows(k).ok_or_else(|| Error::invalid_shape_pub("PadEye input", x.shape(), "last dimension is not a triangular number"))?;
+        let rows = tril_rows(k).ok_or_else(|| Error::invalid_shape("PadEye input", x.shape(), "last dimension is not a triangular number"))?;
         let eye = Tensor::eye(rows, &x.shape()[..r - 2], x.dtype())?;
         let first = self.tril_fn.inverse(&eye)?.unsqueeze(r - 2)?;
         Tensor::concat(&[&first, x], r - 2)
@@ -53,7 +53,7 @@ impl Bijector for PadEye {
     fn inverse(&self, y: &Tensor) -> Result<Tensor> {
         let r = y.rank();
         if r < 2 || y.shape()[r - 2] == 0 {
-            return Err(Error::invalid_shape_pub("PadEye inverse input", y.shape(), "needs [..., m + 1, k]"));
+            return Err(Error::invalid_shape("PadEye inverse input", y.shape(), "needs [..., m + 1, k]"));
         }
         y.narrow(r - 2, 1, y.shape()[r - 2] - 1)
     }
@@ -67,7 +67,7 @@ impl Bijector for PadEye {
         let mut o = s.to_vec();
         let n = o.len();
         if n < 2 {
-            return Err(Error::invalid_shape_pub("PadEye event", s, "rank must be >= 2"));
+            return Err(Error::invalid_shape("PadEye event", s, "rank must be >= 2"));
         }
         o[n - 2] += 1;
         Ok(o)
@@ -76,7 +76,7 @@ impl Bijector for PadEye {
         let mut o = s.to_vec();
         let n = o.len();
         if n < 2 || o[n - 2] == 0 {
-            return Err(Error::invalid_shape_pub("PadEye event", s, "needs [..., m + 1, k]"));
+            return Err(Error::invalid_shape("PadEye event", s, "needs [..., m + 1, k]"));
         }
         o[n - 2] -= 1;
         Ok(o)

@@ -112,7 +112,7 @@ macro_rules! family {
                 }
                 match name {
                     $(stringify!($p) => self.$p.value(self.dtype),)+
-                    other => Err($crate::Error::invalid_parameter_pub(other, concat!("not a parameter of ", $class))),
+                    other => Err($crate::Error::invalid_parameter(other, concat!("not a parameter of ", $class))),
                 }
             }
             /// Broadcast to the batch shape.

@@ -19,7 +19,7 @@ family! {
 impl Geometric {
     fn check_extra(&self) -> Result<()> {
         if self.probs.is_constant() && self.probs.values_f64(self.dtype)?.iter().any(|p| *p == 0.0) {
-            return Err(crate::Error::invalid_parameter_pub("probs", "must be positive (p = 0 never succeeds)"));
+            return Err(crate::Error::invalid_parameter("probs", "must be positive (p = 0 never succeeds)"));
         }
         Ok(())
     }

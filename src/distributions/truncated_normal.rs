@@ -27,7 +27,7 @@ impl TruncatedNormal {
         if self.low.is_constant() && self.high.is_constant() || self.validate_args {
             let d = self.high.value(self.dtype)?.sub(&self.low.value(self.dtype)?)?;
             if d.to_vec()?.iter().any(|v| !(*v > 0.0)) {
-                return Err(Error::invalid_parameter_pub("low", "must be below `high`"));
+                return Err(Error::invalid_parameter("low", "must be below `high`"));
             }
         }
         Ok(())

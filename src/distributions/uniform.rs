@@ -21,7 +21,7 @@ impl Uniform {
         if self.low.is_constant() && self.high.is_constant() || self.validate_args {
             let (l, h) = (self.low.value(self.dtype)?, self.high.value(self.dtype)?);
             if h.sub(&l)?.to_vec()?.iter().any(|d| !(*d > 0.0)) {
-                return Err(Error::invalid_parameter_pub("low", "must be below `high`"));
+                return Err(Error::invalid_parameter("low", "must be below `high`"));
             }
         }
         Ok(())
