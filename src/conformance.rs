@@ -159,6 +159,17 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
         "Deterministic" => Some(Box::new(Deterministic::new(req(params, "loc", dtype)?)?)),
         "VectorDeterministic" => Some(Box::new(VectorDeterministic::new(req(params, "loc", dtype)?)?)),
         "Dirichlet" => Some(Box::new(Dirichlet::new(req(params, "concentration", dtype)?)?)),
+        "VonMises" => Some(Box::new(VonMises::new(req(params, "loc", dtype)?, req(params, "concentration", dtype)?)?)),
+        "LKJ" | "CholeskyLKJ" => {
+            let dim = params.get("dimension").and_then(|v| v.as_u64()).ok_or_else(|| Error::invalid_parameter("dimension", format!("{name} needs an integer `dimension`")))? as usize;
+            let conc = req(params, "concentration", dtype)?;
+            if name == "LKJ" {
+                let chol = params.get("input_output_cholesky").and_then(|v| v.as_bool()).unwrap_or(false);
+                Some(Box::new(LKJ::new(dim, conc)?.with_input_output_cholesky(chol)))
+            } else {
+                Some(Box::new(CholeskyLKJ::new(dim, conc)?))
+            }
+        }
         "Poisson" => Some(Box::new(match param(params, "rate", dtype)? {
             Some(r) => Poisson::from_rate(r)?,
             None => Poisson::from_log_rate(req(params, "log_rate", dtype)?)?,
@@ -277,6 +288,7 @@ pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option
         "SoftmaxCentered" => Some(Arc::new(b::SoftmaxCentered::new())),
         "KumaraswamyCDF" => Some(Arc::new(b::KumaraswamyCDF::new(req(params, "concentration1", dtype)?, req(params, "concentration0", dtype)?))),
         "CholeskyOuterProduct" => Some(Arc::new(b::CholeskyOuterProduct::new())),
+        "CorrelationCholesky" => Some(Arc::new(b::CorrelationCholesky::new())),
         "Chain" => {
             let list = params.get("bijectors").and_then(|v| v.as_array()).cloned().unwrap_or_default();
             let mut parts = vec![];

@@ -58,7 +58,7 @@ impl FitReport {
 /// The families `probrs fit` knows, by TFP class name.
 pub const FAMILIES: &[&str] = &[
     "Normal", "LogNormal", "HalfNormal", "HalfCauchy", "Exponential", "Gamma", "InverseGamma", "Chi2", "Beta", "Uniform", "StudentT", "Cauchy",
-    "Laplace", "Logistic", "Gumbel", "Weibull", "Pareto", "Kumaraswamy", "Poisson", "Geometric",
+    "Laplace", "Logistic", "Gumbel", "Weibull", "Pareto", "Kumaraswamy", "VonMises", "Poisson", "Geometric",
 ];
 
 /// Moment summaries of the data used for starting values.
@@ -196,6 +196,13 @@ pub fn fit_family(family: &str, data: &[f64], opts: &FitOptions) -> Result<FitRe
             let scale = crate::params::DeferredTensor::new(raw, move |r| r.sigmoid()?.mul_scalar(min));
             let conc = crate::params::TransformedVariable::new(&Tensor::scalar(2.0, DType::F64)?, crate::bijectors::Softplus::new(), "concentration")?;
             run_model(family, &Pareto::new(conc, scale)?, data, opts)
+        }
+        "VonMises" => {
+            // Angles: the circular mean and the mean resultant length R̄ give the start
+            // (κ ≈ R̄(2 − R̄²)/(1 − R̄²), Fisher 1993).
+            let (sn, cs) = data.iter().fold((0.0, 0.0), |(a, b), x| (a + x.sin(), b + x.cos()));
+            let r = ((sn * sn + cs * cs).sqrt() / data.len() as f64).min(0.99);
+            run::<VonMises>(family, data, &[("loc", sn.atan2(cs)), ("concentration", (r * (2.0 - r * r) / (1.0 - r * r)).max(0.05))], opts)
         }
         "Poisson" => run::<Poisson>(family, data, &[("rate", m.max(1e-3))], opts),
         "Geometric" => run::<Geometric>(family, data, &[("probs", 1.0 / (1.0 + m))], opts),

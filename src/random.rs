@@ -156,6 +156,54 @@ pub fn beta(sample_shape: &[usize], a: &Tensor, b: &Tensor, seed: Seed) -> Resul
     per_element(sample_shape, &[a, b], seed, "concentration", |p| rand_distr::Beta::new(p[0], p[1]).map_err(|e| e.to_string()))
 }
 
+/// Standardized von Mises(0, κ) draws in [−π, π] of shape `sample_shape + concentration.shape`
+/// (Best–Fisher rejection with a wrapped-Cauchy envelope, Devroye 1986 §9.6; κ = 0 is uniform).
+pub fn von_mises(sample_shape: &[usize], concentration: &Tensor, seed: Seed) -> Result<Tensor> {
+    per_element(sample_shape, &[concentration], seed, "concentration", |p| {
+        let k = p[0];
+        if !(k >= 0.0) || k.is_infinite() {
+            return Err(format!("must be finite and non-negative, got {k}"));
+        }
+        // s = (1 + ρ²) / (2ρ) with ρ = (r − √(2r)) / (2κ), r = 1 + √(1 + 4κ²); 1/κ below the
+        // point where the exact form loses precision to cancellation.
+        let s = if k > 1.2e-4 {
+            let r = 1.0 + (1.0 + 4.0 * k * k).sqrt();
+            let rho = (r - (2.0 * r).sqrt()) / (2.0 * k);
+            (1.0 + rho * rho) / (2.0 * rho)
+        } else if k > 0.0 {
+            1.0 / k
+        } else {
+            f64::INFINITY
+        };
+        Ok(VonMisesStd { k, s })
+    })
+}
+
+struct VonMisesStd {
+    k: f64,
+    s: f64,
+}
+
+impl rand_distr::Distribution<f64> for VonMisesStd {
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let pi = std::f64::consts::PI;
+        if self.s.is_infinite() {
+            // κ = 0: the uniform distribution on the circle.
+            return pi * (2.0 * rng.random::<f64>() - 1.0);
+        }
+        loop {
+            let u: f64 = 2.0 * rng.random::<f64>() - 1.0;
+            let z = (pi * u).cos();
+            let w = (1.0 + self.s * z) / (self.s + z);
+            let y = self.k * (self.s - w);
+            let v: f64 = rng.random::<f64>();
+            if y * (2.0 - y) >= v || (y / v).ln() + 1.0 >= y {
+                return w.clamp(-1.0, 1.0).acos().copysign(u);
+            }
+        }
+    }
+}
+
 /// Poisson(rate) draws of shape `sample_shape + rate.shape`.
 pub fn poisson(sample_shape: &[usize], rate: &Tensor, seed: Seed) -> Result<Tensor> {
     per_element(sample_shape, &[rate], seed, "rate", |p| {

@@ -50,3 +50,27 @@ fn failing_and_unsupported_cases_are_reported() {
         "params": {}, "method": "mean", "input": null, "expected": 1.0, "dtype": "float64"});
     assert!(matches!(run_case(&unknown), CaseResult::Unsupported(_)));
 }
+
+/// The runner builds the families no public case uses yet, from TFP's keyword arguments;
+/// expected values are independent closed forms (I₀(2) = 2.2795853023360673; TFP's
+/// CorrelationCholesky docstring example; LKJ d = 2 density (1 − r²)^{η−1}/B(½, η)).
+#[test]
+fn runner_builds_von_mises_lkj_and_correlation_cholesky() {
+    let vm = 2.0 - (2.0 * std::f64::consts::PI * 2.279_585_302_336_067_3f64).ln();
+    let lkj = 2.0 * 0.75f64.ln() - (16.0f64 / 15.0).ln();
+    let r2 = 0.5f64.sqrt();
+    let cases = serde_json::json!([
+        {"id": "distribution/VonMises/log_prob/x", "kind": "distribution", "name": "VonMises", "params": {"loc": 0.5, "concentration": 2.0},
+         "method": "log_prob", "input": [0.5], "expected": [vm], "rtol": 1e-12, "atol": 1e-12, "dtype": "float64"},
+        {"id": "distribution/LKJ/log_prob/x", "kind": "distribution", "name": "LKJ", "params": {"dimension": 2, "concentration": 3.0},
+         "method": "log_prob", "input": [[[1.0, 0.5], [0.5, 1.0]]], "expected": [lkj], "rtol": 1e-12, "atol": 1e-12, "dtype": "float64"},
+        {"id": "distribution/CholeskyLKJ/log_prob/x", "kind": "distribution", "name": "CholeskyLKJ", "params": {"dimension": 2, "concentration": 3.0},
+         "method": "log_prob", "input": [[[1.0, 0.0], [0.5, 0.75f64.sqrt()]]], "expected": [lkj], "rtol": 1e-12, "atol": 1e-12, "dtype": "float64"},
+        {"id": "bijector/CorrelationCholesky/forward/x", "kind": "bijector", "name": "CorrelationCholesky", "params": {},
+         "method": "forward", "input": [[2.0, 2.0, 1.0]], "expected": [[[1.0, 0.0, 0.0], [r2, r2, 0.0], [2.0 / 3.0, 2.0 / 3.0, 1.0 / 3.0]]],
+         "rtol": 1e-12, "atol": 1e-12, "dtype": "float64"}
+    ]);
+    for case in cases.as_array().unwrap() {
+        assert_eq!(run_case(case), CaseResult::Pass, "{}", case["id"]);
+    }
+}

@@ -159,6 +159,19 @@ fn kl_divergences_match_monte_carlo() {
     kl_check("Categorical", &cp, &cq);
     let out = kl_divergence(&Uniform::new(s(0.0), s(3.0)).unwrap(), &Uniform::new(s(0.0), s(1.0)).unwrap()).unwrap().to_scalar().unwrap();
     assert_eq!(out, f64::INFINITY);
+    kl_check("Laplace", &Laplace::new(s(0.5), s(1.2)).unwrap(), &Laplace::new(s(-0.3), s(2.0)).unwrap());
+    kl_check("Gumbel", &Gumbel::new(s(0.5), s(1.2)).unwrap(), &Gumbel::new(s(-0.3), s(2.0)).unwrap());
+    kl_check("HalfNormal", &HalfNormal::new(s(1.3)).unwrap(), &HalfNormal::new(s(0.7)).unwrap());
+    kl_check("LogNormal", &LogNormal::new(s(0.2), s(0.6)).unwrap(), &LogNormal::new(s(-0.1), s(0.9)).unwrap());
+    kl_check("Chi2", &Chi2::new(s(3.0)).unwrap(), &Chi2::new(s(5.5)).unwrap());
+    kl_check("Pareto", &Pareto::new(s(3.0), s(2.0)).unwrap(), &Pareto::new(s(1.5), s(1.0)).unwrap());
+    kl_check("Weibull", &Weibull::new(s(1.7), s(2.0)).unwrap(), &Weibull::new(s(1.2), s(1.5)).unwrap());
+    let oh = |p: &[f64]| OneHotCategorical::from_probs(Tensor::vector(p, DType::F64).unwrap()).unwrap();
+    kl_check("OneHotCategorical", &oh(&[0.2, 0.3, 0.5]), &oh(&[0.4, 0.4, 0.2]));
+    kl_check("Sample", &Sample::new(Normal::new(s(0.3), s(1.0)).unwrap(), &[3]).unwrap(), &Sample::new(Normal::new(s(-0.5), s(2.0)).unwrap(), &[3]).unwrap());
+    // Pareto with m₁ < m₂: p has mass where q has none.
+    let out = kl_divergence(&Pareto::new(s(3.0), s(1.0)).unwrap(), &Pareto::new(s(3.0), s(2.0)).unwrap()).unwrap().to_scalar().unwrap();
+    assert_eq!(out, f64::INFINITY);
 }
 
 #[test]

@@ -41,6 +41,7 @@ fn maximum_likelihood_recovers_generating_parameters() {
     recover("Pareto", &Pareto::new(s(3.0), s(1.5)).unwrap(), &[("concentration", 3.0), ("scale", 1.5)]);
     recover("Kumaraswamy", &Kumaraswamy::new(s(2.0), s(3.0)).unwrap(), &[("concentration1", 2.0), ("concentration0", 3.0)]);
     recover("HalfCauchy", &HalfCauchy::new(s(0.0), s(1.5)).unwrap(), &[("scale", 1.5)]);
+    recover("VonMises", &VonMises::new(s(0.8), s(3.0)).unwrap(), &[("loc", 0.8), ("concentration", 3.0)]);
     recover("Poisson", &Poisson::from_rate(s(4.0)).unwrap(), &[("rate", 4.0)]);
     recover("Geometric", &Geometric::new(s(0.3)).unwrap(), &[("probs", 0.3)]);
 }

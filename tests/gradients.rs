@@ -169,3 +169,18 @@ fn incomplete_gamma_beta_atan() {
     check_grad("betainc wrt x", |x| Tensor::betainc(&a, &b, x), &[0.2, 0.5, 0.9], &[3], 1e-7, 1e-5);
     check_grad("atan", |x| x.atan(), &[-3.0, 0.0, 0.5, 40.0], &[4], H, TOL);
 }
+
+#[test]
+fn bessel_and_von_mises_cdf() {
+    // I0(2) = 2.2795853023360673, I1(2) = 1.5906368546373291 (A&S table 9.8).
+    let l = t64(&[2.0], &[1]).log_bessel_i0e().unwrap().to_vec().unwrap()[0];
+    assert!((l - (2.279_585_302_336_067_3f64.ln() - 2.0)).abs() < 1e-13);
+    let r = t64(&[2.0], &[1]).bessel_i1_over_i0().unwrap().to_vec().unwrap()[0];
+    assert!((r - 1.590_636_854_637_329 / 2.279_585_302_336_067_3).abs() < 1e-13);
+    check_grad("log_bessel_i0e", |x| x.log_bessel_i0e(), &[1e-4, 0.5, 3.0, 40.0, 600.0], &[5], H, TOL);
+    check_grad("bessel_i1_over_i0", |x| x.bessel_i1_over_i0(), &[1e-3, 0.5, 3.0, 40.0, 600.0], &[5], H, TOL);
+    let k = t64(&[0.5, 4.0, 12.0, 60.0], &[4]);
+    check_grad("von_mises_cdf wrt x", |x| Tensor::von_mises_cdf(x, &k), &[-2.0, 0.3, 0.1, -0.05], &[4], H, TOL);
+    let x = t64(&[-2.0, 0.3, 0.1, -0.05], &[4]);
+    check_grad("von_mises_cdf wrt concentration", |k| Tensor::von_mises_cdf(&x, k), &[0.5, 4.0, 12.0, 60.0], &[4], 1e-5, 1e-5);
+}

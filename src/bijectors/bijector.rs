@@ -111,4 +111,4 @@ macro_rules! parameterless {
         }
     )*};
 }
-parameterless!(Identity, Exp, Tanh, Square, SoftmaxCentered, CholeskyOuterProduct, FillTriangular, FillScaleTriL);
+parameterless!(Identity, Exp, Tanh, Square, SoftmaxCentered, CholeskyOuterProduct, CorrelationCholesky, FillTriangular, FillScaleTriL);

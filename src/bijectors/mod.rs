@@ -6,6 +6,7 @@
 mod bijector;
 mod chain;
 mod cholesky_outer_product;
+mod correlation_cholesky;
 mod exp;
 mod fill_scale_tril;
 mod fill_triangular;
@@ -29,6 +30,7 @@ mod transpose;
 pub use bijector::{reduce_over_event, Bijector};
 pub use chain::{Chain, IntoArcBijector};
 pub use cholesky_outer_product::CholeskyOuterProduct;
+pub use correlation_cholesky::CorrelationCholesky;
 pub use exp::Exp;
 pub use fill_scale_tril::FillScaleTriL;
 pub use fill_triangular::FillTriangular;

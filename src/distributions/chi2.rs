@@ -58,3 +58,10 @@ impl Distribution for Chi2 {
         self.batch(h.add_scalar(LN_2)?.add(&h.lgamma()?)?.add(&h.affine(-1.0, 1.0)?.mul(&h.digamma()?)?)?)
     }
 }
+
+/// KL(Chi2(k₁) ‖ Chi2(k₂)), as Gamma(k/2, ½) with equal rates:
+/// (a₁ − a₂)ψ(a₁) − lgamma(a₁) + lgamma(a₂), a = k/2.
+pub fn kl_chi2(p: &Chi2, q: &Chi2) -> Result<Tensor> {
+    let (a1, a2) = (p.value("df")?.mul_scalar(0.5)?, q.value("df")?.mul_scalar(0.5)?);
+    a1.sub(&a2)?.mul(&a1.digamma()?)?.sub(&a1.lgamma()?)?.add(&a2.lgamma()?)
+}

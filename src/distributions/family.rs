@@ -17,6 +17,8 @@ pub enum Constraint {
     Real,
     /// `> 0` (Softplus with `low = eps`, as TFP).
     Positive,
+    /// `≥ 0`, e.g. a von Mises concentration (Softplus with `low = eps`, as TFP).
+    NonNegative,
     /// In `[0, 1]` (Sigmoid).
     UnitInterval,
 }
@@ -28,6 +30,7 @@ impl Constraint {
         let bad = match self {
             Constraint::Real => vals.iter().find(|v| v.is_nan()),
             Constraint::Positive => vals.iter().find(|v| !(**v > 0.0)),
+            Constraint::NonNegative => vals.iter().find(|v| !(**v >= 0.0)),
             Constraint::UnitInterval => vals.iter().find(|v| !(0.0..=1.0).contains(*v)),
         };
         match bad {
@@ -39,6 +42,7 @@ impl Constraint {
                     match self {
                         Constraint::Real => "a number",
                         Constraint::Positive => "positive",
+                        Constraint::NonNegative => "non-negative",
                         Constraint::UnitInterval => "in [0, 1]",
                     }
                 ),
@@ -49,7 +53,7 @@ impl Constraint {
     pub fn bijector_fn(self) -> fn(DType) -> Arc<dyn Bijector> {
         match self {
             Constraint::Real => constraining::real,
-            Constraint::Positive => constraining::positive,
+            Constraint::Positive | Constraint::NonNegative => constraining::positive,
             Constraint::UnitInterval => constraining::unit_interval,
         }
     }

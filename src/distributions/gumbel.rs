@@ -63,3 +63,12 @@ impl Distribution for Gumbel {
         self.batch(self.value("scale")?.log()?.add_scalar(EULER_GAMMA + 1.0)?)
     }
 }
+
+/// KL(Gumbel(μ₁, β₁) ‖ Gumbel(μ₂, β₂)) = log(β₂/β₁) + γ(β₁/β₂ − 1) + (μ₁ − μ₂)/β₂
+/// + e^{(μ₂ − μ₁)/β₂} Γ(1 + β₁/β₂) − 1.
+pub fn kl_gumbel(p: &Gumbel, q: &Gumbel) -> Result<Tensor> {
+    let (m1, b1, m2, b2) = (p.value("loc")?, p.value("scale")?, q.value("loc")?, q.value("scale")?);
+    let r = b1.div(&b2)?;
+    let e = m2.sub(&m1)?.div(&b2)?.add(&r.add_scalar(1.0)?.lgamma()?)?.exp()?;
+    b2.log()?.sub(&b1.log()?)?.add(&r.add_scalar(-1.0)?.mul_scalar(EULER_GAMMA)?)?.add(&m1.sub(&m2)?.div(&b2)?)?.add(&e)?.add_scalar(-1.0)
+}

@@ -56,3 +56,9 @@ impl Distribution for HalfNormal {
         self.batch(self.value("scale")?.log()?.add_scalar(0.5 * (PI / 2.0).ln() + 0.5)?)
     }
 }
+
+/// KL(HalfNormal(s₁) ‖ HalfNormal(s₂)) = log(s₂/s₁) + s₁²/(2s₂²) − ½.
+pub fn kl_half_normal(p: &HalfNormal, q: &HalfNormal) -> Result<Tensor> {
+    let r = p.value("scale")?.div(&q.value("scale")?)?;
+    r.square()?.affine(0.5, -0.5)?.sub(&r.log()?)
+}

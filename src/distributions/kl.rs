@@ -33,6 +33,16 @@ fn registry() -> &'static RwLock<HashMap<(TypeId, TypeId), KlFn>> {
         insert(&mut m, super::dirichlet::kl_dirichlet);
         insert(&mut m, super::poisson::kl_poisson);
         insert(&mut m, super::uniform::kl_uniform);
+        insert(&mut m, super::von_mises::kl_von_mises);
+        insert(&mut m, super::laplace::kl_laplace);
+        insert(&mut m, super::gumbel::kl_gumbel);
+        insert(&mut m, super::half_normal::kl_half_normal);
+        insert(&mut m, super::log_normal::kl_log_normal);
+        insert(&mut m, super::chi2::kl_chi2);
+        insert(&mut m, super::pareto::kl_pareto);
+        insert(&mut m, super::weibull::kl_weibull);
+        insert(&mut m, super::one_hot_categorical::kl_one_hot_categorical);
+        insert(&mut m, super::sample::kl_sample);
         register_mvn_pairs(&mut m);
         RwLock::new(m)
     })

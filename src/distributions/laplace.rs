@@ -69,3 +69,11 @@ impl Distribution for Laplace {
         self.batch(self.value("scale")?.mul_scalar(2.0)?.log()?.add_scalar(1.0)?)
     }
 }
+
+/// KL(Laplace(μ₁, b₁) ‖ Laplace(μ₂, b₂)) = log(b₂/b₁) + |μ₁ − μ₂|/b₂ + (b₁/b₂) e^{−|μ₁ − μ₂|/b₁} − 1.
+pub fn kl_laplace(p: &Laplace, q: &Laplace) -> Result<Tensor> {
+    let (b1, b2) = (p.value("scale")?, q.value("scale")?);
+    let d = p.value("loc")?.sub(&q.value("loc")?)?.abs()?;
+    let t = b1.div(&b2)?.mul(&d.div(&b1)?.neg()?.exp()?)?;
+    b2.log()?.sub(&b1.log()?)?.add(&d.div(&b2)?)?.add(&t)?.add_scalar(-1.0)
+}

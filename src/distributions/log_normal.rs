@@ -63,3 +63,12 @@ impl Distribution for LogNormal {
         self.batch(self.value("scale")?.log()?.add(&self.value("loc")?)?.add_scalar(0.5 + HALF_LN_2PI)?)
     }
 }
+
+/// KL(LogNormal(μ₁, s₁) ‖ LogNormal(μ₂, s₂)): the KL of the underlying normals,
+/// log(s₂/s₁) + (s₁² + (μ₁ − μ₂)²)/(2s₂²) − ½.
+pub fn kl_log_normal(p: &LogNormal, q: &LogNormal) -> Result<Tensor> {
+    let s2 = q.value("scale")?;
+    let r = p.value("scale")?.div(&s2)?;
+    let d = p.value("loc")?.sub(&q.value("loc")?)?.div(&s2)?;
+    r.square()?.add(&d.square()?)?.affine(0.5, -0.5)?.sub(&r.log()?)
+}

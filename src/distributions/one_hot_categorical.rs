@@ -87,3 +87,8 @@ impl Distribution for OneHotCategorical {
 }
 
 impl_display!(OneHotCategorical);
+
+/// KL(OneHotCategorical(p) ‖ OneHotCategorical(q)) = KL of the underlying Categoricals.
+pub fn kl_one_hot_categorical(p: &OneHotCategorical, q: &OneHotCategorical) -> Result<Tensor> {
+    super::categorical::kl_categorical(&p.cat, &q.cat)
+}

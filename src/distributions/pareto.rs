@@ -69,3 +69,11 @@ impl Distribution for Pareto {
         self.batch(m.div(&a)?.log()?.add(&a.recip()?)?.add_scalar(1.0)?)
     }
 }
+
+/// KL(Pareto(α₁, m₁) ‖ Pareto(α₂, m₂)) = log(α₁/α₂) + α₂ log(m₁/m₂) + α₂/α₁ − 1 when
+/// m₁ ≥ m₂, else +∞ (p puts mass where q has none).
+pub fn kl_pareto(p: &Pareto, q: &Pareto) -> Result<Tensor> {
+    let (a1, m1, a2, m2) = (p.value("concentration")?, p.value("scale")?, q.value("concentration")?, q.value("scale")?);
+    let kl = a1.log()?.sub(&a2.log()?)?.add(&a2.mul(&m1.log()?.sub(&m2.log()?)?)?)?.add(&a2.div(&a1)?)?.add_scalar(-1.0)?;
+    Tensor::where_(&m1.lt(&m2)?, &kl.full_like(f64::INFINITY)?, &kl)
+}

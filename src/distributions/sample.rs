@@ -136,3 +136,11 @@ impl Distribution for Sample {
 }
 
 impl_display!(Sample);
+
+/// KL(Sample(p, s) ‖ Sample(q, s)) = |s| · KL(p ‖ q) for equal sample shapes (iid draws).
+pub fn kl_sample(p: &Sample, q: &Sample) -> Result<Tensor> {
+    if p.sample_shape != q.sample_shape {
+        return Err(crate::Error::ShapeMismatch { context: "kl_divergence(Sample, Sample) sample shapes".into(), lhs: p.sample_shape.clone(), rhs: q.sample_shape.clone() });
+    }
+    super::kl_divergence(p.inner.as_ref(), q.inner.as_ref())?.mul_scalar(p.n() as f64)
+}

@@ -65,3 +65,15 @@ impl Distribution for Weibull {
         self.batch(k.recip()?.affine(-g, g)?.add(&l.div(&k)?.log()?)?.add_scalar(1.0)?)
     }
 }
+
+/// KL(Weibull(k₁, λ₁) ‖ Weibull(k₂, λ₂)) = log(k₁/λ₁^{k₁}) − log(k₂/λ₂^{k₂})
+/// + (k₁ − k₂)(log λ₁ − γ/k₁) + (λ₁/λ₂)^{k₂} Γ(k₂/k₁ + 1) − 1.
+pub fn kl_weibull(p: &Weibull, q: &Weibull) -> Result<Tensor> {
+    const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+    let (k1, l1, k2, l2) = (p.value("concentration")?, p.value("scale")?, q.value("concentration")?, q.value("scale")?);
+    let (ll1, ll2) = (l1.log()?, l2.log()?);
+    let t1 = k1.log()?.sub(&k1.mul(&ll1)?)?.sub(&k2.log()?.sub(&k2.mul(&ll2)?)?)?;
+    let t2 = k1.sub(&k2)?.mul(&ll1.sub(&k1.recip()?.mul_scalar(EULER_GAMMA)?)?)?;
+    let t3 = k2.mul(&ll1.sub(&ll2)?)?.add(&k2.div(&k1)?.add_scalar(1.0)?.lgamma()?)?.exp()?;
+    t1.add(&t2)?.add(&t3)?.add_scalar(-1.0)
+}

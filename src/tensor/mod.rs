@@ -16,6 +16,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
+pub mod bessel;
 pub mod fused;
 pub mod gaussian_mixture;
 pub mod incomplete;
@@ -560,11 +561,21 @@ impl Tensor {
         let batch = broadcast_shapes(ba, bb)?;
         let mut sa = batch.clone();
         sa.extend_from_slice(&self.shape()[self.rank() - 2..]);
-        let mut sb = batch;
+        let mut sb = batch.clone();
         sb.extend_from_slice(&o.shape()[o.rank() - 2..]);
         let a = self.broadcast_to(&sa)?.contiguous()?;
         let b = o.broadcast_to(&sb)?.contiguous()?;
-        Ok(Tensor(a.0.matmul(&b.0)?))
+        if batch.len() <= 1 {
+            return Ok(Tensor(a.0.matmul(&b.0)?));
+        }
+        // candle rejects some batch layouts of rank > 3 (size-1 batch dims): fold the batch
+        // into one axis and unfold the result.
+        let nb: usize = batch.iter().product();
+        let (m, k, n) = (sa[sa.len() - 2], sa[sa.len() - 1], sb[sb.len() - 1]);
+        let out = a.0.reshape((nb, m, k))?.matmul(&b.0.reshape((nb, k, n))?)?;
+        let mut so = batch;
+        so.extend([m, n]);
+        Ok(Tensor(out.reshape(so)?))
     }
     /// Batched matrix-vector product `[..., m, k] @ [..., k] -> [..., m]`.
     pub fn matvec(&self, v: &Tensor) -> Result<Tensor> {

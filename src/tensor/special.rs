@@ -28,11 +28,11 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 
 /// An elementwise op: scalar kernels for both dtypes and `dy/dx` from `(x, y)`.
-struct Elementwise {
-    name: &'static str,
-    f32: fn(f32) -> f32,
-    f64: fn(f64) -> f64,
-    deriv: Option<fn(&Tensor, &Tensor) -> Result<Tensor>>,
+pub(super) struct Elementwise {
+    pub(super) name: &'static str,
+    pub(super) f32: fn(f32) -> f32,
+    pub(super) f64: fn(f64) -> f64,
+    pub(super) deriv: Option<fn(&Tensor, &Tensor) -> Result<Tensor>>,
 }
 
 impl CustomOp1 for Elementwise {
@@ -56,7 +56,7 @@ impl CustomOp1 for Elementwise {
     }
 }
 
-fn apply(x: &Tensor, op: Elementwise) -> Result<Tensor> {
+pub(super) fn apply(x: &Tensor, op: Elementwise) -> Result<Tensor> {
     Ok(Tensor(x.0.apply_op1(op)?))
 }
 
