@@ -126,6 +126,67 @@ fn peak_rss_kb() -> Option<u64> {
     s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// W2/W3: the Normal–Normal posterior by `fit_surrogate_posterior`, Adam(0.1), 1000 steps,
+/// seed 42: W2 reverse KL (reparameterized), W3 forward KL (score function and reparameterized),
+/// sample sizes 1 and 10, float32 as the baselines.
+fn w2_w3(which: &str) -> probrs::Result<()> {
+    use probrs::vi::GradientEstimator::{Reparameterization, ScoreFunction};
+    const STEPS: usize = 1000;
+    let configs = [
+        ("W2", false, Reparameterization, 1),
+        ("W2", false, Reparameterization, 10),
+        ("W3", true, ScoreFunction, 1),
+        ("W3", true, ScoreFunction, 10),
+        ("W3", true, Reparameterization, 1),
+        ("W3", true, Reparameterization, 10),
+    ];
+    let log_z = -0.5 * (2.0 * std::f64::consts::PI * 2.0).ln() - 25.0 / 4.0;
+    for (wl, forward, est, ss) in configs {
+        if wl != which {
+            continue;
+        }
+        let t0 = Instant::now();
+        let first = probrs::demo::vi_normal_normal(forward, Some(est), ss, STEPS, 42, DType::F32)?;
+        let first_run_s = t0.elapsed().as_secs_f64();
+        let mut runs = vec![];
+        let total = Instant::now();
+        while runs.len() < 5 || (total.elapsed().as_secs_f64() < 2.0 && runs.len() < 200) {
+            let t = Instant::now();
+            probrs::demo::vi_normal_normal(forward, Some(est), ss, STEPS, 42, DType::F32)?;
+            runs.push(t.elapsed().as_secs_f64());
+        }
+        let min = runs.iter().cloned().fold(f64::INFINITY, f64::min);
+        let tail = &first.losses[STEPS - 200..];
+        println!(
+            "{}",
+            json!({
+                "workload": wl,
+                "system": "probrs",
+                "dtype": "float32",
+                "discrepancy": if forward { "kl_forward" } else { "kl_reverse" },
+                "gradient_estimator": if est == ScoreFunction { "score_function" } else { "reparameterization" },
+                "sample_size": ss,
+                "final_mean": first.final_mean,
+                "final_stddev": first.final_stddev,
+                "avg_last200_mean": first.avg_mean,
+                "avg_last200_stddev": first.avg_stddev,
+                "exact": {"mean": 2.5, "stddev": 0.5f64.sqrt()},
+                "exact_optimal_loss": if forward { log_z.exp() * log_z } else { -log_z },
+                "final_loss": first.losses[STEPS - 1],
+                "avg_last200_loss": tail.iter().sum::<f64>() / 200.0,
+                "num_steps": STEPS,
+                "compile_s": 0.0,
+                "first_run_s": first_run_s,
+                "time_per_step_s": median(&mut runs.clone()) / STEPS as f64,
+                "time_per_step_min_s": min / STEPS as f64,
+                "n_timed_runs": runs.len(),
+                "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+            })
+        );
+    }
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -133,6 +194,12 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
     if want("W1") {
         w1()?;
         ran = true;
+    }
+    for w in ["W2", "W3"] {
+        if want(w) {
+            w2_w3(w)?;
+            ran = true;
+        }
     }
     if want("W5") {
         let data = format!("{}/w5_mixture_x.npy", data_dir());
@@ -144,7 +211,7 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         ran = true;
     }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W5")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W5")));
     }
     Ok(())
 }

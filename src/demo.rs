@@ -196,3 +196,59 @@ pub fn fit_by_mle(d: &dyn Distribution, data: &Tensor, steps: usize, lr: f64) ->
     minimize(nll, steps, &mut Adam::new(lr), MinimizeOptions::default(), trace_loss)?;
     Ok((initial, nll()?.to_scalar()?))
 }
+
+/// Seed page 003's Normal–Normal model: `z ~ N(0, 1)`, `x ~ N(z, 1)`, the log joint at `x`.
+pub fn normal_normal_log_prob(z: &Tensor, x: f64) -> Result<Tensor> {
+    Normal::new(z.zeros_like()?, 1.0)?.log_prob(z)?.add(&Normal::new(z, 1.0)?.log_prob(&z.full_like(x)?)?)
+}
+
+/// The result of a variational fit of the Normal–Normal posterior.
+#[derive(Clone, Debug)]
+pub struct VariationalFit {
+    /// q's mean and stddev after the last step.
+    pub final_mean: f64,
+    pub final_stddev: f64,
+    /// Averages over the last 200 steps (constant-lr Adam jitters around the optimum).
+    pub avg_mean: f64,
+    pub avg_stddev: f64,
+    /// The loss before each update.
+    pub losses: Vec<f64>,
+}
+
+/// Page 003: `q_z = Normal(Variable(0), TransformedVariable(1, Softplus()))` fitted to
+/// `p(z | x = 5)` by `fit_surrogate_posterior` with `Adam(0.1)` — `kl_reverse` or (`forward_kl`)
+/// `kl_forward`, with the given gradient estimator (`None`: reparameterization).
+pub fn vi_normal_normal(
+    forward_kl: bool,
+    gradient_estimator: Option<crate::vi::GradientEstimator>,
+    sample_size: usize,
+    num_steps: usize,
+    seed: u64,
+    dtype: DType,
+) -> Result<VariationalFit> {
+    use crate::bijectors::Softplus;
+    use crate::params::{TransformedVariable, Variable};
+    use crate::vi::{fit_surrogate_posterior, Discrepancy, FitOptions};
+    let loc = Variable::new(&Tensor::scalar(0.0, dtype)?, "q_z_loc")?;
+    let scale = TransformedVariable::new(&Tensor::scalar(1.0, dtype)?, Softplus::new(), "q_z_scale")?;
+    let q_z = Normal::new(&loc, scale.clone())?;
+    let options = FitOptions {
+        sample_size,
+        seed,
+        discrepancy_fn: if forward_kl { Discrepancy::kl_forward() } else { Discrepancy::kl_reverse() },
+        gradient_estimator,
+        ..Default::default()
+    };
+    let r = fit_surrogate_posterior(|z| normal_normal_log_prob(z.as_tensor()?, 5.0), &q_z, &mut Adam::new(0.1), num_steps, options, |t| {
+        (t.loss_value, loc.numpy().to_scalar().unwrap_or(f64::NAN), scale.value().and_then(|s| s.to_scalar()).unwrap_or(f64::NAN))
+    })?;
+    let tail = &r.trace[r.trace.len().saturating_sub(200)..];
+    let n = tail.len().max(1) as f64;
+    Ok(VariationalFit {
+        final_mean: q_z.mean()?.to_scalar()?,
+        final_stddev: q_z.stddev()?.to_scalar()?,
+        avg_mean: tail.iter().map(|t| t.1).sum::<f64>() / n,
+        avg_stddev: tail.iter().map(|t| t.2).sum::<f64>() / n,
+        losses: r.trace.iter().map(|t| t.0).collect(),
+    })
+}

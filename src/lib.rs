@@ -39,5 +39,6 @@ pub mod optim;
 pub mod params;
 pub mod random;
 pub mod tensor;
+pub mod vi;
 
 pub use error::{Error, Result};

@@ -19,7 +19,7 @@ enum Command {
     ///
     /// Example: probrs demo fit_normal
     Demo {
-        /// One example (fit_normal, learnable_zoo); all when omitted.
+        /// One example (fit_normal, vi_normal_normal, learnable_zoo); all when omitted.
         name: Option<String>,
     },
     /// Evaluate reference cases (TFP's values) and report `N passed, N failed, N unsupported`.
@@ -60,7 +60,7 @@ enum Command {
     ///
     /// Example: probrs bench W1
     Bench {
-        /// Workloads (W1, W5); all when omitted. W5 reads ../shared/baselines/data (or $PROBRS_BASELINE_DATA).
+        /// Workloads (W1, W2, W3, W5); all when omitted. W5 reads ../shared/baselines/data (or $PROBRS_BASELINE_DATA).
         workloads: Vec<String>,
     },
 }
@@ -82,6 +82,18 @@ fn demo(name: Option<&str>) -> probrs::Result<()> {
             return Ok(());
         }
     }
+    if all || name == Some("vi_normal_normal") {
+        use probrs::vi::GradientEstimator;
+        println!("\n== fit_surrogate_posterior: Normal-Normal model, x = 5 (seed page 003) ==");
+        let r = probrs::demo::vi_normal_normal(false, None, 1, 1000, 42, DType::F32)?;
+        println!("reverse KL: q_z mean {:.4}, stddev {:.4}; last 200 steps {:.4}, {:.4}", r.final_mean, r.final_stddev, r.avg_mean, r.avg_stddev);
+        let r = probrs::demo::vi_normal_normal(true, Some(GradientEstimator::ScoreFunction), 10, 1000, 42, DType::F32)?;
+        println!("forward KL, score-function gradients, sample_size 10: q_z mean {:.4}, stddev {:.4}; last 200 steps {:.4}, {:.4}", r.final_mean, r.final_stddev, r.avg_mean, r.avg_stddev);
+        println!("  (exact posterior: mean 2.5, stddev 0.7071)");
+        if !all {
+            return Ok(());
+        }
+    }
     if all || name == Some("learnable_zoo") {
         println!("\n== Learnable distributions zoo (seed page 002) ==");
         let data = probrs::demo::zoo_data(2000, 7)?;
@@ -94,7 +106,7 @@ fn demo(name: Option<&str>) -> probrs::Result<()> {
         }
         return Ok(());
     }
-    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, learnable_zoo", name.unwrap_or(""))))
+    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, learnable_zoo", name.unwrap_or(""))))
 }
 
 fn main() -> ExitCode {

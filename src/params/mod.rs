@@ -13,7 +13,7 @@ pub use make_trainable::{make_trainable, InitValue, MakeTrainable, ParameterInit
 pub use param::{broadcast_batch_shape, resolve_dtype, Param};
 pub use properties::{constraining, Arg, ParameterProperties, Parameters, Trainable};
 pub use transformed_variable::TransformedVariable;
-pub use variable::{format_variables, Variable};
+pub use variable::{format_variables, with_stopped_variables, Variable};
 
 /// Collects variables through a visitor, dropping duplicates (same storage), in visit order.
 pub fn collect_variables(visit: impl FnOnce(&mut dyn FnMut(&Variable))) -> Vec<Variable> {

@@ -63,6 +63,9 @@ impl Variable {
     }
     /// The current value, tracked for autodiff.
     pub fn value(&self) -> Tensor {
+        if STOPPED.with(|s| s.get()) {
+            return self.numpy();
+        }
         Tensor(self.0.var.as_tensor().clone())
     }
     /// The current value, detached from autodiff.
@@ -136,4 +139,23 @@ pub fn format_variables(vars: &[Variable]) -> String {
     } else {
         format!("({})", items.join(", "))
     }
+}
+
+thread_local! {
+    static STOPPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every variable read detached from autodiff (TFP's "stopped" surrogate: the
+/// same distribution with `stop_gradient` on its parameters). Values flowing in from outside,
+/// e.g. reparameterized draws, keep their gradients. Used by doubly-reparameterized
+/// gradients; nests and restores the previous mode even if `f` panics.
+pub fn with_stopped_variables<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STOPPED.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(STOPPED.with(|s| s.replace(true)));
+    f()
 }
