@@ -33,6 +33,7 @@ pub mod conformance;
 pub mod demo;
 pub mod distributions;
 pub mod fit;
+pub mod joint;
 mod error;
 pub mod math;
 pub mod optim;

@@ -41,13 +41,13 @@ impl Seed {
     }
     /// `n` independent seeds derived from this one.
     pub fn split(&self, n: usize) -> Vec<Seed> {
-        (0..n as u64)
-            .map(|i| {
-                let a = splitmix64(self.0[0] ^ splitmix64(i.wrapping_mul(2).wrapping_add(1)));
-                let b = splitmix64(self.0[1].wrapping_add(splitmix64(i.wrapping_mul(2).wrapping_add(2))) ^ a);
-                Seed([a, b])
-            })
-            .collect()
+        (0..n as u64).map(|i| self.fold_in(i)).collect()
+    }
+    /// The `i`-th seed of [`split`](Self::split), without the others.
+    pub fn fold_in(&self, i: u64) -> Seed {
+        let a = splitmix64(self.0[0] ^ splitmix64(i.wrapping_mul(2).wrapping_add(1)));
+        let b = splitmix64(self.0[1].wrapping_add(splitmix64(i.wrapping_mul(2).wrapping_add(2))) ^ a);
+        Seed([a, b])
     }
     /// Two independent seeds.
     pub fn split2(&self) -> [Seed; 2] {

@@ -106,6 +106,10 @@ impl Distribution for Independent {
     fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
         self.inner.sample(sample_shape, seed)
     }
+    fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
+        let (x, lp) = self.inner.sample_and_log_prob(sample_shape, seed)?;
+        Ok((x, lp.sum_last(self.k)?))
+    }
     fn mean(&self) -> Result<Tensor> {
         self.inner.mean()
     }

@@ -220,6 +220,29 @@ impl MvnCore {
         sz.add(&self.loc()?)
     }
 
+    /// Draws and their log-density from the standard-normal draws `z` (as TFP): `x = loc + S z`,
+    /// `log p(x) = −½|z|² − (n/2) log 2π − log|det S|` — no triangular solve. As a function of
+    /// the parameters through `x` this equals `log_prob(x)`, gradients included.
+    pub fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
+        let mut shape = sample_shape.to_vec();
+        shape.extend(&self.batch_shape);
+        shape.push(self.n);
+        let z = random::normal(&shape, self.dtype, seed)?;
+        let (sz, half_logdet) = match &self.scale {
+            ScaleSpec::Diag(d) => (z.mul(&d.value(self.dtype)?)?, self.half_logdet(None)?),
+            ScaleSpec::DiagPlusLowRank { .. } => {
+                let s = self.scale_dense()?;
+                (apply_to_points(&z, &s, |s, cols| s.matmul(cols))?, self.half_logdet(Some(&self.scale_tril()?))?)
+            }
+            _ => {
+                let s = self.scale_dense()?;
+                (apply_to_points(&z, &s, |s, cols| s.matmul(cols))?, self.half_logdet(Some(&s))?)
+            }
+        };
+        let lp = z.square()?.sum_last(1)?.affine(-0.5, -0.5 * self.n as f64 * LN_2PI)?.sub(&half_logdet)?;
+        Ok((sz.add(&self.loc()?)?, lp))
+    }
+
     pub fn mean(&self) -> Result<Tensor> {
         let mut s = self.batch_shape.clone();
         s.push(self.n);
@@ -353,6 +376,9 @@ macro_rules! mvn_family {
             }
             fn sample(&self, sample_shape: &[usize], seed: $crate::random::Seed) -> $crate::Result<$crate::tensor::Tensor> {
                 self.core.sample(sample_shape, seed)
+            }
+            fn sample_and_log_prob(&self, sample_shape: &[usize], seed: $crate::random::Seed) -> $crate::Result<($crate::tensor::Tensor, $crate::tensor::Tensor)> {
+                self.core.sample_and_log_prob(sample_shape, seed)
             }
             fn mean(&self) -> $crate::Result<$crate::tensor::Tensor> {
                 self.core.mean()

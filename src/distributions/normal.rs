@@ -149,6 +149,16 @@ impl Distribution for Normal {
         shape.extend(&self.batch_shape);
         random::normal(&shape, self.dtype, seed)?.mul(&scale)?.add(&loc)
     }
+    /// From the standard draws ε (as TFP): `x = μ + σε`, `log p = −½ε² − log σ − ½ log 2π`,
+    /// which equals `log_prob(x)` as a function of (μ, σ) through `x`, gradients included.
+    fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
+        let (loc, scale) = self.params()?;
+        let mut shape = sample_shape.to_vec();
+        shape.extend(&self.batch_shape);
+        let eps = random::normal(&shape, self.dtype, seed)?;
+        let lp = eps.square()?.affine(-0.5, -HALF_LN_2PI)?.sub(&scale.log()?)?;
+        Ok((eps.mul(&scale)?.add(&loc)?, lp))
+    }
     fn cdf(&self, x: &Tensor) -> Result<Tensor> {
         self.z(x)?.0.ndtr()
     }

@@ -90,6 +90,11 @@ fn discover(loss: &Tensor) -> Result<(Vec<Variable>, Vec<Tensor>)> {
     Ok(found.into_iter().unzip())
 }
 
+/// The variables `loss` depends on, found in its autodiff graph (in creation order).
+pub fn variables_of(loss: &Tensor) -> Result<Vec<Variable>> {
+    Ok(discover(loss)?.0)
+}
+
 fn gradients(loss: &Tensor, vars: &[Variable]) -> Result<Vec<Tensor>> {
     let store = loss.as_candle().backward()?;
     vars.iter()

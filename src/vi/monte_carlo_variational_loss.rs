@@ -55,10 +55,21 @@ impl Default for VariationalLossOptions {
     }
 }
 
-/// Calls the target and checks it returned one value per draw.
-pub(crate) fn call_target(target: &dyn Fn(&Structure) -> Result<Tensor>, x: &Structure, q_lp: &Tensor) -> Result<Tensor> {
+/// Calls the target and checks that the surrogate's log-density and the target's value both
+/// have one entry per draw (`n` leading).
+pub(crate) fn call_target(target: &dyn Fn(&Structure) -> Result<Tensor>, x: &Structure, q_lp: &Tensor, n: usize) -> Result<Tensor> {
+    if q_lp.rank() == 0 || q_lp.shape()[0] != n {
+        return Err(Error::ShapeMismatch {
+            context: format!(
+                "surrogate_posterior log_prob of {n} draws ({}): no leading draw dimension (a joint surrogate needs Root sites, or Part::deferred for functions of no earlier site)",
+                x.describe()
+            ),
+            lhs: q_lp.shape().to_vec(),
+            rhs: vec![n],
+        });
+    }
     let t = target(x)?;
-    let ok = t.rank() >= 1 && t.shape()[0] == q_lp.shape()[0] && crate::tensor::broadcast_shapes(t.shape(), q_lp.shape()).map(|s| s == q_lp.shape()).unwrap_or(false);
+    let ok = t.rank() >= 1 && t.shape()[0] == n && crate::tensor::broadcast_shapes(t.shape(), q_lp.shape()).map(|s| s == q_lp.shape()).unwrap_or(false);
     if !ok {
         return Err(Error::ShapeMismatch {
             context: format!("target_log_prob_fn output (one value per draw of {}) vs the surrogate's log_prob", x.describe()),
@@ -103,13 +114,13 @@ pub fn monte_carlo_variational_loss<S: SurrogatePosterior + ?Sized>(
             }
             let x = surrogate_posterior.sample_structure(&[n], seed)?.try_map(|t| Ok(t.detach()))?;
             let q_lp = surrogate_posterior.log_prob_structure(&x)?;
-            let fx = f.call(&call_target(target_log_prob_fn, &x, &q_lp)?.sub(&q_lp)?)?;
+            let fx = f.call(&call_target(target_log_prob_fn, &x, &q_lp, n)?.sub(&q_lp)?)?;
             // DiCE: value f, gradient ∇f + f ∇log q.
             fx.mul(&q_lp.sub(&q_lp.detach())?.exp()?)?.mean_axes(&[0], false)
         }
         GradientEstimator::Reparameterization | GradientEstimator::DoublyReparameterized => {
             let (x, q_lp) = surrogate_posterior.sample_and_log_prob_structure(&[n], seed)?;
-            let p_lp = call_target(target_log_prob_fn, &x, &q_lp)?;
+            let p_lp = call_target(target_log_prob_fn, &x, &q_lp, n)?;
             let log_w = p_lp.sub(&q_lp)?;
             let logu = if estimator == GradientEstimator::Reparameterization {
                 if k == 1 {

@@ -53,7 +53,7 @@ pub fn csiszar_vimco<S: SurrogatePosterior + ?Sized>(
     }
     let x = q.sample_structure(&[num_draws, num_batch_draws], seed)?.try_map(|t| Ok(t.detach()))?;
     let log_qx = q.log_prob_structure(&x)?;
-    let logu = call_target(p_log_prob, &x, &log_qx)?.sub(&log_qx)?;
+    let logu = call_target(p_log_prob, &x, &log_qx, num_draws)?.sub(&log_qx)?;
     let (log_avg, log_sooavg) = csiszar_vimco_helper(&logu)?;
     let f_avg = f.call(&log_avg)?;
     let f_soo = f.call(&log_sooavg)?;

@@ -1,0 +1,38 @@
+//! `JointDistributionCoroutine`: a model written as a function that draws named sites from a
+//! [`ModelContext`] — TFP's generator with `yield Root(...)`, in Rust a closure calling
+//! `m.sample(name, distribution)`. Draws are named values in site order.
+//!
+//! The page's Poisson process model, shape for shape:
+//!
+//! ```
+//! use probrs::distributions::{Distribution, Independent, Normal, Poisson};
+//! use probrs::joint::{JointDistributionCoroutine, Root};
+//! use probrs::random::Seed;
+//! use probrs::tensor::{DType, Tensor};
+//! let model = JointDistributionCoroutine::new(|m| {
+//!     let log_rates = m.sample("latent_log_rates", Root(Independent::new(Normal::new(Tensor::zeros(&[3], DType::F32)?, 1.0)?, 1)?))?;
+//!     m.sample("y", Independent::new(Poisson::from_log_rate(&log_rates)?, 1)?)?;
+//!     Ok(())
+//! });
+//! let draw = model.sample(&[2], Seed::new(3))?;
+//! assert_eq!(draw.get("y")?.shape(), &[2, 3]);
+//! assert_eq!(model.log_prob(&draw)?.shape(), &[2]);
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+use super::joint_distribution::{JointDistribution, Layout};
+use super::ModelContext;
+use crate::error::Result;
+use std::sync::Arc;
+
+/// A joint distribution defined by a model function.
+#[derive(Clone)]
+pub struct JointDistributionCoroutine(JointDistribution);
+
+impl JointDistributionCoroutine {
+    pub fn new(model: impl Fn(&mut ModelContext) -> Result<()> + Send + Sync + 'static) -> Self {
+        JointDistributionCoroutine(JointDistribution::from_model(Arc::new(model), Layout::Named, "JointDistributionCoroutine"))
+    }
+}
+
+super::joint_distribution_newtype!(JointDistributionCoroutine);

@@ -1,0 +1,147 @@
+//! The handle a joint model runs against: `sample(name, distribution)` either draws the site
+//! (when the joint is sampled) or reads its given value (when the joint's `log_prob` is
+//! evaluated), recording each site's distribution and log-density. Every joint distribution —
+//! sequential, named, or a model function (TFP's coroutine) — is a function of this handle.
+//!
+//! As in TFP's coroutine, a site marked [`Root`] does not depend on other sites and is drawn
+//! with the full `sample_shape`; any other site's batch shape already carries the sample
+//! dimensions through the values it depends on, so it is drawn once per batch member.
+
+use crate::distributions::Distribution;
+use crate::error::{Error, Result};
+use crate::random::Seed;
+use crate::tensor::Tensor;
+use crate::vi::Structure;
+use std::sync::Arc;
+
+/// Marks a site whose distribution depends on no other site (TFP's `JointDistributionCoroutine.Root`).
+pub struct Root<D>(pub D);
+
+/// What `ModelContext::sample` accepts: a distribution (a dependent site) or `Root(distribution)`.
+pub trait SiteDistribution {
+    fn into_site(self) -> (Arc<dyn Distribution>, bool);
+}
+
+impl<D: Distribution + 'static> SiteDistribution for D {
+    fn into_site(self) -> (Arc<dyn Distribution>, bool) {
+        (Arc::new(self), false)
+    }
+}
+
+impl<D: Distribution + 'static> SiteDistribution for Root<D> {
+    fn into_site(self) -> (Arc<dyn Distribution>, bool) {
+        (Arc::new(self.0), true)
+    }
+}
+
+impl SiteDistribution for Root<Arc<dyn Distribution>> {
+    fn into_site(self) -> (Arc<dyn Distribution>, bool) {
+        (self.0, true)
+    }
+}
+
+impl SiteDistribution for Arc<dyn Distribution> {
+    fn into_site(self) -> (Arc<dyn Distribution>, bool) {
+        (self, false)
+    }
+}
+
+pub(crate) enum Mode<'a> {
+    /// Draw every site (`with_log_prob`: also its log-density, from the standard draws).
+    Sample { sample_shape: Vec<usize>, seed: Seed, with_log_prob: bool },
+    /// Read sites from `values`; `pins` supply named sites missing from `values`.
+    Given { values: &'a Structure, pins: &'a [(String, Tensor)] },
+}
+
+/// One site's record after a run.
+#[derive(Clone)]
+pub struct Site {
+    pub name: String,
+    pub distribution: Arc<dyn Distribution>,
+    pub root: bool,
+    pub value: Tensor,
+    /// Its log-density at `value` (when the run computed it).
+    pub log_prob: Option<Tensor>,
+}
+
+/// The handle a model function receives.
+pub struct ModelContext<'a> {
+    mode: Mode<'a>,
+    sites: Vec<Site>,
+    /// Given values consumed so far (to detect unused parts of a given structure).
+    consumed: usize,
+}
+
+impl<'a> ModelContext<'a> {
+    pub(crate) fn new(mode: Mode<'a>) -> Self {
+        ModelContext { mode, sites: vec![], consumed: 0 }
+    }
+    pub(crate) fn into_sites(self) -> Vec<Site> {
+        self.sites
+    }
+    pub(crate) fn consumed(&self) -> usize {
+        self.consumed
+    }
+
+    /// The site `name` drawn from `distribution` (or `Root(distribution)`): a draw when the
+    /// joint is sampled, the given value when its density is evaluated.
+    pub fn sample(&mut self, name: &str, distribution: impl SiteDistribution) -> Result<Tensor> {
+        let (d, root) = distribution.into_site();
+        if self.sites.iter().any(|s| s.name == name) {
+            return Err(Error::invalid_parameter(name, "a joint distribution's site names must be unique"));
+        }
+        let i = self.sites.len();
+        let (value, log_prob) = match &self.mode {
+            Mode::Sample { sample_shape, seed, with_log_prob } => {
+                let shape: &[usize] = if root { sample_shape } else { &[] };
+                let s = seed.fold_in(i as u64);
+                if *with_log_prob {
+                    let (x, lp) = d.sample_and_log_prob(shape, s)?;
+                    (x, Some(lp))
+                } else {
+                    (d.sample(shape, s)?, None)
+                }
+            }
+            Mode::Given { values, pins } => {
+                let x = match values {
+                    Structure::Named(v) => match v.iter().find(|(n, _)| n == name) {
+                        Some((_, t)) => {
+                            self.consumed += 1;
+                            t.clone()
+                        }
+                        None => pins
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map(|(_, t)| t.clone())
+                            .ok_or_else(|| Error::invalid_parameter(name, format!("no value given for this site ({})", values.describe())))?,
+                    },
+                    other => match pins.iter().find(|(n, _)| n == name) {
+                        Some((_, t)) => t.clone(),
+                        None => {
+                            let k = self.consumed;
+                            self.consumed += 1;
+                            other
+                                .part(k)
+                                .map_err(|_| Error::invalid_parameter(name, format!("no value given for site {i} ({})", other.describe())))?
+                                .clone()
+                        }
+                    },
+                };
+                let lp = d.log_prob(&x).map_err(|e| annotate(e, name))?;
+                (x, Some(lp))
+            }
+        };
+        self.sites.push(Site { name: name.into(), distribution: d, root, value: value.clone(), log_prob });
+        Ok(value)
+    }
+}
+
+/// Adds the site's name to an error from its distribution.
+fn annotate(e: Error, site: &str) -> Error {
+    match e {
+        Error::ShapeMismatch { context, lhs, rhs } => Error::ShapeMismatch { context: format!("site `{site}`: {context}"), lhs, rhs },
+        Error::DTypeMismatch { context, lhs, rhs } => Error::DTypeMismatch { context: format!("site `{site}`: {context}"), lhs, rhs },
+        Error::InvalidShape { what, shape, reason } => Error::InvalidShape { what: format!("site `{site}`: {what}"), shape, reason },
+        other => other,
+    }
+}
