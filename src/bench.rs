@@ -187,6 +187,51 @@ fn w2_w3(which: &str) -> probrs::Result<()> {
     Ok(())
 }
 
+/// W4: page 003's Poisson process with a GP prior, 200 joint Adam(0.1) steps, sample_size 1.
+fn w4() -> probrs::Result<()> {
+    const STEPS: usize = 200;
+    let t0 = Instant::now();
+    let first = probrs::demo::vi_poisson_process(STEPS, 42)?;
+    let first_run_s = t0.elapsed().as_secs_f64();
+    let mut runs = vec![];
+    let total = Instant::now();
+    while runs.len() < 5 || (total.elapsed().as_secs_f64() < 2.0 && runs.len() < 200) {
+        let t = Instant::now();
+        probrs::demo::vi_poisson_process(STEPS, 42)?;
+        runs.push(t.elapsed().as_secs_f64());
+    }
+    let min = runs.iter().cloned().fold(f64::INFINITY, f64::min);
+    let loss_at: serde_json::Map<String, serde_json::Value> = [0usize, 1, 10, 50, 100, 199].iter().map(|&i| (i.to_string(), json!(first.losses[i]))).collect();
+    println!(
+        "{}",
+        json!({
+            "workload": "W4",
+            "system": "probrs",
+            "dtype": "float32",
+            "sample_size": 1,
+            "num_steps": STEPS,
+            "final_loss": first.losses[STEPS - 1],
+            "avg_last20_loss": first.losses[STEPS - 20..].iter().sum::<f64>() / 20.0,
+            "loss_at": loss_at,
+            "kernel_amplitude": first.kernel_amplitude,
+            "kernel_length_scale": first.kernel_length_scale,
+            "observation_noise_variance": first.observation_noise_variance,
+            "q_loc": first.q_loc,
+            "q_scale": first.q_scale,
+            "posterior_mean_rate": first.posterior_mean_rate,
+            "observed_counts": probrs::demo::POISSON_COUNTS,
+            "compile_s": 0.0,
+            "first_run_s": first_run_s,
+            "time_per_step_s": median(&mut runs.clone()) / STEPS as f64,
+            "time_per_step_min_s": min / STEPS as f64,
+            "n_timed_runs": runs.len(),
+            "notes": "per-step time includes the page's trace_fn (q.sample(5) every step)",
+            "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+        })
+    );
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -201,6 +246,10 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
             ran = true;
         }
     }
+    if want("W4") {
+        w4()?;
+        ran = true;
+    }
     if want("W5") {
         let data = format!("{}/w5_mixture_x.npy", data_dir());
         if all && !std::path::Path::new(&data).exists() {
@@ -211,7 +260,7 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         ran = true;
     }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W5")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5")));
     }
     Ok(())
 }

@@ -252,3 +252,92 @@ pub fn vi_normal_normal(
         losses: r.trace.iter().map(|t| t.0).collect(),
     })
 }
+
+/// Page 003's index points (`[8, 1]`) and observed counts.
+pub const POISSON_INDEX_POINTS: [f64; 8] = [-10., -7.2, -4., -0.1, 0.1, 4., 6.2, 9.];
+pub const POISSON_COUNTS: [f64; 8] = [100., 90., 60., 13., 18., 37., 55., 42.];
+
+/// The result of page 003's inhomogeneous Poisson process fit.
+#[derive(Clone, Debug)]
+pub struct PoissonProcessFit {
+    /// Per step: the loss, the kernel's log amplitude, and `q.sample(5, seed 42)`'s latent rates.
+    pub losses: Vec<f64>,
+    pub log_amplitude_path: Vec<f64>,
+    pub sample_path: Vec<Tensor>,
+    pub kernel_amplitude: f64,
+    pub kernel_length_scale: f64,
+    pub observation_noise_variance: f64,
+    /// The surrogate's locations and scales of the latent log rates.
+    pub q_loc: Vec<f64>,
+    pub q_scale: Vec<f64>,
+    /// `E_q[exp(log rate)] = exp(loc + scale²/2)`.
+    pub posterior_mean_rate: Vec<f64>,
+}
+
+/// Page 003: a GP prior on latent log rates (ExponentiatedQuadratic with trainable log amplitude
+/// and log length scale, trainable observation noise), Poisson counts; the variational model has
+/// an Independent Normal over the latent rates and a VectorDeterministic for the observed
+/// counts; model and surrogate fitted jointly by `fit_surrogate_posterior` (Adam(0.1)), tracing
+/// the loss, the log amplitude and `q.sample(5, seed = 42)` at every step.
+pub fn vi_poisson_process(num_steps: usize, seed: u64) -> Result<PoissonProcessFit> {
+    use crate::distributions::{GaussianProcess, Independent, Poisson, VectorDeterministic};
+    use crate::joint::{JointDistributionCoroutine, Root};
+    use crate::params::Variable;
+    use crate::psd_kernels::ExponentiatedQuadratic;
+    use crate::vi::{fit_surrogate_posterior, FitOptions};
+    let f = DType::F32;
+    let index_points = Tensor::from_slice(&POISSON_INDEX_POINTS, &[8, 1], f)?;
+    let observed_counts = Tensor::vector(&POISSON_COUNTS, f)?;
+    // Trainable GP hyperparameters.
+    let kernel_log_amplitude = Variable::new(&Tensor::scalar(0.0, f)?, "kernel_log_amplitude")?;
+    let kernel_log_lengthscale = Variable::new(&Tensor::scalar(0.0, f)?, "kernel_log_lengthscale")?;
+    let observation_noise_log_scale = Variable::new(&Tensor::scalar(0.0, f)?, "observation_noise_log_scale")?;
+    // Generative model.
+    let (a, l, o, x) = (kernel_log_amplitude.clone(), kernel_log_lengthscale.clone(), observation_noise_log_scale.clone(), index_points.clone());
+    let model = JointDistributionCoroutine::new(move |m| {
+        let kernel = ExponentiatedQuadratic::new(Some(a.value().exp()?.into()), Some(l.value().exp()?.into()));
+        let gp = GaussianProcess::new(kernel, &x)?.with_observation_noise_variance(o.value().exp()?).with_name("latent_log_rates");
+        let latent_log_rates = m.sample("latent_log_rates", Root(gp))?;
+        m.sample("y", Independent::new(Poisson::from_log_rate(&latent_log_rates)?, 1)?)?;
+        Ok(())
+    });
+    // Variational model: the observations enter as a point mass.
+    let logit_locs = Variable::new(&Tensor::zeros(&[8], f)?, "logit_locs")?;
+    let logit_softplus_scales = Variable::new(&Tensor::full(-4.0, &[8], f)?, "logit_softplus_scales")?;
+    let (ll, ls, y_obs) = (logit_locs.clone(), logit_softplus_scales.clone(), observed_counts.clone());
+    let q = JointDistributionCoroutine::new(move |m| {
+        m.sample("latent_rates", Root(Independent::new(Normal::new(&ll, ls.value().softplus()?)?, 1)?))?;
+        m.sample("y", VectorDeterministic::new(&y_obs)?)?;
+        Ok(())
+    });
+    let mut log_amplitude_path = Vec::with_capacity(num_steps);
+    let mut sample_path = Vec::with_capacity(num_steps);
+    let r = fit_surrogate_posterior(
+        // TFP's `lambda *args: model.log_prob(args)`: the surrogate's parts, by position.
+        |args| model.log_prob(&args.to_list()),
+        &q,
+        &mut Adam::new(0.1),
+        num_steps,
+        FitOptions { seed, ..Default::default() },
+        |t| {
+            log_amplitude_path.push(kernel_log_amplitude.numpy().to_scalar().unwrap_or(f64::NAN));
+            if let Ok(s) = q.sample(&[5], Seed::new(42)).and_then(|s| s.part(0).cloned()) {
+                sample_path.push(s);
+            }
+            t.loss_value
+        },
+    )?;
+    let q_loc = logit_locs.numpy().to_vec()?;
+    let q_scale = logit_softplus_scales.numpy().softplus()?.to_vec()?;
+    Ok(PoissonProcessFit {
+        losses: r.trace,
+        log_amplitude_path,
+        sample_path,
+        kernel_amplitude: kernel_log_amplitude.numpy().exp()?.to_scalar()?,
+        kernel_length_scale: kernel_log_lengthscale.numpy().exp()?.to_scalar()?,
+        observation_noise_variance: observation_noise_log_scale.numpy().exp()?.to_scalar()?,
+        posterior_mean_rate: q_loc.iter().zip(&q_scale).map(|(m, s)| (m + 0.5 * s * s).exp()).collect(),
+        q_loc,
+        q_scale,
+    })
+}

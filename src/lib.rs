@@ -38,6 +38,7 @@ mod error;
 pub mod math;
 pub mod optim;
 pub mod params;
+pub mod psd_kernels;
 pub mod random;
 pub mod tensor;
 pub mod vi;

@@ -19,7 +19,7 @@ enum Command {
     ///
     /// Example: probrs demo fit_normal
     Demo {
-        /// One example (fit_normal, vi_normal_normal, learnable_zoo); all when omitted.
+        /// One example (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo); all when omitted.
         name: Option<String>,
     },
     /// Evaluate reference cases (TFP's values) and report `N passed, N failed, N unsupported`.
@@ -60,7 +60,7 @@ enum Command {
     ///
     /// Example: probrs bench W1
     Bench {
-        /// Workloads (W1, W2, W3, W5); all when omitted. W5 reads ../shared/baselines/data (or $PROBRS_BASELINE_DATA).
+        /// Workloads (W1, W2, W3, W4, W5); all when omitted. W5 reads ../shared/baselines/data (or $PROBRS_BASELINE_DATA).
         workloads: Vec<String>,
     },
 }
@@ -94,6 +94,18 @@ fn demo(name: Option<&str>) -> probrs::Result<()> {
             return Ok(());
         }
     }
+    if all || name == Some("vi_poisson_process") {
+        println!("\n== fit_surrogate_posterior: inhomogeneous Poisson process with a GP prior (seed page 003) ==");
+        let r = probrs::demo::vi_poisson_process(200, 42)?;
+        println!("loss {:.2} -> {:.2} over 200 steps; kernel amplitude {:.3}, length scale {:.2}, observation noise variance {:.4}", r.losses[0], r.losses[199], r.kernel_amplitude, r.kernel_length_scale, r.observation_noise_variance);
+        println!("traced: {} losses, {} log amplitudes ({:.3} -> {:.3}), {} samples of shape {:?}", r.losses.len(), r.log_amplitude_path.len(), r.log_amplitude_path[0], r.log_amplitude_path[199], r.sample_path.len(), r.sample_path[0].shape());
+        println!("observed counts:      {:?}", probrs::demo::POISSON_COUNTS);
+        println!("posterior mean rates: {:?}", r.posterior_mean_rate.iter().map(|v| v.round()).collect::<Vec<_>>());
+        println!("  (TFP-on-JAX:        [106.0, 88.0, 61.0, 17.0, 18.0, 39.0, 56.0, 46.0])");
+        if !all {
+            return Ok(());
+        }
+    }
     if all || name == Some("learnable_zoo") {
         println!("\n== Learnable distributions zoo (seed page 002) ==");
         let data = probrs::demo::zoo_data(2000, 7)?;
@@ -106,7 +118,7 @@ fn demo(name: Option<&str>) -> probrs::Result<()> {
         }
         return Ok(());
     }
-    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, learnable_zoo", name.unwrap_or(""))))
+    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo", name.unwrap_or(""))))
 }
 
 fn main() -> ExitCode {

@@ -61,6 +61,10 @@ impl Structure {
             other => Err(Error::invalid_parameter("surrogate sample", format!("has no names; part `{name}` was requested ({})", other.describe()))),
         }
     }
+    /// The parts as a positional list (TFP's `*args`: names dropped, order kept).
+    pub fn to_list(&self) -> Structure {
+        Structure::List(self.tensors().into_iter().cloned().collect())
+    }
     /// The number of parts.
     pub fn len(&self) -> usize {
         match self {

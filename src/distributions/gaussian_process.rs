@@ -1,0 +1,190 @@
+//! `GaussianProcess(kernel, index_points, mean_fn, observation_noise_variance, jitter)`: the
+//! distribution of a GP's function values at `index_points [..., n, d]`,
+//!
+//! ```text
+//! f ~ MVN(m(X), K(X, X) + (σ²_noise + jitter) I)
+//! ```
+//! (TFP's `tfd.GaussianProcess`; jitter defaults to 1e-6). The covariance is rebuilt from the
+//! kernel at every use, so gradients reach the kernel's variables. If the Cholesky
+//! factorization fails, the jitter grows tenfold up to five times; failing that, the error names
+//! the matrix size and the largest jitter tried.
+//!
+//! ```
+//! use probrs::distributions::{Distribution, GaussianProcess};
+//! use probrs::psd_kernels::ExponentiatedQuadratic;
+//! use probrs::random::Seed;
+//! use probrs::tensor::{DType, Tensor};
+//! let x = Tensor::from_slice(&[-1.0, 0.0, 1.5], &[3, 1], DType::F64)?;
+//! let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?;
+//! let f = gp.sample(&[4], Seed::new(1))?;
+//! assert_eq!(f.shape(), &[4, 3]);
+//! assert_eq!(gp.log_prob(&f)?.shape(), &[4]);
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+use super::distribution::{check_dtype, impl_display};
+use super::{Distribution, MultivariateNormalTriL, ReparameterizationType};
+use crate::error::{Error, Result};
+use crate::params::{Param, Variable};
+use crate::psd_kernels::PositiveSemidefiniteKernel;
+use crate::random::Seed;
+use crate::tensor::{DType, Tensor};
+use std::any::Any;
+use std::sync::Arc;
+
+/// A mean function of the index points `[..., n, d] → [..., n]`.
+pub type MeanFn = Arc<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>;
+
+/// A Gaussian process over finitely many index points.
+#[derive(Clone)]
+pub struct GaussianProcess {
+    kernel: Arc<dyn PositiveSemidefiniteKernel>,
+    index_points: Tensor,
+    mean_fn: Option<MeanFn>,
+    observation_noise_variance: Option<Param>,
+    jitter: f64,
+    name: String,
+}
+
+/// `cholesky(K + jitter·I)`, growing the jitter tenfold up to five times on failure.
+pub(crate) fn cholesky_with_jitter(k: &Tensor, jitter: f64, what: &str) -> Result<Tensor> {
+    let n = k.shape()[k.rank() - 1];
+    let eye = Tensor::eye(n, &[], k.dtype())?;
+    let mut j = jitter;
+    let mut last = String::new();
+    for _ in 0..6 {
+        match k.add(&eye.mul_scalar(j)?)?.cholesky() {
+            Ok(l) if l.all_finite()? => return Ok(l),
+            Ok(_) => last = "non-finite factor".into(),
+            Err(Error::LinearAlgebra { reason, .. }) => last = reason,
+            Err(e) => return Err(e),
+        }
+        j = if j > 0.0 { j * 10.0 } else { 1e-6 };
+    }
+    Err(Error::LinearAlgebra {
+        op: format!("{what} cholesky"),
+        reason: format!("the {n}x{n} covariance matrix is not positive definite even with jitter {:e} ({last})", j / 10.0),
+    })
+}
+
+impl GaussianProcess {
+    /// A zero-mean GP with no observation noise and jitter 1e-6.
+    pub fn new(kernel: impl PositiveSemidefiniteKernel + 'static, index_points: &Tensor) -> Result<Self> {
+        Self::from_arc(Arc::new(kernel), index_points)
+    }
+    pub fn from_arc(kernel: Arc<dyn PositiveSemidefiniteKernel>, index_points: &Tensor) -> Result<Self> {
+        if index_points.rank() < 2 {
+            return Err(Error::invalid_shape("GaussianProcess index_points", index_points.shape(), "expected [..., n, d] (one feature dimension)"));
+        }
+        Ok(GaussianProcess { kernel, index_points: index_points.clone(), mean_fn: None, observation_noise_variance: None, jitter: 1e-6, name: "GaussianProcess".into() })
+    }
+    pub fn with_mean_fn(mut self, f: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Self {
+        self.mean_fn = Some(Arc::new(f));
+        self
+    }
+    pub fn with_observation_noise_variance(mut self, v: impl Into<Param>) -> Self {
+        self.observation_noise_variance = Some(v.into());
+        self
+    }
+    pub fn with_jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+    fn n(&self) -> usize {
+        self.index_points.shape()[self.index_points.rank() - 2]
+    }
+    /// `m(X)`, broadcast to `[..., n]`.
+    fn loc(&self) -> Result<Tensor> {
+        let x = &self.index_points;
+        let zeros = x.sum_last(1)?.mul_scalar(0.0)?;
+        match &self.mean_fn {
+            Some(f) => f(x)?.add(&zeros),
+            None => Ok(zeros),
+        }
+    }
+    /// `K(X, X) + σ²_noise I` (without the jitter).
+    pub fn covariance_matrix(&self) -> Result<Tensor> {
+        let x = &self.index_points;
+        let k = self.kernel.matrix(x, x)?;
+        match &self.observation_noise_variance {
+            Some(v) => {
+                let v = v.value(x.dtype())?;
+                let r = v.rank();
+                k.add(&Tensor::eye(self.n(), &[], x.dtype())?.mul(&v.unsqueeze(r)?.unsqueeze(r + 1)?)?)
+            }
+            None => Ok(k),
+        }
+    }
+    /// The equivalent multivariate normal (rebuilt from the kernel now).
+    pub fn mvn(&self) -> Result<MultivariateNormalTriL> {
+        let l = cholesky_with_jitter(&self.covariance_matrix()?, self.jitter, "GaussianProcess")?;
+        MultivariateNormalTriL::new(self.loc()?, l)
+    }
+}
+
+impl Distribution for GaussianProcess {
+    fn class_name(&self) -> &'static str {
+        "GaussianProcess"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn dtype(&self) -> DType {
+        self.index_points.dtype()
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        self.mvn().map(|m| m.batch_shape()).unwrap_or_default()
+    }
+    fn event_shape(&self) -> Vec<usize> {
+        vec![self.n()]
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        ReparameterizationType::FullyReparameterized
+    }
+    fn parameters(&self) -> Vec<(&'static str, &Param)> {
+        self.observation_noise_variance.iter().map(|p| ("observation_noise_variance", p)).collect()
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        self.kernel.visit_variables(f);
+        if let Some(p) = &self.observation_noise_variance {
+            p.visit_variables(f);
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn default_event_space_bijector(&self) -> Result<Arc<dyn crate::bijectors::Bijector>> {
+        Ok(Arc::new(crate::bijectors::Identity::new()))
+    }
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        self.mvn()?.log_prob(x)
+    }
+    fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+        self.mvn()?.sample(sample_shape, seed)
+    }
+    fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
+        self.mvn()?.sample_and_log_prob(sample_shape, seed)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        self.mvn()?.mean()
+    }
+    fn mode(&self) -> Result<Tensor> {
+        self.mean()
+    }
+    fn covariance(&self) -> Result<Tensor> {
+        self.covariance_matrix()
+    }
+    fn variance(&self) -> Result<Tensor> {
+        self.covariance_matrix()?.diag_part()
+    }
+    fn entropy(&self) -> Result<Tensor> {
+        self.mvn()?.entropy()
+    }
+}
+
+impl_display!(GaussianProcess);

@@ -1,0 +1,33 @@
+//! `Constant(c)`: `k(x, y) = c` for every pair.
+
+use super::kernel::{batch_param, check_points, PositiveSemidefiniteKernel};
+use crate::error::Result;
+use crate::params::{Param, Variable};
+use crate::tensor::Tensor;
+
+/// The constant kernel.
+#[derive(Clone)]
+pub struct Constant {
+    pub constant: Param,
+}
+
+impl Constant {
+    pub fn new(constant: impl Into<Param>) -> Self {
+        Constant { constant: constant.into() }
+    }
+}
+
+impl PositiveSemidefiniteKernel for Constant {
+    fn name(&self) -> &str {
+        "Constant"
+    }
+    fn matrix(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
+        let dt = check_points(x1, x2, self.name())?;
+        // Zeros of the pairwise shape plus the constant.
+        let z = x1.sum_last(1)?.unsqueeze(x1.rank() - 1)?.mul_scalar(0.0)?.add(&x2.sum_last(1)?.unsqueeze(x2.rank() - 2)?.mul_scalar(0.0)?)?;
+        z.add(&batch_param(&self.constant, dt)?)
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        self.constant.visit_variables(f)
+    }
+}

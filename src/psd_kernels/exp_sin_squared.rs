@@ -1,0 +1,42 @@
+//! `ExpSinSquared(a, ℓ, p)`: the periodic kernel `k = a² exp(−2 Σ_i sin²(π (x_i − y_i)/p) / ℓ²)`
+//! (TFP's form: the sum runs over feature dimensions).
+
+use super::kernel::{batch_param, check_points, differences, scale_by, squared_or_one, visit_params, PositiveSemidefiniteKernel};
+use crate::error::Result;
+use crate::params::{Param, Variable};
+use crate::tensor::Tensor;
+
+/// The periodic (exp-sine-squared) kernel.
+#[derive(Clone)]
+pub struct ExpSinSquared {
+    pub amplitude: Option<Param>,
+    pub length_scale: Option<Param>,
+    pub period: Option<Param>,
+}
+
+impl ExpSinSquared {
+    pub fn new(amplitude: Option<Param>, length_scale: Option<Param>, period: Option<Param>) -> Self {
+        ExpSinSquared { amplitude, length_scale, period }
+    }
+}
+
+impl PositiveSemidefiniteKernel for ExpSinSquared {
+    fn name(&self) -> &str {
+        "ExpSinSquared"
+    }
+    fn matrix(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
+        let dt = check_points(x1, x2, self.name())?;
+        let mut d = differences(x1, x2)?.mul_scalar(std::f64::consts::PI)?;
+        if let Some(p) = &self.period {
+            d = d.div(&batch_param(p, dt)?.unsqueeze(p.shape().len() + 2)?)?;
+        }
+        let mut e = d.sin()?.square()?.sum_last(1)?.mul_scalar(-2.0)?;
+        if let Some(l) = &self.length_scale {
+            e = e.div(&batch_param(l, dt)?.square()?)?;
+        }
+        scale_by(squared_or_one(&self.amplitude, dt)?, e.exp()?)
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        visit_params(&[&self.amplitude, &self.length_scale, &self.period], f)
+    }
+}

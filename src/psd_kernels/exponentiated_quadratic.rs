@@ -1,0 +1,36 @@
+//! `ExponentiatedQuadratic(amplitude a, length_scale ℓ)`: `k(x, y) = a² exp(−‖x − y‖²/(2ℓ²))`.
+
+use super::kernel::{batch_param, check_points, scale_by, squared_distance, squared_or_one, visit_params, PositiveSemidefiniteKernel};
+use crate::error::Result;
+use crate::params::{Param, Variable};
+use crate::tensor::Tensor;
+
+/// The squared-exponential (RBF) kernel.
+#[derive(Clone)]
+pub struct ExponentiatedQuadratic {
+    pub amplitude: Option<Param>,
+    pub length_scale: Option<Param>,
+}
+
+impl ExponentiatedQuadratic {
+    pub fn new(amplitude: Option<Param>, length_scale: Option<Param>) -> Self {
+        ExponentiatedQuadratic { amplitude, length_scale }
+    }
+}
+
+impl PositiveSemidefiniteKernel for ExponentiatedQuadratic {
+    fn name(&self) -> &str {
+        "ExponentiatedQuadratic"
+    }
+    fn matrix(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
+        let dt = check_points(x1, x2, self.name())?;
+        let mut e = squared_distance(x1, x2)?.mul_scalar(-0.5)?;
+        if let Some(l) = &self.length_scale {
+            e = e.div(&batch_param(l, dt)?.square()?)?;
+        }
+        scale_by(squared_or_one(&self.amplitude, dt)?, e.exp()?)
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        visit_params(&[&self.amplitude, &self.length_scale], f)
+    }
+}

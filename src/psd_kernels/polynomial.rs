@@ -1,0 +1,43 @@
+//! `Polynomial(b, s, c, e)`: `k = b² + (s² (x − c)·(y − c))^e` (`exponent` default 1, which is
+//! `Linear`).
+
+use super::kernel::{batch_param, check_points, visit_params, PositiveSemidefiniteKernel};
+use super::linear::shifted_dot;
+use crate::error::Result;
+use crate::params::{Param, Variable};
+use crate::tensor::Tensor;
+
+/// The polynomial kernel.
+#[derive(Clone)]
+pub struct Polynomial {
+    pub bias_amplitude: Option<Param>,
+    pub slope_amplitude: Option<Param>,
+    pub shift: Option<Param>,
+    pub exponent: Option<Param>,
+}
+
+impl Polynomial {
+    pub fn new(bias_amplitude: Option<Param>, slope_amplitude: Option<Param>, shift: Option<Param>, exponent: Option<Param>) -> Self {
+        Polynomial { bias_amplitude, slope_amplitude, shift, exponent }
+    }
+}
+
+impl PositiveSemidefiniteKernel for Polynomial {
+    fn name(&self) -> &str {
+        "Polynomial"
+    }
+    fn matrix(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
+        let dt = check_points(x1, x2, self.name())?;
+        let mut dot = shifted_dot(x1, x2, &self.slope_amplitude, &self.shift, dt)?;
+        if let Some(e) = &self.exponent {
+            dot = dot.pow(&batch_param(e, dt)?)?;
+        }
+        match &self.bias_amplitude {
+            Some(b) => dot.add(&batch_param(b, dt)?.square()?),
+            None => Ok(dot),
+        }
+    }
+    fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        visit_params(&[&self.bias_amplitude, &self.slope_amplitude, &self.shift, &self.exponent], f)
+    }
+}
