@@ -30,7 +30,12 @@ impl PositiveSemidefiniteKernel for Polynomial {
         let dt = check_points(x1, x2, self.name())?;
         let mut dot = shifted_dot(x1, x2, &self.slope_amplitude, &self.shift, dt)?;
         if let Some(e) = &self.exponent {
-            dot = dot.pow(&batch_param(e, dt)?)?;
+            // d^e for negative d too (integer exponents, as TF's pow): |d|^e · cos(π e) there.
+            let e = batch_param(e, dt)?;
+            let neg = dot.lt_scalar(0.0)?;
+            let mag = dot.abs()?.pow(&e)?;
+            let sign = e.mul_scalar(std::f64::consts::PI)?.cos()?.add(&dot.zeros_like()?)?;
+            dot = Tensor::where_(&neg, &mag.mul(&sign)?, &mag)?;
         }
         match &self.bias_amplitude {
             Some(b) => dot.add(&batch_param(b, dt)?.square()?),
