@@ -64,4 +64,20 @@ impl JointDistributionPinned {
     pub fn unpinned_site_names(&self) -> Result<Vec<String>> {
         Ok(self.joint.site_names()?.into_iter().filter(|n| !self.pins.iter().any(|(p, _)| p == n)).collect())
     }
+    /// The unpinned sites as surrogate parts: name, event shape and default event-space
+    /// bijector (from one draw of the model).
+    pub fn unpinned_parts(&self) -> Result<Vec<crate::vi::SurrogatePart>> {
+        let sites = self.joint.sample_sites(&[], crate::random::Seed::new(0))?;
+        sites
+            .into_iter()
+            .filter(|s| !self.pins.iter().any(|(p, _)| *p == s.name))
+            .map(|s| {
+                let bijector = s.distribution.default_event_space_bijector().map_err(|e| Error::invalid_parameter(&s.name, format!("no event-space bijector for a surrogate: {e}")))?;
+                // Batch and event dims together: the surrogate draws the site's whole value.
+                let mut shape = s.distribution.batch_shape();
+                shape.extend(s.distribution.event_shape());
+                Ok(crate::vi::SurrogatePart { name: s.name.clone(), event_shape: shape, bijector })
+            })
+            .collect()
+    }
 }

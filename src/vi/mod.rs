@@ -6,6 +6,7 @@ pub mod csiszar;
 mod fit_surrogate_posterior;
 mod monte_carlo_variational_loss;
 mod surrogate;
+mod surrogate_builders;
 mod vimco;
 
 pub use csiszar::{
@@ -15,4 +16,5 @@ pub use csiszar::{
 pub use fit_surrogate_posterior::{fit_surrogate_posterior, fit_surrogate_posterior_stateless, FitOptions};
 pub use monte_carlo_variational_loss::{monte_carlo_variational_loss, GradientEstimator, VariationalLossOptions};
 pub use surrogate::{Structure, SurrogatePosterior};
+pub use surrogate_builders::{build_affine_surrogate_posterior, build_factored_surrogate_posterior, AffineOperator, AffineSurrogatePosterior, SurrogatePart};
 pub use vimco::{csiszar_vimco, csiszar_vimco_helper};
