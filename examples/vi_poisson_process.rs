@@ -6,7 +6,7 @@
 //! Run: `cargo run --release --example vi_poisson_process`
 
 fn main() -> probrs::Result<()> {
-    let r = probrs::demo::vi_poisson_process(200, 42)?;
+    let r = probrs::demo::vi_poisson_process(200, 42, true)?;
     println!("losses: first {:.2}, last {:.2}", r.losses[0], r.losses[r.losses.len() - 1]);
     println!("log amplitude path: {:.3} -> {:.3}", r.log_amplitude_path[0], r.log_amplitude_path[r.log_amplitude_path.len() - 1]);
     println!("sample path: {} entries of shape {:?}", r.sample_path.len(), r.sample_path[0].shape());

@@ -191,13 +191,13 @@ fn w2_w3(which: &str) -> probrs::Result<()> {
 fn w4() -> probrs::Result<()> {
     const STEPS: usize = 200;
     let t0 = Instant::now();
-    let first = probrs::demo::vi_poisson_process(STEPS, 42)?;
+    let first = probrs::demo::vi_poisson_process(STEPS, 42, false)?;
     let first_run_s = t0.elapsed().as_secs_f64();
     let mut runs = vec![];
     let total = Instant::now();
     while runs.len() < 5 || (total.elapsed().as_secs_f64() < 2.0 && runs.len() < 200) {
         let t = Instant::now();
-        probrs::demo::vi_poisson_process(STEPS, 42)?;
+        probrs::demo::vi_poisson_process(STEPS, 42, false)?;
         runs.push(t.elapsed().as_secs_f64());
     }
     let min = runs.iter().cloned().fold(f64::INFINITY, f64::min);
@@ -225,7 +225,7 @@ fn w4() -> probrs::Result<()> {
             "time_per_step_s": median(&mut runs.clone()) / STEPS as f64,
             "time_per_step_min_s": min / STEPS as f64,
             "n_timed_runs": runs.len(),
-            "notes": "per-step time includes the page's trace_fn (q.sample(5) every step)",
+            "notes": "trace_fn returns the loss only, as the baselines",
             "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
         })
     );

@@ -278,8 +278,8 @@ pub struct PoissonProcessFit {
 /// and log length scale, trainable observation noise), Poisson counts; the variational model has
 /// an Independent Normal over the latent rates and a VectorDeterministic for the observed
 /// counts; model and surrogate fitted jointly by `fit_surrogate_posterior` (Adam(0.1)), tracing
-/// the loss, the log amplitude and `q.sample(5, seed = 42)` at every step.
-pub fn vi_poisson_process(num_steps: usize, seed: u64) -> Result<PoissonProcessFit> {
+/// the loss, the log amplitude and (`trace_samples`) `q.sample(5, seed = 42)` at every step.
+pub fn vi_poisson_process(num_steps: usize, seed: u64, trace_samples: bool) -> Result<PoissonProcessFit> {
     use crate::distributions::{GaussianProcess, Independent, Poisson, VectorDeterministic};
     use crate::joint::{JointDistributionCoroutine, Root};
     use crate::params::Variable;
@@ -321,8 +321,10 @@ pub fn vi_poisson_process(num_steps: usize, seed: u64) -> Result<PoissonProcessF
         FitOptions { seed, ..Default::default() },
         |t| {
             log_amplitude_path.push(kernel_log_amplitude.numpy().to_scalar().unwrap_or(f64::NAN));
-            if let Ok(s) = q.sample(&[5], Seed::new(42)).and_then(|s| s.part(0).cloned()) {
-                sample_path.push(s);
+            if trace_samples {
+                if let Ok(s) = q.sample(&[5], Seed::new(42)).and_then(|s| s.part(0).cloned()) {
+                    sample_path.push(s);
+                }
             }
             t.loss_value
         },

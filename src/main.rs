@@ -96,7 +96,7 @@ fn demo(name: Option<&str>) -> probrs::Result<()> {
     }
     if all || name == Some("vi_poisson_process") {
         println!("\n== fit_surrogate_posterior: inhomogeneous Poisson process with a GP prior (seed page 003) ==");
-        let r = probrs::demo::vi_poisson_process(200, 42)?;
+        let r = probrs::demo::vi_poisson_process(200, 42, true)?;
         println!("loss {:.2} -> {:.2} over 200 steps; kernel amplitude {:.3}, length scale {:.2}, observation noise variance {:.4}", r.losses[0], r.losses[199], r.kernel_amplitude, r.kernel_length_scale, r.observation_noise_variance);
         println!("traced: {} losses, {} log amplitudes ({:.3} -> {:.3}), {} samples of shape {:?}", r.losses.len(), r.log_amplitude_path.len(), r.log_amplitude_path[0], r.log_amplitude_path[199], r.sample_path.len(), r.sample_path[0].shape());
         println!("observed counts:      {:?}", probrs::demo::POISSON_COUNTS);

@@ -184,3 +184,17 @@ fn bessel_and_von_mises_cdf() {
     let x = t64(&[-2.0, 0.3, 0.1, -0.05], &[4]);
     check_grad("von_mises_cdf wrt concentration", |k| Tensor::von_mises_cdf(&x, k), &[0.5, 4.0, 12.0, 60.0], &[4], 1e-5, 1e-5);
 }
+
+#[test]
+fn normal_draws_from_standard_draws() {
+    // The fused `loc + scale·ε` and `−½ε² − log scale − ½ log 2π` kernels (fixed seed, so ε is
+    // fixed): gradients of the draws and of their log-density against finite differences.
+    use probrs::distributions::{Distribution, Normal};
+    use probrs::random::Seed;
+    let scale = t64(&[0.7, 1.9], &[2]);
+    check_grad("normal sample wrt loc", |l| Normal::new(l, &scale)?.sample(&[3], Seed::new(4)), &[0.3, -1.0], &[2], H, TOL);
+    let loc = t64(&[0.3, -1.0], &[2]);
+    check_grad("normal sample wrt scale", |s| Normal::new(&loc, s)?.sample(&[3], Seed::new(4)), &[0.7, 1.9], &[2], H, TOL);
+    check_grad("normal sample_and_log_prob lp wrt scale", |s| Ok(Normal::new(&loc, s)?.sample_and_log_prob(&[3], Seed::new(4))?.1), &[0.7, 1.9], &[2], H, TOL);
+    check_grad("normal sample_and_log_prob x wrt scale", |s| Ok(Normal::new(&loc, s)?.sample_and_log_prob(&[3], Seed::new(4))?.0), &[0.7, 1.9], &[2], H, TOL);
+}

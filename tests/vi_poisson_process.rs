@@ -7,7 +7,7 @@
 
 #[test]
 fn poisson_process_fit_follows_the_counts() {
-    let r = probrs::demo::vi_poisson_process(200, 42).unwrap();
+    let r = probrs::demo::vi_poisson_process(200, 42, true).unwrap();
     assert_eq!(r.losses.len(), 200);
     assert_eq!(r.log_amplitude_path.len(), 200);
     assert_eq!(r.sample_path.len(), 200);

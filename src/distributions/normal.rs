@@ -34,6 +34,18 @@ static LOG_PROB: TernaryKernel = TernaryKernel {
     },
 };
 
+/// `loc + scale · ε` as one autodiff node (a reparameterized draw from its standard draw ε).
+static LOC_SCALE: TernaryKernel = TernaryKernel { name: "normal_loc_scale", value: |m, s, e| m + s * e, partials: |_, s, e| [1.0, e, s] };
+
+/// `log N(loc + scale ε; loc, scale) = −½ε² − log scale − ½ log 2π` from the standard draw ε
+/// (arguments `(scale, ε, ε)`), as one node; its gradient w.r.t. scale is the total derivative
+/// through the draw.
+static LOG_PROB_FROM_STANDARD: TernaryKernel = TernaryKernel {
+    name: "normal_log_prob_from_standard",
+    value: |s, e, _| -0.5 * e * e - s.ln() - HALF_LN_2PI,
+    partials: |s, _, _| [-1.0 / s, 0.0, 0.0],
+};
+
 /// Normal(loc, scale).
 ///
 /// ```
@@ -147,7 +159,7 @@ impl Distribution for Normal {
         let (loc, scale) = self.params()?;
         let mut shape = sample_shape.to_vec();
         shape.extend(&self.batch_shape);
-        random::normal(&shape, self.dtype, seed)?.mul(&scale)?.add(&loc)
+        Tensor::ternary(&loc, &scale, &random::normal(&shape, self.dtype, seed)?, &LOC_SCALE)
     }
     /// From the standard draws ε (as TFP): `x = μ + σε`, `log p = −½ε² − log σ − ½ log 2π`,
     /// which equals `log_prob(x)` as a function of (μ, σ) through `x`, gradients included.
@@ -156,8 +168,8 @@ impl Distribution for Normal {
         let mut shape = sample_shape.to_vec();
         shape.extend(&self.batch_shape);
         let eps = random::normal(&shape, self.dtype, seed)?;
-        let lp = eps.square()?.affine(-0.5, -HALF_LN_2PI)?.sub(&scale.log()?)?;
-        Ok((eps.mul(&scale)?.add(&loc)?, lp))
+        let lp = Tensor::ternary(&scale, &eps, &eps, &LOG_PROB_FROM_STANDARD)?;
+        Ok((Tensor::ternary(&loc, &scale, &eps, &LOC_SCALE)?, lp))
     }
     fn cdf(&self, x: &Tensor) -> Result<Tensor> {
         self.z(x)?.0.ndtr()
