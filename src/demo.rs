@@ -239,8 +239,11 @@ pub fn vi_normal_normal(
         gradient_estimator,
         ..Default::default()
     };
+    // The trace reads q's location and scale (the scale's softplus in plain f64 arithmetic).
+    let raw_scale = scale.trainable_variables().remove(0);
     let r = fit_surrogate_posterior(|z| normal_normal_log_prob(z.as_tensor()?, 5.0), &q_z, &mut Adam::new(0.1), num_steps, options, |t| {
-        (t.loss_value, loc.numpy().to_scalar().unwrap_or(f64::NAN), scale.value().and_then(|s| s.to_scalar()).unwrap_or(f64::NAN))
+        let raw = raw_scale.numpy().to_scalar().unwrap_or(f64::NAN);
+        (t.loss_value, loc.numpy().to_scalar().unwrap_or(f64::NAN), raw.max(0.0) + (-raw.abs()).exp().ln_1p())
     })?;
     let tail = &r.trace[r.trace.len().saturating_sub(200)..];
     let n = tail.len().max(1) as f64;

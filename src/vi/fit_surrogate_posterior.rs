@@ -97,6 +97,15 @@ impl FitOptions {
     }
 }
 
+/// The loss summed over any batch of surrogates (no extra node when it is already a scalar).
+fn sum_batch(loss: Tensor) -> Result<Tensor> {
+    if loss.rank() == 0 {
+        Ok(loss)
+    } else {
+        loss.sum_all()
+    }
+}
+
 /// Per-step seeds: step `i` draws with the `i`-th split of the run's seed.
 fn step_seeds(seed: u64, num_steps: usize) -> Vec<Seed> {
     Seed::new(seed).split(num_steps.max(1))
@@ -124,7 +133,7 @@ where
         || {
             let s = seeds[step.min(seeds.len() - 1)];
             step += 1;
-            monte_carlo_variational_loss(target, surrogate_posterior, &loss_opts, s)?.sum_all()
+            sum_batch(monte_carlo_variational_loss(target, surrogate_posterior, &loss_opts, s)?)
         },
         num_steps,
         optimizer,
@@ -170,7 +179,7 @@ where
             let q = build_surrogate_posterior(&values)?;
             let s = seeds[step.min(seeds.len() - 1)];
             step += 1;
-            monte_carlo_variational_loss(target, &q, &loss_opts, s)?.sum_all()
+            sum_batch(monte_carlo_variational_loss(target, &q, &loss_opts, s)?)
         },
         num_steps,
         optimizer,
