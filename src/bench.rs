@@ -232,6 +232,81 @@ fn w4() -> probrs::Result<()> {
     Ok(())
 }
 
+fn read_npy(path: &str) -> probrs::Result<probrs::tensor::Tensor> {
+    let t = candle_core::Tensor::read_npy(path).map_err(|e| probrs::Error::BadInput { location: path.into(), reason: e.to_string() })?;
+    probrs::tensor::Tensor::from_candle(t.to_dtype(candle_core::DType::F32)?)
+}
+
+/// W6a: Bayesian logistic regression (N = 50,000, D = 100), reverse-KL VI with sample_size 8
+/// for 300 steps: mean-field (Adam 0.05, initial scale 0.1) and full-rank MVN-TriL (Adam 0.005,
+/// initial scale 0.02), float32; the likelihood is the fused single-pass GLM kernel.
+fn w6_logreg() -> probrs::Result<()> {
+    use probrs::bijectors::{Bijector, FillScaleTriL, Softplus};
+    use probrs::distributions::{Distribution, Independent, MultivariateNormalTriL, Normal};
+    use probrs::optim::Adam;
+    use probrs::params::{TransformedVariable, Variable};
+    use probrs::random::Seed;
+    use probrs::tensor::{glm::BernoulliLogitGlm, Tensor};
+    use probrs::vi::{fit_surrogate_posterior, FitOptions, SurrogatePosterior};
+    const STEPS: usize = 300;
+    let dir = data_dir();
+    let x = read_npy(&format!("{dir}/w6_logreg_X.npy"))?;
+    let y = read_npy(&format!("{dir}/w6_logreg_y.npy"))?;
+    let w_true = read_npy(&format!("{dir}/w6_logreg_w_true.npy"))?.to_vec()?;
+    let (n, d) = (x.shape()[0], x.shape()[1]);
+    let glm = BernoulliLogitGlm::new(&x, &y)?;
+    let f = DType::F32;
+    let target = |w: &probrs::vi::Structure| -> probrs::Result<Tensor> {
+        let w = w.as_tensor()?;
+        // Σ_d log N(w_d; 0, 1) + the fused likelihood.
+        let prior = w.square()?.sum_last(1)?.affine(-0.5, -0.5 * d as f64 * (2.0 * std::f64::consts::PI).ln())?;
+        prior.add(&glm.log_prob(w)?)
+    };
+    for name in ["meanfield", "fullrank"] {
+        let (lr, init_scale) = if name == "meanfield" { (0.05, 0.1) } else { (0.005, 0.02) };
+        let loc = Variable::new(&Tensor::zeros(&[d], f)?, "loc")?;
+        let q: Box<dyn Distribution> = if name == "meanfield" {
+            let scale = TransformedVariable::new(&Tensor::full(init_scale, &[d], f)?, Softplus::new(), "scale")?;
+            Box::new(Independent::new(Normal::new(&loc, scale)?, 1)?)
+        } else {
+            let raw = Variable::new(&FillScaleTriL::new().inverse(&Tensor::eye(d, &[], f)?.mul_scalar(init_scale)?)?, "scale_tril")?;
+            let l = probrs::params::DeferredTensor::new(raw, |r| FillScaleTriL::new().forward(r));
+            Box::new(MultivariateNormalTriL::new(&loc, l)?)
+        };
+        let t0 = Instant::now();
+        let r = fit_surrogate_posterior(&target, q.as_ref(), &mut Adam::new(lr), STEPS, FitOptions { sample_size: 8, seed: 42, ..Default::default() }, |t| t.loss_value)?;
+        let total = t0.elapsed().as_secs_f64();
+        // Untimed: ELBO with 2,000 draws, the fitted mean vs the generating weights.
+        let (draws, lq) = q.sample_and_log_prob_structure(&[2000], Seed::new(7))?;
+        let elbo = target(&draws)?.sub(&lq)?.mean_all()?.to_scalar()?;
+        let mean = q.mean()?.to_vec()?;
+        let mut std = q.stddev().or_else(|_| q.variance().and_then(|v| v.sqrt()))?.to_vec()?;
+        let rmse = (mean.iter().zip(&w_true).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / d as f64).sqrt();
+        std.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "{}",
+            json!({
+                "workload": "W6-logreg-vi",
+                "system": "probrs",
+                "surrogate": name,
+                "N": n, "D": d, "sample_size": 8, "num_steps": STEPS, "lr": lr, "init_scale": init_scale,
+                "dtype": "float32",
+                "final_loss": r.trace[STEPS - 1],
+                "avg_last30_loss": r.trace[STEPS - 30..].iter().sum::<f64>() / 30.0,
+                "elbo_estimate": elbo,
+                "elbo_draws": 2000,
+                "q_std_median": std[d / 2],
+                "rmse_q_mean_vs_w_true": rmse,
+                "time_per_step_s": total / STEPS as f64,
+                "first_run_s": total,
+                "compile_s": 0.0,
+                "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+            })
+        );
+    }
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -250,6 +325,15 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         w4()?;
         ran = true;
     }
+    if want("W6") || want("W6-logreg-vi") {
+        let data = format!("{}/w6_logreg_X.npy", data_dir());
+        if all && !std::path::Path::new(&data).exists() {
+            eprintln!("W6 skipped: {data} not found (set PROBRS_BASELINE_DATA)");
+        } else {
+            w6_logreg()?;
+        }
+        ran = true;
+    }
     if want("W5") {
         let data = format!("{}/w5_mixture_x.npy", data_dir());
         if all && !std::path::Path::new(&data).exists() {
@@ -260,7 +344,7 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         ran = true;
     }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6")));
     }
     Ok(())
 }

@@ -60,7 +60,7 @@ enum Command {
     ///
     /// Example: probrs bench W1
     Bench {
-        /// Workloads (W1, W2, W3, W4, W5); all when omitted. W5 reads ../shared/baselines/data (or $PROBRS_BASELINE_DATA).
+        /// Workloads (W1, W2, W3, W4, W5, W6); all when omitted. W5 reads ../shared/baselines/data (or $PROBRS_BASELINE_DATA).
         workloads: Vec<String>,
     },
 }

@@ -198,3 +198,24 @@ fn normal_draws_from_standard_draws() {
     check_grad("normal sample_and_log_prob lp wrt scale", |s| Ok(Normal::new(&loc, s)?.sample_and_log_prob(&[3], Seed::new(4))?.1), &[0.7, 1.9], &[2], H, TOL);
     check_grad("normal sample_and_log_prob x wrt scale", |s| Ok(Normal::new(&loc, s)?.sample_and_log_prob(&[3], Seed::new(4))?.0), &[0.7, 1.9], &[2], H, TOL);
 }
+
+#[test]
+fn bernoulli_logit_glm_value_and_gradient() {
+    use probrs::tensor::glm::BernoulliLogitGlm;
+    // 7 rows, 3 features; value against the facade's Bernoulli-logit formula, gradient against
+    // finite differences (float64 inputs; the data is held in float32).
+    let xs: Vec<f64> = (0..21).map(|i| ((i * 13 % 11) as f64 - 5.0) / 4.0).collect();
+    let ys: Vec<f64> = (0..7).map(|i| (i % 2) as f64).collect();
+    let x = t64(&xs, &[7, 3]);
+    let y = t64(&ys, &[7]);
+    let glm = BernoulliLogitGlm::new(&x, &y).unwrap();
+    let w = t64(&[0.3, -0.2, 0.5, -1.0, 0.1, 0.0], &[2, 3]);
+    let got = glm.log_prob(&w).unwrap().to_vec().unwrap();
+    let logits = w.matmul(&x.matrix_transpose().unwrap()).unwrap(); // [2, 7]
+    let expect = y.mul(&logits).unwrap().sub(&logits.softplus().unwrap()).unwrap().sum_last(1).unwrap().to_vec().unwrap();
+    assert_close(&got, &expect, 1e-6, 1e-6, "glm value");
+    // The data and dot products are float32: a wider step keeps rounding out of the difference.
+    check_grad("bernoulli_logit_glm", |w| glm.log_prob(w), &[0.3, -0.2, 0.5, -1.0, 0.1, 0.0], &[2, 3], 1e-2, 1e-3);
+    assert!(BernoulliLogitGlm::new(&x, &t64(&[0.0, 2.0, 1.0, 0.0, 1.0, 0.0, 1.0], &[7])).is_err());
+    assert!(glm.log_prob(&t64(&[0.0; 4], &[4])).is_err());
+}

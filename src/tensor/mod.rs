@@ -19,6 +19,7 @@
 pub mod bessel;
 pub mod fused;
 pub mod gaussian_mixture;
+pub mod glm;
 pub mod incomplete;
 pub mod linalg;
 pub mod special;
