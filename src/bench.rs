@@ -307,6 +307,51 @@ fn w6_logreg() -> probrs::Result<()> {
     Ok(())
 }
 
+/// W6b: GP regression marginal-likelihood fit, ExponentiatedQuadratic(exp a, exp l) with
+/// observation noise exp s (jitter 1e-6), loss −log_prob(y), Adam(0.05), 100 steps; n = 1000 in
+/// float32 and n = 2000 in float64 (the speed targets' configurations), or the sizes in
+/// `$PROBRS_W6_GP_SIZES` (e.g. "1000:f32,2000:f64,1000:f64").
+fn w6_gp() -> probrs::Result<()> {
+    use probrs::distributions::{Distribution, GaussianProcess};
+    use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+    use probrs::params::Variable;
+    use probrs::psd_kernels::ExponentiatedQuadratic;
+    use probrs::tensor::Tensor;
+    const STEPS: usize = 100;
+    let dir = data_dir();
+    let xa = read_npy(&format!("{dir}/gp_x.npy"))?.to_vec()?;
+    let ya = read_npy(&format!("{dir}/gp_y.npy"))?.to_vec()?;
+    let spec = std::env::var("PROBRS_W6_GP_SIZES").unwrap_or_else(|_| "1000:f32,2000:f64".into());
+    for item in spec.split(',') {
+        let (n, dt) = item.split_once(':').unwrap_or((item, "f64"));
+        let n: usize = n.parse().map_err(|_| probrs::Error::invalid_parameter("PROBRS_W6_GP_SIZES", format!("bad size in {item:?}")))?;
+        let dtype = if dt == "f32" { DType::F32 } else { DType::F64 };
+        let x = Tensor::from_slice(&xa[..n], &[n, 1], dtype)?;
+        let y = Tensor::from_slice(&ya[..n], &[n], dtype)?;
+        let (a, l, s) = (Variable::new(&Tensor::scalar(0.0, dtype)?, "a")?, Variable::new(&Tensor::scalar(0.0, dtype)?, "l")?, Variable::new(&Tensor::scalar(0.0, dtype)?, "s")?);
+        let loss = || -> probrs::Result<Tensor> {
+            let k = ExponentiatedQuadratic::new(Some(a.value().exp()?.into()), Some(l.value().exp()?.into()));
+            GaussianProcess::new(k, &x)?.with_observation_noise_variance(s.value().exp()?).log_prob(&y)?.neg()
+        };
+        let t0 = Instant::now();
+        let r = minimize(loss, STEPS, &mut Adam::new(0.05), MinimizeOptions::default(), trace_loss)?;
+        let total = t0.elapsed().as_secs_f64();
+        let loss_at: serde_json::Map<String, serde_json::Value> = [0usize, 1, 10, 50, 99].iter().map(|&i| (i.to_string(), json!(r.trace[i]))).collect();
+        println!(
+            "{}",
+            json!({
+                "workload": "W6-gp", "system": "probrs", "n": n, "dtype": if dtype == DType::F32 { "float32" } else { "float64" },
+                "num_steps": STEPS, "lr": 0.05, "final_loss": r.trace[STEPS - 1], "loss_at": loss_at,
+                "amplitude": a.numpy().exp()?.to_scalar()?, "length_scale": l.numpy().exp()?.to_scalar()?,
+                "observation_noise_variance": s.numpy().exp()?.to_scalar()?,
+                "time_per_step_s": total / STEPS as f64, "first_run_s": total, "compile_s": 0.0,
+                "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+            })
+        );
+    }
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -331,6 +376,15 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
             eprintln!("W6 skipped: {data} not found (set PROBRS_BASELINE_DATA)");
         } else {
             w6_logreg()?;
+        }
+        ran = true;
+    }
+    if want("W6") || want("W6-gp") {
+        let data = format!("{}/gp_x.npy", data_dir());
+        if all && !std::path::Path::new(&data).exists() {
+            eprintln!("W6-gp skipped: {data} not found (set PROBRS_BASELINE_DATA)");
+        } else {
+            w6_gp()?;
         }
         ran = true;
     }
