@@ -19,14 +19,13 @@
 //! ```
 
 use super::distribution::impl_display;
-use super::lkj::{take_dimension, LkjCore};
-use super::{Distribution, ReparameterizationType};
+use super::lkj::{lkj_accessors, lkj_builders, take_dimension, LkjCore};
+use super::Distribution;
 use crate::bijectors::{Bijector, CorrelationCholesky};
 use crate::error::Result;
 use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
-use std::any::Any;
 use std::sync::Arc;
 
 /// CholeskyLKJ(dimension, concentration).
@@ -41,48 +40,14 @@ impl CholeskyLKJ {
     pub fn new(dimension: usize, concentration: impl Into<Param>) -> Result<Self> {
         Ok(CholeskyLKJ { core: LkjCore::new(dimension, concentration.into())?, name: "CholeskyLKJ".into() })
     }
-    pub fn with_name(mut self, name: &str) -> Self {
-        self.name = name.into();
-        self
-    }
-    pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
-        self.core.validate_args = v;
-        self.core.check()?;
-        Ok(self)
-    }
-    pub fn dimension(&self) -> usize {
-        self.core.dimension
-    }
+    lkj_builders!();
 }
 
 impl Distribution for CholeskyLKJ {
     fn class_name(&self) -> &'static str {
         "CholeskyLKJ"
     }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn dtype(&self) -> DType {
-        self.core.dtype
-    }
-    fn batch_shape(&self) -> Vec<usize> {
-        self.core.batch_shape()
-    }
-    fn event_shape(&self) -> Vec<usize> {
-        self.core.event_shape()
-    }
-    fn reparameterization_type(&self) -> ReparameterizationType {
-        ReparameterizationType::NotReparameterized
-    }
-    fn validate_args(&self) -> bool {
-        self.core.validate_args
-    }
-    fn parameters(&self) -> Vec<(&'static str, &Param)> {
-        vec![("concentration", &self.core.concentration)]
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+    lkj_accessors!();
     fn default_event_space_bijector(&self) -> Result<Arc<dyn Bijector>> {
         Ok(Arc::new(CorrelationCholesky::new()))
     }

@@ -22,14 +22,12 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::distribution::{check_dtype, impl_display};
-use super::{Distribution, MultivariateNormalTriL, ReparameterizationType};
+use super::distribution::impl_display;
+use super::{Distribution, MultivariateNormalTriL};
 use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
 use crate::psd_kernels::PositiveSemidefiniteKernel;
-use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
-use std::any::Any;
 use std::sync::Arc;
 
 /// A mean function of the index points `[..., n, d] → [..., n]`.
@@ -45,6 +43,36 @@ pub struct GaussianProcess {
     jitter: f64,
     name: String,
 }
+
+/// The `Distribution` methods a GP-like distribution delegates to its multivariate normal
+/// (`self.mvn()`, rebuilt from the kernel at each call).
+macro_rules! mvn_backed {
+    () => {
+        fn batch_shape(&self) -> Vec<usize> {
+            self.mvn().map(|m| m.batch_shape()).unwrap_or_default()
+        }
+        fn reparameterization_type(&self) -> $crate::distributions::ReparameterizationType {
+            $crate::distributions::ReparameterizationType::FullyReparameterized
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn default_event_space_bijector(&self) -> $crate::Result<std::sync::Arc<dyn $crate::bijectors::Bijector>> {
+            Ok(std::sync::Arc::new($crate::bijectors::Identity::new()))
+        }
+        fn log_prob(&self, x: &$crate::tensor::Tensor) -> $crate::Result<$crate::tensor::Tensor> {
+            $crate::distributions::distribution::check_dtype(self, x, "log_prob")?;
+            self.mvn()?.log_prob(x)
+        }
+        fn sample(&self, sample_shape: &[usize], seed: $crate::random::Seed) -> $crate::Result<$crate::tensor::Tensor> {
+            self.mvn()?.sample(sample_shape, seed)
+        }
+        fn sample_and_log_prob(&self, sample_shape: &[usize], seed: $crate::random::Seed) -> $crate::Result<($crate::tensor::Tensor, $crate::tensor::Tensor)> {
+            self.mvn()?.sample_and_log_prob(sample_shape, seed)
+        }
+    };
+}
+pub(crate) use mvn_backed;
 
 /// `cholesky(K + jitter·I)`, growing the jitter tenfold up to five times on failure.
 pub(crate) fn cholesky_with_jitter(k: &Tensor, jitter: f64, what: &str) -> Result<Tensor> {
@@ -127,6 +155,7 @@ impl GaussianProcess {
 }
 
 impl Distribution for GaussianProcess {
+    mvn_backed!();
     fn class_name(&self) -> &'static str {
         "GaussianProcess"
     }
@@ -136,14 +165,8 @@ impl Distribution for GaussianProcess {
     fn dtype(&self) -> DType {
         self.index_points.dtype()
     }
-    fn batch_shape(&self) -> Vec<usize> {
-        self.mvn().map(|m| m.batch_shape()).unwrap_or_default()
-    }
     fn event_shape(&self) -> Vec<usize> {
         vec![self.n()]
-    }
-    fn reparameterization_type(&self) -> ReparameterizationType {
-        ReparameterizationType::FullyReparameterized
     }
     fn parameters(&self) -> Vec<(&'static str, &Param)> {
         self.observation_noise_variance.iter().map(|p| ("observation_noise_variance", p)).collect()
@@ -153,22 +176,6 @@ impl Distribution for GaussianProcess {
         if let Some(p) = &self.observation_noise_variance {
             p.visit_variables(f);
         }
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn default_event_space_bijector(&self) -> Result<Arc<dyn crate::bijectors::Bijector>> {
-        Ok(Arc::new(crate::bijectors::Identity::new()))
-    }
-    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
-        check_dtype(self, x, "log_prob")?;
-        self.mvn()?.log_prob(x)
-    }
-    fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
-        self.mvn()?.sample(sample_shape, seed)
-    }
-    fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
-        self.mvn()?.sample_and_log_prob(sample_shape, seed)
     }
     fn mean(&self) -> Result<Tensor> {
         self.mvn()?.mean()

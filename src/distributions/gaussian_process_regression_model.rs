@@ -22,16 +22,14 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::distribution::{check_dtype, impl_display};
-use super::gaussian_process::{cholesky_with_jitter, MeanFn};
-use super::{Distribution, MultivariateNormalTriL, ReparameterizationType};
+use super::distribution::impl_display;
+use super::gaussian_process::{cholesky_with_jitter, mvn_backed, MeanFn};
+use super::{Distribution, MultivariateNormalTriL};
 use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
 use crate::psd_kernels::PositiveSemidefiniteKernel;
-use crate::random::Seed;
 use crate::tensor::linalg::triangular_solve;
 use crate::tensor::{DType, Tensor};
-use std::any::Any;
 use std::sync::Arc;
 
 /// The GP posterior predictive distribution.
@@ -139,6 +137,7 @@ fn broadcast_batch(l: &Tensor, b: &Tensor) -> Result<Vec<usize>> {
 }
 
 impl Distribution for GaussianProcessRegressionModel {
+    mvn_backed!();
     fn class_name(&self) -> &'static str {
         "GaussianProcessRegressionModel"
     }
@@ -148,14 +147,8 @@ impl Distribution for GaussianProcessRegressionModel {
     fn dtype(&self) -> DType {
         self.index_points.dtype()
     }
-    fn batch_shape(&self) -> Vec<usize> {
-        self.mvn().map(|m| m.batch_shape()).unwrap_or_default()
-    }
     fn event_shape(&self) -> Vec<usize> {
         vec![self.index_points.shape()[self.index_points.rank() - 2]]
-    }
-    fn reparameterization_type(&self) -> ReparameterizationType {
-        ReparameterizationType::FullyReparameterized
     }
     fn parameters(&self) -> Vec<(&'static str, &Param)> {
         let mut v = vec![("observation_noise_variance", &self.observation_noise_variance)];
@@ -169,22 +162,6 @@ impl Distribution for GaussianProcessRegressionModel {
         for (_, p) in self.parameters() {
             p.visit_variables(f);
         }
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn default_event_space_bijector(&self) -> Result<Arc<dyn crate::bijectors::Bijector>> {
-        Ok(Arc::new(crate::bijectors::Identity::new()))
-    }
-    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
-        check_dtype(self, x, "log_prob")?;
-        self.mvn()?.log_prob(x)
-    }
-    fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
-        self.mvn()?.sample(sample_shape, seed)
-    }
-    fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
-        self.mvn()?.sample_and_log_prob(sample_shape, seed)
     }
     fn mean(&self) -> Result<Tensor> {
         self.predictive().map(|(m, _)| m)

@@ -23,14 +23,13 @@
 //! ```
 
 use super::distribution::{check_dtype, impl_display};
-use super::{Distribution, ReparameterizationType};
+use super::Distribution;
 use crate::bijectors::{Bijector, Chain, CholeskyOuterProduct, CorrelationCholesky};
 use crate::error::{Error, Result};
 use crate::params::{constraining, resolve_dtype, Arg, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 use rand_distr::Distribution as _;
-use std::any::Any;
 use std::sync::Arc;
 
 /// What LKJ and CholeskyLKJ share: the dimension, the concentration and its checks.
@@ -134,6 +133,57 @@ impl LkjCore {
     }
 }
 
+/// The accessors and builders LKJ and CholeskyLKJ share (both hold an `LkjCore` and a name).
+macro_rules! lkj_accessors {
+    () => {
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn dtype(&self) -> $crate::tensor::DType {
+            self.core.dtype
+        }
+        fn batch_shape(&self) -> Vec<usize> {
+            self.core.batch_shape()
+        }
+        fn event_shape(&self) -> Vec<usize> {
+            self.core.event_shape()
+        }
+        fn reparameterization_type(&self) -> $crate::distributions::ReparameterizationType {
+            $crate::distributions::ReparameterizationType::NotReparameterized
+        }
+        fn validate_args(&self) -> bool {
+            self.core.validate_args
+        }
+        fn parameters(&self) -> Vec<(&'static str, &$crate::params::Param)> {
+            vec![("concentration", &self.core.concentration)]
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    };
+}
+pub(crate) use lkj_accessors;
+
+macro_rules! lkj_builders {
+    () => {
+        pub fn with_name(mut self, name: &str) -> Self {
+            self.name = name.into();
+            self
+        }
+        /// Checks the concentration at every use too (it may be a variable).
+        pub fn with_validate_args(mut self, v: bool) -> $crate::Result<Self> {
+            self.core.validate_args = v;
+            self.core.check()?;
+            Ok(self)
+        }
+        /// The dimension d of the `d × d` matrices.
+        pub fn dimension(&self) -> usize {
+            self.core.dimension
+        }
+    };
+}
+pub(crate) use lkj_builders;
+
 /// `true` for each `[n, n]` matrix of `x` that is symmetric positive definite (f64 Cholesky).
 pub(crate) fn positive_definite_mask(x: &Tensor) -> Result<Vec<bool>> {
     let n = x.shape()[x.rank() - 1];
@@ -181,48 +231,14 @@ impl LKJ {
         self.input_output_cholesky = yes;
         self
     }
-    pub fn with_name(mut self, name: &str) -> Self {
-        self.name = name.into();
-        self
-    }
-    pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
-        self.core.validate_args = v;
-        self.core.check()?;
-        Ok(self)
-    }
-    pub fn dimension(&self) -> usize {
-        self.core.dimension
-    }
+    lkj_builders!();
 }
 
 impl Distribution for LKJ {
     fn class_name(&self) -> &'static str {
         "LKJ"
     }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn dtype(&self) -> DType {
-        self.core.dtype
-    }
-    fn batch_shape(&self) -> Vec<usize> {
-        self.core.batch_shape()
-    }
-    fn event_shape(&self) -> Vec<usize> {
-        self.core.event_shape()
-    }
-    fn reparameterization_type(&self) -> ReparameterizationType {
-        ReparameterizationType::NotReparameterized
-    }
-    fn validate_args(&self) -> bool {
-        self.core.validate_args
-    }
-    fn parameters(&self) -> Vec<(&'static str, &Param)> {
-        vec![("concentration", &self.core.concentration)]
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+    lkj_accessors!();
     fn default_event_space_bijector(&self) -> Result<Arc<dyn Bijector>> {
         if self.input_output_cholesky {
             return Ok(Arc::new(CorrelationCholesky::new()));
