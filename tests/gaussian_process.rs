@@ -84,7 +84,7 @@ fn kernel_parameter_gradients_match_finite_differences() {
         ("m12", |t| Box::new(MaternOneHalf::new(Some(Param::Tensor(t.narrow(0, 0, 1).unwrap().squeeze(0).unwrap())), Some(Param::Tensor(t.narrow(0, 1, 1).unwrap().squeeze(0).unwrap()))))),
         ("m52", |t| Box::new(MaternFiveHalves::new(Some(Param::Tensor(t.narrow(0, 0, 1).unwrap().squeeze(0).unwrap())), Some(Param::Tensor(t.narrow(0, 1, 1).unwrap().squeeze(0).unwrap()))))),
         ("rq", |t| Box::new(RationalQuadratic::new(None, Some(Param::Tensor(t.narrow(0, 0, 1).unwrap().squeeze(0).unwrap())), Some(Param::Tensor(t.narrow(0, 1, 1).unwrap().squeeze(0).unwrap()))))),
-        ("ess", |t| Box::new(ExpSinSquared::new(None, Some(Param::Tensor(t.narrow(0, 0, 1).unwrap().squeeze(0).unwrap())), Some(Param::Tensor(t.narrow(0, 1, 1).unwrap().squeeze(0).unwrap()).into())))),
+        ("ess", |t| Box::new(ExpSinSquared::new(None, Some(Param::Tensor(t.narrow(0, 0, 1).unwrap().squeeze(0).unwrap())), Some(Param::Tensor(t.narrow(0, 1, 1).unwrap().squeeze(0).unwrap()))))),
     ];
     for (name, b) in builds {
         let (xc, yc) = (x.clone(), y.clone());

@@ -246,7 +246,7 @@ fn sample_and_log_prob_from_standard_draws_has_the_same_gradients() {
     ];
     for (name, build) in builds {
         let d = build();
-        let (x, lp) = d.sample_and_log_prob(&[4], Seed::new(9)).unwrap();
+        let (_, lp) = d.sample_and_log_prob(&[4], Seed::new(9)).unwrap();
         let x2 = d.sample(&[4], Seed::new(9)).unwrap();
         let lp2 = d.log_prob(&x2).unwrap();
         let a = lp.to_vec().unwrap();

@@ -154,9 +154,11 @@ pub fn symmetrized_csiszar_function(logu: &Tensor, f: impl Fn(&Tensor) -> Result
     f(logu)?.add(&dual_csiszar_function(logu, &f)?)?.mul_scalar(0.5)
 }
 
+type CsiszarFn = Arc<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>;
+
 /// A discrepancy function of `log u` (a Csiszar function), shareable across threads.
 #[derive(Clone)]
-pub struct Discrepancy(Arc<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>);
+pub struct Discrepancy(CsiszarFn);
 
 impl Discrepancy {
     /// Any Csiszar function of `log u`.
