@@ -219,3 +219,24 @@ fn bernoulli_logit_glm_value_and_gradient() {
     assert!(BernoulliLogitGlm::new(&x, &t64(&[0.0, 2.0, 1.0, 0.0, 1.0, 0.0, 1.0], &[7])).is_err());
     assert!(glm.log_prob(&t64(&[0.0; 4], &[4])).is_err());
 }
+
+#[test]
+fn gaussian_log_likelihood_value_and_gradients() {
+    // K = A Aᵀ + I (symmetric in A's entries), two points; against the MVN value and finite
+    // differences w.r.t. A and the points.
+    use probrs::distributions::{Distribution, MultivariateNormalFullCovariance};
+    let a0 = [0.8, -0.3, 0.5, 0.1, 1.2, -0.7, 0.4, 0.2, 0.9];
+    let d0 = [0.3, -1.1, 0.6, 1.4, 0.2, -0.5];
+    let cov = |a: &Tensor| -> probrs::Result<Tensor> { a.matmul(&a.matrix_transpose()?)?.add(&Tensor::eye(3, &[], DType::F64)?) };
+    let a = t64(&a0, &[3, 3]);
+    let d = t64(&d0, &[2, 3]);
+    let got = Tensor::gaussian_log_likelihood(&cov(&a).unwrap(), &d).unwrap().to_vec().unwrap();
+    let mvn = MultivariateNormalFullCovariance::new(t64(&[0.0; 3], &[3]), cov(&a).unwrap()).unwrap();
+    assert_close(&got, &mvn.log_prob(&d).unwrap().to_vec().unwrap(), 1e-12, 1e-12, "value");
+    check_grad("gaussian_log_likelihood wrt K (through A)", |a| Tensor::gaussian_log_likelihood(&cov(a)?, &d), &a0, &[3, 3], H, TOL);
+    let k = cov(&a).unwrap();
+    check_grad("gaussian_log_likelihood wrt points", |d| Tensor::gaussian_log_likelihood(&k, d), &d0, &[2, 3], H, TOL);
+    // Not positive definite: a typed linear-algebra error.
+    let bad = t64(&[1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0], &[3, 3]);
+    assert!(matches!(Tensor::gaussian_log_likelihood(&bad, &d), Err(probrs::Error::LinearAlgebra { .. })));
+}

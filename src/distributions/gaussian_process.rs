@@ -22,7 +22,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::distribution::impl_display;
+use super::distribution::{check_dtype, impl_display};
 use super::{Distribution, MultivariateNormalTriL};
 use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
@@ -45,7 +45,7 @@ pub struct GaussianProcess {
 }
 
 /// The `Distribution` methods a GP-like distribution delegates to its multivariate normal
-/// (`self.mvn()`, rebuilt from the kernel at each call).
+/// (`self.mvn()`, rebuilt from the kernel at each call); each writes its own `log_prob`.
 macro_rules! mvn_backed {
     () => {
         fn batch_shape(&self) -> Vec<usize> {
@@ -59,10 +59,6 @@ macro_rules! mvn_backed {
         }
         fn default_event_space_bijector(&self) -> $crate::Result<std::sync::Arc<dyn $crate::bijectors::Bijector>> {
             Ok(std::sync::Arc::new($crate::bijectors::Identity::new()))
-        }
-        fn log_prob(&self, x: &$crate::tensor::Tensor) -> $crate::Result<$crate::tensor::Tensor> {
-            $crate::distributions::distribution::check_dtype(self, x, "log_prob")?;
-            self.mvn()?.log_prob(x)
         }
         fn sample(&self, sample_shape: &[usize], seed: $crate::random::Seed) -> $crate::Result<$crate::tensor::Tensor> {
             self.mvn()?.sample(sample_shape, seed)
@@ -156,6 +152,22 @@ impl GaussianProcess {
 
 impl Distribution for GaussianProcess {
     mvn_backed!();
+    /// For an unbatched kernel, one fused node (`Tensor::gaussian_log_likelihood`: a single
+    /// factorization, gradient `½(ααᵀ − K⁻¹)`); otherwise, or if that factorization fails, the
+    /// multivariate normal with growing jitter.
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        let cov = self.covariance_matrix()?;
+        if cov.rank() == 2 {
+            let k = cov.add(&Tensor::eye(self.n(), &[], cov.dtype())?.mul_scalar(self.jitter)?)?;
+            match Tensor::gaussian_log_likelihood(&k, &x.sub(&self.loc()?)?) {
+                Ok(lp) => return Ok(lp),
+                Err(Error::LinearAlgebra { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.mvn()?.log_prob(x)
+    }
     fn class_name(&self) -> &'static str {
         "GaussianProcess"
     }

@@ -22,7 +22,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::distribution::impl_display;
+use super::distribution::{check_dtype, impl_display};
 use super::gaussian_process::{cholesky_with_jitter, mvn_backed, MeanFn};
 use super::{Distribution, MultivariateNormalTriL};
 use crate::error::{Error, Result};
@@ -138,6 +138,10 @@ fn broadcast_batch(l: &Tensor, b: &Tensor) -> Result<Vec<usize>> {
 
 impl Distribution for GaussianProcessRegressionModel {
     mvn_backed!();
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        check_dtype(self, x, "log_prob")?;
+        self.mvn()?.log_prob(x)
+    }
     fn class_name(&self) -> &'static str {
         "GaussianProcessRegressionModel"
     }

@@ -18,6 +18,7 @@
 
 pub mod bessel;
 pub mod fused;
+pub mod gaussian_log_likelihood;
 pub mod gaussian_mixture;
 pub mod glm;
 pub mod incomplete;
