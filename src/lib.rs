@@ -1,8 +1,9 @@
 //! # probrs
 //!
 //! Probabilistic modelling and inference in Rust, in TensorFlow Probability's vocabulary:
-//! distributions and bijectors with trainable parameters, `make_trainable`, `minimize`, and
-//! (in later modules) variational inference and MCMC. No Python, no compile step.
+//! distributions and bijectors with trainable parameters, `make_trainable`, `minimize`, joint
+//! distributions, Gaussian processes and variational inference (`fit_surrogate_posterior`);
+//! MCMC is on the roadmap. No Python, no compile step.
 //!
 //! The seed example of TFP's `make_trainable` page, line by line:
 //!
@@ -24,7 +25,9 @@
 //!
 //! Modules: [`tensor`] (facade over candle), [`random`] (stateless seeds), [`bijectors`],
 //! [`distributions`], [`params`] (variables, `make_trainable`), [`optim`] (optimizers,
-//! `minimize`), [`conformance`] (reference-value runner).
+//! `minimize`), [`joint`] (joint distributions), [`psd_kernels`] (Gaussian-process kernels),
+//! [`vi`] (`fit_surrogate_posterior`, Csiszar divergences, surrogate builders),
+//! [`conformance`] (reference-value runner).
 
 extern crate self as probrs;
 
