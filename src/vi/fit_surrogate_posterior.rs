@@ -36,7 +36,7 @@
 //! ```
 
 use super::csiszar::Discrepancy;
-use super::monte_carlo_variational_loss::{monte_carlo_variational_loss, GradientEstimator, VariationalLossOptions};
+use super::monte_carlo_variational_loss::{default_estimator, monte_carlo_variational_loss, GradientEstimator, VariationalLossOptions};
 use super::surrogate::{Structure, SurrogatePosterior};
 use crate::error::{Error, Result};
 use crate::math::minimize::{minimize, MinimizeOptions, MinimizeResult, TraceableQuantities};
@@ -125,7 +125,10 @@ where
     S: SurrogatePosterior + ?Sized,
     T: Clone,
 {
-    let (loss_opts, min_opts, seed) = options.split();
+    let (mut loss_opts, min_opts, seed) = options.split();
+    // Decide the default estimator once, not at every step (a joint surrogate would run its
+    // model again just to answer).
+    loss_opts.gradient_estimator.get_or_insert_with(|| default_estimator(surrogate_posterior));
     let seeds = step_seeds(seed, num_steps);
     let mut step = 0usize;
     let target: &dyn Fn(&Structure) -> Result<Tensor> = &target_log_prob_fn;

@@ -55,6 +55,16 @@ impl Default for VariationalLossOptions {
     }
 }
 
+/// TFP's default: reparameterization when every part of the surrogate is fully reparameterized,
+/// else score-function gradients. (For a joint surrogate this runs its model once.)
+pub(crate) fn default_estimator<S: SurrogatePosterior + ?Sized>(surrogate_posterior: &S) -> GradientEstimator {
+    if surrogate_posterior.fully_reparameterized() {
+        GradientEstimator::Reparameterization
+    } else {
+        GradientEstimator::ScoreFunction
+    }
+}
+
 /// Calls the target and checks that the surrogate's log-density and the target's value both
 /// have one entry per draw (`n` leading).
 pub(crate) fn call_target(target: &dyn Fn(&Structure) -> Result<Tensor>, x: &Structure, q_lp: &Tensor, n: usize) -> Result<Tensor> {
@@ -99,11 +109,7 @@ pub fn monte_carlo_variational_loss<S: SurrogatePosterior + ?Sized>(
     if ss == 0 || k == 0 {
         return Err(Error::invalid_parameter("sample_size", format!("sample_size ({ss}) and importance_sample_size ({k}) must be positive")));
     }
-    let estimator = options.gradient_estimator.unwrap_or(if surrogate_posterior.fully_reparameterized() {
-        GradientEstimator::Reparameterization
-    } else {
-        GradientEstimator::ScoreFunction
-    });
+    let estimator = options.gradient_estimator.unwrap_or_else(|| default_estimator(surrogate_posterior));
     let f = &options.discrepancy_fn;
     let n = ss * k;
     match estimator {
