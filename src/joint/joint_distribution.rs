@@ -88,8 +88,10 @@ impl JointDistribution {
     }
     /// The joint log-density at `value`: the sum of `log_prob_parts`.
     pub fn log_prob(&self, value: &Structure) -> Result<Tensor> {
-        let sites = self.run(Mode::Given { values: value, pins: &[] })?;
-        sum_parts(&sites)
+        self.log_prob_pinned(value, &[])
+    }
+    pub(crate) fn log_prob_pinned(&self, value: &Structure, pins: &[(String, Tensor)]) -> Result<Tensor> {
+        sum_parts(&self.run(Mode::Given { values: value, pins })?)
     }
     /// The site names, in model order.
     pub fn site_names(&self) -> Result<Vec<String>> {

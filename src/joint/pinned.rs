@@ -49,12 +49,7 @@ impl JointDistributionPinned {
     /// The joint log-density with the pins in place, as a function of the other sites (given
     /// by name, or in site order).
     pub fn unnormalized_log_prob(&self, value: &Structure) -> Result<Tensor> {
-        let parts = self.joint.log_prob_parts_pinned(value, &self.pins)?;
-        let mut total = parts[0].clone();
-        for p in &parts[1..] {
-            total = total.add(p)?;
-        }
-        Ok(total)
+        self.joint.log_prob_pinned(value, &self.pins)
     }
     /// Each site's log-density with the pins in place.
     pub fn unnormalized_log_prob_parts(&self, value: &Structure) -> Result<Vec<Tensor>> {
