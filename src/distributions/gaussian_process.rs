@@ -70,6 +70,22 @@ macro_rules! mvn_backed {
 }
 pub(crate) use mvn_backed;
 
+/// `m(X)` broadcast to `[..., n]` for index points `X [..., n, d]` (zeros without a mean function).
+pub(crate) fn mean_at(mean_fn: &Option<MeanFn>, x: &Tensor) -> Result<Tensor> {
+    let zeros = x.sum_last(1)?.mul_scalar(0.0)?;
+    match mean_fn {
+        Some(f) => f(x)?.add(&zeros),
+        None => Ok(zeros),
+    }
+}
+
+/// `v · I_n` for a (batch) variance parameter `v`: `[..., n, n]`.
+pub(crate) fn eye_times(n: usize, v: &Param, dtype: DType) -> Result<Tensor> {
+    let v = v.value(dtype)?;
+    let r = v.rank();
+    Tensor::eye(n, &[], dtype)?.mul(&v.unsqueeze(r)?.unsqueeze(r + 1)?)
+}
+
 /// `cholesky(K + jitter·I)`, growing the jitter tenfold up to five times on failure.
 pub(crate) fn cholesky_with_jitter(k: &Tensor, jitter: f64, what: &str) -> Result<Tensor> {
     let n = k.shape()[k.rank() - 1];
@@ -123,23 +139,14 @@ impl GaussianProcess {
     }
     /// `m(X)`, broadcast to `[..., n]`.
     fn loc(&self) -> Result<Tensor> {
-        let x = &self.index_points;
-        let zeros = x.sum_last(1)?.mul_scalar(0.0)?;
-        match &self.mean_fn {
-            Some(f) => f(x)?.add(&zeros),
-            None => Ok(zeros),
-        }
+        mean_at(&self.mean_fn, &self.index_points)
     }
     /// `K(X, X) + σ²_noise I` (without the jitter).
     pub fn covariance_matrix(&self) -> Result<Tensor> {
         let x = &self.index_points;
         let k = self.kernel.matrix(x, x)?;
         match &self.observation_noise_variance {
-            Some(v) => {
-                let v = v.value(x.dtype())?;
-                let r = v.rank();
-                k.add(&Tensor::eye(self.n(), &[], x.dtype())?.mul(&v.unsqueeze(r)?.unsqueeze(r + 1)?)?)
-            }
+            Some(v) => k.add(&eye_times(self.n(), v, x.dtype())?),
             None => Ok(k),
         }
     }

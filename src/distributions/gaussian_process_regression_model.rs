@@ -23,7 +23,7 @@
 //! ```
 
 use super::distribution::{check_dtype, impl_display};
-use super::gaussian_process::{cholesky_with_jitter, mvn_backed, MeanFn};
+use super::gaussian_process::{cholesky_with_jitter, eye_times, mean_at, mvn_backed, MeanFn};
 use super::{Distribution, MultivariateNormalTriL};
 use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
@@ -91,34 +91,22 @@ impl GaussianProcessRegressionModel {
         self.jitter = jitter;
         self
     }
-    fn mean_at(&self, x: &Tensor) -> Result<Tensor> {
-        let zeros = x.sum_last(1)?.mul_scalar(0.0)?;
-        match &self.mean_fn {
-            Some(f) => f(x)?.add(&zeros),
-            None => Ok(zeros),
-        }
-    }
-    fn eye_times(&self, n: usize, p: &Param) -> Result<Tensor> {
-        let dt = self.index_points.dtype();
-        let v = p.value(dt)?;
-        let r = v.rank();
-        Tensor::eye(n, &[], dt)?.mul(&v.unsqueeze(r)?.unsqueeze(r + 1)?)
-    }
     /// The predictive mean and covariance.
     pub fn predictive(&self) -> Result<(Tensor, Tensor)> {
         let (xs, xo) = (&self.index_points, &self.observation_index_points);
         let n_obs = xo.shape()[xo.rank() - 2];
         let n = xs.shape()[xs.rank() - 2];
-        let k_oo = self.kernel.matrix(xo, xo)?.add(&self.eye_times(n_obs, &self.observation_noise_variance)?)?;
+        let dt = xs.dtype();
+        let k_oo = self.kernel.matrix(xo, xo)?.add(&eye_times(n_obs, &self.observation_noise_variance, dt)?)?;
         let l = cholesky_with_jitter(&k_oo, self.jitter, "GaussianProcessRegressionModel observations")?;
         let k_os = self.kernel.matrix(xo, xs)?;
         let a = triangular_solve(&l.broadcast_to(&broadcast_batch(&l, &k_os)?)?, &k_os, false)?;
-        let resid = self.observations.sub(&self.mean_at(xo)?)?;
+        let resid = self.observations.sub(&mean_at(&self.mean_fn, xo)?)?;
         let r = resid.rank();
         let w = triangular_solve(&l.broadcast_to(&broadcast_batch(&l, &resid.unsqueeze(r)?)?)?, &resid.unsqueeze(r)?, false)?;
-        let mean = self.mean_at(xs)?.add(&a.matrix_transpose()?.matmul(&w)?.squeeze(w.rank() - 1)?)?;
+        let mean = mean_at(&self.mean_fn, xs)?.add(&a.matrix_transpose()?.matmul(&w)?.squeeze(w.rank() - 1)?)?;
         let pred_noise = self.predictive_noise_variance.as_ref().unwrap_or(&self.observation_noise_variance);
-        let cov = self.kernel.matrix(xs, xs)?.sub(&a.matrix_transpose()?.matmul(&a)?)?.add(&self.eye_times(n, pred_noise)?)?;
+        let cov = self.kernel.matrix(xs, xs)?.sub(&a.matrix_transpose()?.matmul(&a)?)?.add(&eye_times(n, pred_noise, dt)?)?;
         Ok((mean, cov))
     }
     fn mvn(&self) -> Result<MultivariateNormalTriL> {
