@@ -15,20 +15,28 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// W1: make_trainable(Normal) from loc 0, scale 1; 200 Adam(0.1) steps on the seed samples.
-fn w1() -> probrs::Result<()> {
-    const STEPS: usize = 200;
+/// Runs `f` once (its result and wall time returned), then again until at least `min_runs`
+/// timed runs and 2 s (at most 200 runs); returns (first result, first-run seconds, run seconds,
+/// fastest run).
+fn time_runs<T>(min_runs: usize, mut f: impl FnMut() -> probrs::Result<T>) -> probrs::Result<(T, f64, Vec<f64>, f64)> {
     let t0 = Instant::now();
-    let first = probrs::demo::fit_normal(STEPS, Some((0.0, 1.0)), 0, DType::F32)?;
+    let first = f()?;
     let first_run_s = t0.elapsed().as_secs_f64();
     let mut runs = vec![];
     let total = Instant::now();
-    while runs.len() < 10 || (total.elapsed().as_secs_f64() < 2.0 && runs.len() < 200) {
+    while runs.len() < min_runs || (total.elapsed().as_secs_f64() < 2.0 && runs.len() < 200) {
         let t = Instant::now();
-        probrs::demo::fit_normal(STEPS, Some((0.0, 1.0)), 0, DType::F32)?;
+        f()?;
         runs.push(t.elapsed().as_secs_f64());
     }
     let min = runs.iter().cloned().fold(f64::INFINITY, f64::min);
+    Ok((first, first_run_s, runs, min))
+}
+
+/// W1: make_trainable(Normal) from loc 0, scale 1; 200 Adam(0.1) steps on the seed samples.
+fn w1() -> probrs::Result<()> {
+    const STEPS: usize = 200;
+    let (first, first_run_s, runs, min) = time_runs(10, || probrs::demo::fit_normal(STEPS, Some((0.0, 1.0)), 0, DType::F32))?;
     let loss_at: serde_json::Map<String, serde_json::Value> =
         [0usize, 1, 2, 10, 50, 100, 199].iter().map(|&i| (i.to_string(), json!(first.losses[i]))).collect();
     let mut sorted = runs.clone();
@@ -145,17 +153,7 @@ fn w2_w3(which: &str) -> probrs::Result<()> {
         if wl != which {
             continue;
         }
-        let t0 = Instant::now();
-        let first = probrs::demo::vi_normal_normal(forward, Some(est), ss, STEPS, 42, DType::F32)?;
-        let first_run_s = t0.elapsed().as_secs_f64();
-        let mut runs = vec![];
-        let total = Instant::now();
-        while runs.len() < 5 || (total.elapsed().as_secs_f64() < 2.0 && runs.len() < 200) {
-            let t = Instant::now();
-            probrs::demo::vi_normal_normal(forward, Some(est), ss, STEPS, 42, DType::F32)?;
-            runs.push(t.elapsed().as_secs_f64());
-        }
-        let min = runs.iter().cloned().fold(f64::INFINITY, f64::min);
+        let (first, first_run_s, runs, min) = time_runs(5, || probrs::demo::vi_normal_normal(forward, Some(est), ss, STEPS, 42, DType::F32))?;
         let tail = &first.losses[STEPS - 200..];
         println!(
             "{}",
@@ -190,17 +188,7 @@ fn w2_w3(which: &str) -> probrs::Result<()> {
 /// W4: page 003's Poisson process with a GP prior, 200 joint Adam(0.1) steps, sample_size 1.
 fn w4() -> probrs::Result<()> {
     const STEPS: usize = 200;
-    let t0 = Instant::now();
-    let first = probrs::demo::vi_poisson_process(STEPS, 42, false)?;
-    let first_run_s = t0.elapsed().as_secs_f64();
-    let mut runs = vec![];
-    let total = Instant::now();
-    while runs.len() < 5 || (total.elapsed().as_secs_f64() < 2.0 && runs.len() < 200) {
-        let t = Instant::now();
-        probrs::demo::vi_poisson_process(STEPS, 42, false)?;
-        runs.push(t.elapsed().as_secs_f64());
-    }
-    let min = runs.iter().cloned().fold(f64::INFINITY, f64::min);
+    let (first, first_run_s, runs, min) = time_runs(5, || probrs::demo::vi_poisson_process(STEPS, 42, false))?;
     let loss_at: serde_json::Map<String, serde_json::Value> = [0usize, 1, 10, 50, 100, 199].iter().map(|&i| (i.to_string(), json!(first.losses[i]))).collect();
     println!(
         "{}",
