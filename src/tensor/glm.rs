@@ -4,6 +4,10 @@
 //! is the floor for large N). Rows are split across `RAYON_NUM_THREADS` / `CANDLE_NUM_THREADS`
 //! threads. One autodiff node; the gradient is checked against finite differences in the tests.
 //!
+//! Two kernels, chosen once at construction: on CPUs with AVX-512 the data are repacked into
+//! 16-row feature-major blocks for the hand-vectorized kernel of `glm_avx512.rs`; elsewhere the
+//! rows stay row-major and each block of rows goes through faer's matrix products.
+//!
 //! ```
 //! use probrs::tensor::{glm::BernoulliLogitGlm, DType, Tensor};
 //! let x = Tensor::from_slice(&[1.0, 0.0, 0.5, -1.0], &[2, 2], DType::F32)?;
@@ -23,10 +27,17 @@ use std::sync::{Arc, Mutex};
 /// The data of a logistic regression: `X [N, D]` and labels `y [N]` in {0, 1}.
 #[derive(Clone)]
 pub struct BernoulliLogitGlm {
-    x: Arc<Vec<f32>>,
-    y: Arc<Vec<f32>>,
+    data: Arc<Data>,
     n: usize,
     d: usize,
+}
+
+/// The stored data, in the layout of the kernel that reads it.
+enum Data {
+    /// `x [N, D]` row-major and `y [N]`: the portable kernel.
+    RowMajor { x: Vec<f32>, y: Vec<f32> },
+    /// Super-blocks of 16-row feature-major blocks, `N` padded (`glm_avx512::pack`).
+    Packed { x: Vec<f32>, y: Vec<f32>, valid: Vec<f32> },
 }
 
 struct Op {
@@ -49,12 +60,44 @@ impl BernoulliLogitGlm {
         if let Some(bad) = yv.iter().position(|v| *v != 0.0 && *v != 1.0) {
             return Err(Error::invalid_parameter("y", format!("labels must be 0 or 1; entry {bad} is {}", yv[bad])));
         }
-        Ok(BernoulliLogitGlm {
-            x: Arc::new(x.to_vec()?.into_iter().map(|v| v as f32).collect()),
-            y: Arc::new(yv.into_iter().map(|v| v as f32).collect()),
-            n: x.shape()[0],
-            d: x.shape()[1],
-        })
+        let (n, d) = (x.shape()[0], x.shape()[1]);
+        let xf: Vec<f32> = x.to_vec()?.into_iter().map(|v| v as f32).collect();
+        let yf: Vec<f32> = yv.into_iter().map(|v| v as f32).collect();
+        let data = if super::glm_avx512::available() {
+            let (x, y, valid) = super::glm_avx512::pack(&xf, &yf, n, d);
+            Data::Packed { x, y, valid }
+        } else {
+            Data::RowMajor { x: xf, y: yf }
+        };
+        Ok(BernoulliLogitGlm { data: Arc::new(data), n, d })
+    }
+
+    /// The same data for the portable (row-major, faer) kernel whatever the CPU: for tests
+    /// that compare the two kernels.
+    #[doc(hidden)]
+    pub fn portable(&self) -> Self {
+        let data = match &*self.data {
+            Data::RowMajor { .. } => return self.clone(),
+            Data::Packed { x, y, .. } => {
+                let (n, d) = (self.n, self.d);
+                let mut xr = vec![0f32; n * d];
+                for i in 0..n {
+                    for j in 0..d {
+                        xr[i * d + j] = x[super::glm_avx512::index(i, j, d)];
+                    }
+                }
+                Data::RowMajor { x: xr, y: y[..n].to_vec() }
+            }
+        };
+        BernoulliLogitGlm { data: Arc::new(data), n: self.n, d: self.d }
+    }
+
+    /// The units of work the rows are split into across threads: rows, or super-blocks.
+    fn units(&self) -> usize {
+        match &*self.data {
+            Data::RowMajor { .. } => self.n,
+            Data::Packed { y, .. } => y.len() / super::glm_avx512::SUPER_ROWS,
+        }
     }
 
     /// `[...]` log-likelihoods of weights `w [..., D]`.
@@ -69,84 +112,95 @@ impl BernoulliLogitGlm {
         out.reshape(&lead)
     }
 
-    /// Log-likelihood and gradient for `w [S, D]` (row-major), rows `[lo, hi)`. Eight weight
-    /// vectors at a time sit transposed in f32x8 lanes (`W̃[j]` = feature j of each), so a row
-    /// costs D lane-wise multiply-adds for its eight logits and D more for the eight gradient
-    /// updates; one `exp` and one `ln` per lane serve both `softplus(l)` and `σ(l)`. Per-row terms
-    /// are summed in f32 over blocks of 256 rows, then in f64.
+    /// Log-likelihood and gradient for `w [S, D]` (row-major) over the units `[lo, hi)`: the
+    /// AVX-512 kernel on packed data; otherwise (portable kernel) rows `[lo, hi)` in blocks of
+    /// `BLOCK` rows small enough to stay in cache between the two products: the logits
+    /// `L = X_B Wᵀ` (faer's matmul, runtime-dispatched AVX-512 / AVX2 kernels), the per-entry
+    /// log-likelihood `y l − softplus(l)` and residual `y − σ(l)` (one `exp` and one `ln` each),
+    /// then `Gᵀ += X_Bᵀ R` while `X_B` is still cached — so `X` is read from memory once.
     fn block(&self, w: &[f32], s: usize, lo: usize, hi: usize) -> (Vec<f64>, Vec<f64>) {
+        let (x, y) = match &*self.data {
+            Data::Packed { x, y, valid } => return super::glm_avx512::block(x, y, valid, self.d, w, s, lo, hi),
+            Data::RowMajor { x, y } => (x.as_slice(), y.as_slice()),
+        };
+        // The whole block is compiled for the widest instruction set present, so that no legacy
+        // SSE instruction runs after faer's AVX-512 kernels (on Intel, mixing the two with a
+        // dirty upper register state costs a state transition per switch: 30x slower here).
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports the features the function is compiled for.
-            return unsafe { self.block_avx2(w, s, lo, hi) };
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports the features the function is compiled for.
+                return unsafe { Self::block_avx512(x, y, self.d, w, s, lo, hi) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: as above.
+                return unsafe { Self::block_avx2(x, y, self.d, w, s, lo, hi) };
+            }
         }
-        self.block_impl(w, s, lo, hi)
+        Self::block_impl(x, y, self.d, w, s, lo, hi)
     }
 
-    /// The same body compiled for AVX2 + FMA (one instruction per f32x8 multiply-add).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn block_avx512(x: &[f32], y: &[f32], d: usize, w: &[f32], s: usize, lo: usize, hi: usize) -> (Vec<f64>, Vec<f64>) {
+        Self::block_impl(x, y, d, w, s, lo, hi)
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn block_avx2(&self, w: &[f32], s: usize, lo: usize, hi: usize) -> (Vec<f64>, Vec<f64>) {
-        self.block_impl(w, s, lo, hi)
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn block_avx2(x: &[f32], y: &[f32], d: usize, w: &[f32], s: usize, lo: usize, hi: usize) -> (Vec<f64>, Vec<f64>) {
+        Self::block_impl(x, y, d, w, s, lo, hi)
     }
 
     #[inline(always)]
-    fn block_impl(&self, w: &[f32], s: usize, lo: usize, hi: usize) -> (Vec<f64>, Vec<f64>) {
+    #[allow(clippy::too_many_arguments)]
+    fn block_impl(x: &[f32], y: &[f32], d: usize, w: &[f32], s: usize, lo: usize, hi: usize) -> (Vec<f64>, Vec<f64>) {
+        use faer::{linalg::matmul::matmul, Accum, MatMut, MatRef, Par};
         use wide::f32x8;
-        let d = self.d;
+        const BLOCK: usize = 512;
         let mut ll = vec![0.0f64; s];
+        let mut gt = vec![0.0f32; d * s];
+        let mut l = vec![0.0f32; BLOCK * s];
+        let wt = MatRef::from_row_major_slice(w, s, d).transpose();
+        let chunks = s.div_ceil(8);
+        let mut b0 = lo;
+        while b0 < hi {
+            let b = (hi - b0).min(BLOCK);
+            let xb = MatRef::from_row_major_slice(&x[b0 * d..(b0 + b) * d], b, d);
+            let lb = &mut l[..b * s];
+            matmul(MatMut::from_row_major_slice_mut(lb, b, s), Accum::Replace, xb, wt, 1.0f32, Par::Seq);
+            // Eight logits at a time: one exp and one ln serve softplus(l) and σ(l).
+            let mut acc = vec![f32x8::ZERO; chunks];
+            for (row, y) in lb.chunks_exact_mut(s).zip(&y[b0..b0 + b]) {
+                let yv = f32x8::splat(*y);
+                for (part, a) in row.chunks_mut(8).zip(acc.iter_mut()) {
+                    let mut lanes = [0.0f32; 8];
+                    lanes[..part.len()].copy_from_slice(part);
+                    let lv = f32x8::new(lanes);
+                    let e = (-lv.abs()).exp();
+                    let one_e = e + f32x8::ONE;
+                    let softplus = lv.max(f32x8::ZERO) + one_e.ln();
+                    let sig = lv.simd_ge(f32x8::ZERO).select(f32x8::ONE / one_e, e / one_e);
+                    *a += yv * lv - softplus;
+                    let r = (yv - sig).to_array();
+                    let k = part.len();
+                    part.copy_from_slice(&r[..k]);
+                }
+            }
+            for (c, a) in acc.iter().enumerate() {
+                for (k, v) in a.to_array().iter().enumerate().take(s - c * 8) {
+                    ll[c * 8 + k] += *v as f64;
+                }
+            }
+            matmul(MatMut::from_row_major_slice_mut(&mut gt, d, s), Accum::Add, xb.transpose(), MatRef::from_row_major_slice(lb, b, s), 1.0f32, Par::Seq);
+            b0 += b;
+        }
         let mut grad = vec![0.0f64; s * d];
-        for c0 in (0..s).step_by(8) {
-            let lanes = (s - c0).min(8);
-            let wt: Vec<f32x8> = (0..d)
-                .map(|j| {
-                    let mut a = [0.0f32; 8];
-                    for (k, ak) in a.iter_mut().enumerate().take(lanes) {
-                        *ak = w[(c0 + k) * d + j];
-                    }
-                    f32x8::new(a)
-                })
-                .collect();
-            let mut gt = vec![f32x8::ZERO; d];
-            let mut acc = f32x8::ZERO;
-            for (count, i) in (lo..hi).enumerate() {
-                let row = &self.x[i * d..(i + 1) * d];
-                // Four partial sums break the add-latency chain of the dot products.
-                let mut part = [f32x8::ZERO; 4];
-                let (rc, rr) = row.split_at(d / 4 * 4);
-                for (xs, ws) in rc.chunks_exact(4).zip(wt.chunks_exact(4)) {
-                    for q in 0..4 {
-                        part[q] = f32x8::splat(xs[q]).mul_add(ws[q], part[q]);
-                    }
-                }
-                for (xj, wj) in rr.iter().zip(&wt[d / 4 * 4..]) {
-                    part[0] = f32x8::splat(*xj).mul_add(*wj, part[0]);
-                }
-                let lv = (part[0] + part[1]) + (part[2] + part[3]);
-                let yv = f32x8::splat(self.y[i]);
-                let e = (-lv.abs()).exp();
-                let one_e = e + f32x8::ONE;
-                let softplus = lv.max(f32x8::ZERO) + one_e.ln();
-                let sig = lv.simd_ge(f32x8::ZERO).select(f32x8::ONE / one_e, e / one_e);
-                acc += yv * lv - softplus;
-                let r = yv - sig;
-                for (xj, gj) in row.iter().zip(gt.iter_mut()) {
-                    *gj = f32x8::splat(*xj).mul_add(r, *gj);
-                }
-                if count % 256 == 255 {
-                    for (k, v) in acc.to_array().iter().enumerate().take(lanes) {
-                        ll[c0 + k] += *v as f64;
-                    }
-                    acc = f32x8::ZERO;
-                }
-            }
-            for (k, v) in acc.to_array().iter().enumerate().take(lanes) {
-                ll[c0 + k] += *v as f64;
-            }
-            for (j, g) in gt.iter().enumerate() {
-                for (k, v) in g.to_array().iter().enumerate().take(lanes) {
-                    grad[(c0 + k) * d + j] = *v as f64;
-                }
+        for j in 0..d {
+            for k in 0..s {
+                grad[k * d + j] = gt[j * s + k] as f64;
             }
         }
         (ll, grad)
@@ -161,7 +215,7 @@ impl CustomOp1 for Op {
         let wv: Vec<f32> = super::storage_f64(st, l)?.into_iter().map(|v| v as f32).collect();
         let d = self.glm.d;
         let s = wv.len() / d;
-        let n = self.glm.n;
+        let n = self.glm.units();
         let t = threads().min(n.max(1));
         let chunk = n.div_ceil(t);
         let parts: Vec<(Vec<f64>, Vec<f64>)> = std::thread::scope(|sc| {

@@ -21,6 +21,7 @@ pub mod fused;
 pub mod gaussian_log_likelihood;
 pub mod gaussian_mixture;
 pub mod glm;
+mod glm_avx512;
 pub mod incomplete;
 pub mod linalg;
 pub mod special;
