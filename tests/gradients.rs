@@ -257,6 +257,49 @@ fn bernoulli_logit_glm_kernels_agree_with_f64_reference() {
 }
 
 #[test]
+fn exponentiated_quadratic_matrix_value_and_gradients() {
+    // Value against a² exp(−‖x − y‖²/(2ℓ²)) entry by entry; gradients w.r.t. both point sets,
+    // the amplitude and the length scale against central differences; the symmetric case (one
+    // tensor for both point sets) differentiated through the points as well.
+    let p1 = [0.3, -0.2, 1.1, 0.4, -0.7, 0.9];
+    let p2 = [0.5, 0.1, -0.4, 0.8];
+    let x1 = t64(&p1, &[3, 2]);
+    let x2 = t64(&p2, &[2, 2]);
+    let (a, l) = (1.3, 0.7);
+    let sc = |v: f64| Tensor::scalar(v, DType::F64).unwrap();
+    let k = Tensor::exponentiated_quadratic_matrix(&x1, &x2, &sc(a), &sc(l)).unwrap().to_vec().unwrap();
+    for i in 0..3 {
+        for j in 0..2 {
+            let d2 = (p1[2 * i] - p2[2 * j]).powi(2) + (p1[2 * i + 1] - p2[2 * j + 1]).powi(2);
+            assert!((k[i * 2 + j] - a * a * (-d2 / (2.0 * l * l)).exp()).abs() < 1e-12, "entry ({i}, {j})");
+        }
+    }
+    check_grad("eq matrix wrt x1", |x| Tensor::exponentiated_quadratic_matrix(x, &x2, &sc(a), &sc(l)), &p1, &[3, 2], H, TOL);
+    check_grad("eq matrix wrt x2", |x| Tensor::exponentiated_quadratic_matrix(&x1, x, &sc(a), &sc(l)), &p2, &[2, 2], H, TOL);
+    check_grad("eq matrix wrt amplitude", |v| Tensor::exponentiated_quadratic_matrix(&x1, &x2, v, &sc(l)), &[a], &[], H, TOL);
+    check_grad("eq matrix wrt length_scale", |v| Tensor::exponentiated_quadratic_matrix(&x1, &x2, &sc(a), v), &[l], &[], H, TOL);
+    check_grad("eq matrix, one point set", |x| Tensor::exponentiated_quadratic_matrix(x, x, &sc(a), &sc(l)), &p1, &[3, 2], H, TOL);
+    assert!(Tensor::exponentiated_quadratic_matrix(&x1, &t64(&[0.0; 3], &[1, 3]), &sc(a), &sc(l)).is_err());
+    assert!(Tensor::exponentiated_quadratic_matrix(&x1, &x2, &t64(&[1.0, 2.0], &[2]), &sc(l)).is_err());
+}
+
+#[test]
+fn gaussian_log_likelihood_plus_diagonal_matches_explicit_sum() {
+    // log N(d; 0, K + vI) equals the plain node on K + vI, and its v-gradient matches central
+    // differences (it is the trace of the K-gradient).
+    let kv = [2.0, 0.3, -0.2, 0.3, 1.5, 0.4, -0.2, 0.4, 1.8];
+    let k = t64(&kv, &[3, 3]);
+    let d = t64(&[0.4, -1.2, 0.7, 1.0, 0.2, -0.3], &[2, 3]);
+    let v = 0.35;
+    let direct = Tensor::gaussian_log_likelihood(&k.add(&Tensor::eye(3, &[], DType::F64).unwrap().mul_scalar(v).unwrap()).unwrap(), &d).unwrap().to_vec().unwrap();
+    let fused = Tensor::gaussian_log_likelihood_plus_diagonal(&k, &Tensor::scalar(v, DType::F64).unwrap(), &d).unwrap().to_vec().unwrap();
+    assert_close(&fused, &direct, 1e-12, 1e-12, "plus diagonal value");
+    check_grad("gaussian_log_likelihood wrt diagonal", |v| Tensor::gaussian_log_likelihood_plus_diagonal(&k, v, &d), &[v], &[], H, TOL);
+    check_grad("gaussian_log_likelihood (plus diagonal) wrt K", |k| Tensor::gaussian_log_likelihood_plus_diagonal(&k.add(&k.matrix_transpose()?)?.mul_scalar(0.5)?, &Tensor::scalar(v, DType::F64)?, &d), &kv, &[3, 3], H, TOL);
+    assert!(Tensor::gaussian_log_likelihood_plus_diagonal(&k, &t64(&[0.1, 0.2], &[2]), &d).is_err());
+}
+
+#[test]
 fn gaussian_log_likelihood_value_and_gradients() {
     // K = A Aᵀ + I (symmetric in A's entries), two points; against the MVN value and finite
     // differences w.r.t. A and the points.

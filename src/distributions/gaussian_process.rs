@@ -164,13 +164,24 @@ impl Distribution for GaussianProcess {
     /// multivariate normal with growing jitter.
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         check_dtype(self, x, "log_prob")?;
-        let cov = self.covariance_matrix()?;
-        if cov.rank() == 2 {
-            let k = cov.add(&Tensor::eye(self.n(), &[], cov.dtype())?.mul_scalar(self.jitter)?)?;
-            match Tensor::gaussian_log_likelihood(&k, &x.sub(&self.loc()?)?) {
-                Ok(lp) => return Ok(lp),
-                Err(Error::LinearAlgebra { .. }) => {}
-                Err(e) => return Err(e),
+        let xs = &self.index_points;
+        let k = self.kernel.matrix(xs, xs)?;
+        if k.rank() == 2 {
+            // Observation noise and jitter enter the node as one scalar diagonal addend.
+            let noise = match &self.observation_noise_variance {
+                Some(v) => Some(v.value(xs.dtype())?),
+                None => None,
+            };
+            if noise.as_ref().is_none_or(|v| v.elem_count() == 1) {
+                let diag = match noise {
+                    Some(v) => v.reshape(&[])?.add_scalar(self.jitter)?,
+                    None => Tensor::scalar(self.jitter, xs.dtype())?,
+                };
+                match Tensor::gaussian_log_likelihood_plus_diagonal(&k, &diag, &x.sub(&self.loc()?)?) {
+                    Ok(lp) => return Ok(lp),
+                    Err(Error::LinearAlgebra { .. }) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         self.mvn()?.log_prob(x)

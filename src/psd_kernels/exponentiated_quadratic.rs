@@ -24,6 +24,21 @@ impl PositiveSemidefiniteKernel for ExponentiatedQuadratic {
     }
     fn matrix(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
         let dt = check_points(x1, x2, self.name())?;
+        // Unbatched points and scalar parameters: one fused node.
+        if x1.rank() == 2 && x2.rank() == 2 {
+            let scalar = |p: &Option<Param>| -> Result<Option<Tensor>> {
+                match p {
+                    None => Ok(Some(Tensor::scalar(1.0, dt)?)),
+                    Some(p) => {
+                        let v = p.value(dt)?;
+                        Ok((v.rank() == 0).then_some(v))
+                    }
+                }
+            };
+            if let (Some(a), Some(l)) = (scalar(&self.amplitude)?, scalar(&self.length_scale)?) {
+                return Tensor::exponentiated_quadratic_matrix(x1, x2, &a, &l);
+            }
+        }
         let mut e = squared_distance(x1, x2)?.mul_scalar(-0.5)?;
         if let Some(l) = &self.length_scale {
             e = e.div(&batch_param(l, dt)?.square()?)?;

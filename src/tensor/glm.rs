@@ -46,9 +46,6 @@ struct Op {
     grad: Mutex<Option<Vec<f64>>>,
 }
 
-fn threads() -> usize {
-    ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"].iter().find_map(|k| std::env::var(k).ok().and_then(|s| s.parse::<usize>().ok()).filter(|n| *n > 0)).unwrap_or(1)
-}
 
 impl BernoulliLogitGlm {
     /// `x [N, D]`, `y [N]` (stored once as float32, the precision of the data).
@@ -216,16 +213,7 @@ impl CustomOp1 for Op {
         let d = self.glm.d;
         let s = wv.len() / d;
         let n = self.glm.units();
-        let t = threads().min(n.max(1));
-        let chunk = n.div_ceil(t);
-        let parts: Vec<(Vec<f64>, Vec<f64>)> = std::thread::scope(|sc| {
-            let hs: Vec<_> = (0..t).map(|j| {
-                let (lo, hi) = (j * chunk, ((j + 1) * chunk).min(n));
-                let w = &wv;
-                sc.spawn(move || self.glm.block(w, s, lo, hi))
-            }).collect();
-            hs.into_iter().map(|h| h.join().expect("glm worker")).collect()
-        });
+        let parts = super::parallel_ranges(n, |lo, hi| self.glm.block(&wv, s, lo, hi));
         let mut ll = vec![0.0; s];
         let mut grad = vec![0.0; s * d];
         for (a, g) in parts {

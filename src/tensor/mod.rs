@@ -18,6 +18,7 @@
 
 pub mod bessel;
 pub mod fused;
+pub mod exponentiated_quadratic;
 pub mod gaussian_log_likelihood;
 pub mod gaussian_mixture;
 pub mod glm;
@@ -764,12 +765,37 @@ pub(crate) fn storage_f64(s: &candle_core::CpuStorage, layout: &candle_core::Lay
 /// `RAYON_NUM_THREADS` (when unset) to `CANDLE_NUM_THREADS` if given, else to candle's own
 /// default, so the count is read from the environment afterwards. Same thread counts as
 /// before, without the per-call probing.
-fn fix_matmul_thread_count() {
+/// The thread count of probrs's own parallel kernels: `RAYON_NUM_THREADS`, else
+/// `CANDLE_NUM_THREADS`, else 1.
+pub(crate) fn op_threads() -> usize {
+    ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"].iter().find_map(|k| std::env::var(k).ok().and_then(|s| s.parse::<usize>().ok()).filter(|n| *n > 0)).unwrap_or(1)
+}
+
+/// `f(lo, hi)` over `op_threads()` contiguous ranges splitting `0..n` (scoped threads; inline
+/// when one range), results in range order.
+pub(crate) fn parallel_ranges<R: Send>(n: usize, f: impl Fn(usize, usize) -> R + Sync) -> Vec<R> {
+    let t = op_threads().min(n.max(1));
+    if t == 1 {
+        return vec![f(0, n)];
+    }
+    let chunk = n.div_ceil(t);
+    std::thread::scope(|sc| {
+        let f = &f;
+        let hs: Vec<_> = (0..t).map(|j| sc.spawn(move || f((j * chunk).min(n), ((j + 1) * chunk).min(n)))).collect();
+        hs.into_iter().map(|h| h.join().expect("probrs worker thread")).collect()
+    })
+}
+
+/// faer's factorizations (Cholesky, inverses) get the same count: sequential for one thread,
+/// rayon's pool otherwise.
+pub(crate) fn fix_matmul_thread_count() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         if std::env::var_os("RAYON_NUM_THREADS").is_none() {
             let n = std::env::var("CANDLE_NUM_THREADS").ok().and_then(|s| s.parse::<usize>().ok()).filter(|n| *n > 0).unwrap_or_else(candle_core::utils::get_num_threads);
             std::env::set_var("RAYON_NUM_THREADS", n.to_string());
         }
+        let n = std::env::var("RAYON_NUM_THREADS").ok().and_then(|s| s.parse::<usize>().ok()).unwrap_or(1);
+        faer::set_global_parallelism(if n > 1 { faer::Par::rayon(n) } else { faer::Par::Seq });
     });
 }
