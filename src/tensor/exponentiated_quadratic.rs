@@ -21,9 +21,10 @@ struct Op {
     same: bool,
 }
 
-fn contiguous<T: WithDType>(s: &[T], l: &Layout) -> candle_core::Result<Vec<T>> {
+/// The input's elements, borrowed (the inputs are made contiguous before the node).
+fn contiguous<'a, T: WithDType>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
     match l.contiguous_offsets() {
-        Some((a, b)) => Ok(s[a..b].to_vec()),
+        Some((a, b)) => Ok(&s[a..b]),
         None => candle_core::bail!("exponentiated_quadratic_matrix: non-contiguous input"),
     }
 }
@@ -31,19 +32,45 @@ fn contiguous<T: WithDType>(s: &[T], l: &Layout) -> candle_core::Result<Vec<T>> 
 fn forward<T: WithDType>(x1: &[T], x2: &[T], p: &[T], n: usize, m: usize, d: usize, same: bool) -> Vec<T> {
     let (a, l) = (p[0].to_f64(), p[1].to_f64());
     let (a2, c) = (a * a, -0.5 / (l * l));
+    // float32 matrices take float32's exp (half the cost of f64's), from the same f64 exponent.
+    let single = T::DTYPE == candle_core::DType::F32;
     let entry = |i: usize, j: usize| {
         let d2: f64 = x1[i * d..(i + 1) * d].iter().zip(&x2[j * d..(j + 1) * d]).map(|(u, v)| (u.to_f64() - v.to_f64()).powi(2)).sum();
-        T::from_f64(a2 * (c * d2).exp())
+        if single {
+            T::from_f64(((a2 as f32) * ((c * d2) as f32).exp()) as f64)
+        } else {
+            T::from_f64(a2 * (c * d2).exp())
+        }
     };
-    if super::op_threads() > 1 {
-        // Rows split across threads, every entry computed.
-        return super::parallel_ranges(n, |lo, hi| (lo..hi).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| entry(i, j)).collect::<Vec<T>>()).concat();
-    }
-    // One thread: the lower triangle, mirrored, when the matrix is symmetric.
+    // Rows split across threads; for a symmetric matrix only the lower triangle is computed (the
+    // split balances the triangle's area), then mirrored.
+    let t = super::op_threads().min(n.max(1));
+    let bounds: Vec<usize> = (0..=t).map(|k| if same { (n as f64 * (k as f64 / t as f64).sqrt()).round() as usize } else { n * k / t }).collect();
     let mut k = vec![T::zero(); n * m];
-    for i in 0..n {
-        for j in 0..if same { i + 1 } else { m } {
-            k[i * m + j] = entry(i, j);
+    {
+        let mut rest = k.as_mut_slice();
+        let mut parts = Vec::with_capacity(t);
+        for w in bounds.windows(2) {
+            let (head, tail) = rest.split_at_mut((w[1] - w[0]) * m);
+            parts.push((w[0], w[1], head));
+            rest = tail;
+        }
+        let fill = |(lo, hi, rows): (usize, usize, &mut [T])| {
+            for i in lo..hi {
+                let row = &mut rows[(i - lo) * m..(i - lo + 1) * m];
+                for (j, v) in row.iter_mut().enumerate().take(if same { i + 1 } else { m }) {
+                    *v = entry(i, j);
+                }
+            }
+        };
+        if t == 1 {
+            parts.into_iter().for_each(fill);
+        } else {
+            std::thread::scope(|sc| {
+                for part in parts {
+                    sc.spawn(move || fill(part));
+                }
+            });
         }
     }
     if same {
@@ -109,8 +136,8 @@ impl CustomOp3 for Op {
         let (n, d) = l1.shape().dims2()?;
         let m = l2.shape().dims()[0];
         let out = match (s1, s2, s3) {
-            (CpuStorage::F32(x1), CpuStorage::F32(x2), CpuStorage::F32(p)) => CpuStorage::F32(forward(&contiguous(x1, l1)?, &contiguous(x2, l2)?, &contiguous(p, l3)?, n, m, d, self.same)),
-            (CpuStorage::F64(x1), CpuStorage::F64(x2), CpuStorage::F64(p)) => CpuStorage::F64(forward(&contiguous(x1, l1)?, &contiguous(x2, l2)?, &contiguous(p, l3)?, n, m, d, self.same)),
+            (CpuStorage::F32(x1), CpuStorage::F32(x2), CpuStorage::F32(p)) => CpuStorage::F32(forward(contiguous(x1, l1)?, contiguous(x2, l2)?, contiguous(p, l3)?, n, m, d, self.same)),
+            (CpuStorage::F64(x1), CpuStorage::F64(x2), CpuStorage::F64(p)) => CpuStorage::F64(forward(contiguous(x1, l1)?, contiguous(x2, l2)?, contiguous(p, l3)?, n, m, d, self.same)),
             _ => candle_core::bail!("exponentiated_quadratic_matrix: float32 or float64 inputs of one dtype"),
         };
         Ok((out, Shape::from(vec![n, m])))
@@ -125,7 +152,9 @@ impl CustomOp3 for Op {
         macro_rules! run {
             ($t:ty) => {{
                 let v = |t: &candle_core::Tensor| t.flatten_all()?.to_vec1::<$t>();
-                let (g1, g2, gp) = backward(&v(x1)?, &v(x2)?, &v(p)?, &v(res)?, &v(&g)?, n, m, d, want_x);
+                let (x1v, x2v, pv) = (v(x1)?, v(x2)?, v(p)?);
+                // K and its upstream gradient (n × m each) are read in place.
+                let (g1, g2, gp) = super::with_slice::<$t, _>(res, |k| super::with_slice::<$t, _>(&g, |gs| backward(&x1v, &x2v, &pv, k, gs, n, m, d, want_x)))??;
                 let gp = candle_core::Tensor::from_vec(gp, 2, dev)?;
                 if want_x {
                     (Some(candle_core::Tensor::from_vec(g1, (n, d), dev)?), Some(candle_core::Tensor::from_vec(g2, (m, d), dev)?), Some(gp))

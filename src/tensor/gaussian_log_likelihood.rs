@@ -36,9 +36,10 @@ struct Op {
     saved: Mutex<Option<Saved>>,
 }
 
-fn contiguous<T: WithDType>(s: &[T], l: &Layout) -> candle_core::Result<Vec<T>> {
+/// The input's elements, borrowed (the inputs are made contiguous before the node).
+fn contiguous<'a, T: WithDType>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
     match l.contiguous_offsets() {
-        Some((a, b)) => Ok(s[a..b].to_vec()),
+        Some((a, b)) => Ok(&s[a..b]),
         None => candle_core::bail!("gaussian_log_likelihood: non-contiguous input"),
     }
 }
@@ -102,11 +103,11 @@ impl CustomOp3 for Op {
         let n = l1.shape().dims()[0];
         let (out, saved) = match (s1, s2, s3) {
             (CpuStorage::F32(k), CpuStorage::F32(v), CpuStorage::F32(d)) => {
-                let (out, llt, alpha) = forward(&contiguous(k, l1)?, contiguous(v, l2)?[0], &contiguous(d, l3)?, n)?;
+                let (out, llt, alpha) = forward(contiguous(k, l1)?, contiguous(v, l2)?[0], contiguous(d, l3)?, n)?;
                 (CpuStorage::F32(out.iter().map(|x| *x as f32).collect()), Saved::F32(llt, alpha))
             }
             (CpuStorage::F64(k), CpuStorage::F64(v), CpuStorage::F64(d)) => {
-                let (out, llt, alpha) = forward(&contiguous(k, l1)?, contiguous(v, l2)?[0], &contiguous(d, l3)?, n)?;
+                let (out, llt, alpha) = forward(contiguous(k, l1)?, contiguous(v, l2)?[0], contiguous(d, l3)?, n)?;
                 (CpuStorage::F64(out), Saved::F64(llt, alpha))
             }
             _ => candle_core::bail!("gaussian_log_likelihood: float32 or float64 inputs of one dtype"),

@@ -765,6 +765,19 @@ pub(crate) fn storage_f64(s: &candle_core::CpuStorage, layout: &candle_core::Lay
 /// `RAYON_NUM_THREADS` (when unset) to `CANDLE_NUM_THREADS` if given, else to candle's own
 /// default, so the count is read from the environment afterwards. Same thread counts as
 /// before, without the per-call probing.
+/// `f` of a tensor's elements in row-major order: borrowed from its CPU storage when contiguous,
+/// else copied.
+pub(crate) fn with_slice<T: candle_core::WithDType, R>(t: &candle_core::Tensor, f: impl FnOnce(&[T]) -> R) -> candle_core::Result<R> {
+    {
+        let (st, l) = t.storage_and_layout();
+        if let (candle_core::Storage::Cpu(cs), Some((a, b))) = (&*st, l.contiguous_offsets()) {
+            return Ok(f(&T::cpu_storage_as_slice(cs)?[a..b]));
+        }
+    }
+    let v = t.flatten_all()?.to_vec1::<T>()?;
+    Ok(f(&v))
+}
+
 /// The thread count of probrs's own parallel kernels: `RAYON_NUM_THREADS`, else
 /// `CANDLE_NUM_THREADS`, else 1.
 pub(crate) fn op_threads() -> usize {
