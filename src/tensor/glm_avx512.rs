@@ -225,7 +225,11 @@ unsafe fn link(l: __m512, y: __m512) -> (__m512, __m512) {
     let softplus = _mm512_add_ps(_mm512_max_ps(l, _mm512_setzero_ps()), log1p_unit(e));
     let one_e = _mm512_add_ps(one, e);
     let nonneg = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(l, _mm512_setzero_ps());
-    let sig = _mm512_div_ps(_mm512_mask_blend_ps(nonneg, e, one), one_e);
+    // 1 / (1 + e) by rcp14 and one Newton step (1 + e ∈ [1, 2]: relative error ~2⁻²⁸), instead
+    // of a division (one every ten cycles on one port).
+    let r0 = _mm512_rcp14_ps(one_e);
+    let inv = _mm512_mul_ps(r0, _mm512_fnmadd_ps(one_e, r0, _mm512_set1_ps(2.0)));
+    let sig = _mm512_mul_ps(_mm512_mask_blend_ps(nonneg, e, one), inv);
     (_mm512_fmsub_ps(y, l, softplus), _mm512_sub_ps(y, sig))
 }
 
