@@ -44,7 +44,7 @@ fn forward<T: WithDType>(x1: &[T], x2: &[T], p: &[T], n: usize, m: usize, d: usi
     };
     // Rows split across threads; for a symmetric matrix only the lower triangle is computed (the
     // split balances the triangle's area), then mirrored.
-    let t = super::op_threads().min(n.max(1));
+    let t = if n * m * d >= super::PARALLEL_MIN_WORK { super::op_threads().min(n.max(1)) } else { 1 };
     let bounds: Vec<usize> = (0..=t).map(|k| if same { (n as f64 * (k as f64 / t as f64).sqrt()).round() as usize } else { n * k / t }).collect();
     let mut k = vec![T::zero(); n * m];
     {
@@ -89,7 +89,7 @@ fn forward<T: WithDType>(x1: &[T], x2: &[T], p: &[T], n: usize, m: usize, d: usi
 fn backward<T: WithDType>(x1: &[T], x2: &[T], p: &[T], k: &[T], g: &[T], n: usize, m: usize, d: usize, want_x: bool) -> (Vec<T>, Vec<T>, Vec<T>) {
     let (a, l) = (p[0].to_f64(), p[1].to_f64());
     let inv_l2 = 1.0 / (l * l);
-    let parts = super::parallel_ranges(n, |lo, hi| {
+    let parts = super::parallel_ranges(n, m * d, |lo, hi| {
         let (mut s_a, mut s_l) = (0.0, 0.0);
         let mut g1 = vec![0.0; if want_x { (hi - lo) * d } else { 0 }];
         let mut g2 = vec![0.0; if want_x { m * d } else { 0 }];

@@ -213,7 +213,8 @@ impl CustomOp1 for Op {
         let d = self.glm.d;
         let s = wv.len() / d;
         let n = self.glm.units();
-        let parts = super::parallel_ranges(n, |lo, hi| self.glm.block(&wv, s, lo, hi));
+        let per_unit = self.glm.n.div_ceil(n.max(1)) * d * s;
+        let parts = super::parallel_ranges(n, per_unit, |lo, hi| self.glm.block(&wv, s, lo, hi));
         let mut ll = vec![0.0; s];
         let mut grad = vec![0.0; s * d];
         for (a, g) in parts {

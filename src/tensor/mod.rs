@@ -784,10 +784,11 @@ pub(crate) fn op_threads() -> usize {
     ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"].iter().find_map(|k| std::env::var(k).ok().and_then(|s| s.parse::<usize>().ok()).filter(|n| *n > 0)).unwrap_or(1)
 }
 
-/// `f(lo, hi)` over `op_threads()` contiguous ranges splitting `0..n` (scoped threads; inline
-/// when one range), results in range order.
-pub(crate) fn parallel_ranges<R: Send>(n: usize, f: impl Fn(usize, usize) -> R + Sync) -> Vec<R> {
-    let t = op_threads().min(n.max(1));
+/// `f(lo, hi)` over contiguous ranges splitting `0..n` — `op_threads()` of them when the work
+/// (`n · cost` elementary steps) is worth a thread each (spawning costs tens of microseconds),
+/// else one, run inline. Results in range order.
+pub(crate) fn parallel_ranges<R: Send>(n: usize, cost: usize, f: impl Fn(usize, usize) -> R + Sync) -> Vec<R> {
+    let t = if n.saturating_mul(cost) >= PARALLEL_MIN_WORK { op_threads().min(n.max(1)) } else { 1 };
     if t == 1 {
         return vec![f(0, n)];
     }
@@ -798,6 +799,9 @@ pub(crate) fn parallel_ranges<R: Send>(n: usize, f: impl Fn(usize, usize) -> R +
         hs.into_iter().map(|h| h.join().expect("probrs worker thread")).collect()
     })
 }
+
+/// Elementary steps below which `parallel_ranges` stays on the calling thread.
+pub(crate) const PARALLEL_MIN_WORK: usize = 1 << 16;
 
 /// faer's factorizations (Cholesky, inverses) get the same count: sequential for one thread,
 /// rayon's pool otherwise.
