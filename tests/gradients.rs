@@ -222,12 +222,18 @@ fn bernoulli_logit_glm_value_and_gradient() {
 
 #[test]
 fn bernoulli_logit_glm_kernels_agree_with_f64_reference() {
-    // N = 600 rows (two super-blocks of 256 and a padded third), D = 19 features (not a multiple
-    // of 16), S = 11 weight vectors (a full group of 8 and a padded one), large logits in some
-    // rows (|l| up to ~40, both link branches): the selected kernel (AVX-512 where present) and
-    // the portable kernel against an f64 computation, value and gradient.
+    // N = 600 rows (two super-blocks of 256 and a padded third), D = 19 and 20 features (not a
+    // multiple of 16; gradient tiles of 3 features ending in a tile of 1 or of 2), S = 11 weight
+    // vectors (a full group of 8 and a padded one), large logits in some rows (|l| up to ~40,
+    // both link branches): the selected kernel (AVX-512 where present) and the portable kernel
+    // against an f64 computation, value and gradient.
+    for d in [19usize, 20] {
+        check_glm_kernels(600, d, 11);
+    }
+}
+
+fn check_glm_kernels(n: usize, d: usize, s: usize) {
     use probrs::tensor::glm::BernoulliLogitGlm;
-    let (n, d, s) = (600usize, 19usize, 11usize);
     let xs: Vec<f64> = (0..n * d).map(|i| ((i * 7919 % 1013) as f64 / 1013.0 - 0.5) * if i % 97 == 0 { 40.0 } else { 2.0 }).collect();
     let ys: Vec<f64> = (0..n).map(|i| ((i * 31 % 7) < 3) as u8 as f64).collect();
     let ws: Vec<f64> = (0..s * d).map(|i| ((i * 17 % 23) as f64 / 23.0 - 0.5) * 0.8).collect();
@@ -250,9 +256,9 @@ fn bernoulli_logit_glm_kernels_agree_with_f64_reference() {
     for (name, g) in [("selected", glm.clone()), ("portable", glm.portable())] {
         let w = probrs::params::Variable::new(&Tensor::from_slice(&ws, &[s, d], DType::F32).unwrap(), "w").unwrap().value();
         let ll = g.log_prob(&w).unwrap();
-        assert_close(&ll.to_vec().unwrap(), &want_ll, 2e-5, 1e-3, &format!("{name} kernel value"));
+        assert_close(&ll.to_vec().unwrap(), &want_ll, 2e-5, 1e-3, &format!("{name} kernel value, D = {d}"));
         let grad = ll.sum_all().unwrap().grad(&[&w]).unwrap()[0].clone().unwrap();
-        assert_close(&grad.to_vec().unwrap(), &want_g, 2e-4, 1e-2, &format!("{name} kernel gradient"));
+        assert_close(&grad.to_vec().unwrap(), &want_g, 2e-4, 1e-2, &format!("{name} kernel gradient, D = {d}"));
     }
 }
 

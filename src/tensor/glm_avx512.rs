@@ -12,7 +12,7 @@
 //!   residual `y − σ(l)` kept (Cephes' single-precision `exp` and `log` polynomials, with
 //!   AVX-512's `scalef` for the power of two; within 2.5e-7 relative, tested);
 //! - **gradient** `G[k, j] += Σ_rows r[row, k] X[row, j]`, per super-block of [`SUPER`] row-block
-//!   pairs (resident in L2), in tiles of 2 features × 8 weight vectors kept in 16 registers; the
+//!   pairs (resident in L2), in tiles of 3 features × 8 weight vectors kept in 24 registers; the
 //!   16 lanes (rows) of each `G[k, j]` are summed once, in f64, at the end.
 //!
 //! Padding rows (to a multiple of 32) are zero with weight 0, so they add nothing; weight
@@ -26,6 +26,8 @@ pub(super) const ROWS: usize = 16;
 /// Row-block pairs per super-block: 256 rows, 100 KB of `X̃` at D = 100, resident in L2 between
 /// the logits and the gradient.
 const SUPER: usize = 8;
+/// Features per gradient tile: 8 · TILE accumulators stay in registers (24 of 32).
+const TILE: usize = 3;
 
 /// Rows per super-block.
 pub(super) const SUPER_ROWS: usize = 2 * SUPER * ROWS;
@@ -138,22 +140,22 @@ unsafe fn block_impl(xp: &[f32], yp: &[f32], valid: &[f32], d: usize, w: &[f32],
                     ll[g * 8 + k] += hsum(*acc);
                 }
             }
-            // Gradient tiles: 2 features × 8 weight vectors in registers over the super-block
+            // Gradient tiles: TILE features × 8 weight vectors in registers over the super-block
             // (each feature's row blocks are contiguous). The next super-block is prefetched
             // into L2 meanwhile, so that the logits loop finds it there.
             let gg = gacc.as_mut_ptr().add(g * 8 * d * ROWS);
             let next = if g + 1 == groups && sb + 1 < hi { xs.add(SUPER_ROWS * d) } else { std::ptr::null() };
-            let lines_per_tile = (2 * SUPER * d).div_ceil(d.div_ceil(2));
-            let mut j = 0;
-            while j < d {
-                let pf = if next.is_null() { next } else { next.wrapping_add(j / 2 * lines_per_tile * ROWS) };
+            let tiles = d.div_ceil(TILE);
+            let lines_per_tile = (2 * SUPER * d).div_ceil(tiles);
+            for tile in 0..tiles {
+                let j = tile * TILE;
+                let pf = if next.is_null() { next } else { next.wrapping_add(tile * lines_per_tile * ROWS) };
                 let xj = xs.add(j * 2 * SUPER * ROWS);
-                if j + 1 < d {
-                    grad_tile::<true>(xj, rp, gg.add(j * ROWS), d, pf, lines_per_tile);
-                } else {
-                    grad_tile::<false>(xj, rp, gg.add(j * ROWS), d, pf, lines_per_tile);
+                match d - j {
+                    1 => grad_tile::<1>(xj, rp, gg.add(j * ROWS), d, pf, lines_per_tile),
+                    2 => grad_tile::<2>(xj, rp, gg.add(j * ROWS), d, pf, lines_per_tile),
+                    _ => grad_tile::<TILE>(xj, rp, gg.add(j * ROWS), d, pf, lines_per_tile),
                 }
-                j += 2;
             }
         }
     }
@@ -167,19 +169,18 @@ unsafe fn block_impl(xp: &[f32], yp: &[f32], valid: &[f32], d: usize, w: &[f32],
     (ll, grad)
 }
 
-/// `G[k, j (+1)] += Σ_b r[b, k] ⊙ X̃[j (+1), b]` over the super-block's row blocks (lane-wise;
-/// the lanes are summed at the end). `x` points at `X̃[j, block 0]`, `g` at `G[k = 0, j]`;
-/// `pf_lines` cache lines from `pf` (unless null) are prefetched into L2 along the way.
+/// `G[k, j + f] += Σ_b r[b, k] ⊙ X̃[j + f, b]` for `f < F` over the super-block's row blocks
+/// (lane-wise; the lanes are summed at the end): `8 F` accumulators in registers. `x` points at
+/// `X̃[j, block 0]`, `g` at `G[k = 0, j]`; `pf_lines` cache lines from `pf` (unless null) are
+/// prefetched into L2 along the way.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn grad_tile<const TWO: bool>(x: *const f32, r: *const f32, g: *mut f32, gd: usize, pf: *const f32, pf_lines: usize) {
+unsafe fn grad_tile<const F: usize>(x: *const f32, r: *const f32, g: *mut f32, gd: usize, pf: *const f32, pf_lines: usize) {
     const BLOCKS: usize = 2 * SUPER;
-    let mut acc0 = [_mm512_setzero_ps(); 8];
-    let mut acc1 = [_mm512_setzero_ps(); 8];
-    for k in 0..8 {
-        acc0[k] = _mm512_loadu_ps(g.add(k * gd * ROWS));
-        if TWO {
-            acc1[k] = _mm512_loadu_ps(g.add((k * gd + 1) * ROWS));
+    let mut acc = [[_mm512_setzero_ps(); 8]; F];
+    for (f, af) in acc.iter_mut().enumerate() {
+        for (k, a) in af.iter_mut().enumerate() {
+            *a = _mm512_loadu_ps(g.add((k * gd + f) * ROWS));
         }
     }
     let per_block = pf_lines.div_ceil(BLOCKS);
@@ -189,20 +190,20 @@ unsafe fn grad_tile<const TWO: bool>(x: *const f32, r: *const f32, g: *mut f32, 
                 _mm_prefetch::<_MM_HINT_T1>(pf.wrapping_add((b * per_block + q) * ROWS) as *const i8);
             }
         }
-        let v0 = _mm512_loadu_ps(x.add(b * ROWS));
-        let v1 = if TWO { _mm512_loadu_ps(x.add((BLOCKS + b) * ROWS)) } else { _mm512_setzero_ps() };
+        let mut v = [_mm512_setzero_ps(); F];
+        for (f, vf) in v.iter_mut().enumerate() {
+            *vf = _mm512_loadu_ps(x.add((f * BLOCKS + b) * ROWS));
+        }
         for k in 0..8 {
             let rk = _mm512_loadu_ps(r.add((b * 8 + k) * ROWS));
-            acc0[k] = _mm512_fmadd_ps(v0, rk, acc0[k]);
-            if TWO {
-                acc1[k] = _mm512_fmadd_ps(v1, rk, acc1[k]);
+            for f in 0..F {
+                acc[f][k] = _mm512_fmadd_ps(v[f], rk, acc[f][k]);
             }
         }
     }
-    for k in 0..8 {
-        _mm512_storeu_ps(g.add(k * gd * ROWS), acc0[k]);
-        if TWO {
-            _mm512_storeu_ps(g.add((k * gd + 1) * ROWS), acc1[k]);
+    for (f, af) in acc.iter().enumerate() {
+        for (k, a) in af.iter().enumerate() {
+            _mm512_storeu_ps(g.add((k * gd + f) * ROWS), *a);
         }
     }
 }
