@@ -60,6 +60,8 @@ impl CustomOp1 for Cholesky {
         "cholesky"
     }
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        // faer's parallelism follows CANDLE_NUM_THREADS / RAYON_NUM_THREADS (set once).
+        super::fix_matmul_thread_count();
         let dims = l.shape().dims();
         let n = dims[dims.len() - 1];
         let a = super::storage_f64(s, l)?;
