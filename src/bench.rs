@@ -358,31 +358,25 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         w4()?;
         ran = true;
     }
-    if want("W6") || want("W6-logreg-vi") {
-        let data = format!("{}/w6_logreg_X.npy", data_dir());
+    // Workloads on ../shared/baselines/data: when running all, a missing file skips them.
+    let with_data = |name: &str, file: &str, f: fn() -> probrs::Result<()>| -> probrs::Result<()> {
+        let data = format!("{}/{file}", data_dir());
         if all && !std::path::Path::new(&data).exists() {
-            eprintln!("W6 skipped: {data} not found (set PROBRS_BASELINE_DATA)");
-        } else {
-            w6_logreg()?;
+            eprintln!("{name} skipped: {data} not found (set PROBRS_BASELINE_DATA)");
+            return Ok(());
         }
+        f()
+    };
+    if want("W6") || want("W6-logreg-vi") {
+        with_data("W6", "w6_logreg_X.npy", w6_logreg)?;
         ran = true;
     }
     if want("W6") || want("W6-gp") {
-        let data = format!("{}/gp_x.npy", data_dir());
-        if all && !std::path::Path::new(&data).exists() {
-            eprintln!("W6-gp skipped: {data} not found (set PROBRS_BASELINE_DATA)");
-        } else {
-            w6_gp()?;
-        }
+        with_data("W6-gp", "gp_x.npy", w6_gp)?;
         ran = true;
     }
     if want("W5") {
-        let data = format!("{}/w5_mixture_x.npy", data_dir());
-        if all && !std::path::Path::new(&data).exists() {
-            eprintln!("W5 skipped: {data} not found (set PROBRS_BASELINE_DATA)");
-        } else {
-            w5()?;
-        }
+        with_data("W5", "w5_mixture_x.npy", w5)?;
         ran = true;
     }
     if !ran {

@@ -168,10 +168,7 @@ impl Distribution for GaussianProcess {
         let k = self.kernel.matrix(xs, xs)?;
         if k.rank() == 2 {
             // Observation noise and jitter enter the node as one scalar diagonal addend.
-            let noise = match &self.observation_noise_variance {
-                Some(v) => Some(v.value(xs.dtype())?),
-                None => None,
-            };
+            let noise = self.observation_noise_variance.as_ref().map(|v| v.value(xs.dtype())).transpose()?;
             if noise.as_ref().is_none_or(|v| v.elem_count() == 1) {
                 let diag = match noise {
                     Some(v) => v.reshape(&[])?.add_scalar(self.jitter)?,

@@ -21,13 +21,6 @@ struct Op {
     same: bool,
 }
 
-/// The input's elements, borrowed (the inputs are made contiguous before the node).
-fn contiguous<'a, T: WithDType>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&s[a..b]),
-        None => candle_core::bail!("exponentiated_quadratic_matrix: non-contiguous input"),
-    }
-}
 
 fn forward<T: WithDType>(x1: &[T], x2: &[T], p: &[T], n: usize, m: usize, d: usize, same: bool) -> Vec<T> {
     let (a, l) = (p[0].to_f64(), p[1].to_f64());
@@ -44,7 +37,7 @@ fn forward<T: WithDType>(x1: &[T], x2: &[T], p: &[T], n: usize, m: usize, d: usi
     };
     // Rows split across threads; for a symmetric matrix only the lower triangle is computed (the
     // split balances the triangle's area), then mirrored.
-    let t = if n * m * d >= super::PARALLEL_MIN_WORK { super::op_threads().min(n.max(1)) } else { 1 };
+    let t = super::threads_for(n * m * d).min(n.max(1));
     let bounds: Vec<usize> = (0..=t).map(|k| if same { (n as f64 * (k as f64 / t as f64).sqrt()).round() as usize } else { n * k / t }).collect();
     let mut k = vec![T::zero(); n * m];
     {
@@ -128,6 +121,11 @@ fn backward<T: WithDType>(x1: &[T], x2: &[T], p: &[T], k: &[T], g: &[T], n: usiz
     (conv(g1), conv(g2), vec![T::from_f64(2.0 * s_a / a), T::from_f64(s_l / (l * l * l))])
 }
 
+/// A contiguous input's elements, borrowed (the shared helper, with this op's name).
+fn slice<'a, T>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
+    super::contiguous_slice(s, l, "exponentiated_quadratic_matrix")
+}
+
 impl CustomOp3 for Op {
     fn name(&self) -> &'static str {
         "exponentiated_quadratic_matrix"
@@ -136,8 +134,8 @@ impl CustomOp3 for Op {
         let (n, d) = l1.shape().dims2()?;
         let m = l2.shape().dims()[0];
         let out = match (s1, s2, s3) {
-            (CpuStorage::F32(x1), CpuStorage::F32(x2), CpuStorage::F32(p)) => CpuStorage::F32(forward(contiguous(x1, l1)?, contiguous(x2, l2)?, contiguous(p, l3)?, n, m, d, self.same)),
-            (CpuStorage::F64(x1), CpuStorage::F64(x2), CpuStorage::F64(p)) => CpuStorage::F64(forward(contiguous(x1, l1)?, contiguous(x2, l2)?, contiguous(p, l3)?, n, m, d, self.same)),
+            (CpuStorage::F32(x1), CpuStorage::F32(x2), CpuStorage::F32(p)) => CpuStorage::F32(forward(slice(x1, l1)?, slice(x2, l2)?, slice(p, l3)?, n, m, d, self.same)),
+            (CpuStorage::F64(x1), CpuStorage::F64(x2), CpuStorage::F64(p)) => CpuStorage::F64(forward(slice(x1, l1)?, slice(x2, l2)?, slice(p, l3)?, n, m, d, self.same)),
             _ => candle_core::bail!("exponentiated_quadratic_matrix: float32 or float64 inputs of one dtype"),
         };
         Ok((out, Shape::from(vec![n, m])))

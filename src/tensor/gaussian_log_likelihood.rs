@@ -36,13 +36,6 @@ struct Op {
     saved: Mutex<Option<Saved>>,
 }
 
-/// The input's elements, borrowed (the inputs are made contiguous before the node).
-fn contiguous<'a, T: WithDType>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&s[a..b]),
-        None => candle_core::bail!("gaussian_log_likelihood: non-contiguous input"),
-    }
-}
 
 /// `(ℓ_s for each point, factor, α)` of `K + v I`.
 fn forward<T: Real>(k: &[T], v: T, d: &[T], n: usize) -> candle_core::Result<(Vec<f64>, Llt<T>, Mat<T>)> {
@@ -94,6 +87,11 @@ fn backward<T: Real>(llt: &Llt<T>, alpha: &Mat<T>, g: &[f64]) -> (Vec<T>, T, Vec
     (gk, T::from_f64(trace), gd)
 }
 
+/// A contiguous input's elements, borrowed (the shared helper, with this op's name).
+fn slice<'a, T>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
+    super::contiguous_slice(s, l, "gaussian_log_likelihood")
+}
+
 impl CustomOp3 for Op {
     fn name(&self) -> &'static str {
         "gaussian_log_likelihood"
@@ -103,11 +101,11 @@ impl CustomOp3 for Op {
         let n = l1.shape().dims()[0];
         let (out, saved) = match (s1, s2, s3) {
             (CpuStorage::F32(k), CpuStorage::F32(v), CpuStorage::F32(d)) => {
-                let (out, llt, alpha) = forward(contiguous(k, l1)?, contiguous(v, l2)?[0], contiguous(d, l3)?, n)?;
+                let (out, llt, alpha) = forward(slice(k, l1)?, slice(v, l2)?[0], slice(d, l3)?, n)?;
                 (CpuStorage::F32(out.iter().map(|x| *x as f32).collect()), Saved::F32(llt, alpha))
             }
             (CpuStorage::F64(k), CpuStorage::F64(v), CpuStorage::F64(d)) => {
-                let (out, llt, alpha) = forward(contiguous(k, l1)?, contiguous(v, l2)?[0], contiguous(d, l3)?, n)?;
+                let (out, llt, alpha) = forward(slice(k, l1)?, slice(v, l2)?[0], slice(d, l3)?, n)?;
                 (CpuStorage::F64(out), Saved::F64(llt, alpha))
             }
             _ => candle_core::bail!("gaussian_log_likelihood: float32 or float64 inputs of one dtype"),

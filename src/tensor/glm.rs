@@ -46,7 +46,6 @@ struct Op {
     grad: Mutex<Option<Vec<f64>>>,
 }
 
-
 impl BernoulliLogitGlm {
     /// `x [N, D]`, `y [N]` (stored once as float32, the precision of the data).
     pub fn new(x: &Tensor, y: &Tensor) -> Result<Self> {

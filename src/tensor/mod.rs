@@ -759,12 +759,15 @@ pub(crate) fn storage_f64(s: &candle_core::CpuStorage, layout: &candle_core::Lay
     })
 }
 
-/// candle asks for its thread count on every matmul (forward and backward), and without
-/// `RAYON_NUM_THREADS` that means re-reading `/proc/cpuinfo` and the CPU masks each time — 13%
-/// of a Gaussian-process VI step, measured. Once per process, before the first matmul, this sets
-/// `RAYON_NUM_THREADS` (when unset) to `CANDLE_NUM_THREADS` if given, else to candle's own
-/// default, so the count is read from the environment afterwards. Same thread counts as
-/// before, without the per-call probing.
+/// A contiguous input's elements, borrowed (fused ops make their inputs contiguous first);
+/// `op` names the op in the error otherwise.
+pub(crate) fn contiguous_slice<'a, T>(s: &'a [T], layout: &candle_core::Layout, op: &str) -> candle_core::Result<&'a [T]> {
+    match layout.contiguous_offsets() {
+        Some((a, b)) => Ok(&s[a..b]),
+        None => candle_core::bail!("{op}: non-contiguous input"),
+    }
+}
+
 /// `f` of a tensor's elements in row-major order: borrowed from its CPU storage when contiguous,
 /// else copied.
 pub(crate) fn with_slice<T: candle_core::WithDType, R>(t: &candle_core::Tensor, f: impl FnOnce(&[T]) -> R) -> candle_core::Result<R> {
@@ -784,11 +787,23 @@ pub(crate) fn op_threads() -> usize {
     ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"].iter().find_map(|k| std::env::var(k).ok().and_then(|s| s.parse::<usize>().ok()).filter(|n| *n > 0)).unwrap_or(1)
 }
 
-/// `f(lo, hi)` over contiguous ranges splitting `0..n` — `op_threads()` of them when the work
-/// (`n · cost` elementary steps) is worth a thread each (spawning costs tens of microseconds),
-/// else one, run inline. Results in range order.
+/// Elementary steps below which probrs's kernels stay on the calling thread.
+const PARALLEL_MIN_WORK: usize = 1 << 16;
+
+/// Threads for a kernel of `work` elementary steps: `op_threads()` when the work is worth a
+/// thread each (spawning costs tens of microseconds), else 1.
+pub(crate) fn threads_for(work: usize) -> usize {
+    if work >= PARALLEL_MIN_WORK {
+        op_threads()
+    } else {
+        1
+    }
+}
+
+/// `f(lo, hi)` over contiguous ranges splitting `0..n` — `threads_for(n · cost)` of them, run
+/// inline when one. Results in range order.
 pub(crate) fn parallel_ranges<R: Send>(n: usize, cost: usize, f: impl Fn(usize, usize) -> R + Sync) -> Vec<R> {
-    let t = if n.saturating_mul(cost) >= PARALLEL_MIN_WORK { op_threads().min(n.max(1)) } else { 1 };
+    let t = threads_for(n.saturating_mul(cost)).min(n.max(1));
     if t == 1 {
         return vec![f(0, n)];
     }
@@ -800,11 +815,13 @@ pub(crate) fn parallel_ranges<R: Send>(n: usize, cost: usize, f: impl Fn(usize, 
     })
 }
 
-/// Elementary steps below which `parallel_ranges` stays on the calling thread.
-pub(crate) const PARALLEL_MIN_WORK: usize = 1 << 16;
-
-/// faer's factorizations (Cholesky, inverses) get the same count: sequential for one thread,
-/// rayon's pool otherwise.
+/// candle asks for its thread count on every matmul (forward and backward), and without
+/// `RAYON_NUM_THREADS` that means re-reading `/proc/cpuinfo` and the CPU masks each time — 13%
+/// of a Gaussian-process VI step, measured. Once per process, before the first matmul, this sets
+/// `RAYON_NUM_THREADS` (when unset) to `CANDLE_NUM_THREADS` if given, else to candle's own
+/// default, so the count is read from the environment afterwards. Same thread counts as
+/// before, without the per-call probing. faer's factorizations (Cholesky, inverses) get the
+/// same count: sequential for one thread, rayon's pool otherwise.
 pub(crate) fn fix_matmul_thread_count() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -812,7 +829,7 @@ pub(crate) fn fix_matmul_thread_count() {
             let n = std::env::var("CANDLE_NUM_THREADS").ok().and_then(|s| s.parse::<usize>().ok()).filter(|n| *n > 0).unwrap_or_else(candle_core::utils::get_num_threads);
             std::env::set_var("RAYON_NUM_THREADS", n.to_string());
         }
-        let n = std::env::var("RAYON_NUM_THREADS").ok().and_then(|s| s.parse::<usize>().ok()).unwrap_or(1);
+        let n = op_threads();
         faer::set_global_parallelism(if n > 1 { faer::Par::rayon(n) } else { faer::Par::Seq });
     });
 }
