@@ -290,6 +290,46 @@ fn exponentiated_quadratic_matrix_value_and_gradients() {
 }
 
 #[test]
+fn exponentiated_quadratic_matrix_large_in_both_precisions() {
+    // 301 × 203 points in 3-D (rows not a multiple of the 16 vector lanes, enough work for the
+    // threaded path when threads are configured), distances up to the range where exp
+    // underflows: values in f64 and f32 against the entry-by-entry formula in f64, and the
+    // parameter gradients of Σ G ⊙ K against the same sums formed directly.
+    let (n, m, d) = (301usize, 203usize, 3usize);
+    let p1: Vec<f64> = (0..n * d).map(|i| ((i * 7919) % 1000) as f64 / 50.0 - 10.0).collect();
+    let p2: Vec<f64> = (0..m * d).map(|i| ((i * 104_729) % 1000) as f64 / 50.0 - 10.0).collect();
+    let gw: Vec<f64> = (0..n * m).map(|i| ((i * 31) % 17) as f64 / 17.0 - 0.4).collect();
+    let (a, l) = (1.7, 0.4);
+    let want: Vec<f64> = (0..n * m)
+        .map(|ij| {
+            let (i, j) = (ij / m, ij % m);
+            let d2: f64 = (0..d).map(|q| (p1[i * d + q] - p2[j * d + q]).powi(2)).sum();
+            a * a * (-d2 / (2.0 * l * l)).exp()
+        })
+        .collect();
+    let d2s: Vec<f64> = (0..n * m).map(|ij| -2.0 * l * l * (want[ij] / (a * a)).ln()).collect();
+    let want_ga: f64 = gw.iter().zip(&want).map(|(g, k)| g * k).sum::<f64>() * 2.0 / a;
+    let want_gl: f64 = gw.iter().zip(&want).zip(&d2s).map(|((g, k), d2)| if *k > 0.0 { g * k * d2 } else { 0.0 }).sum::<f64>() / (l * l * l);
+    // An entry's relative error is about its exponent's absolute one: |exponent| · ε (up to
+    // 708 · 2.2e-16 in f64); f32 entries also carry f32 rounding of the points and their
+    // squared distances, hence the looser f32 tolerances.
+    for (dtype, rtol, atol, grad_rtol) in [(DType::F64, 1e-12, 1e-300, 1e-10), (DType::F32, 1e-4, 1e-6, 1e-4)] {
+        let x1 = Tensor::from_slice(&p1, &[n, d], dtype).unwrap();
+        let x2 = Tensor::from_slice(&p2, &[m, d], dtype).unwrap();
+        let av = probrs::params::Variable::new(&Tensor::scalar(a, dtype).unwrap(), "a").unwrap();
+        let lv = probrs::params::Variable::new(&Tensor::scalar(l, dtype).unwrap(), "l").unwrap();
+        let k = Tensor::exponentiated_quadratic_matrix(&x1, &x2, &av.value(), &lv.value()).unwrap();
+        let got = k.to_vec().unwrap();
+        assert!(got.iter().any(|v| *v == 0.0) && got.iter().all(|v| v.is_finite()), "{dtype:?}: the range reaches exp's underflow");
+        assert_close(&got, &want, rtol, atol, &format!("{dtype:?} values"));
+        let s = k.mul(&Tensor::from_slice(&gw, &[n, m], dtype).unwrap()).unwrap().sum_all().unwrap();
+        let g = s.grad(&[&av.value(), &lv.value()]).unwrap();
+        let (ga, gl) = (g[0].clone().unwrap().to_scalar().unwrap(), g[1].clone().unwrap().to_scalar().unwrap());
+        assert_close(&[ga, gl], &[want_ga, want_gl], grad_rtol, 1e-9, &format!("{dtype:?} parameter gradients"));
+    }
+}
+
+#[test]
 fn gaussian_log_likelihood_plus_diagonal_matches_explicit_sum() {
     // log N(d; 0, K + vI) equals the plain node on K + vI, and its v-gradient matches central
     // differences (it is the trace of the K-gradient).
@@ -302,6 +342,9 @@ fn gaussian_log_likelihood_plus_diagonal_matches_explicit_sum() {
     assert_close(&fused, &direct, 1e-12, 1e-12, "plus diagonal value");
     check_grad("gaussian_log_likelihood wrt diagonal", |v| Tensor::gaussian_log_likelihood_plus_diagonal(&k, v, &d), &[v], &[], H, TOL);
     check_grad("gaussian_log_likelihood (plus diagonal) wrt K", |k| Tensor::gaussian_log_likelihood_plus_diagonal(&k.add(&k.matrix_transpose()?)?.mul_scalar(0.5)?, &Tensor::scalar(v, DType::F64)?, &d), &kv, &[3, 3], H, TOL);
+    // K's entries one by one: the node reads the upper triangle, and its gradient is the
+    // derivative of exactly that (zero below the diagonal).
+    check_grad("gaussian_log_likelihood (plus diagonal) wrt raw K", |k| Tensor::gaussian_log_likelihood_plus_diagonal(k, &Tensor::scalar(v, DType::F64)?, &d), &kv, &[3, 3], H, TOL);
     assert!(Tensor::gaussian_log_likelihood_plus_diagonal(&k, &t64(&[0.1, 0.2], &[2]), &d).is_err());
 }
 
@@ -321,6 +364,13 @@ fn gaussian_log_likelihood_value_and_gradients() {
     check_grad("gaussian_log_likelihood wrt K (through A)", |a| Tensor::gaussian_log_likelihood(&cov(a)?, &d), &a0, &[3, 3], H, TOL);
     let k = cov(&a).unwrap();
     check_grad("gaussian_log_likelihood wrt points", |d| Tensor::gaussian_log_likelihood(&k, d), &d0, &[2, 3], H, TOL);
+    // A second backward through the same graph (the first consumed the saved factor, so the node
+    // factors again) gives the same gradients.
+    let kvar = probrs::params::Variable::new(&k, "K").unwrap();
+    let ll = Tensor::gaussian_log_likelihood(&kvar.value(), &d).unwrap().sum_all().unwrap();
+    let g1 = ll.grad(&[&kvar.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
+    let g2 = ll.grad(&[&kvar.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
+    assert_close(&g2, &g1, 1e-12, 1e-12, "second backward");
     // Not positive definite: a typed linear-algebra error.
     let bad = t64(&[1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0], &[3, 3]);
     assert!(matches!(Tensor::gaussian_log_likelihood(&bad, &d), Err(probrs::Error::LinearAlgebra { .. })));

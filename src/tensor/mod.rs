@@ -26,6 +26,7 @@ mod glm_avx512;
 pub mod incomplete;
 pub mod linalg;
 pub mod special;
+pub(crate) mod vector_exp;
 
 use crate::error::{Error, Result};
 use candle_core::{Device, Tensor as CTensor};
@@ -833,3 +834,4 @@ pub(crate) fn fix_matmul_thread_count() {
         faer::set_global_parallelism(if n > 1 { faer::Par::rayon(n) } else { faer::Par::Seq });
     });
 }
+
