@@ -226,6 +226,19 @@ pub fn vi_normal_normal(
     seed: u64,
     dtype: DType,
 ) -> Result<VariationalFit> {
+    vi_normal_normal_with_progress(forward_kl, gradient_estimator, sample_size, num_steps, seed, dtype, None)
+}
+
+/// [`vi_normal_normal`] reporting every step to `progress`.
+pub fn vi_normal_normal_with_progress(
+    forward_kl: bool,
+    gradient_estimator: Option<crate::vi::GradientEstimator>,
+    sample_size: usize,
+    num_steps: usize,
+    seed: u64,
+    dtype: DType,
+    progress: Option<crate::progress::ProgressFn>,
+) -> Result<VariationalFit> {
     use crate::bijectors::Softplus;
     use crate::params::{TransformedVariable, Variable};
     use crate::vi::{fit_surrogate_posterior, Discrepancy, FitOptions};
@@ -237,6 +250,7 @@ pub fn vi_normal_normal(
         seed,
         discrepancy_fn: if forward_kl { Discrepancy::kl_forward() } else { Discrepancy::kl_reverse() },
         gradient_estimator,
+        progress,
         ..Default::default()
     };
     // The trace reads q's location and scale (the scale's softplus in plain f64 arithmetic).
@@ -283,6 +297,11 @@ pub struct PoissonProcessFit {
 /// counts; model and surrogate fitted jointly by `fit_surrogate_posterior` (Adam(0.1)), tracing
 /// the loss, the log amplitude and (`trace_samples`) `q.sample(5, seed = 42)` at every step.
 pub fn vi_poisson_process(num_steps: usize, seed: u64, trace_samples: bool) -> Result<PoissonProcessFit> {
+    vi_poisson_process_with_progress(num_steps, seed, trace_samples, None)
+}
+
+/// [`vi_poisson_process`] reporting every step to `progress`.
+pub fn vi_poisson_process_with_progress(num_steps: usize, seed: u64, trace_samples: bool, progress: Option<crate::progress::ProgressFn>) -> Result<PoissonProcessFit> {
     use crate::distributions::{GaussianProcess, Independent, Poisson, VectorDeterministic};
     use crate::joint::{JointDistributionCoroutine, Root};
     use crate::params::Variable;
@@ -321,7 +340,7 @@ pub fn vi_poisson_process(num_steps: usize, seed: u64, trace_samples: bool) -> R
         &q,
         &mut Adam::new(0.1),
         num_steps,
-        FitOptions { seed, ..Default::default() },
+        FitOptions { seed, progress, ..Default::default() },
         |t| {
             log_amplitude_path.push(kernel_log_amplitude.numpy().to_scalar().unwrap_or(f64::NAN));
             if trace_samples {

@@ -45,12 +45,16 @@ pub enum Error {
     #[error("bad input {location}: {reason}")]
     BadInput { location: String, reason: String },
 
+    /// A file that could not be read or written; names the path.
+    #[error("{path}: {reason}")]
+    Io { path: String, reason: String },
+
     /// An error from the tensor engine.
     #[error("tensor backend: {0}")]
     Backend(#[from] candle_core::Error),
 }
 
-/// `Result` with the crate's [`Error`].
+/// `Result` with the crate's [`Error`](enum@Error).
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {

@@ -27,7 +27,9 @@
 //! [`distributions`], [`params`] (variables, `make_trainable`), [`optim`] (optimizers,
 //! `minimize`), [`joint`] (joint distributions), [`psd_kernels`] (Gaussian-process kernels),
 //! [`vi`] (`fit_surrogate_posterior`, Csiszar divergences, surrogate builders),
-//! [`conformance`] (reference-value runner).
+//! [`progress`] (step callbacks and a terminal bar), `plot` (loss traces, fitted densities,
+//! surrogate marginals; feature `plot`), [`fit`] (maximum likelihood by family name), [`conformance`]
+//! (reference-value runner).
 
 extern crate self as probrs;
 
@@ -41,6 +43,9 @@ mod error;
 pub mod math;
 pub mod optim;
 pub mod params;
+#[cfg(feature = "plot")]
+pub mod plot;
+pub mod progress;
 pub mod psd_kernels;
 pub mod random;
 pub mod tensor;

@@ -62,6 +62,9 @@ pub struct MinimizeOptions {
     pub trainable_variables: Option<Vec<Variable>>,
     /// Pad the trace to `num_steps` entries (repeating the last) after early convergence.
     pub return_full_length_trace: bool,
+    /// Called after every step with the step, its loss and the time so far (see
+    /// [`crate::progress`]; `ProgressBar::callback` draws a terminal bar).
+    pub progress: Option<crate::progress::ProgressFn>,
 }
 
 /// The outcome of [`minimize`].
@@ -116,6 +119,7 @@ pub fn minimize<T: Clone>(
     let mut trace = Vec::with_capacity(num_steps);
     let mut converged = false;
     let mut steps_run = 0;
+    let started = std::time::Instant::now();
     for step in 0..num_steps {
         let loss = loss_fn()?;
         if loss.elem_count() != 1 {
@@ -167,6 +171,9 @@ pub fn minimize<T: Clone>(
         };
         trace.push(trace_fn(&q));
         steps_run = step + 1;
+        if let Some(report) = options.progress.as_mut() {
+            report(&crate::progress::Progress { step: steps_run, num_steps, loss: Some(loss_value), elapsed: started.elapsed() });
+        }
         if converged {
             break;
         }

@@ -63,6 +63,8 @@ pub struct FitOptions {
     pub seed: u64,
     /// Pad the trace to `num_steps` entries after early convergence.
     pub return_full_length_trace: bool,
+    /// Called after every step (see [`crate::progress`]).
+    pub progress: Option<crate::progress::ProgressFn>,
 }
 
 impl Default for FitOptions {
@@ -76,6 +78,7 @@ impl Default for FitOptions {
             trainable_variables: None,
             seed: 0,
             return_full_length_trace: false,
+            progress: None,
         }
     }
 }
@@ -92,6 +95,7 @@ impl FitOptions {
             convergence_criterion: self.convergence_criterion,
             trainable_variables: self.trainable_variables,
             return_full_length_trace: self.return_full_length_trace,
+            progress: self.progress,
         };
         (loss, min, self.seed)
     }

@@ -1,0 +1,484 @@
+//! Pictures of fits (feature `plot`, on by default), drawn with plotters: the loss trace of any
+//! [`minimize`](crate::optim::minimize) or
+//! [`fit_surrogate_posterior`](crate::vi::fit_surrogate_posterior) run, a fitted density or
+//! mass function over a histogram of the data, and for variational inference the surrogate's
+//! marginal against the target's density on a grid (1-D) and pairwise contours (2-D).
+//!
+//! The format follows the file's extension: `.svg` or `.png` (text in DejaVu Sans, embedded, so
+//! no system fonts are needed). Files are written whole or not at all: the picture is rendered
+//! in memory, written to a temporary file beside the target and renamed over it.
+//!
+//! ```
+//! use probrs::plot::{loss_trace, PlotOptions};
+//! let losses: Vec<f64> = (0..100).map(|i| 10.0 / (1.0 + i as f64)).collect();
+//! let path = std::env::temp_dir().join("probrs_doc_loss.svg");
+//! loss_trace(&path, &losses, &PlotOptions::default())?;
+//! assert!(std::fs::read_to_string(&path).unwrap().contains("<svg"));
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+use crate::distributions::Distribution;
+use crate::error::{Error, Result};
+use crate::tensor::{DType, Tensor};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Size and title of a picture.
+#[derive(Clone, Debug)]
+pub struct PlotOptions {
+    /// Width in pixels (default 800).
+    pub width: u32,
+    /// Height in pixels (default 500).
+    pub height: u32,
+    /// The caption; each plot has its own default.
+    pub title: Option<String>,
+}
+
+impl Default for PlotOptions {
+    fn default() -> Self {
+        PlotOptions { width: 800, height: 500, title: None }
+    }
+}
+
+/// A picture drawn on any plotters backend.
+trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String>;
+}
+
+fn perr<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// DejaVu Sans for plotters' text, registered once (plotters measures text for SVG too).
+fn ensure_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The embedded font is a valid TrueType file; failing to parse it would only lose text.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+    });
+}
+
+/// Checks that `path` names a picture this module writes (`.svg` or `.png`) in an existing
+/// directory, so a program can refuse a bad path before a long fit.
+///
+/// ```
+/// assert!(probrs::plot::check_path("fit.svg").is_ok());
+/// assert!(probrs::plot::check_path("fit.jpg").is_err());
+/// assert!(probrs::plot::check_path("/no/such/dir/fit.png").is_err());
+/// ```
+pub fn check_path(path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let shown = path.display().to_string();
+    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("svg") | Some("png") => {}
+        _ => return Err(Error::BadInput { location: shown, reason: "a plot file must end in .svg or .png".into() }),
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(Error::BadInput { location: shown, reason: format!("no directory {}", dir.display()) });
+    }
+    Ok(())
+}
+
+/// Renders `fig` to `path` (SVG or PNG by extension), atomically.
+fn save<F: Figure>(path: &Path, options: &PlotOptions, fig: &F) -> Result<()> {
+    ensure_font();
+    let (w, h) = (options.width.max(100), options.height.max(100));
+    let shown = path.display().to_string();
+    let fail = |reason: String| Error::Io { path: shown.clone(), reason };
+    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+    let bytes = match ext.as_deref() {
+        Some("svg") => {
+            let mut s = String::new();
+            {
+                let root = SVGBackend::with_string(&mut s, (w, h)).into_drawing_area();
+                root.fill(&WHITE).map_err(perr).map_err(fail)?;
+                fig.draw(&root).map_err(fail)?;
+                root.present().map_err(perr).map_err(fail)?;
+            }
+            s.into_bytes()
+        }
+        Some("png") => {
+            let mut rgb = vec![0u8; (w * h * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+                root.fill(&WHITE).map_err(perr).map_err(fail)?;
+                fig.draw(&root).map_err(fail)?;
+                root.present().map_err(perr).map_err(fail)?;
+            }
+            let mut out = Vec::new();
+            use image::ImageEncoder;
+            image::codecs::png::PngEncoder::new(&mut out).write_image(&rgb, w, h, image::ColorType::Rgb8).map_err(|e| fail(e.to_string()))?;
+            out
+        }
+        _ => return Err(Error::BadInput { location: shown.clone(), reason: "a plot file must end in .svg or .png".into() }),
+    };
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: readers see the
+/// old file or the new one, never a part.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = path.display().to_string();
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| Error::BadInput { location: shown.clone(), reason: "not a file name".into() })?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let io = |e: std::io::Error| Error::Io { path: shown.clone(), reason: e.to_string() };
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+/// `(lo, hi)` of the finite values, widened by 5% (and to a unit span when flat).
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    (lo - 0.05 * span, hi + 0.05 * span)
+}
+
+struct LossTrace<'a> {
+    losses: &'a [f64],
+    title: String,
+}
+
+impl Figure for LossTrace<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let (lo, hi) = range(self.losses.iter().copied());
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..(self.losses.len().max(2) - 1) as f64, lo..hi)
+            .map_err(perr)?;
+        chart.configure_mesh().x_desc("step").y_desc("loss").draw().map_err(perr)?;
+        chart
+            .draw_series(LineSeries::new(self.losses.iter().enumerate().filter(|(_, l)| l.is_finite()).map(|(i, l)| (i as f64, *l)), &BLUE))
+            .map_err(perr)?;
+        Ok(())
+    }
+}
+
+/// The loss at every step of a run (e.g. `minimize`'s trace with `trace_loss`).
+pub fn loss_trace(path: impl AsRef<Path>, losses: &[f64], options: &PlotOptions) -> Result<()> {
+    if losses.is_empty() {
+        return Err(Error::invalid_parameter("losses", "an empty trace"));
+    }
+    save(path.as_ref(), options, &LossTrace { losses, title: options.title.clone().unwrap_or_else(|| "loss".into()) })
+}
+
+/// `(x, exp log_prob(x))` of a scalar distribution on `xs` (non-finite values skipped).
+fn density_curve(model: &dyn Distribution, xs: &[f64]) -> Result<Vec<(f64, f64)>> {
+    let lp = model.log_prob(&Tensor::vector(xs, model.dtype())?)?.to_vec()?;
+    if lp.len() != xs.len() {
+        return Err(Error::invalid_parameter("model", format!("a scalar distribution with one batch member (log_prob gave {} values for {} points)", lp.len(), xs.len())));
+    }
+    Ok(xs.iter().zip(lp).filter(|(_, l)| !l.is_nan()).map(|(x, l)| (*x, l.exp())).filter(|(_, p)| p.is_finite()).collect())
+}
+
+struct Histogram {
+    /// `(left edge, right edge, height)` of each bar.
+    bars: Vec<(f64, f64, f64)>,
+    /// The model's density (a line) or mass (points).
+    curve: Vec<(f64, f64)>,
+    discrete: bool,
+    title: String,
+    x_desc: String,
+}
+
+impl Figure for Histogram {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let (x0, x1) = range(self.bars.iter().flat_map(|b| [b.0, b.1]).chain(self.curve.iter().map(|c| c.0)));
+        let top = self.bars.iter().map(|b| b.2).chain(self.curve.iter().map(|c| c.1)).filter(|v| v.is_finite()).fold(0.0, f64::max);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, 0f64..(top * 1.08).max(1e-12))
+            .map_err(perr)?;
+        chart.configure_mesh().x_desc(self.x_desc.as_str()).y_desc(if self.discrete { "probability" } else { "density" }).draw().map_err(perr)?;
+        let fill = RGBColor(150, 180, 220).filled();
+        chart.draw_series(self.bars.iter().map(|&(l, r, h)| Rectangle::new([(l, 0.0), (r, h)], fill))).map_err(perr)?.label("data").legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], fill));
+        if self.discrete {
+            chart.draw_series(self.curve.iter().map(|&(x, p)| Circle::new((x, p), 4, RED.filled()))).map_err(perr)?.label("fitted").legend(|(x, y)| Circle::new((x + 7, y), 4, RED.filled()));
+        } else {
+            chart.draw_series(LineSeries::new(self.curve.iter().copied(), RED.stroke_width(2))).map_err(perr)?.label("fitted").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], RED.stroke_width(2)));
+        }
+        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.8)).draw().map_err(perr)?;
+        Ok(())
+    }
+}
+
+/// A fitted scalar distribution over a histogram of `data`: for a continuous model the density
+/// on a grid over a density-scaled histogram (Freedman–Diaconis bins); for a discrete one
+/// (`discrete`), the mass at each integer in the data's range over the data's frequencies.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::plot::{density_over_histogram, PlotOptions};
+/// let data: Vec<f64> = (0..500).map(|i| ((i * 7919) % 500) as f64 / 100.0).collect();
+/// let path = std::env::temp_dir().join("probrs_doc_hist.png");
+/// density_over_histogram(&path, &data, &Normal::new(2.5, 1.44)?, false, &Default::default())?;
+/// assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn density_over_histogram(path: impl AsRef<Path>, data: &[f64], model: &dyn Distribution, discrete: bool, options: &PlotOptions) -> Result<()> {
+    let finite: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return Err(Error::invalid_parameter("data", "no finite values to plot"));
+    }
+    let n = finite.len() as f64;
+    let (lo, hi) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let title = options.title.clone().unwrap_or_else(|| format!("{} fitted to {} points", model.class_name(), finite.len()));
+    let fig = if discrete {
+        let (a, b) = (lo.floor() as i64, hi.ceil() as i64);
+        let ks: Vec<f64> = (a..=b).map(|k| k as f64).collect();
+        let bars = ks.iter().map(|&k| (k - 0.4, k + 0.4, finite.iter().filter(|v| (**v - k).abs() < 0.5).count() as f64 / n)).collect();
+        Histogram { bars, curve: density_curve(model, &ks)?, discrete, title, x_desc: "value".into() }
+    } else {
+        let mut sorted = finite.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        let q = |p: f64| sorted[((p * (n - 1.0)).round() as usize).min(sorted.len() - 1)];
+        let iqr = q(0.75) - q(0.25);
+        let span = (hi - lo).max(1e-12);
+        let width = if iqr > 0.0 { 2.0 * iqr / n.cbrt() } else { span / 10.0 };
+        let bins = ((span / width).ceil() as usize).clamp(5, 100);
+        let w = span / bins as f64;
+        let mut counts = vec![0usize; bins];
+        for v in &finite {
+            counts[(((v - lo) / w) as usize).min(bins - 1)] += 1;
+        }
+        let bars = counts.iter().enumerate().map(|(i, c)| (lo + i as f64 * w, lo + (i + 1) as f64 * w, *c as f64 / (n * w))).collect();
+        let (g0, g1) = (lo - 0.1 * span, hi + 0.1 * span);
+        let xs: Vec<f64> = (0..400).map(|i| g0 + (g1 - g0) * i as f64 / 399.0).collect();
+        Histogram { bars, curve: density_curve(model, &xs)?, discrete, title, x_desc: "value".into() }
+    };
+    save(path.as_ref(), options, &fig)
+}
+
+struct Curves {
+    curves: Vec<(String, Vec<(f64, f64)>, RGBColor)>,
+    title: String,
+    x_desc: String,
+}
+
+impl Figure for Curves {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let (x0, x1) = range(self.curves.iter().flat_map(|c| c.1.iter().map(|p| p.0)));
+        let top = self.curves.iter().flat_map(|c| c.1.iter().map(|p| p.1)).filter(|v| v.is_finite()).fold(0.0, f64::max);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, 0f64..(top * 1.08).max(1e-12))
+            .map_err(perr)?;
+        chart.configure_mesh().x_desc(self.x_desc.as_str()).y_desc("density").draw().map_err(perr)?;
+        for (label, pts, color) in &self.curves {
+            let c = *color;
+            chart.draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2))).map_err(perr)?.label(label.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], c.stroke_width(2)));
+        }
+        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.8)).draw().map_err(perr)?;
+        Ok(())
+    }
+}
+
+/// Evaluates a batched log-density on points `[N]` (or `[N, D]`), returning `N` finite-or-not values.
+fn eval(f: &dyn Fn(&Tensor) -> Result<Tensor>, pts: &Tensor, n: usize, what: &str) -> Result<Vec<f64>> {
+    let v = f(pts)?.to_vec()?;
+    if v.len() != n {
+        return Err(Error::invalid_parameter(what, format!("expected one log-density per grid point ({n}), got {}", v.len())));
+    }
+    Ok(v)
+}
+
+/// Normalizes `exp(log p)` on an evenly spaced grid by the trapezoid rule (max-subtracted).
+fn normalized(grid: &[f64], logp: &[f64]) -> Vec<(f64, f64)> {
+    let m = logp.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+    let p: Vec<f64> = logp.iter().map(|l| if l.is_finite() { (l - m).exp() } else { 0.0 }).collect();
+    let z: f64 = grid.windows(2).zip(p.windows(2)).map(|(x, y)| 0.5 * (x[1] - x[0]) * (y[0] + y[1])).sum();
+    grid.iter().zip(p).map(|(x, v)| (*x, if z > 0.0 { v / z } else { 0.0 })).collect()
+}
+
+/// The VI picture in one dimension: the target's unnormalized log-density (normalized on the
+/// grid) and the surrogate's density, both on `grid` (evenly spaced), each given as a batched
+/// log-density of points `[N]` (float64).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::plot::{surrogate_marginal, PlotOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let q = Normal::new(Tensor::scalar(2.5, DType::F64)?, Tensor::scalar(0.7, DType::F64)?)?;
+/// // Unnormalized: log N(z; 0, 1) + log N(5; z, 1) up to a constant.
+/// let target = |z: &probrs::tensor::Tensor| z.square()?.add(&z.neg()?.add_scalar(5.0)?.square()?)?.mul_scalar(-0.5);
+/// let grid: Vec<f64> = (0..200).map(|i| -1.0 + 7.0 * i as f64 / 199.0).collect();
+/// let path = std::env::temp_dir().join("probrs_doc_marginal.svg");
+/// surrogate_marginal(&path, &grid, &target, &|z| q.log_prob(z), "z", &PlotOptions::default())?;
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn surrogate_marginal(path: impl AsRef<Path>, grid: &[f64], target_log_prob: &dyn Fn(&Tensor) -> Result<Tensor>, surrogate_log_prob: &dyn Fn(&Tensor) -> Result<Tensor>, name: &str, options: &PlotOptions) -> Result<()> {
+    if grid.len() < 2 {
+        return Err(Error::invalid_parameter("grid", "at least two points"));
+    }
+    let pts = Tensor::vector(grid, DType::F64)?;
+    let t = eval(target_log_prob, &pts, grid.len(), "target_log_prob")?;
+    let q = eval(surrogate_log_prob, &pts, grid.len(), "surrogate_log_prob")?;
+    let curves = vec![
+        ("target (normalized on the grid)".to_string(), normalized(grid, &t), RGBColor(40, 40, 40)),
+        ("surrogate".to_string(), grid.iter().zip(q).map(|(x, l)| (*x, l.exp())).filter(|p| p.1.is_finite()).collect(), RED),
+    ];
+    save(path.as_ref(), options, &Curves { curves, title: options.title.clone().unwrap_or_else(|| format!("posterior of {name}: target vs surrogate")), x_desc: name.into() })
+}
+
+/// Contour segments of the field `f` (row-major `[ny, nx]` on `xs × ys`) at `level`, by
+/// marching squares (linear interpolation along cell edges).
+fn contour_segments(xs: &[f64], ys: &[f64], f: &[f64], level: f64) -> Vec<[(f64, f64); 2]> {
+    let nx = xs.len();
+    let mut out = vec![];
+    let lerp = |a: (f64, f64, f64), b: (f64, f64, f64)| {
+        let t = if (b.2 - a.2).abs() > 0.0 { (level - a.2) / (b.2 - a.2) } else { 0.5 };
+        (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))
+    };
+    for j in 0..ys.len().saturating_sub(1) {
+        for i in 0..nx.saturating_sub(1) {
+            // Corners counter-clockwise from bottom-left.
+            let c = [(xs[i], ys[j], f[j * nx + i]), (xs[i + 1], ys[j], f[j * nx + i + 1]), (xs[i + 1], ys[j + 1], f[(j + 1) * nx + i + 1]), (xs[i], ys[j + 1], f[(j + 1) * nx + i])];
+            let crossings: Vec<(f64, f64)> = (0..4).filter(|&e| (c[e].2 >= level) != (c[(e + 1) % 4].2 >= level)).map(|e| lerp(c[e], c[(e + 1) % 4])).collect();
+            // Two crossings: one segment; four (a saddle): pair them in edge order.
+            for pair in crossings.chunks_exact(2) {
+                out.push([pair[0], pair[1]]);
+            }
+        }
+    }
+    out
+}
+
+struct Contours {
+    /// One panel per pair: (x name, y name, xs, ys, [(label, field, colour)]).
+    panels: Vec<(String, String, Vec<f64>, Vec<f64>, Vec<(String, Vec<f64>, RGBColor)>)>,
+    title: String,
+}
+
+impl Figure for Contours {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let root = root.titled(&self.title, ("sans-serif", 22)).map_err(perr)?;
+        let k = self.panels.len();
+        let cols = (k as f64).sqrt().ceil() as usize;
+        let rows = k.div_ceil(cols.max(1));
+        let areas = root.split_evenly((rows.max(1), cols.max(1)));
+        for ((xn, yn, xs, ys, fields), area) in self.panels.iter().zip(areas) {
+            let mut chart = ChartBuilder::on(&area)
+                .margin(10)
+                .x_label_area_size(35)
+                .y_label_area_size(55)
+                .build_cartesian_2d(xs[0]..xs[xs.len() - 1], ys[0]..ys[ys.len() - 1])
+                .map_err(perr)?;
+            chart.configure_mesh().x_desc(xn.as_str()).y_desc(yn.as_str()).draw().map_err(perr)?;
+            for (label, field, color) in fields {
+                let top = field.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+                let c = *color;
+                let mut first = true;
+                // Density levels at 10%, 30%, 50%, 70% and 90% of the peak.
+                for frac in [0.1, 0.3, 0.5, 0.7, 0.9] {
+                    let segs = contour_segments(xs, ys, field, top + f64::ln(frac));
+                    let s = chart.draw_series(segs.into_iter().map(|s| PathElement::new(s.to_vec(), c.stroke_width(2)))).map_err(perr)?;
+                    if first {
+                        s.label(label.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], c.stroke_width(2)));
+                        first = false;
+                    }
+                }
+            }
+            chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.8)).draw().map_err(perr)?;
+        }
+        Ok(())
+    }
+}
+
+/// The VI picture in two dimensions: for each pair of the `names.len()` coordinates, contours
+/// (at 10–90% of each peak) of the target's unnormalized log-density and the surrogate's, on a
+/// 60 × 60 grid over `ranges`, through `center` (the other coordinates held there, e.g. at the
+/// surrogate's mean). Both log-densities take points `[N, D]`.
+///
+/// ```
+/// use probrs::distributions::{Distribution, MultivariateNormalDiag};
+/// use probrs::plot::{pairwise_contours, PlotOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let q = MultivariateNormalDiag::new(Tensor::vector(&[0.0, 1.0], DType::F64)?, Tensor::vector(&[1.0, 0.5], DType::F64)?)?;
+/// let target = |x: &Tensor| x.square()?.sum_last(1)?.mul_scalar(-0.5);
+/// let path = std::env::temp_dir().join("probrs_doc_contours.svg");
+/// pairwise_contours(&path, &["a", "b"], &[(-3.0, 3.0), (-2.0, 3.0)], &[0.0, 1.0], &target, &|x| q.log_prob(x), &PlotOptions::default())?;
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn pairwise_contours(
+    path: impl AsRef<Path>,
+    names: &[&str],
+    ranges: &[(f64, f64)],
+    center: &[f64],
+    target_log_prob: &dyn Fn(&Tensor) -> Result<Tensor>,
+    surrogate_log_prob: &dyn Fn(&Tensor) -> Result<Tensor>,
+    options: &PlotOptions,
+) -> Result<()> {
+    let d = names.len();
+    if d < 2 || ranges.len() != d || center.len() != d {
+        return Err(Error::invalid_parameter("names, ranges, center", format!("one of each per coordinate, at least two coordinates (got {}, {}, {})", d, ranges.len(), center.len())));
+    }
+    if let Some((i, r)) = ranges.iter().enumerate().find(|(_, r)| !(r.0 < r.1 && r.0.is_finite() && r.1.is_finite())) {
+        return Err(Error::invalid_parameter("ranges", format!("range {i} ({}, {}) must be finite with low < high", r.0, r.1)));
+    }
+    const G: usize = 60;
+    let grid = |(lo, hi): (f64, f64)| (0..G).map(|k| lo + (hi - lo) * k as f64 / (G - 1) as f64).collect::<Vec<f64>>();
+    let mut panels = vec![];
+    for a in 0..d {
+        for b in a + 1..d {
+            let (xs, ys) = (grid(ranges[a]), grid(ranges[b]));
+            let mut pts = Vec::with_capacity(G * G * d);
+            for y in &ys {
+                for x in &xs {
+                    let mut p = center.to_vec();
+                    p[a] = *x;
+                    p[b] = *y;
+                    pts.extend(p);
+                }
+            }
+            let t = Tensor::from_slice(&pts, &[G * G, d], DType::F64)?;
+            let ft = eval(target_log_prob, &t, G * G, "target_log_prob")?;
+            let fq = eval(surrogate_log_prob, &t, G * G, "surrogate_log_prob")?;
+            panels.push((names[a].to_string(), names[b].to_string(), xs, ys, vec![("target".to_string(), ft, RGBColor(40, 40, 40)), ("surrogate".to_string(), fq, RED)]));
+        }
+    }
+    save(path.as_ref(), options, &Contours { panels, title: options.title.clone().unwrap_or_else(|| "target vs surrogate, pairwise".into()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marching_squares_finds_a_circle() {
+        // f = −(x² + y²) on [−2, 2]²: the level −1 is the unit circle.
+        let g: Vec<f64> = (0..41).map(|i| -2.0 + 0.1 * i as f64).collect();
+        let f: Vec<f64> = g.iter().flat_map(|y| g.iter().map(move |x| -(x * x + y * y))).collect();
+        let segs = contour_segments(&g, &g, &f, -1.0);
+        assert!(segs.len() > 30);
+        for s in segs {
+            for (x, y) in s {
+                assert!(((x * x + y * y).sqrt() - 1.0).abs() < 0.01, "({x}, {y})");
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_extension_is_refused_and_nothing_written() {
+        let path = std::env::temp_dir().join("probrs_plot_test.jpg");
+        let _ = std::fs::remove_file(&path);
+        assert!(matches!(loss_trace(&path, &[1.0, 0.5], &PlotOptions::default()), Err(Error::BadInput { .. })));
+        assert!(!path.exists());
+    }
+}

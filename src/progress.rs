@@ -1,0 +1,130 @@
+//! Progress of long runs: [`minimize`](crate::optim::minimize) and
+//! [`fit_surrogate_posterior`](crate::vi::fit_surrogate_posterior) call a [`ProgressFn`] after
+//! every step with a [`Progress`] (step, loss, elapsed time), so an embedding program can show
+//! its own; [`ProgressBar`] (feature `progress`, on by default) is a terminal bar on standard
+//! error for it, drawn only when standard error is a terminal.
+//!
+//! ```
+//! use probrs::distributions::{Distribution, Normal};
+//! use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+//! use probrs::params::MakeTrainable;
+//! use probrs::progress::Progress;
+//! use probrs::tensor::{DType, Tensor};
+//! use std::sync::{Arc, Mutex};
+//!
+//! let x = Tensor::vector(&[4.57, 6.37, 5.93, 7.98, 2.03], DType::F32)?;
+//! let model: Normal = MakeTrainable::new().initial_value("loc", 0.0).initial_value("scale", 1.0).build()?;
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let log = seen.clone();
+//! let options = MinimizeOptions {
+//!     progress: Some(Box::new(move |p: &Progress| log.lock().unwrap().push((p.step, p.loss)))),
+//!     ..Default::default()
+//! };
+//! let r = minimize(|| model.log_prob(&x)?.sum_all()?.neg(), 50, &mut Adam::new(0.1), options, trace_loss)?;
+//! let seen = seen.lock().unwrap();
+//! assert_eq!(seen.len(), 50);
+//! assert_eq!(seen[49], (50, Some(r.trace[49])));
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+use std::time::Duration;
+
+/// One report: after step `step` (1-based) of `num_steps`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// Steps done so far (1 after the first).
+    pub step: usize,
+    /// Steps the run will take at most (it may stop early on convergence).
+    pub num_steps: usize,
+    /// The step's loss, when the run has one.
+    pub loss: Option<f64>,
+    /// Time since the run started.
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// Steps per second so far (0 before any time has passed).
+    ///
+    /// ```
+    /// use probrs::progress::Progress;
+    /// let p = Progress { step: 50, num_steps: 100, loss: None, elapsed: std::time::Duration::from_millis(250) };
+    /// assert_eq!(p.steps_per_second(), 200.0);
+    /// ```
+    pub fn steps_per_second(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.step as f64 / s
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The callback a run calls after every step.
+pub type ProgressFn = Box<dyn FnMut(&Progress)>;
+
+/// A progress bar on standard error showing the step, the loss and the steps per second; hidden
+/// (nothing drawn) when standard error is not a terminal, or when made with
+/// [`ProgressBar::hidden`] (a `--quiet` flag).
+///
+/// ```
+/// use probrs::progress::{Progress, ProgressBar};
+/// let bar = ProgressBar::new(100, "fit");
+/// let mut report = bar.callback();
+/// report(&Progress { step: 1, num_steps: 100, loss: Some(3.5), elapsed: Default::default() });
+/// bar.finish();
+/// // Under `cargo test` standard error is captured, not a terminal: nothing was drawn.
+/// assert!(bar.is_hidden());
+/// ```
+#[cfg(feature = "progress")]
+#[derive(Clone)]
+pub struct ProgressBar {
+    bar: indicatif::ProgressBar,
+}
+
+#[cfg(feature = "progress")]
+impl ProgressBar {
+    /// A bar for a run of `num_steps` steps, labelled `label`.
+    pub fn new(num_steps: usize, label: &str) -> Self {
+        let bar = indicatif::ProgressBar::new(num_steps as u64);
+        let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] step {pos}/{len}  {msg}  {per_sec}  eta {eta}")
+            .expect("a valid template")
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(label.to_string());
+        ProgressBar { bar }
+    }
+
+    /// A bar that never draws.
+    pub fn hidden() -> Self {
+        ProgressBar { bar: indicatif::ProgressBar::hidden() }
+    }
+
+    /// Whether nothing is drawn (not a terminal, or [`ProgressBar::hidden`]).
+    pub fn is_hidden(&self) -> bool {
+        self.bar.is_hidden()
+    }
+
+    /// Shows one report.
+    pub fn update(&self, p: &Progress) {
+        if self.bar.length() != Some(p.num_steps as u64) {
+            self.bar.set_length(p.num_steps as u64);
+        }
+        self.bar.set_position(p.step as u64);
+        if let Some(l) = p.loss {
+            self.bar.set_message(format!("loss {l:.6}"));
+        }
+    }
+
+    /// The callback that updates this bar, for `MinimizeOptions::progress` or
+    /// `FitOptions::progress`.
+    pub fn callback(&self) -> ProgressFn {
+        let bar = self.clone();
+        Box::new(move |p| bar.update(p))
+    }
+
+    /// Removes the bar from the terminal (the run's output follows on a clean line).
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
