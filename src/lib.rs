@@ -48,6 +48,7 @@ pub mod plot;
 pub mod progress;
 pub mod psd_kernels;
 pub mod random;
+pub mod save;
 pub mod tensor;
 pub mod vi;
 

@@ -42,7 +42,7 @@ enum Command {
     },
     /// Fit a family to one column of a CSV file by maximum likelihood: parameters, standard
     /// errors (observed information), log-likelihood, AIC and BIC.
-    #[command(after_help = "FAMILY is one of: Normal, LogNormal, HalfNormal, HalfCauchy, Exponential, Gamma, InverseGamma, Chi2, Beta, Uniform, StudentT, Cauchy, Laplace, Logistic, Gumbel, Weibull, Pareto, Kumaraswamy, VonMises, Poisson, Geometric; or `auto` to fit every continuous family and rank them by AIC.\n\nExamples:\n  probrs fit Gamma data.csv --column waiting_time\n  probrs fit Normal data.csv --plot fit.svg --loss-plot loss.png --json\n  probrs fit auto data.csv --column 2")]
+    #[command(after_help = "FAMILY is one of: Normal, LogNormal, HalfNormal, HalfCauchy, Exponential, Gamma, InverseGamma, Chi2, Beta, Uniform, StudentT, Cauchy, Laplace, Logistic, Gumbel, Weibull, Pareto, Kumaraswamy, VonMises, Poisson, Geometric; or `auto` to fit every continuous family and rank them by AIC.\n\nExamples:\n  probrs fit Gamma data.csv --column waiting_time\n  probrs fit Normal data.csv --plot fit.svg --loss-plot loss.png --json\n  probrs fit Weibull data.csv --save weibull.json\n  probrs fit auto data.csv --column 2")]
     Fit {
         /// The family, or `auto`.
         family: String,
@@ -66,6 +66,9 @@ enum Command {
         /// Draw the loss at every step (.svg or .png).
         #[arg(long)]
         loss_plot: Option<String>,
+        /// Save the fitted distribution (.json or .safetensors; `probrs::save::load_distribution` reads it back).
+        #[arg(long)]
+        save: Option<String>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -155,8 +158,11 @@ fn check_plot_paths(paths: &[Option<&str>]) -> probrs::Result<()> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fit(family: &str, data: &str, column: Option<&str>, opts: probrs::fit::FitOptions, plot: Option<&str>, loss_plot: Option<&str>, json: bool, quiet: bool) -> probrs::Result<()> {
+fn fit(family: &str, data: &str, column: Option<&str>, opts: probrs::fit::FitOptions, plot: Option<&str>, loss_plot: Option<&str>, save: Option<&str>, json: bool, quiet: bool) -> probrs::Result<()> {
     check_plot_paths(&[plot, loss_plot])?;
+    if let Some(p) = save {
+        probrs::save::check_path(p)?;
+    }
     let x = probrs::fit::read_csv_column(data, column)?;
     let best = if family.eq_ignore_ascii_case("auto") {
         let n = probrs::fit::continuous_families().count();
@@ -198,6 +204,9 @@ fn fit(family: &str, data: &str, column: Option<&str>, opts: probrs::fit::FitOpt
     }
     if let Some(p) = loss_plot {
         probrs::plot::loss_trace(p, &best.losses, &probrs::plot::PlotOptions { title: Some(format!("{}: mean negative log-likelihood", best.family)), ..Default::default() })?;
+    }
+    if let Some(p) = save {
+        probrs::save::save_distribution(p, best.model.as_ref())?;
     }
     Ok(())
 }
@@ -334,8 +343,8 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
-        Command::Fit { family, data, column, steps, lr, seed, plot, loss_plot, json, quiet } => {
-            fit(&family, &data, column.as_deref(), probrs::fit::FitOptions { steps, learning_rate: lr, seed }, plot.as_deref(), loss_plot.as_deref(), json, quiet)
+        Command::Fit { family, data, column, steps, lr, seed, plot, loss_plot, save, json, quiet } => {
+            fit(&family, &data, column.as_deref(), probrs::fit::FitOptions { steps, learning_rate: lr, seed }, plot.as_deref(), loss_plot.as_deref(), save.as_deref(), json, quiet)
         }
         Command::Vi { model, steps, seed, plot, loss_plot, json, quiet } => vi(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
         Command::Bench { workloads } => bench::run(&workloads),

@@ -114,22 +114,7 @@ fn save<F: Figure>(path: &Path, options: &PlotOptions, fig: &F) -> Result<()> {
         }
         _ => return Err(Error::BadInput { location: shown.clone(), reason: "a plot file must end in .svg or .png".into() }),
     };
-    write_atomically(path, &bytes)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: readers see the
-/// old file or the new one, never a part.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let shown = path.display().to_string();
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| Error::BadInput { location: shown.clone(), reason: "not a file name".into() })?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
-    let io = |e: std::io::Error| Error::Io { path: shown.clone(), reason: e.to_string() };
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
+    crate::save::write_atomically(path, &bytes)
 }
 
 /// `(lo, hi)` of the finite values, widened by 5% (and to a unit span when flat).

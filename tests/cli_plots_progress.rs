@@ -138,13 +138,17 @@ fn command_line_fit_vi_and_exit_codes() {
     let csv: String = std::iter::once("id,waiting_time".to_string()).chain(x.iter().enumerate().map(|(i, v)| format!("{i},{v}"))).collect::<Vec<_>>().join("\n");
     std::fs::write(dir.join("data.csv"), csv).unwrap();
     // A fit with both plots and JSON output.
-    let (code, out, err) = probrs(&["fit", "Gamma", "data.csv", "--column", "waiting_time", "--plot", "fit.png", "--loss-plot", "loss.svg", "--json", "--steps", "600"], &dir);
+    let (code, out, err) = probrs(&["fit", "Gamma", "data.csv", "--column", "waiting_time", "--plot", "fit.png", "--loss-plot", "loss.svg", "--save", "gamma.json", "--json", "--steps", "600"], &dir);
     assert_eq!(code, 0, "{err}");
     let j: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(j["family"], "Gamma");
     assert!(j["aic"].as_f64().unwrap().is_finite() && j["bic"].as_f64().unwrap() > j["aic"].as_f64().unwrap());
     assert_eq!(j["standard_errors"].as_array().unwrap().len(), 2);
     assert!(is_png(&dir.join("fit.png")) && is_svg(&dir.join("loss.svg")));
+    // The saved fit loads back with the printed parameters.
+    let saved = probrs::save::load_distribution(dir.join("gamma.json")).unwrap();
+    let conc = saved.parameters().iter().find(|(n, _)| *n == "concentration").unwrap().1.values_f64(DType::F64).unwrap()[0];
+    assert_eq!(conc, j["parameters"]["concentration"][0].as_f64().unwrap());
     assert!(err.is_empty(), "no progress bar off a terminal: {err:?}");
     // Ranking by AIC.
     let (code, out, _) = probrs(&["fit", "auto", "data.csv", "--column", "1", "--steps", "300", "-q"], &dir);
@@ -166,6 +170,7 @@ fn command_line_fit_vi_and_exit_codes() {
         (vec!["fit", "NoSuch", "data.csv", "--plot", "m.svg"], "family NoSuch"),
         (vec!["fit", "Gamma", "neg.csv", "--plot", "m.svg"], "family Gamma"),
         (vec!["fit", "Normal", "data.csv", "--plot", "m.jpg"], "m.jpg"),
+        (vec!["fit", "Normal", "data.csv", "--plot", "m.svg", "--save", "m.txt"], "m.txt"),
         (vec!["vi", "nope", "--plot", "m.svg"], "model nope"),
     ] {
         let (code, out, err) = probrs(&args, &dir);

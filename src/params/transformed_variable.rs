@@ -47,6 +47,17 @@ impl TransformedVariable {
         }
         Ok(TransformedVariable { var: Variable::new(&raw, name)?, bijector, shape: initial_value.shape().to_vec() })
     }
+    /// A variable whose stored (unconstrained) values are `pretransformed` exactly — the
+    /// inverse of [`TransformedVariable::pretransformed_input`], for loading a saved variable
+    /// bit for bit (`new` would store `bijector.inverse(value)`, which need not round-trip).
+    pub fn from_pretransformed(pretransformed: &Tensor, bijector: Arc<dyn Bijector>, name: impl Into<String>) -> Result<Self> {
+        let name = name.into();
+        let value = bijector.forward(pretransformed)?;
+        if !value.all_finite()? {
+            return Err(Error::invalid_parameter(name, format!("stored value {pretransformed} maps outside the reals through bijector {}", bijector.name())));
+        }
+        Ok(TransformedVariable { var: Variable::new(pretransformed, name)?, bijector, shape: value.shape().to_vec() })
+    }
     /// `bijector.forward(pretransformed)`, computed now (tracked for autodiff).
     pub fn value(&self) -> Result<Tensor> {
         self.bijector.forward(&self.var.value())

@@ -1,0 +1,456 @@
+//! Saving and loading: trainable variables and fitted distributions, in JSON or safetensors.
+//!
+//! A distribution is saved as its family's class name, dtype, instance name and, for each
+//! parameter, what it is — a number, a fixed tensor, a [`Variable`], or a
+//! [`TransformedVariable`] (its *unconstrained* stored values and its bijector's name) — so that
+//! loading rebuilds the same object: the same parameter kinds, the same stored bits, hence
+//! `log_prob` equal bit for bit. A `TransformedVariable`'s bijector is rebuilt from the
+//! family's `parameter_properties` (the default constraining bijector, which is what
+//! `make_trainable` and `probrs fit` use), and checked against the saved name.
+//! [`DeferredTensor`](crate::params::DeferredTensor) parameters hold a Rust closure and cannot
+//! be saved (a typed error names the parameter).
+//!
+//! Formats, by the file's extension: `.json` (values as decimal numbers that read back exactly:
+//! float32 values widen to float64 exactly, float64 values print in shortest round-trip form)
+//! or `.safetensors` (the tensors as raw little-endian bytes, the structure in its metadata).
+//! Files are written to a temporary file and renamed: a failed save leaves no partial file.
+//!
+//! ```
+//! use probrs::distributions::{Distribution, Gamma};
+//! use probrs::params::MakeTrainable;
+//! use probrs::save::{load_distribution, save_distribution};
+//! use probrs::tensor::{DType, Tensor};
+//! let model: Gamma = MakeTrainable::new().initial_value("concentration", 2.5).initial_value("rate", 0.7).build()?;
+//! let path = std::env::temp_dir().join("probrs_doc_gamma.safetensors");
+//! save_distribution(&path, &model)?;
+//! let back = load_distribution(&path)?;
+//! let x = Tensor::vector(&[0.3, 1.7, 4.2], DType::F32)?;
+//! assert_eq!(back.log_prob(&x)?.to_vec()?, model.log_prob(&x)?.to_vec()?);
+//! assert_eq!(back.trainable_variables().len(), 2);
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+use crate::distributions::*;
+use crate::error::{Error, Result};
+use crate::params::{Param, Parameters, ParameterProperties, Trainable, TransformedVariable, Variable};
+use crate::tensor::{DType, Tensor};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A tensor's dtype, shape and values (row-major), exactly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedTensor {
+    /// `"float32"` or `"float64"`.
+    pub dtype: String,
+    pub shape: Vec<usize>,
+    /// The values, widened to f64 (exact for float32). Empty in a safetensors file's metadata,
+    /// where the values are in the tensor section.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<f64>,
+}
+
+impl SavedTensor {
+    /// The values of `t`.
+    pub fn of(t: &Tensor) -> Result<Self> {
+        Ok(SavedTensor { dtype: t.dtype().name().into(), shape: t.shape().to_vec(), values: t.to_vec()? })
+    }
+    /// The tensor back.
+    pub fn tensor(&self) -> Result<Tensor> {
+        let n: usize = self.shape.iter().product();
+        if self.values.len() != n {
+            return Err(Error::BadInput { location: "saved tensor".into(), reason: format!("{} values for shape {:?}", self.values.len(), self.shape) });
+        }
+        Tensor::from_slice(&self.values, &self.shape, dtype_of(&self.dtype)?)
+    }
+}
+
+fn dtype_of(name: &str) -> Result<DType> {
+    match name {
+        "float32" => Ok(DType::F32),
+        "float64" => Ok(DType::F64),
+        other => Err(Error::BadInput { location: "dtype".into(), reason: format!("unsupported dtype {other:?} (float32 or float64)") }),
+    }
+}
+
+/// What a parameter is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SavedParam {
+    /// A bare number.
+    Scalar { value: f64 },
+    /// A fixed tensor.
+    Tensor { value: SavedTensor },
+    /// A trainable variable and its name.
+    Variable { name: String, value: SavedTensor },
+    /// A variable read through a bijector: the stored (unconstrained) values.
+    Transformed { name: String, bijector: String, pretransformed: SavedTensor },
+}
+
+/// A distribution as saved: class name, dtype, instance name, parameters in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedDistribution {
+    /// TFP's class name (`"Normal"`, `"Gamma"`, ...).
+    pub family: String,
+    pub dtype: String,
+    pub name: String,
+    pub parameters: Vec<(String, SavedParam)>,
+}
+
+/// Builds a family from parameters and gives its parameter properties, by class name.
+struct Family {
+    build: fn(Parameters) -> Result<Arc<dyn Distribution>>,
+    properties: fn(DType) -> Vec<(&'static str, ParameterProperties)>,
+}
+
+macro_rules! registry {
+    ($($t:ident),+ $(,)?) => {
+        fn family(name: &str) -> Option<Family> {
+            match name {
+                $(<$t as Trainable>::NAME => Some(Family {
+                    build: |p| Ok(Arc::new(<$t as Trainable>::from_parameters(p)?) as Arc<dyn Distribution>),
+                    properties: <$t as Trainable>::parameter_properties,
+                }),)+
+                _ => None,
+            }
+        }
+        /// The class names [`load_distribution`] can rebuild.
+        pub const SAVABLE_FAMILIES: &[&str] = &[$(stringify!($t)),+];
+    };
+}
+
+registry!(
+    Normal, LogNormal, HalfNormal, HalfCauchy, TruncatedNormal, Exponential, Gamma, InverseGamma, Chi2, Beta, Kumaraswamy, Uniform, StudentT, Cauchy, Laplace,
+    Logistic, Gumbel, Weibull, Pareto, VonMises, Deterministic, Bernoulli, Binomial, Poisson, Geometric, Categorical, Dirichlet, MultivariateNormalDiag,
+    MultivariateNormalTriL,
+);
+
+impl SavedDistribution {
+    /// The snapshot of `d` (its parameters' current values).
+    pub fn of(d: &dyn Distribution) -> Result<Self> {
+        let family = d.class_name();
+        if self::family(family).is_none() {
+            return Err(Error::invalid_parameter("distribution", format!("{family} cannot be saved yet (savable: {})", SAVABLE_FAMILIES.join(", "))));
+        }
+        let parameters = d
+            .parameters()
+            .into_iter()
+            .map(|(name, p)| {
+                let saved = match p {
+                    Param::Scalar(v) => SavedParam::Scalar { value: *v },
+                    Param::Tensor(t) => SavedParam::Tensor { value: SavedTensor::of(t)? },
+                    Param::Variable(v) => SavedParam::Variable { name: v.name().into(), value: SavedTensor::of(&v.numpy())? },
+                    Param::Transformed(v) => SavedParam::Transformed {
+                        name: v.name().into(),
+                        bijector: v.bijector().name().into(),
+                        pretransformed: SavedTensor::of(&v.pretransformed_input().numpy())?,
+                    },
+                    Param::Deferred(_) => {
+                        return Err(Error::invalid_parameter(name, format!("{family}.{name} is a DeferredTensor (a Rust closure), which cannot be saved")));
+                    }
+                };
+                Ok((name.to_string(), saved))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SavedDistribution { family: family.into(), dtype: d.dtype().name().into(), name: d.name().into(), parameters })
+    }
+
+    /// Rebuilds the distribution: new variables with the saved names and values.
+    pub fn build(&self) -> Result<Arc<dyn Distribution>> {
+        let fam = family(&self.family).ok_or_else(|| Error::BadInput { location: format!("family {}", self.family), reason: format!("not a savable family ({})", SAVABLE_FAMILIES.join(", ")) })?;
+        let dtype = dtype_of(&self.dtype)?;
+        let props = (fam.properties)(dtype);
+        let mut params = Parameters::new();
+        params.name = Some(self.name.clone());
+        for (pname, p) in &self.parameters {
+            let param = match p {
+                SavedParam::Scalar { value } => Param::Scalar(*value),
+                SavedParam::Tensor { value } => Param::Tensor(value.tensor()?),
+                SavedParam::Variable { name, value } => Param::Variable(Variable::new(&value.tensor()?, name.clone())?),
+                SavedParam::Transformed { name, bijector, pretransformed } => {
+                    let prop = props.iter().find(|(n, _)| n == pname).ok_or_else(|| Error::UnknownParameter { name: pname.clone(), family: self.family.clone() })?;
+                    let b = (prop.1.default_constraining_bijector)(dtype);
+                    if b.name() != bijector {
+                        return Err(Error::BadInput {
+                            location: format!("{}.{pname}", self.family),
+                            reason: format!("saved with bijector {bijector}, but only the family's default ({}) can be rebuilt", b.name()),
+                        });
+                    }
+                    Param::Transformed(TransformedVariable::from_pretransformed(&pretransformed.tensor()?, b, name.clone())?)
+                }
+            };
+            params.insert(pname, param);
+        }
+        (fam.build)(params)
+    }
+}
+
+/// Writes `bytes` whole or not at all (a temporary file beside `path`, renamed over it): readers
+/// see the old file or the new one, never a part.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = path.display().to_string();
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| Error::BadInput { location: shown.clone(), reason: "not a file name".into() })?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let io = |e: std::io::Error| Error::Io { path: shown.clone(), reason: e.to_string() };
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+enum Format {
+    Json,
+    Safetensors,
+}
+
+fn format_of(path: &Path) -> Result<Format> {
+    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("json") => Ok(Format::Json),
+        Some("safetensors") => Ok(Format::Safetensors),
+        _ => Err(Error::BadInput { location: path.display().to_string(), reason: "a saved file must end in .json or .safetensors".into() }),
+    }
+}
+
+fn check_finite_for_json(what: &str, t: &SavedTensor) -> Result<()> {
+    match t.values.iter().find(|v| !v.is_finite()) {
+        Some(v) => Err(Error::invalid_parameter(what, format!("holds {v}, which JSON cannot represent; save as .safetensors"))),
+        None => Ok(()),
+    }
+}
+
+/// Raw little-endian bytes of a tensor's values in its own dtype.
+fn tensor_bytes(t: &SavedTensor) -> Result<Vec<u8>> {
+    Ok(match dtype_of(&t.dtype)? {
+        DType::F32 => t.values.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect(),
+        _ => t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    })
+}
+
+fn safetensors_dtype(t: &SavedTensor) -> Result<safetensors::Dtype> {
+    Ok(match dtype_of(&t.dtype)? {
+        DType::F32 => safetensors::Dtype::F32,
+        _ => safetensors::Dtype::F64,
+    })
+}
+
+/// One named tensor for the safetensors writer.
+struct Raw {
+    dtype: safetensors::Dtype,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl safetensors::View for &Raw {
+    fn dtype(&self) -> safetensors::Dtype {
+        self.dtype
+    }
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn data(&self) -> std::borrow::Cow<'_, [u8]> {
+        std::borrow::Cow::Borrowed(&self.bytes)
+    }
+    fn data_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// Serializes `tensors` (values moved to the tensor section) with `structure` as JSON metadata.
+fn to_safetensors(tensors: Vec<(String, &mut SavedTensor)>, structure: impl FnOnce() -> Result<String>) -> Result<Vec<u8>> {
+    let mut raws = Vec::with_capacity(tensors.len());
+    for (key, t) in tensors {
+        raws.push((key, Raw { dtype: safetensors_dtype(t)?, shape: t.shape.clone(), bytes: tensor_bytes(t)? }));
+        t.values.clear();
+    }
+    let meta: HashMap<String, String> = [("probrs".to_string(), structure()?)].into_iter().collect();
+    safetensors::serialize(raws.iter().map(|(k, r)| (k.clone(), r)), Some(meta)).map_err(|e| Error::BadInput { location: "safetensors".into(), reason: e.to_string() })
+}
+
+/// Reads `key`'s values from a safetensors file into `t`.
+fn fill_from_safetensors(st: &safetensors::SafeTensors, key: &str, t: &mut SavedTensor, path: &str) -> Result<()> {
+    let view = st.tensor(key).map_err(|e| Error::BadInput { location: format!("{path}: tensor {key}"), reason: e.to_string() })?;
+    let bad = |reason: String| Error::BadInput { location: format!("{path}: tensor {key}"), reason };
+    if view.shape() != t.shape.as_slice() {
+        return Err(bad(format!("shape {:?}, structure says {:?}", view.shape(), t.shape)));
+    }
+    let data = view.data();
+    t.values = match view.dtype() {
+        safetensors::Dtype::F32 if t.dtype == "float32" => data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect(),
+        safetensors::Dtype::F64 if t.dtype == "float64" => data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
+        other => return Err(bad(format!("dtype {other:?}, structure says {}", t.dtype))),
+    };
+    Ok(())
+}
+
+/// The tensors of a saved distribution, keyed by parameter name.
+fn tensors_of(s: &mut SavedDistribution) -> Vec<(String, &mut SavedTensor)> {
+    s.parameters
+        .iter_mut()
+        .filter_map(|(name, p)| match p {
+            SavedParam::Scalar { .. } => None,
+            SavedParam::Tensor { value } | SavedParam::Variable { value, .. } => Some((name.clone(), value)),
+            SavedParam::Transformed { pretransformed, .. } => Some((name.clone(), pretransformed)),
+        })
+        .collect()
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::Io { path: path.display().to_string(), reason: e.to_string() })
+}
+
+fn json_err(path: &Path, e: serde_json::Error) -> Error {
+    Error::BadInput { location: format!("{}:{}:{}", path.display(), e.line(), e.column()), reason: e.to_string() }
+}
+
+fn safetensors_structure<'a, T: for<'de> Deserialize<'de>>(bytes: &'a [u8], path: &Path) -> Result<(safetensors::SafeTensors<'a>, T)> {
+    let shown = path.display().to_string();
+    let bad = |reason: String| Error::BadInput { location: shown.clone(), reason };
+    let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
+    let json = meta.metadata().as_ref().and_then(|m| m.get("probrs")).ok_or_else(|| bad("not a probrs file (no `probrs` metadata)".into()))?.clone();
+    let structure = serde_json::from_str(&json).map_err(|e| bad(format!("metadata: {e}")))?;
+    let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
+    Ok((st, structure))
+}
+
+/// Checks that `path` ends in `.json` or `.safetensors`, so a program can refuse a bad path
+/// before a long fit.
+pub fn check_path(path: impl AsRef<Path>) -> Result<()> {
+    format_of(path.as_ref()).map(|_| ())
+}
+
+/// Saves `d` to `path` (`.json` or `.safetensors`).
+pub fn save_distribution(path: impl AsRef<Path>, d: &dyn Distribution) -> Result<()> {
+    let path = path.as_ref();
+    let format = format_of(path)?;
+    let mut saved = SavedDistribution::of(d)?;
+    let bytes = match format {
+        Format::Json => {
+            for (name, t) in tensors_of(&mut saved) {
+                check_finite_for_json(&name, t)?;
+            }
+            serde_json::to_vec_pretty(&saved).map_err(|e| json_err(path, e))?
+        }
+        Format::Safetensors => {
+            let mut structure = saved.clone();
+            let tensors = tensors_of(&mut saved);
+            to_safetensors(tensors, || {
+                for (_, t) in tensors_of(&mut structure) {
+                    t.values.clear();
+                }
+                serde_json::to_string(&structure).map_err(|e| json_err(path, e))
+            })?
+        }
+    };
+    write_atomically(path, &bytes)
+}
+
+/// Loads a distribution saved by [`save_distribution`].
+pub fn load_distribution(path: impl AsRef<Path>) -> Result<Arc<dyn Distribution>> {
+    let path = path.as_ref();
+    let format = format_of(path)?;
+    let bytes = read(path)?;
+    let saved: SavedDistribution = match format {
+        Format::Json => serde_json::from_slice(&bytes).map_err(|e| json_err(path, e))?,
+        Format::Safetensors => {
+            let (st, mut s): (_, SavedDistribution) = safetensors_structure(&bytes, path)?;
+            let shown = path.display().to_string();
+            for (key, t) in tensors_of(&mut s) {
+                fill_from_safetensors(&st, &key, t, &shown)?;
+            }
+            s
+        }
+    };
+    saved.build()
+}
+
+/// Variables as saved: name → values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedVariables {
+    pub variables: Vec<(String, SavedTensor)>,
+}
+
+/// Saves the current values of `variables` (names must be distinct) to `path` (`.json` or
+/// `.safetensors`).
+///
+/// ```
+/// use probrs::params::Variable;
+/// use probrs::save::{load_variables, save_variables};
+/// use probrs::tensor::{DType, Tensor};
+/// let w = Variable::new(&Tensor::vector(&[0.25, -1.5], DType::F64)?, "w")?;
+/// let path = std::env::temp_dir().join("probrs_doc_vars.json");
+/// save_variables(&path, &[w.clone()])?;
+/// w.assign(&Tensor::vector(&[9.0, 9.0], DType::F64)?)?;
+/// load_variables(&path, &[w.clone()])?;
+/// assert_eq!(w.numpy().to_vec()?, vec![0.25, -1.5]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn save_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<()> {
+    let path = path.as_ref();
+    let format = format_of(path)?;
+    let mut names = std::collections::HashSet::new();
+    let mut saved = SavedVariables { variables: vec![] };
+    for v in variables {
+        if !names.insert(v.name().to_string()) {
+            return Err(Error::invalid_parameter("variables", format!("two variables are named {:?}; names key the saved values", v.name())));
+        }
+        saved.variables.push((v.name().into(), SavedTensor::of(&v.numpy())?));
+    }
+    let bytes = match format {
+        Format::Json => {
+            for (name, t) in &saved.variables {
+                check_finite_for_json(name, t)?;
+            }
+            serde_json::to_vec_pretty(&saved).map_err(|e| json_err(path, e))?
+        }
+        Format::Safetensors => {
+            let mut structure = saved.clone();
+            let tensors = saved.variables.iter_mut().map(|(n, t)| (n.clone(), t)).collect();
+            to_safetensors(tensors, || {
+                for (_, t) in structure.variables.iter_mut() {
+                    t.values.clear();
+                }
+                serde_json::to_string(&structure).map_err(|e| json_err(path, e))
+            })?
+        }
+    };
+    write_atomically(path, &bytes)
+}
+
+/// Assigns each of `variables` the values saved under its name. Every variable must be in the
+/// file with its shape and dtype; on any mismatch nothing is assigned.
+pub fn load_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<()> {
+    let path = path.as_ref();
+    let format = format_of(path)?;
+    let bytes = read(path)?;
+    let shown = path.display().to_string();
+    let saved: SavedVariables = match format {
+        Format::Json => serde_json::from_slice(&bytes).map_err(|e| json_err(path, e))?,
+        Format::Safetensors => {
+            let (st, mut s): (_, SavedVariables) = safetensors_structure(&bytes, path)?;
+            for (key, t) in s.variables.iter_mut() {
+                fill_from_safetensors(&st, key, t, &shown)?;
+            }
+            s
+        }
+    };
+    // Check everything first, then assign: a bad file leaves every variable as it was.
+    let mut values = Vec::with_capacity(variables.len());
+    for v in variables {
+        let t = saved.variables.iter().find(|(n, _)| n == v.name()).ok_or_else(|| Error::BadInput { location: shown.clone(), reason: format!("no variable named {:?}", v.name()) })?;
+        let value = t.1.tensor()?;
+        if value.shape() != v.shape() || value.dtype() != v.dtype() {
+            return Err(Error::BadInput {
+                location: format!("{shown}: variable {}", v.name()),
+                reason: format!("saved {:?} {}, the variable is {:?} {}", value.shape(), value.dtype().name(), v.shape(), v.dtype().name()),
+            });
+        }
+        values.push(value);
+    }
+    for (v, value) in variables.iter().zip(values) {
+        v.assign(&value)?;
+    }
+    Ok(())
+}
