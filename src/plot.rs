@@ -20,6 +20,7 @@
 use crate::distributions::Distribution;
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -127,6 +128,11 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - 0.05 * span, hi + 0.05 * span)
 }
 
+/// A chart with the common layout: caption, margins, axis areas, `x × y` in f64.
+fn chart<'a, DB: DrawingBackend>(root: &'a DrawingArea<DB, Shift>, title: &str, x: (f64, f64), y: (f64, f64)) -> std::result::Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    ChartBuilder::on(root).caption(title, ("sans-serif", 22)).margin(12).x_label_area_size(40).y_label_area_size(70).build_cartesian_2d(x.0..x.1, y.0..y.1).map_err(perr)
+}
+
 struct LossTrace<'a> {
     losses: &'a [f64],
     title: String,
@@ -135,13 +141,7 @@ struct LossTrace<'a> {
 impl Figure for LossTrace<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
         let (lo, hi) = range(self.losses.iter().copied());
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0f64..(self.losses.len().max(2) - 1) as f64, lo..hi)
-            .map_err(perr)?;
+        let mut chart = chart(root, &self.title, (0.0, (self.losses.len().max(2) - 1) as f64), (lo, hi))?;
         chart.configure_mesh().x_desc("step").y_desc("loss").draw().map_err(perr)?;
         chart
             .draw_series(LineSeries::new(self.losses.iter().enumerate().filter(|(_, l)| l.is_finite()).map(|(i, l)| (i as f64, *l)), &BLUE))
@@ -181,13 +181,7 @@ impl Figure for Histogram {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
         let (x0, x1) = range(self.bars.iter().flat_map(|b| [b.0, b.1]).chain(self.curve.iter().map(|c| c.0)));
         let top = self.bars.iter().map(|b| b.2).chain(self.curve.iter().map(|c| c.1)).filter(|v| v.is_finite()).fold(0.0, f64::max);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, 0f64..(top * 1.08).max(1e-12))
-            .map_err(perr)?;
+        let mut chart = chart(root, &self.title, (x0, x1), (0.0, (top * 1.08).max(1e-12)))?;
         chart.configure_mesh().x_desc(self.x_desc.as_str()).y_desc(if self.discrete { "probability" } else { "density" }).draw().map_err(perr)?;
         let fill = RGBColor(150, 180, 220).filled();
         chart.draw_series(self.bars.iter().map(|&(l, r, h)| Rectangle::new([(l, 0.0), (r, h)], fill))).map_err(perr)?.label("data").legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], fill));
@@ -258,13 +252,7 @@ impl Figure for Curves {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
         let (x0, x1) = range(self.curves.iter().flat_map(|c| c.1.iter().map(|p| p.0)));
         let top = self.curves.iter().flat_map(|c| c.1.iter().map(|p| p.1)).filter(|v| v.is_finite()).fold(0.0, f64::max);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, 0f64..(top * 1.08).max(1e-12))
-            .map_err(perr)?;
+        let mut chart = chart(root, &self.title, (x0, x1), (0.0, (top * 1.08).max(1e-12)))?;
         chart.configure_mesh().x_desc(self.x_desc.as_str()).y_desc("density").draw().map_err(perr)?;
         for (label, pts, color) in &self.curves {
             let c = *color;
