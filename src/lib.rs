@@ -23,6 +23,9 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 //!
+//! [`guide`] walks through TFP's `make_trainable`, Learnable Distributions Zoo and
+//! `fit_surrogate_posterior` pages, Python beside Rust.
+//!
 //! Modules: [`tensor`] (facade over candle), [`random`] (stateless seeds), [`bijectors`],
 //! [`distributions`], [`params`] (variables, `make_trainable`), [`optim`] (optimizers,
 //! `minimize`), [`joint`] (joint distributions), [`psd_kernels`] (Gaussian-process kernels),
@@ -38,6 +41,7 @@ pub mod conformance;
 pub mod demo;
 pub mod distributions;
 pub mod fit;
+pub mod guide;
 pub mod joint;
 mod error;
 pub mod math;
