@@ -87,8 +87,11 @@ impl ProgressBar {
     /// A bar for a run of `num_steps` steps, labelled `label`.
     pub fn new(num_steps: usize, label: &str) -> Self {
         let bar = indicatif::ProgressBar::new(num_steps as u64);
-        let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] step {pos}/{len}  {msg}  {per_sec}  eta {eta}")
+        let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] step {pos}/{len}  {msg}  {steps_per_second} steps/s  eta {eta}")
             .expect("a valid template")
+            .with_key("steps_per_second", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}", s.per_sec());
+            })
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(label.to_string());
