@@ -63,18 +63,11 @@ enum Command {
         /// Draw the fitted density (or mass function) over a histogram of the data (.svg or .png).
         #[arg(long)]
         plot: Option<String>,
-        /// Draw the loss at every step (.svg or .png).
-        #[arg(long)]
-        loss_plot: Option<String>,
         /// Save the fitted distribution (.json or .safetensors; `probrs::save::load_distribution` reads it back).
         #[arg(long)]
         save: Option<String>,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        output: Output,
     },
     /// Fit the variational posteriors of seed page 003 (`fit_surrogate_posterior`).
     #[command(after_help = "MODEL is normal_normal (reverse KL), normal_normal_forward_kl (score-function gradients, sample_size 10) or poisson_process.\n\nExamples:\n  probrs vi normal_normal --plot posterior.svg\n  probrs vi poisson_process --steps 200 --loss-plot loss.png --json")]
@@ -90,15 +83,8 @@ enum Command {
         /// normal_normal: the surrogate against the exact posterior's density on a grid (.svg or .png).
         #[arg(long)]
         plot: Option<String>,
-        /// Draw the loss at every step (.svg or .png).
-        #[arg(long)]
-        loss_plot: Option<String>,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        output: Output,
     },
     /// Run benchmark workloads and print one JSON line per result.
     #[command(after_help = "Examples:\n  probrs bench W1\n  CANDLE_NUM_THREADS=2 probrs bench W6\n\nW5 and W6 read ../shared/baselines/data (or $PROBRS_BASELINE_DATA).")]
@@ -106,6 +92,20 @@ enum Command {
         /// Workloads (W1, W2, W3, W4, W5, W6); all when omitted.
         workloads: Vec<String>,
     },
+}
+
+/// The output options `fit` and `vi` share.
+#[derive(clap::Args)]
+struct Output {
+    /// Draw the loss at every step (.svg or .png).
+    #[arg(long)]
+    loss_plot: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// 1 for bad input, 2 for a numerical failure (a non-finite loss or gradient, a matrix that is
@@ -343,10 +343,10 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
-        Command::Fit { family, data, column, steps, lr, seed, plot, loss_plot, save, json, quiet } => {
+        Command::Fit { family, data, column, steps, lr, seed, plot, save, output: Output { loss_plot, json, quiet } } => {
             fit(&family, &data, column.as_deref(), probrs::fit::FitOptions { steps, learning_rate: lr, seed }, plot.as_deref(), loss_plot.as_deref(), save.as_deref(), json, quiet)
         }
-        Command::Vi { model, steps, seed, plot, loss_plot, json, quiet } => vi(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
+        Command::Vi { model, steps, seed, plot, output: Output { loss_plot, json, quiet } } => vi(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
         Command::Bench { workloads } => bench::run(&workloads),
     };
     match result {
