@@ -7,47 +7,108 @@ use thiserror::Error;
 pub enum Error {
     /// A parameter value is outside its domain (e.g. a negative `scale` with `validate_args`).
     #[error("invalid parameter `{name}`: {reason}")]
-    InvalidParameter { name: String, reason: String },
+    InvalidParameter {
+        /// The parameter.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
     /// Two shapes that must agree (or broadcast) do not.
     #[error("shape mismatch in {context}: {lhs:?} vs {rhs:?}")]
-    ShapeMismatch { context: String, lhs: Vec<usize>, rhs: Vec<usize> },
+    ShapeMismatch {
+        /// Where the shapes met.
+        context: String,
+        /// The first shape.
+        lhs: Vec<usize>,
+        /// The second shape.
+        rhs: Vec<usize>,
+    },
 
     /// A tensor argument has the wrong shape for an operation.
     #[error("invalid shape for {what}: {shape:?} ({reason})")]
-    InvalidShape { what: String, shape: Vec<usize>, reason: String },
+    InvalidShape {
+        /// The argument.
+        what: String,
+        /// Its shape.
+        shape: Vec<usize>,
+        /// What was expected.
+        reason: String,
+    },
 
     /// Two dtypes that must agree do not.
     #[error("dtype mismatch in {context}: {lhs} vs {rhs}")]
-    DTypeMismatch { context: String, lhs: String, rhs: String },
+    DTypeMismatch {
+        /// Where the dtypes met.
+        context: String,
+        /// The first dtype.
+        lhs: String,
+        /// The second dtype.
+        rhs: String,
+    },
 
     /// A method the family does not define (TFP raises `NotImplementedError`).
     #[error("{method} is not defined for {family}")]
-    NotDefined { family: String, method: String },
+    NotDefined {
+        /// The distribution or bijector.
+        family: String,
+        /// The method.
+        method: String,
+    },
 
     /// A loss, gradient or parameter turned NaN or infinite during a fit.
     #[error("non-finite {what} at step {step}{}", variable.as_ref().map(|v| format!(" (variable `{v}`)")).unwrap_or_default())]
-    NonFinite { what: String, step: usize, variable: Option<String> },
+    NonFinite {
+        /// The quantity (loss, gradient, update).
+        what: String,
+        /// The 0-based step.
+        step: usize,
+        /// The variable concerned, if one.
+        variable: Option<String>,
+    },
 
     /// A trainable variable received no gradient from the loss.
     #[error("variable `{variable}` received no gradient: the loss does not depend on it")]
-    NoGradient { variable: String },
+    NoGradient {
+        /// The variable's name.
+        variable: String,
+    },
 
     /// A linear-algebra failure: the matrix is not positive definite, singular, ...
     #[error("linear algebra error in {op}: {reason}")]
-    LinearAlgebra { op: String, reason: String },
+    LinearAlgebra {
+        /// The operation.
+        op: String,
+        /// What failed (with the matrix size and jitter where known).
+        reason: String,
+    },
 
     /// Unknown parameter name given to `make_trainable` or a constructor.
     #[error("unknown parameter `{name}` for {family}")]
-    UnknownParameter { name: String, family: String },
+    UnknownParameter {
+        /// The name given.
+        name: String,
+        /// The family or bijector.
+        family: String,
+    },
 
     /// Malformed input data (files, JSON, CSV); names the location.
     #[error("bad input {location}: {reason}")]
-    BadInput { location: String, reason: String },
+    BadInput {
+        /// Where: a file, `file:line:column`, a family, a model.
+        location: String,
+        /// What is wrong there.
+        reason: String,
+    },
 
     /// A file that could not be read or written; names the path.
     #[error("{path}: {reason}")]
-    Io { path: String, reason: String },
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
 
     /// An error from the tensor engine.
     #[error("tensor backend: {0}")]

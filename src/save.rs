@@ -44,6 +44,7 @@ use std::sync::Arc;
 pub struct SavedTensor {
     /// `"float32"` or `"float64"`.
     pub dtype: String,
+    /// The shape.
     pub shape: Vec<usize>,
     /// The values, widened to f64 (exact for float32). Empty in a safetensors file's metadata,
     /// where the values are in the tensor section.
@@ -79,13 +80,31 @@ fn dtype_of(name: &str) -> Result<DType> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SavedParam {
     /// A bare number.
-    Scalar { value: f64 },
+    Scalar {
+        /// The number.
+        value: f64,
+    },
     /// A fixed tensor.
-    Tensor { value: SavedTensor },
+    Tensor {
+        /// Its values.
+        value: SavedTensor,
+    },
     /// A trainable variable and its name.
-    Variable { name: String, value: SavedTensor },
+    Variable {
+        /// The variable's name.
+        name: String,
+        /// Its values.
+        value: SavedTensor,
+    },
     /// A variable read through a bijector: the stored (unconstrained) values.
-    Transformed { name: String, bijector: String, pretransformed: SavedTensor },
+    Transformed {
+        /// The variable's name.
+        name: String,
+        /// The bijector's name (the family's default constraining bijector).
+        bijector: String,
+        /// The stored, unconstrained values.
+        pretransformed: SavedTensor,
+    },
 }
 
 /// A distribution as saved: class name, dtype, instance name, parameters in order.
@@ -93,8 +112,11 @@ pub enum SavedParam {
 pub struct SavedDistribution {
     /// TFP's class name (`"Normal"`, `"Gamma"`, ...).
     pub family: String,
+    /// `"float32"` or `"float64"`.
     pub dtype: String,
+    /// The instance name.
     pub name: String,
+    /// Each parameter by name, in the family's order.
     pub parameters: Vec<(String, SavedParam)>,
 }
 
@@ -369,6 +391,7 @@ pub fn load_distribution(path: impl AsRef<Path>) -> Result<Arc<dyn Distribution>
 /// Variables as saved: name → values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SavedVariables {
+    /// Each variable's name and values.
     pub variables: Vec<(String, SavedTensor)>,
 }
 

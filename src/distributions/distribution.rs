@@ -15,7 +15,9 @@ use std::fmt;
 /// Whether samples are differentiable functions of the parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReparameterizationType {
+    /// Samples are differentiable functions of the parameters (pathwise gradients).
     FullyReparameterized,
+    /// Samples carry no gradient (score-function gradients are needed).
     NotReparameterized,
 }
 
@@ -25,6 +27,7 @@ pub trait Distribution: Send + Sync {
     fn class_name(&self) -> &'static str;
     /// The instance name (defaults to the family).
     fn name(&self) -> &str;
+    /// The dtype of samples and parameters.
     fn dtype(&self) -> DType;
     /// Shape of the independent, non-identical batch of distributions.
     fn batch_shape(&self) -> Vec<usize>;
@@ -32,6 +35,7 @@ pub trait Distribution: Send + Sync {
     fn event_shape(&self) -> Vec<usize> {
         vec![]
     }
+    /// Whether samples are differentiable in the parameters.
     fn reparameterization_type(&self) -> ReparameterizationType;
     /// Whether parameter values are checked at use (TFP's `validate_args`).
     fn validate_args(&self) -> bool {
@@ -68,36 +72,47 @@ pub trait Distribution: Send + Sync {
         let lp = self.log_prob(&x)?;
         Ok((x, lp))
     }
+    /// `P(X ≤ x)`.
     fn cdf(&self, _x: &Tensor) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "cdf"))
     }
+    /// `log P(X ≤ x)`.
     fn log_cdf(&self, x: &Tensor) -> Result<Tensor> {
         self.cdf(x)?.log()
     }
+    /// `P(X > x)`.
     fn survival_function(&self, x: &Tensor) -> Result<Tensor> {
         self.cdf(x)?.affine(-1.0, 1.0)
     }
+    /// `log P(X > x)`.
     fn log_survival_function(&self, x: &Tensor) -> Result<Tensor> {
         self.survival_function(x)?.log()
     }
+    /// The inverse of the cdf.
     fn quantile(&self, _p: &Tensor) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "quantile"))
     }
+    /// `E[X]`.
     fn mean(&self) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "mean"))
     }
+    /// The most probable value.
     fn mode(&self) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "mode"))
     }
+    /// `Var[X]` (elementwise for vector events).
     fn variance(&self) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "variance"))
     }
+    /// `sqrt(Var[X])`.
     fn stddev(&self) -> Result<Tensor> {
         self.variance()?.sqrt()
     }
+    /// The covariance matrix of a vector event.
     fn covariance(&self) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "covariance"))
     }
+    /// The differential (or Shannon) entropy.
     fn entropy(&self) -> Result<Tensor> {
         Err(Error::not_defined(self.class_name(), "entropy"))
     }
