@@ -35,7 +35,9 @@ use std::fmt;
 /// Floating-point element type of a [`Tensor`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
+    /// IEEE single precision (TFP's default).
     F32,
+    /// IEEE double precision.
     F64,
 }
 
@@ -167,9 +169,11 @@ impl Tensor {
     pub fn full(v: f64, shape: &[usize], dtype: DType) -> Result<Self> {
         Ok(Tensor(CTensor::full(v, shape, cpu())?.to_dtype(dtype.to_candle())?))
     }
+    /// A tensor of zeros.
     pub fn zeros(shape: &[usize], dtype: DType) -> Result<Self> {
         Ok(Tensor(CTensor::zeros(shape, dtype.to_candle(), cpu())?))
     }
+    /// A tensor of ones.
     pub fn ones(shape: &[usize], dtype: DType) -> Result<Self> {
         Ok(Tensor(CTensor::ones(shape, dtype.to_candle(), cpu())?))
     }
@@ -192,21 +196,26 @@ impl Tensor {
     pub fn full_like(&self, v: f64) -> Result<Self> {
         Self::full(v, self.shape(), self.dtype())
     }
+    /// Zeros of this tensor's shape and dtype.
     pub fn zeros_like(&self) -> Result<Self> {
         Self::zeros(self.shape(), self.dtype())
     }
 
     // ----- inspection ---------------------------------------------------------------------
 
+    /// The shape.
     pub fn shape(&self) -> &[usize] {
         self.0.dims()
     }
+    /// The number of axes.
     pub fn rank(&self) -> usize {
         self.0.rank()
     }
+    /// The number of elements.
     pub fn elem_count(&self) -> usize {
         self.0.elem_count()
     }
+    /// The element type.
     pub fn dtype(&self) -> DType {
         // Invariant: every facade tensor is f32 or f64.
         match self.0.dtype() {
@@ -242,9 +251,11 @@ impl Tensor {
     pub fn detach(&self) -> Self {
         Tensor(self.0.detach())
     }
+    /// A row-major copy (or this tensor, when already row-major).
     pub fn contiguous(&self) -> Result<Self> {
         Ok(Tensor(self.0.contiguous()?))
     }
+    /// Converted to `dtype` (differentiable).
     pub fn to_dtype(&self, dtype: DType) -> Result<Self> {
         if dtype == self.dtype() {
             return Ok(self.clone());
@@ -285,21 +296,27 @@ impl Tensor {
         Ok(Tensor(same(&a, &b)?))
     }
 
+    /// `self + o`, broadcasting.
     pub fn add(&self, o: &Tensor) -> Result<Tensor> {
         self.binary(o, "add", |a, b| a.add(b))
     }
+    /// `self − o`, broadcasting.
     pub fn sub(&self, o: &Tensor) -> Result<Tensor> {
         self.binary(o, "sub", |a, b| a.sub(b))
     }
+    /// `self · o`, broadcasting.
     pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
         self.binary(o, "mul", |a, b| a.mul(b))
     }
+    /// `self / o`, broadcasting.
     pub fn div(&self, o: &Tensor) -> Result<Tensor> {
         self.binary(o, "div", |a, b| a.div(b))
     }
+    /// Elementwise maximum, broadcasting.
     pub fn maximum(&self, o: &Tensor) -> Result<Tensor> {
         self.binary(o, "maximum", |a, b| a.maximum(b))
     }
+    /// Elementwise minimum, broadcasting.
     pub fn minimum(&self, o: &Tensor) -> Result<Tensor> {
         self.binary(o, "minimum", |a, b| a.minimum(b))
     }
@@ -315,18 +332,23 @@ impl Tensor {
         let b = o.0.broadcast_as(shape.as_slice())?;
         Ok(Mask(a.cmp(&b, op)?))
     }
+    /// `self < o`, broadcasting.
     pub fn lt(&self, o: &Tensor) -> Result<Mask> {
         self.compare(o, candle_core::op::CmpOp::Lt)
     }
+    /// `self ≤ o`, broadcasting.
     pub fn le(&self, o: &Tensor) -> Result<Mask> {
         self.compare(o, candle_core::op::CmpOp::Le)
     }
+    /// `self > o`, broadcasting.
     pub fn gt(&self, o: &Tensor) -> Result<Mask> {
         self.compare(o, candle_core::op::CmpOp::Gt)
     }
+    /// `self ≥ o`, broadcasting.
     pub fn ge(&self, o: &Tensor) -> Result<Mask> {
         self.compare(o, candle_core::op::CmpOp::Ge)
     }
+    /// `self = o`, broadcasting.
     pub fn eq(&self, o: &Tensor) -> Result<Mask> {
         self.compare(o, candle_core::op::CmpOp::Eq)
     }
@@ -334,15 +356,19 @@ impl Tensor {
     pub fn lt_scalar(&self, c: f64) -> Result<Mask> {
         Ok(Mask(self.0.lt(c)?))
     }
+    /// `self > c`.
     pub fn gt_scalar(&self, c: f64) -> Result<Mask> {
         Ok(Mask(self.0.gt(c)?))
     }
+    /// `self ≤ c`.
     pub fn le_scalar(&self, c: f64) -> Result<Mask> {
         Ok(Mask(self.0.le(c)?))
     }
+    /// `self ≥ c`.
     pub fn ge_scalar(&self, c: f64) -> Result<Mask> {
         Ok(Mask(self.0.ge(c)?))
     }
+    /// `self = c`.
     pub fn eq_scalar(&self, c: f64) -> Result<Mask> {
         Ok(Mask(self.0.eq(c)?))
     }
@@ -363,9 +389,11 @@ impl Tensor {
     pub fn affine(&self, mul: f64, add: f64) -> Result<Tensor> {
         Ok(Tensor(self.0.affine(mul, add)?))
     }
+    /// `self + c`.
     pub fn add_scalar(&self, c: f64) -> Result<Tensor> {
         self.affine(1.0, c)
     }
+    /// `self · c`.
     pub fn mul_scalar(&self, c: f64) -> Result<Tensor> {
         self.affine(c, 0.0)
     }
@@ -380,39 +408,51 @@ impl Tensor {
 
     // ----- unary ops (candle's own) -------------------------------------------------------
 
+    /// `−self`.
     pub fn neg(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.neg()?))
     }
+    /// `eˣ`.
     pub fn exp(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.exp()?))
     }
+    /// Natural logarithm.
     pub fn log(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.log()?))
     }
+    /// Square root.
     pub fn sqrt(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.sqrt()?))
     }
+    /// `x²`.
     pub fn square(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.sqr()?))
     }
+    /// `|x|`.
     pub fn abs(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.abs()?))
     }
+    /// `1/x`.
     pub fn recip(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.recip()?))
     }
+    /// Hyperbolic tangent.
     pub fn tanh(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.tanh()?))
     }
+    /// Sine.
     pub fn sin(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.sin()?))
     }
+    /// Cosine.
     pub fn cos(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.cos()?))
     }
+    /// −1, 0 or 1.
     pub fn sign(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.sign()?))
     }
+    /// Largest integer ≤ x.
     pub fn floor(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.floor()?))
     }
@@ -477,6 +517,7 @@ impl Tensor {
 
     // ----- shape ops ----------------------------------------------------------------------
 
+    /// The same elements in `shape` (row-major order).
     pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
         let n: usize = shape.iter().product();
         if n != self.elem_count() {
@@ -498,9 +539,11 @@ impl Tensor {
         }
         Ok(Tensor(self.0.broadcast_as(shape)?))
     }
+    /// A new axis of length 1 at `axis`.
     pub fn unsqueeze(&self, axis: usize) -> Result<Tensor> {
         Ok(Tensor(self.0.unsqueeze(axis)?))
     }
+    /// Removes the length-1 axis `axis`.
     pub fn squeeze(&self, axis: usize) -> Result<Tensor> {
         Ok(Tensor(self.0.squeeze(axis)?))
     }
@@ -512,6 +555,7 @@ impl Tensor {
         }
         Ok(Tensor(self.0.transpose(r - 2, r - 1)?))
     }
+    /// Axes `a` and `b` swapped.
     pub fn transpose(&self, a: usize, b: usize) -> Result<Tensor> {
         Ok(Tensor(self.0.transpose(a, b)?))
     }
