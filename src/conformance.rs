@@ -19,18 +19,26 @@ use std::sync::Arc;
 /// The outcome of one case.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CaseResult {
+    /// The value matched the reference within tolerance.
     Pass,
+    /// It did not: what was expected and what came.
     Fail(String),
+    /// The case names something probrs does not have: what.
     Unsupported(String),
 }
 
 /// Totals of a run, with one message per failure.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
+    /// Cases that matched.
     pub passed: usize,
+    /// Cases that did not.
     pub failed: usize,
+    /// Cases naming something probrs lacks.
     pub unsupported: usize,
+    /// One line per failure.
     pub failures: Vec<String>,
+    /// One line per unsupported case.
     pub unsupported_cases: Vec<String>,
 }
 

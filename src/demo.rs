@@ -14,7 +14,9 @@ pub const SEED_SAMPLES: [f64; 10] = [4.57, 6.37, 5.93, 7.98, 2.03, 3.59, 8.55, 3
 /// The result of fitting a Normal to [`SEED_SAMPLES`].
 #[derive(Clone, Debug)]
 pub struct FitNormal {
+    /// The fitted mean.
     pub mean: f64,
+    /// The fitted standard deviation.
     pub stddev: f64,
     /// The loss before each update.
     pub losses: Vec<f64>,
@@ -207,9 +209,11 @@ pub fn normal_normal_log_prob(z: &Tensor, x: f64) -> Result<Tensor> {
 pub struct VariationalFit {
     /// q's mean and stddev after the last step.
     pub final_mean: f64,
+    /// q's standard deviation after the last step.
     pub final_stddev: f64,
     /// Averages over the last 200 steps (constant-lr Adam jitters around the optimum).
     pub avg_mean: f64,
+    /// q's standard deviation averaged over the last 200 steps.
     pub avg_stddev: f64,
     /// The loss before each update.
     pub losses: Vec<f64>,
@@ -272,6 +276,7 @@ pub fn vi_normal_normal_with_progress(
 
 /// Page 003's index points (`[8, 1]`) and observed counts.
 pub const POISSON_INDEX_POINTS: [f64; 8] = [-10., -7.2, -4., -0.1, 0.1, 4., 6.2, 9.];
+/// Page 003's observed counts, one per index point.
 pub const POISSON_COUNTS: [f64; 8] = [100., 90., 60., 13., 18., 37., 55., 42.];
 
 /// The result of page 003's inhomogeneous Poisson process fit.
@@ -279,13 +284,19 @@ pub const POISSON_COUNTS: [f64; 8] = [100., 90., 60., 13., 18., 37., 55., 42.];
 pub struct PoissonProcessFit {
     /// Per step: the loss, the kernel's log amplitude, and `q.sample(5, seed 42)`'s latent rates.
     pub losses: Vec<f64>,
+    /// The kernel's log amplitude after each step.
     pub log_amplitude_path: Vec<f64>,
+    /// `q.sample(5, seed 42)`'s latent rates after each step (`[5, 8]` each).
     pub sample_path: Vec<Tensor>,
+    /// The fitted kernel amplitude.
     pub kernel_amplitude: f64,
+    /// The fitted kernel length scale.
     pub kernel_length_scale: f64,
+    /// The fitted observation noise variance.
     pub observation_noise_variance: f64,
     /// The surrogate's locations and scales of the latent log rates.
     pub q_loc: Vec<f64>,
+    /// The surrogate's scales of the latent log rates.
     pub q_scale: Vec<f64>,
     /// `E_q[exp(log rate)] = exp(loc + scale²/2)`.
     pub posterior_mean_rate: Vec<f64>,

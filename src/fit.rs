@@ -34,8 +34,11 @@ use crate::tensor::{DType, Tensor};
 /// Options of [`fit_family`].
 #[derive(Clone, Debug)]
 pub struct FitOptions {
+    /// Adam steps (default 1500).
     pub steps: usize,
+    /// Adam's learning rate (default 0.05).
     pub learning_rate: f64,
+    /// Seed for the random parts of initialization.
     pub seed: u64,
 }
 
@@ -48,12 +51,15 @@ impl Default for FitOptions {
 /// The outcome of a fit.
 #[derive(Clone, Debug)]
 pub struct FitReport {
+    /// The family's class name.
     pub family: String,
     /// Fitted parameter values, by name.
     pub parameters: Vec<(String, Vec<f64>)>,
     /// Σ log p(x) at the fitted parameters.
     pub log_likelihood: f64,
+    /// The number of data points.
     pub num_points: usize,
+    /// The Adam steps run.
     pub steps: usize,
     /// Standard errors of the parameters (same order), from the observed information; `None`
     /// where the maximum is on the support's boundary (Uniform, Pareto, HalfCauchy's `loc`) or

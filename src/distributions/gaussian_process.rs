@@ -112,24 +112,29 @@ impl GaussianProcess {
     pub fn new(kernel: impl PositiveSemidefiniteKernel + 'static, index_points: &Tensor) -> Result<Self> {
         Self::from_arc(Arc::new(kernel), index_points)
     }
+    /// As `new`, with a shared kernel.
     pub fn from_arc(kernel: Arc<dyn PositiveSemidefiniteKernel>, index_points: &Tensor) -> Result<Self> {
         if index_points.rank() < 2 {
             return Err(Error::invalid_shape("GaussianProcess index_points", index_points.shape(), "expected [..., n, d] (one feature dimension)"));
         }
         Ok(GaussianProcess { kernel, index_points: index_points.clone(), mean_fn: None, observation_noise_variance: None, jitter: 1e-6, name: "GaussianProcess".into() })
     }
+    /// The mean function of the index points (default: zero).
     pub fn with_mean_fn(mut self, f: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Self {
         self.mean_fn = Some(Arc::new(f));
         self
     }
+    /// Noise variance added to the kernel matrix's diagonal (default 0).
     pub fn with_observation_noise_variance(mut self, v: impl Into<Param>) -> Self {
         self.observation_noise_variance = Some(v.into());
         self
     }
+    /// The diagonal jitter for a stable factorization (default 1e-6, as TFP).
     pub fn with_jitter(mut self, jitter: f64) -> Self {
         self.jitter = jitter;
         self
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

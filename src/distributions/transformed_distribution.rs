@@ -37,21 +37,26 @@ pub struct TransformedDistribution {
 }
 
 impl TransformedDistribution {
+    /// The distribution of `bijector.forward(X)`, `X ~ distribution`.
     pub fn new(distribution: impl Distribution + 'static, bijector: impl Bijector + 'static) -> Result<Self> {
         Self::from_arcs(Arc::new(distribution), Arc::new(bijector))
     }
+    /// As [`TransformedDistribution::new`], from shared parts.
     pub fn from_arcs(base: Arc<dyn Distribution>, bijector: Arc<dyn Bijector>) -> Result<Self> {
         let event_shape = bijector.forward_event_shape(&base.event_shape())?;
         let name = format!("{}{}", bijector.name(), base.name());
         Ok(TransformedDistribution { base, bijector, event_shape, name })
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
+    /// The base distribution.
     pub fn distribution(&self) -> &Arc<dyn Distribution> {
         &self.base
     }
+    /// The bijector.
     pub fn bijector(&self) -> &Arc<dyn Bijector> {
         &self.bijector
     }

@@ -19,6 +19,7 @@ pub struct Root<D>(pub D);
 
 /// What `ModelContext::sample` accepts: a distribution (a dependent site) or `Root(distribution)`.
 pub trait SiteDistribution {
+    /// The distribution and whether it is a root site.
     fn into_site(self) -> (Arc<dyn Distribution>, bool);
 }
 
@@ -56,9 +57,13 @@ pub(crate) enum Mode<'a> {
 /// One site's record after a run.
 #[derive(Clone)]
 pub struct Site {
+    /// The site's name.
     pub name: String,
+    /// The distribution drawn at the site.
     pub distribution: Arc<dyn Distribution>,
+    /// Whether the site was marked `Root` (depends on no other site).
     pub root: bool,
+    /// The value drawn (or given) at the site.
     pub value: Tensor,
     /// Its log-density at `value` (when the run computed it).
     pub log_prob: Option<Tensor>,

@@ -31,15 +31,20 @@ type NamedFn = Arc<dyn Fn(&Structure) -> Result<Box<dyn Distribution>> + Send + 
 /// distribution rebuilt at every use ([`Part::deferred`](super::Part::deferred)).
 #[derive(Clone)]
 pub enum NamedPart {
+    /// A distribution that depends on no other part.
     Dist(Arc<dyn Distribution>),
+    /// A function of the parts it names, returning the distribution.
     Func(NamedFn),
+    /// A distribution rebuilt at every use (so variables transformed inside reach the gradient).
     Deferred(super::sequential::DeferredFn),
 }
 
 impl NamedPart {
+    /// A part that depends on no other part.
     pub fn dist(d: impl Distribution + 'static) -> Self {
         NamedPart::Dist(Arc::new(d))
     }
+    /// A part built from the values of other parts (by name).
     pub fn func(f: impl Fn(&Structure) -> Result<Box<dyn Distribution>> + Send + Sync + 'static) -> Self {
         NamedPart::Func(Arc::new(f))
     }
@@ -54,6 +59,7 @@ impl NamedPart {
 pub struct JointDistributionNamed(JointDistribution);
 
 impl JointDistributionNamed {
+    /// The joint distribution of the named parts; a function part reads the values of the parts before it by name.
     pub fn new(parts: Vec<(&str, NamedPart)>) -> Result<Self> {
         let parts: Vec<(String, NamedPart)> = parts.into_iter().map(|(n, p)| (n.to_string(), p)).collect();
         let model = move |ctx: &mut super::ModelContext| -> Result<()> {

@@ -9,8 +9,11 @@ use crate::tensor::Tensor;
 /// Adagrad options (Keras defaults).
 #[derive(Clone, Debug)]
 pub struct AdagradOptions {
+    /// Step size.
     pub learning_rate: f64,
+    /// Starting value of the squared-gradient sums (0.1, as TF).
     pub initial_accumulator_value: f64,
+    /// Added to the denominator (1e-7, as TF).
     pub epsilon: f64,
 }
 
@@ -23,14 +26,17 @@ impl Default for AdagradOptions {
 /// The Adagrad optimizer.
 #[derive(Clone)]
 pub struct Adagrad {
+    /// The hyperparameters.
     pub options: AdagradOptions,
     slots: Slots,
 }
 
 impl Adagrad {
+    /// Adagrad with learning rate `lr` and TF's other defaults.
     pub fn new(lr: f64) -> Self {
         Self::with_options(AdagradOptions { learning_rate: lr, ..Default::default() })
     }
+    /// Adagrad with every hyperparameter given.
     pub fn with_options(options: AdagradOptions) -> Self {
         Adagrad { options, slots: Slots::default() }
     }

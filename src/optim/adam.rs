@@ -14,10 +14,15 @@ use crate::tensor::Tensor;
 /// Adam options (Keras defaults).
 #[derive(Clone, Debug)]
 pub struct AdamOptions {
+    /// Step size (TF's default 0.001).
     pub learning_rate: f64,
+    /// Decay of the first-moment estimate (0.9).
     pub beta_1: f64,
+    /// Decay of the second-moment estimate (0.999).
     pub beta_2: f64,
+    /// Added to the denominator (1e-7, as TF).
     pub epsilon: f64,
+    /// Use the AMSGrad variant (the running maximum of the second moment).
     pub amsgrad: bool,
 }
 
@@ -30,6 +35,7 @@ impl Default for AdamOptions {
 /// The Adam optimizer.
 #[derive(Clone)]
 pub struct Adam {
+    /// The hyperparameters.
     pub options: AdamOptions,
     slots: Slots,
 }
@@ -39,6 +45,7 @@ impl Adam {
     pub fn new(lr: f64) -> Self {
         Self::with_options(AdamOptions { learning_rate: lr, ..Default::default() })
     }
+    /// Adam with every hyperparameter given.
     pub fn with_options(options: AdamOptions) -> Self {
         Adam { options, slots: Slots::default() }
     }

@@ -29,9 +29,13 @@ pub trait ConvergenceCriterion {
 /// ```
 #[derive(Clone, Debug)]
 pub struct LossNotDecreasing {
+    /// Converged when the average decrease falls below this absolute tolerance.
     pub atol: Option<f64>,
+    /// Converged when the average decrease falls below this fraction of the initial decrease.
     pub rtol: Option<f64>,
+    /// The moving average's window (its decay is `(w − 1)/w`).
     pub window_size: usize,
+    /// Never report convergence before this step.
     pub min_num_steps: usize,
     previous_loss: f64,
     average_decrease_in_loss: f64,
@@ -105,7 +109,9 @@ impl ConvergenceCriterion for LossNotDecreasing {
 /// SGD). Compares each gradient with the previous step's.
 #[derive(Clone, Debug)]
 pub struct SuccessiveGradientsAreUncorrelated {
+    /// The moving average's window (its decay is `(w − 1)/w`).
     pub window_size: usize,
+    /// Never report convergence before this step.
     pub min_num_steps: usize,
     previous: Vec<Vec<f64>>,
     moving_product: f64,

@@ -14,10 +14,15 @@ use crate::tensor::Tensor;
 /// RMSProp options (Keras defaults).
 #[derive(Clone, Debug)]
 pub struct RmsPropOptions {
+    /// Step size.
     pub learning_rate: f64,
+    /// Decay of the squared-gradient average (0.9).
     pub rho: f64,
+    /// Momentum (0: none).
     pub momentum: f64,
+    /// Added to the denominator (1e-7, as TF).
     pub epsilon: f64,
+    /// Normalize by the gradient's estimated variance instead of its second moment.
     pub centered: bool,
 }
 
@@ -30,14 +35,17 @@ impl Default for RmsPropOptions {
 /// The RMSProp optimizer.
 #[derive(Clone)]
 pub struct RmsProp {
+    /// The hyperparameters.
     pub options: RmsPropOptions,
     slots: Slots,
 }
 
 impl RmsProp {
+    /// RMSProp with learning rate `lr` and TF's other defaults.
     pub fn new(lr: f64) -> Self {
         Self::with_options(RmsPropOptions { learning_rate: lr, ..Default::default() })
     }
+    /// RMSProp with every hyperparameter given.
     pub fn with_options(options: RmsPropOptions) -> Self {
         RmsProp { options, slots: Slots::default() }
     }

@@ -13,8 +13,11 @@ use crate::tensor::Tensor;
 /// SGD options.
 #[derive(Clone, Debug)]
 pub struct SgdOptions {
+    /// Step size.
     pub learning_rate: f64,
+    /// Momentum (0: plain gradient descent).
     pub momentum: f64,
+    /// Nesterov's look-ahead momentum.
     pub nesterov: bool,
 }
 
@@ -27,14 +30,17 @@ impl Default for SgdOptions {
 /// The SGD optimizer.
 #[derive(Clone)]
 pub struct Sgd {
+    /// The hyperparameters.
     pub options: SgdOptions,
     slots: Slots,
 }
 
 impl Sgd {
+    /// Gradient descent with learning rate `lr`, no momentum.
     pub fn new(lr: f64) -> Self {
         Self::with_options(SgdOptions { learning_rate: lr, ..Default::default() })
     }
+    /// Gradient descent with every hyperparameter given.
     pub fn with_options(options: SgdOptions) -> Self {
         Sgd { options, slots: Slots::default() }
     }

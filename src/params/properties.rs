@@ -73,10 +73,15 @@ impl ParameterProperties {
 /// A non-tensor constructor argument (`reinterpreted_batch_ndims`, `paddings`, ...).
 #[derive(Clone, Debug)]
 pub enum Arg {
+    /// An integer (`reinterpreted_batch_ndims`, ...).
     Int(i64),
+    /// A number that is not a parameter.
     Float(f64),
+    /// A flag.
     Bool(bool),
+    /// A list of integers (`paddings`, ...).
     Ints(Vec<i64>),
+    /// A string.
     Str(String),
 }
 
@@ -93,6 +98,7 @@ pub struct Parameters {
 }
 
 impl Parameters {
+    /// No parameters yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -106,9 +112,11 @@ impl Parameters {
         self.args.insert(name.into(), a);
         self
     }
+    /// Adds (or replaces) a parameter in place.
     pub fn insert(&mut self, name: &str, p: Param) {
         self.params.insert(name.into(), p);
     }
+    /// Whether a parameter or argument of that name was given.
     pub fn contains(&self, name: &str) -> bool {
         self.params.contains_key(name) || self.args.contains_key(name)
     }

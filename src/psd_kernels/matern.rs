@@ -11,10 +11,13 @@ macro_rules! matern {
         $(#[$doc])*
         #[derive(Clone)]
         pub struct $name {
+            /// The amplitude `a` (`None`: 1).
             pub amplitude: Option<Param>,
+            /// The length scale `ℓ` (`None`: 1).
             pub length_scale: Option<Param>,
         }
         impl $name {
+            /// The kernel with the given amplitude and length scale (`None`: 1).
             pub fn new(amplitude: Option<Param>, length_scale: Option<Param>) -> Self {
                 $name { amplitude, length_scale }
             }

@@ -10,13 +10,18 @@ use crate::tensor::Tensor;
 /// The polynomial kernel.
 #[derive(Clone)]
 pub struct Polynomial {
+    /// The bias amplitude `σ_b` (`None`: 0).
     pub bias_amplitude: Option<Param>,
+    /// The slope amplitude `σ_v` (`None`: 1).
     pub slope_amplitude: Option<Param>,
+    /// The shift `c` subtracted from the inputs (`None`: 0).
     pub shift: Option<Param>,
+    /// The exponent (`None`: 1).
     pub exponent: Option<Param>,
 }
 
 impl Polynomial {
+    /// The kernel with the given parameters (`None`: TFP's defaults).
     pub fn new(bias_amplitude: Option<Param>, slope_amplitude: Option<Param>, shift: Option<Param>, exponent: Option<Param>) -> Self {
         Polynomial { bias_amplitude, slope_amplitude, shift, exponent }
     }

@@ -37,12 +37,16 @@ use std::sync::Arc;
 /// One part of a surrogate: its name, event shape (constrained), and bijector onto its support.
 #[derive(Clone)]
 pub struct SurrogatePart {
+    /// The part's name (a site of the target).
     pub name: String,
+    /// The part's event shape in constrained space.
     pub event_shape: Vec<usize>,
+    /// The bijector from unconstrained reals onto the part's support.
     pub bijector: Arc<dyn Bijector>,
 }
 
 impl SurrogatePart {
+    /// A part named `name` with `event_shape`, mapped onto its support by `bijector`.
     pub fn new(name: &str, event_shape: &[usize], bijector: impl Bijector + 'static) -> Self {
         SurrogatePart { name: name.into(), event_shape: event_shape.to_vec(), bijector: Arc::new(bijector) }
     }
@@ -76,7 +80,9 @@ pub fn build_factored_surrogate_posterior(parts: &[SurrogatePart], dtype: DType,
 /// The scale operator of the affine surrogate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AffineOperator {
+    /// A diagonal scale (mean-field).
     Diag,
+    /// A lower-triangular scale (full-rank).
     TriL,
 }
 
