@@ -133,7 +133,7 @@ fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(
     if !start.is_finite() {
         return Err(Error::BadInput { location: format!("family {family}"), reason: "the data lie outside the family's support".into() });
     }
-    let mut report = run_model(family, std::sync::Arc::new(model), x, opts, progress)?;
+    let mut report = run_model(family, std::sync::Arc::new(model), &data, opts, progress)?;
     // The log-likelihood at any parameter values: the same family built with them.
     let names: Vec<String> = report.parameters.iter().map(|p| p.0.clone()).collect();
     let loglik = |theta: &[f64]| -> Result<f64> {
@@ -146,10 +146,10 @@ fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(
 }
 
 /// Minimizes the mean NLL of an already-built model and reports it.
-fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, x: &[f64], opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
-    let data = Tensor::vector(x, DType::F64)?;
-    let n = x.len() as f64;
-    let nll = || model.log_prob(&data)?.sum_all()?.neg();
+fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, data: &Tensor, opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
+    let num_points = data.elem_count();
+    let n = num_points as f64;
+    let nll = || model.log_prob(data)?.sum_all()?.neg();
     let options = MinimizeOptions { progress, ..Default::default() };
     let r = minimize(|| nll()?.mul_scalar(1.0 / n), opts.steps, &mut Adam::new(opts.learning_rate), options, trace_loss)?;
     let parameters = model
@@ -158,7 +158,7 @@ fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, x: &[f64], o
         .map(|(name, p)| Ok((name.to_string(), p.values_f64(DType::F64)?)))
         .collect::<Result<Vec<_>>>()?;
     let log_likelihood = -nll()?.to_scalar()?;
-    Ok(FitReport { family: family.into(), parameters, log_likelihood, num_points: x.len(), steps: opts.steps, standard_errors: None, losses: r.trace, model })
+    Ok(FitReport { family: family.into(), parameters, log_likelihood, num_points, steps: opts.steps, standard_errors: None, losses: r.trace, model })
 }
 
 /// Standard errors from the observed information: `sqrt(diag((−H)⁻¹))`, `H` the Hessian of the
@@ -248,13 +248,13 @@ pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress
     let started = std::time::Instant::now();
     let num = continuous_families().count();
     for (i, f) in continuous_families().enumerate() {
-        if let Some(p) = progress.as_mut() {
-            p(&crate::progress::Progress { step: i + 1, num_steps: num, loss: None, elapsed: started.elapsed() });
-        }
         match fit_family(f, data, opts) {
             Ok(r) if r.log_likelihood.is_finite() => ok.push(r),
             Ok(_) => skipped.push((f.to_string(), Error::BadInput { location: format!("family {f}"), reason: "non-finite log-likelihood".into() })),
             Err(e) => skipped.push((f.to_string(), e)),
+        }
+        if let Some(p) = progress.as_mut() {
+            p(&crate::progress::Progress { step: i + 1, num_steps: num, loss: None, elapsed: started.elapsed() });
         }
     }
     if ok.is_empty() {
@@ -287,7 +287,7 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
         "HalfNormal" => run::<HalfNormal>(family, data, &[("scale", (data.iter().map(|x| x * x).sum::<f64>() / data.len() as f64).sqrt())], opts, progress),
         "HalfCauchy" => {
             let scale = crate::params::TransformedVariable::new(&Tensor::scalar(s.sd, DType::F64)?, crate::bijectors::Softplus::new(), "scale")?;
-            run_model(family, std::sync::Arc::new(HalfCauchy::new(anchored("loc", s.min, 0.05 * spread, false)?, scale)?), data, opts, progress)
+            run_model(family, std::sync::Arc::new(HalfCauchy::new(anchored("loc", s.min, 0.05 * spread, false)?, scale)?), &Tensor::vector(data, DType::F64)?, opts, progress)
         }
         "Exponential" => run::<Exponential>(family, data, &[("rate", 1.0 / m.max(1e-6))], opts, progress),
         "Gamma" => {
@@ -314,7 +314,7 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
                 run::<Kumaraswamy>(family, data, &[("concentration1", 1.0), ("concentration0", 1.0)], opts, progress)
             }
         }
-        "Uniform" => run_model(family, std::sync::Arc::new(Uniform::new(anchored("low", s.min, 0.01 * spread, false)?, anchored("high", s.max, 0.01 * spread, true)?)?), data, opts, progress),
+        "Uniform" => run_model(family, std::sync::Arc::new(Uniform::new(anchored("low", s.min, 0.01 * spread, false)?, anchored("high", s.max, 0.01 * spread, true)?)?), &Tensor::vector(data, DType::F64)?, opts, progress),
         "StudentT" => run::<StudentT>(family, data, &[("df", 5.0), ("loc", m), ("scale", s.sd)], opts, progress),
         "Cauchy" => run::<Cauchy>(family, data, &[("loc", m), ("scale", s.sd)], opts, progress),
         "Laplace" => run::<Laplace>(family, data, &[("loc", m), ("scale", s.sd / std::f64::consts::SQRT_2)], opts, progress),
@@ -331,7 +331,7 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
             let min = s.min;
             let scale = crate::params::DeferredTensor::new(raw, move |r| r.sigmoid()?.mul_scalar(min));
             let conc = crate::params::TransformedVariable::new(&Tensor::scalar(2.0, DType::F64)?, crate::bijectors::Softplus::new(), "concentration")?;
-            run_model(family, std::sync::Arc::new(Pareto::new(conc, scale)?), data, opts, progress)
+            run_model(family, std::sync::Arc::new(Pareto::new(conc, scale)?), &Tensor::vector(data, DType::F64)?, opts, progress)
         }
         "VonMises" => {
             // Angles: the circular mean and the mean resultant length R̄ give the start
