@@ -280,14 +280,13 @@ impl safetensors::View for &Raw {
     }
 }
 
-/// Serializes `tensors` (values moved to the tensor section) with `structure` as JSON metadata.
-fn to_safetensors(tensors: Vec<(String, &mut SavedTensor)>, structure: impl FnOnce() -> Result<String>) -> Result<Vec<u8>> {
+/// Serializes `tensors` with `structure` (JSON) as metadata.
+fn to_safetensors(tensors: Vec<(String, &mut SavedTensor)>, structure: String) -> Result<Vec<u8>> {
     let mut raws = Vec::with_capacity(tensors.len());
     for (key, t) in tensors {
         raws.push((key, Raw { dtype: safetensors_dtype(t)?, shape: t.shape.clone(), bytes: tensor_bytes(t)? }));
-        t.values.clear();
     }
-    let meta: HashMap<String, String> = [("probrs".to_string(), structure()?)].into_iter().collect();
+    let meta: HashMap<String, String> = [("probrs".to_string(), structure)].into_iter().collect();
     safetensors::serialize(raws.iter().map(|(k, r)| (k.clone(), r)), Some(meta)).map_err(|e| Error::BadInput { location: "safetensors".into(), reason: e.to_string() })
 }
 
@@ -307,16 +306,67 @@ fn fill_from_safetensors(st: &safetensors::SafeTensors, key: &str, t: &mut Saved
     Ok(())
 }
 
-/// The tensors of a saved distribution, keyed by parameter name.
-fn tensors_of(s: &mut SavedDistribution) -> Vec<(String, &mut SavedTensor)> {
-    s.parameters
-        .iter_mut()
-        .filter_map(|(name, p)| match p {
-            SavedParam::Scalar { .. } => None,
-            SavedParam::Tensor { value } | SavedParam::Variable { value, .. } => Some((name.clone(), value)),
-            SavedParam::Transformed { pretransformed, .. } => Some((name.clone(), pretransformed)),
-        })
-        .collect()
+/// A saved structure's tensors, keyed by name (parameter or variable): what goes to the
+/// safetensors section, and what JSON must hold finitely.
+trait Tensors: Clone + Serialize + for<'de> Deserialize<'de> {
+    fn tensors(&mut self) -> Vec<(String, &mut SavedTensor)>;
+}
+
+impl Tensors for SavedDistribution {
+    fn tensors(&mut self) -> Vec<(String, &mut SavedTensor)> {
+        self.parameters
+            .iter_mut()
+            .filter_map(|(name, p)| match p {
+                SavedParam::Scalar { .. } => None,
+                SavedParam::Tensor { value } | SavedParam::Variable { value, .. } => Some((name.clone(), value)),
+                SavedParam::Transformed { pretransformed, .. } => Some((name.clone(), pretransformed)),
+            })
+            .collect()
+    }
+}
+
+impl Tensors for SavedVariables {
+    fn tensors(&mut self) -> Vec<(String, &mut SavedTensor)> {
+        self.variables.iter_mut().map(|(n, t)| (n.clone(), t)).collect()
+    }
+}
+
+/// The file's bytes for `saved` in `path`'s format: pretty JSON (every value finite), or
+/// safetensors with the structure (values left out) as metadata.
+fn encode<S: Tensors>(path: &Path, mut saved: S) -> Result<Vec<u8>> {
+    match format_of(path)? {
+        Format::Json => {
+            for (name, t) in saved.tensors() {
+                check_finite_for_json(&name, t)?;
+            }
+            serde_json::to_vec_pretty(&saved).map_err(|e| json_err(path, e))
+        }
+        Format::Safetensors => {
+            let mut structure = saved.clone();
+            for (_, t) in structure.tensors() {
+                t.values.clear();
+            }
+            let structure = serde_json::to_string(&structure).map_err(|e| json_err(path, e))?;
+            to_safetensors(saved.tensors(), structure)
+        }
+    }
+}
+
+/// The structure saved in `path` by [`encode`], values filled in.
+fn decode<S: Tensors>(path: &Path) -> Result<S> {
+    let format = format_of(path)?;
+    let bytes = read(path)?;
+    match format {
+        Format::Json => serde_json::from_slice(&bytes).map_err(|e| json_err(path, e)),
+        Format::Safetensors => {
+            let (st, mut s): (_, S) = safetensors_structure(&bytes, path)?;
+            let shown = path.display().to_string();
+            for (key, t) in s.tensors() {
+                fill_from_safetensors(&st, &key, t, &shown)?;
+            }
+            Ok(s)
+        }
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -346,46 +396,14 @@ pub fn check_path(path: impl AsRef<Path>) -> Result<()> {
 /// Saves `d` to `path` (`.json` or `.safetensors`).
 pub fn save_distribution(path: impl AsRef<Path>, d: &dyn Distribution) -> Result<()> {
     let path = path.as_ref();
-    let format = format_of(path)?;
-    let mut saved = SavedDistribution::of(d)?;
-    let bytes = match format {
-        Format::Json => {
-            for (name, t) in tensors_of(&mut saved) {
-                check_finite_for_json(&name, t)?;
-            }
-            serde_json::to_vec_pretty(&saved).map_err(|e| json_err(path, e))?
-        }
-        Format::Safetensors => {
-            let mut structure = saved.clone();
-            let tensors = tensors_of(&mut saved);
-            to_safetensors(tensors, || {
-                for (_, t) in tensors_of(&mut structure) {
-                    t.values.clear();
-                }
-                serde_json::to_string(&structure).map_err(|e| json_err(path, e))
-            })?
-        }
-    };
+    format_of(path)?; // a bad extension fails before any other check
+    let bytes = encode(path, SavedDistribution::of(d)?)?;
     write_atomically(path, &bytes)
 }
 
 /// Loads a distribution saved by [`save_distribution`].
 pub fn load_distribution(path: impl AsRef<Path>) -> Result<Arc<dyn Distribution>> {
-    let path = path.as_ref();
-    let format = format_of(path)?;
-    let bytes = read(path)?;
-    let saved: SavedDistribution = match format {
-        Format::Json => serde_json::from_slice(&bytes).map_err(|e| json_err(path, e))?,
-        Format::Safetensors => {
-            let (st, mut s): (_, SavedDistribution) = safetensors_structure(&bytes, path)?;
-            let shown = path.display().to_string();
-            for (key, t) in tensors_of(&mut s) {
-                fill_from_safetensors(&st, &key, t, &shown)?;
-            }
-            s
-        }
-    };
-    saved.build()
+    decode::<SavedDistribution>(path.as_ref())?.build()
 }
 
 /// Variables as saved: name → values.
@@ -412,7 +430,7 @@ pub struct SavedVariables {
 /// ```
 pub fn save_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<()> {
     let path = path.as_ref();
-    let format = format_of(path)?;
+    format_of(path)?; // a bad extension fails before any other check
     let mut names = std::collections::HashSet::new();
     let mut saved = SavedVariables { variables: vec![] };
     for v in variables {
@@ -421,24 +439,7 @@ pub fn save_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<
         }
         saved.variables.push((v.name().into(), SavedTensor::of(&v.numpy())?));
     }
-    let bytes = match format {
-        Format::Json => {
-            for (name, t) in &saved.variables {
-                check_finite_for_json(name, t)?;
-            }
-            serde_json::to_vec_pretty(&saved).map_err(|e| json_err(path, e))?
-        }
-        Format::Safetensors => {
-            let mut structure = saved.clone();
-            let tensors = saved.variables.iter_mut().map(|(n, t)| (n.clone(), t)).collect();
-            to_safetensors(tensors, || {
-                for (_, t) in structure.variables.iter_mut() {
-                    t.values.clear();
-                }
-                serde_json::to_string(&structure).map_err(|e| json_err(path, e))
-            })?
-        }
-    };
+    let bytes = encode(path, saved)?;
     write_atomically(path, &bytes)
 }
 
@@ -446,19 +447,8 @@ pub fn save_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<
 /// file with its shape and dtype; on any mismatch nothing is assigned.
 pub fn load_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<()> {
     let path = path.as_ref();
-    let format = format_of(path)?;
-    let bytes = read(path)?;
     let shown = path.display().to_string();
-    let saved: SavedVariables = match format {
-        Format::Json => serde_json::from_slice(&bytes).map_err(|e| json_err(path, e))?,
-        Format::Safetensors => {
-            let (st, mut s): (_, SavedVariables) = safetensors_structure(&bytes, path)?;
-            for (key, t) in s.variables.iter_mut() {
-                fill_from_safetensors(&st, key, t, &shown)?;
-            }
-            s
-        }
-    };
+    let saved: SavedVariables = decode(path)?;
     // Check everything first, then assign: a bad file leaves every variable as it was.
     let mut values = Vec::with_capacity(variables.len());
     for v in variables {
