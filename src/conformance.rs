@@ -17,6 +17,23 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// The outcome of one case.
+///
+/// ```
+/// use probrs::conformance::{run_case, CaseResult};
+/// let case = serde_json::json!({
+///     "id": "distribution/Normal/log_prob/doc", "kind": "distribution", "name": "Normal",
+///     "params": {"loc": 0.0, "scale": 1.0}, "method": "log_prob", "input": [0.0],
+///     "expected": [-0.9189385332046727], "rtol": 1e-12, "atol": 1e-12, "dtype": "float64"
+/// });
+/// assert_eq!(run_case(&case), CaseResult::Pass);
+/// let mut wrong = case.clone();
+/// wrong["expected"] = serde_json::json!([-1.0]);
+/// assert!(matches!(run_case(&wrong), CaseResult::Fail(_)));
+/// let mut unknown = case.clone();
+/// unknown["name"] = serde_json::json!("NoSuchDistribution");
+/// assert!(matches!(run_case(&unknown), CaseResult::Unsupported(_)));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum CaseResult {
     /// The value matched the reference within tolerance.
@@ -28,6 +45,13 @@ pub enum CaseResult {
 }
 
 /// Totals of a run, with one message per failure.
+///
+/// ```
+/// use probrs::conformance::Summary;
+/// let s = Summary { passed: 3, failed: 1, ..Summary::default() };
+/// assert_eq!(s.line(), "3 passed, 1 failed, 0 unsupported");
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     /// Cases that matched.
@@ -50,6 +74,18 @@ impl Summary {
 }
 
 /// Runs every case of a reference file.
+///
+/// ```
+/// use probrs::conformance::run_file;
+/// let path = std::env::temp_dir().join("probrs_doc_reference.json");
+/// std::fs::write(&path, r#"{"meta": {}, "cases": [
+///   {"id": "distribution/Exponential/mean/0", "kind": "distribution", "name": "Exponential",
+///    "params": {"rate": 4.0}, "method": "mean", "input": null, "expected": 0.25,
+///    "rtol": 1e-12, "atol": 0.0, "dtype": "float64"}]}"#)?;
+/// let summary = run_file(path.to_str().unwrap())?;
+/// assert_eq!(summary.line(), "1 passed, 0 failed, 0 unsupported");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn run_file(path: &str) -> Result<Summary> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::BadInput { location: path.into(), reason: e.to_string() })?;
     let json: Value = serde_json::from_str(&text).map_err(|e| Error::BadInput {
@@ -79,6 +115,18 @@ pub fn run_file(path: &str) -> Result<Summary> {
 }
 
 /// Evaluates one case.
+///
+/// ```
+/// use probrs::conformance::{run_case, CaseResult};
+/// // A bijector case: Exp's forward log-det-Jacobian is x.
+/// let case = serde_json::json!({
+///     "id": "bijector/Exp/forward_log_det_jacobian/doc", "kind": "bijector", "name": "Exp",
+///     "params": {}, "method": "forward_log_det_jacobian", "args": {"event_ndims": 0},
+///     "input": [0.5, 2.0], "expected": [0.5, 2.0], "rtol": 1e-12, "atol": 0.0, "dtype": "float64"
+/// });
+/// assert_eq!(run_case(&case), CaseResult::Pass);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn run_case(case: &Value) -> CaseResult {
     match eval(case) {
         Ok(Eval::Value(actual)) => compare(case, &actual),
@@ -111,6 +159,15 @@ fn number(v: &Value) -> Result<f64> {
 }
 
 /// A nested JSON list (or number) as a tensor.
+///
+/// ```
+/// use probrs::conformance::json_tensor;
+/// use probrs::tensor::DType;
+/// let t = json_tensor(&serde_json::json!([[1.0, "Infinity"], [3.0, "-Infinity"]]), DType::F64)?;
+/// assert_eq!(t.shape(), &[2, 2]);
+/// assert_eq!(t.to_vec()?, vec![1.0, f64::INFINITY, 3.0, f64::NEG_INFINITY]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn json_tensor(v: &Value, dtype: DType) -> Result<Tensor> {
     fn walk(v: &Value, depth: usize, shape: &mut Vec<usize>, out: &mut Vec<f64>) -> Result<()> {
         match v {
@@ -145,6 +202,15 @@ fn req(params: &Value, k: &str, dtype: DType) -> Result<Tensor> {
 }
 
 /// Builds a distribution from a class name and JSON parameters; `None` if not implemented.
+///
+/// ```
+/// use probrs::conformance::build_distribution;
+/// use probrs::tensor::DType;
+/// let d = build_distribution("Gamma", &serde_json::json!({"concentration": 2.0, "rate": 4.0}), DType::F64)?.expect("Gamma is built");
+/// assert!((d.mean()?.to_scalar()? - 0.5).abs() < 1e-12);
+/// assert!(build_distribution("NoSuchFamily", &serde_json::json!({}), DType::F64)?.is_none());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Option<Box<dyn Distribution>>> {
     let nested = |k: &str| -> Result<Option<Box<dyn Distribution>>> {
         let v = params.get(k).ok_or_else(|| Error::invalid_parameter(k, "missing in case params"))?;
@@ -229,6 +295,14 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
 }
 
 /// Builds a bijector from a class name and JSON parameters; `None` if not implemented.
+///
+/// ```
+/// use probrs::conformance::build_bijector;
+/// use probrs::tensor::{DType, Tensor};
+/// let b = build_bijector("Shift", &serde_json::json!({"shift": 2.0}), DType::F64)?.expect("Shift is built");
+/// assert_eq!(b.forward(&Tensor::scalar(1.0, DType::F64)?)?.to_scalar()?, 3.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option<Arc<dyn Bijector>>> {
     let nested = |v: &Value| -> Result<Option<Arc<dyn Bijector>>> {
         let n = v.get("name").and_then(|x| x.as_str()).unwrap_or("");

@@ -9,9 +9,26 @@ use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 
 /// The ten samples of TFP's `make_trainable` page.
+///
+/// ```
+/// use probrs::demo::{seed_moments, SEED_SAMPLES};
+/// assert_eq!(SEED_SAMPLES.len(), 10);
+/// let (mean, _) = seed_moments();
+/// assert!((mean - 5.397).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const SEED_SAMPLES: [f64; 10] = [4.57, 6.37, 5.93, 7.98, 2.03, 3.59, 8.55, 3.45, 5.06, 6.44];
 
 /// The result of fitting a Normal to [`SEED_SAMPLES`].
+///
+/// ```
+/// use probrs::demo::fit_normal;
+/// use probrs::tensor::DType;
+/// let fit = fit_normal(200, Some((0.0, 1.0)), 0, DType::F32)?;
+/// assert_eq!(fit.losses.len(), 200);
+/// assert!(fit.model.starts_with("Normal(\"Normal\", batch_shape=[], event_shape=[], dtype=float32"), "{}", fit.model);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct FitNormal {
     /// The fitted mean.
@@ -30,6 +47,15 @@ pub struct FitNormal {
 ///
 /// With `initial` = `Some((loc, scale))` the start is fixed (as the baselines' W1 and TFP's
 /// `initial_parameters`); otherwise it is drawn from `seed` as `make_trainable` does.
+///
+/// ```
+/// use probrs::demo::fit_normal;
+/// use probrs::tensor::DType;
+/// // Page 000's run: 200 Adam(0.1) steps from loc 0, scale 1 end at mean 5.14798, stddev 2.42913.
+/// let fit = fit_normal(200, Some((0.0, 1.0)), 0, DType::F32)?;
+/// assert!((fit.mean - 5.14798).abs() < 1e-3 && (fit.stddev - 2.42913).abs() < 1e-3);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn fit_normal(num_steps: usize, initial: Option<(f64, f64)>, seed: u64, dtype: DType) -> Result<FitNormal> {
     let samples = Tensor::vector(&SEED_SAMPLES, dtype)?;
     let mut builder = MakeTrainable::new().parameter_dtype(dtype).seed(Seed::new(seed));
@@ -54,6 +80,13 @@ pub fn fit_normal(num_steps: usize, initial: Option<(f64, f64)>, seed: u64, dtyp
 }
 
 /// The sample mean and (population) standard deviation: the MLE the fit should reach.
+///
+/// ```
+/// use probrs::demo::seed_moments;
+/// let (mean, stddev) = seed_moments();
+/// assert!((mean - 5.397).abs() < 1e-12 && stddev > 1.9 && stddev < 2.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn seed_moments() -> (f64, f64) {
     let n = SEED_SAMPLES.len() as f64;
     let m = SEED_SAMPLES.iter().sum::<f64>() / n;
@@ -73,11 +106,36 @@ use crate::random;
 use std::sync::Arc;
 
 /// The page's `event_size`.
+///
+/// ```
+/// use probrs::demo::{zoo_data, EVENT_SIZE};
+/// assert_eq!(zoo_data(10, 0)?.shape(), &[10, EVENT_SIZE]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const EVENT_SIZE: usize = 4;
 /// The page's `num_components`.
+///
+/// ```
+/// use probrs::demo::{learnable_zoo, parameter_value, NUM_COMPONENTS};
+/// let zoo = learnable_zoo(0)?;
+/// let (_, mixture) = zoo.iter().find(|(n, _)| n.contains("mix_")).expect("the zoo has mixtures");
+/// assert_eq!(parameter_value(mixture.as_ref(), "logits")?.shape(), &[NUM_COMPONENTS]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const NUM_COMPONENTS: usize = 3;
 
 /// The six constructions of TFP's "Learnable Distributions Zoo", in float32, by name.
+///
+/// ```
+/// use probrs::demo::{learnable_zoo, EVENT_SIZE};
+/// let zoo = learnable_zoo(0)?;
+/// assert_eq!(zoo.len(), 6);
+/// for (name, d) in &zoo {
+///     assert_eq!(d.event_shape(), vec![EVENT_SIZE], "{name}");
+///     assert!(!d.trainable_variables().is_empty(), "{name}");
+/// }
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn learnable_zoo(seed: u64) -> Result<Vec<(&'static str, Arc<dyn Distribution>)>> {
     let (e, k, f) = (EVENT_SIZE, NUM_COMPONENTS, DType::F32);
     let seeds = Seed::new(seed).split(2);
@@ -167,6 +225,16 @@ pub fn learnable_zoo(seed: u64) -> Result<Vec<(&'static str, Arc<dyn Distributio
 }
 
 /// The current value of a distribution's parameter (searching sub-distributions too).
+///
+/// ```
+/// use probrs::demo::parameter_value;
+/// use probrs::distributions::{Independent, Normal};
+/// let d = Independent::new(Normal::new(1.5, 2.0)?, 0)?;
+/// // Found in the wrapped distribution.
+/// assert_eq!(parameter_value(&d, "scale")?.to_scalar()?, 2.0);
+/// assert!(parameter_value(&d, "rate").is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn parameter_value(d: &dyn Distribution, name: &str) -> Result<Tensor> {
     let found: Option<Param> = d.parameters().into_iter().find(|(n, _)| *n == name).map(|(_, p)| p.clone());
     found
@@ -175,6 +243,15 @@ pub fn parameter_value(d: &dyn Distribution, name: &str) -> Result<Tensor> {
 }
 
 /// `n` points from a known 3-component, 4-dimensional mixture of full-covariance normals.
+///
+/// ```
+/// use probrs::demo::zoo_data;
+/// let x = zoo_data(100, 1)?;
+/// assert_eq!(x.shape(), &[100, 4]);
+/// assert!(x.all_finite()?);
+/// assert_eq!(zoo_data(100, 1)?.to_vec()?, x.to_vec()?); // a fixed seed
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn zoo_data(n: usize, seed: u64) -> Result<Tensor> {
     let f = DType::F32;
     let locs = Tensor::from_slice(&[3.0, 3.0, 0.0, 0.0, -3.0, 0.0, 2.0, 1.0, 0.0, -3.0, -2.0, 2.0], &[3, 4], f)?;
@@ -192,6 +269,15 @@ pub fn zoo_data(n: usize, seed: u64) -> Result<Tensor> {
 }
 
 /// Fits `d` by maximum likelihood (mean NLL, Adam) and returns (initial, final) mean NLL.
+///
+/// ```
+/// use probrs::demo::{fit_by_mle, learnable_zoo, zoo_data};
+/// let zoo = learnable_zoo(0)?;
+/// let data = zoo_data(200, 0)?;
+/// let (before, after) = fit_by_mle(zoo[0].1.as_ref(), &data, 50, 0.1)?;
+/// assert!(after < before);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn fit_by_mle(d: &dyn Distribution, data: &Tensor, steps: usize, lr: f64) -> Result<(f64, f64)> {
     let nll = || d.log_prob(data)?.mean_all()?.neg();
     let initial = nll()?.to_scalar()?;
@@ -200,11 +286,29 @@ pub fn fit_by_mle(d: &dyn Distribution, data: &Tensor, steps: usize, lr: f64) ->
 }
 
 /// Seed page 003's Normal–Normal model: `z ~ N(0, 1)`, `x ~ N(z, 1)`, the log joint at `x`.
+///
+/// ```
+/// use probrs::demo::normal_normal_log_prob;
+/// use probrs::tensor::{DType, Tensor};
+/// // log N(z; 0, 1) + log N(5; z, 1) at z = 2.5
+/// let lp = normal_normal_log_prob(&Tensor::scalar(2.5, DType::F64)?, 5.0)?.to_scalar()?;
+/// assert!((lp - (-2.0 * 0.918_938_533_204_672_7 - 2.0 * 3.125)).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn normal_normal_log_prob(z: &Tensor, x: f64) -> Result<Tensor> {
     Normal::new(z.zeros_like()?, 1.0)?.log_prob(z)?.add(&Normal::new(z, 1.0)?.log_prob(&z.full_like(x)?)?)
 }
 
 /// The result of a variational fit of the Normal–Normal posterior.
+///
+/// ```
+/// use probrs::demo::vi_normal_normal;
+/// use probrs::tensor::DType;
+/// let fit = vi_normal_normal(false, None, 1, 300, 0, DType::F32)?;
+/// assert_eq!(fit.losses.len(), 300);
+/// assert!(fit.final_stddev > 0.0 && fit.avg_stddev > 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct VariationalFit {
     /// q's mean and stddev after the last step.
@@ -222,6 +326,15 @@ pub struct VariationalFit {
 /// Page 003: `q_z = Normal(Variable(0), TransformedVariable(1, Softplus()))` fitted to
 /// `p(z | x = 5)` by `fit_surrogate_posterior` with `Adam(0.1)` — `kl_reverse` or (`forward_kl`)
 /// `kl_forward`, with the given gradient estimator (`None`: reparameterization).
+///
+/// ```
+/// use probrs::demo::vi_normal_normal;
+/// use probrs::tensor::DType;
+/// // The exact posterior is N(2.5, √½); the reverse-KL fit finds it.
+/// let fit = vi_normal_normal(false, None, 1, 1000, 0, DType::F32)?;
+/// assert!((fit.avg_mean - 2.5).abs() < 0.1 && (fit.avg_stddev - 0.5f64.sqrt()).abs() < 0.1);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn vi_normal_normal(
     forward_kl: bool,
     gradient_estimator: Option<crate::vi::GradientEstimator>,
@@ -234,6 +347,18 @@ pub fn vi_normal_normal(
 }
 
 /// [`vi_normal_normal`] reporting every step to `progress`.
+///
+/// ```
+/// use probrs::demo::vi_normal_normal_with_progress;
+/// use probrs::progress::Progress;
+/// use probrs::tensor::DType;
+/// use std::sync::{Arc, Mutex};
+/// let count = Arc::new(Mutex::new(0));
+/// let c = count.clone();
+/// vi_normal_normal_with_progress(false, None, 1, 50, 0, DType::F32, Some(Box::new(move |_: &Progress| *c.lock().unwrap() += 1)))?;
+/// assert_eq!(*count.lock().unwrap(), 50);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn vi_normal_normal_with_progress(
     forward_kl: bool,
     gradient_estimator: Option<crate::vi::GradientEstimator>,
@@ -275,11 +400,32 @@ pub fn vi_normal_normal_with_progress(
 }
 
 /// Page 003's index points (`[8, 1]`) and observed counts.
+///
+/// ```
+/// use probrs::demo::{POISSON_COUNTS, POISSON_INDEX_POINTS};
+/// assert_eq!(POISSON_INDEX_POINTS.len(), POISSON_COUNTS.len());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const POISSON_INDEX_POINTS: [f64; 8] = [-10., -7.2, -4., -0.1, 0.1, 4., 6.2, 9.];
 /// Page 003's observed counts, one per index point.
+///
+/// ```
+/// use probrs::demo::POISSON_COUNTS;
+/// assert_eq!(POISSON_COUNTS.iter().sum::<f64>(), 415.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const POISSON_COUNTS: [f64; 8] = [100., 90., 60., 13., 18., 37., 55., 42.];
 
 /// The result of page 003's inhomogeneous Poisson process fit.
+///
+/// ```
+/// use probrs::demo::vi_poisson_process;
+/// let fit = vi_poisson_process(5, 42, true)?;
+/// assert_eq!(fit.sample_path.len(), 5);
+/// assert_eq!(fit.sample_path[0].shape(), &[5, 8]);
+/// assert_eq!(fit.q_loc.len(), 8);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct PoissonProcessFit {
     /// Per step: the loss, the kernel's log amplitude, and `q.sample(5, seed 42)`'s latent rates.
@@ -307,11 +453,31 @@ pub struct PoissonProcessFit {
 /// an Independent Normal over the latent rates and a VectorDeterministic for the observed
 /// counts; model and surrogate fitted jointly by `fit_surrogate_posterior` (Adam(0.1)), tracing
 /// the loss, the log amplitude and (`trace_samples`) `q.sample(5, seed = 42)` at every step.
+///
+/// ```
+/// use probrs::demo::vi_poisson_process;
+/// // The page's first loss is about 1352.9 (TFP-on-JAX); 20 steps already bring it down.
+/// let fit = vi_poisson_process(20, 42, false)?;
+/// assert!((fit.losses[0] - 1352.0).abs() < 10.0, "{}", fit.losses[0]);
+/// assert!(fit.losses[19] < fit.losses[0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn vi_poisson_process(num_steps: usize, seed: u64, trace_samples: bool) -> Result<PoissonProcessFit> {
     vi_poisson_process_with_progress(num_steps, seed, trace_samples, None)
 }
 
 /// [`vi_poisson_process`] reporting every step to `progress`.
+///
+/// ```
+/// use probrs::demo::vi_poisson_process_with_progress;
+/// use probrs::progress::Progress;
+/// use std::sync::{Arc, Mutex};
+/// let last = Arc::new(Mutex::new(0));
+/// let l = last.clone();
+/// vi_poisson_process_with_progress(10, 42, false, Some(Box::new(move |p: &Progress| *l.lock().unwrap() = p.step)))?;
+/// assert_eq!(*last.lock().unwrap(), 10);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn vi_poisson_process_with_progress(num_steps: usize, seed: u64, trace_samples: bool, progress: Option<crate::progress::ProgressFn>) -> Result<PoissonProcessFit> {
     use crate::distributions::{GaussianProcess, Independent, Poisson, VectorDeterministic};
     use crate::joint::{JointDistributionCoroutine, Root};

@@ -3,6 +3,20 @@
 use thiserror::Error;
 
 /// Every fallible probrs operation returns this error.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::Error;
+/// // Bad input is a typed error naming the culprit, never a panic.
+/// match Normal::new(0.0, -1.0) {
+///     Err(Error::InvalidParameter { name, reason }) => {
+///         assert_eq!(name, "scale");
+///         assert!(reason.contains("positive"));
+///     }
+///     _ => panic!("expected an invalid-parameter error"),
+/// }
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Debug, Error)]
 pub enum Error {
     /// A parameter value is outside its domain (e.g. a negative `scale` with `validate_args`).
@@ -116,6 +130,18 @@ pub enum Error {
 }
 
 /// `Result` with the crate's [`Error`](enum@Error).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::tensor::Tensor;
+/// fn density_at_zero(scale: f64) -> probrs::Result<f64> {
+///     let d = Normal::new(0.0, scale)?;
+///     d.prob(&Tensor::scalar(0.0, d.dtype())?)?.to_scalar()
+/// }
+/// assert!(density_at_zero(1.0)? > 0.39);
+/// assert!(density_at_zero(0.0).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {

@@ -32,6 +32,15 @@ use crate::progress::ProgressFn;
 use crate::tensor::{DType, Tensor};
 
 /// Options of [`fit_family`].
+///
+/// ```
+/// use probrs::fit::{fit_family, FitOptions};
+/// // Fewer, larger steps than the default 1500 at 0.05.
+/// let opts = FitOptions { steps: 400, learning_rate: 0.1, ..FitOptions::default() };
+/// let report = fit_family("Normal", &[1.0, 2.0, 3.0, 4.0], &opts)?;
+/// assert_eq!(report.steps, 400);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct FitOptions {
     /// Adam steps (default 1500).
@@ -49,6 +58,21 @@ impl Default for FitOptions {
 }
 
 /// The outcome of a fit.
+///
+/// ```
+/// use probrs::fit::{fit_family, FitOptions};
+/// let data = [0.3, 1.1, 0.7, 2.4, 1.9, 0.2, 1.3, 0.8];
+/// let r = fit_family("Exponential", &data, &FitOptions::default())?;
+/// // The MLE of the rate is 1/mean; its standard error is rate/√n.
+/// let rate = 1.0 / (data.iter().sum::<f64>() / data.len() as f64);
+/// assert_eq!(r.parameters[0].0, "rate");
+/// assert!((r.parameters[0].1[0] - rate).abs() < 1e-3 * rate);
+/// let se = r.standard_errors.as_ref().expect("an interior maximum")[0];
+/// assert!((se - rate / (data.len() as f64).sqrt()).abs() < 1e-2 * se);
+/// assert!((r.aic() - (2.0 - 2.0 * r.log_likelihood)).abs() < 1e-12);
+/// assert!(!r.is_discrete());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct FitReport {
     /// The family's class name.
@@ -89,9 +113,22 @@ impl FitReport {
 }
 
 /// The discrete families among [`FAMILIES`].
+///
+/// ```
+/// use probrs::fit::{fit_family, FitOptions, DISCRETE};
+/// assert!(DISCRETE.contains(&"Poisson"));
+/// assert!(fit_family("Poisson", &[1.0, 3.0, 2.0], &FitOptions::default())?.is_discrete());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const DISCRETE: &[&str] = &["Poisson", "Geometric"];
 
 /// The families `probrs fit` knows, by TFP class name.
+///
+/// ```
+/// use probrs::fit::FAMILIES;
+/// assert!(FAMILIES.contains(&"Gamma") && FAMILIES.contains(&"StudentT"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const FAMILIES: &[&str] = &[
     "Normal", "LogNormal", "HalfNormal", "HalfCauchy", "Exponential", "Gamma", "InverseGamma", "Chi2", "Beta", "Uniform", "StudentT", "Cauchy",
     "Laplace", "Logistic", "Gumbel", "Weibull", "Pareto", "Kumaraswamy", "VonMises", "Poisson", "Geometric",
@@ -205,6 +242,21 @@ fn anchored(name: &str, anchor: f64, gap: f64, above: bool) -> Result<crate::par
 }
 
 /// Fits `family` (a name from [`FAMILIES`]) to `data` by maximum likelihood.
+///
+/// ```
+/// use probrs::distributions::Distribution;
+/// use probrs::fit::{fit_family, FitOptions};
+/// let data = [4.57, 6.37, 5.93, 7.98, 2.03, 3.59, 8.55, 3.45, 5.06, 6.44];
+/// let r = fit_family("Normal", &data, &FitOptions::default())?;
+/// // The Normal MLE: the sample mean and the population standard deviation.
+/// let mean = data.iter().sum::<f64>() / 10.0;
+/// assert!((r.model.mean()?.to_scalar()? - mean).abs() < 1e-3);
+/// assert!(r.log_likelihood < 0.0 && r.bic() > r.aic());
+/// // Data outside a family's support is an error naming the family.
+/// let err = fit_family("Gamma", &[-1.0, 2.0], &FitOptions::default()).unwrap_err();
+/// assert!(err.to_string().contains("Gamma"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn fit_family(family: &str, data: &[f64], opts: &FitOptions) -> Result<FitReport> {
     fit_family_with_progress(family, data, opts, None)
 }
@@ -223,6 +275,13 @@ fn check_data(data: &[f64]) -> Result<()> {
 /// The continuous families among [`FAMILIES`] for data on the real line (the candidates of
 /// [`rank_families`]): every family but the discrete ones and the circular `VonMises` (whose
 /// density repeats every 2π and so would score any data as angles).
+///
+/// ```
+/// use probrs::fit::continuous_families;
+/// let names: Vec<&str> = continuous_families().collect();
+/// assert!(names.contains(&"Normal") && !names.contains(&"Poisson") && !names.contains(&"VonMises"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn continuous_families() -> impl Iterator<Item = &'static str> {
     FAMILIES.iter().copied().filter(|f| !DISCRETE.contains(f) && *f != "VonMises")
 }
@@ -242,6 +301,21 @@ pub fn rank_families(data: &[f64], opts: &FitOptions) -> Result<(Vec<FitReport>,
 }
 
 /// [`rank_families`] reporting after each family (`step` = families done).
+///
+/// ```
+/// use probrs::fit::{rank_families_with_progress, FitOptions};
+/// use probrs::progress::Progress;
+/// use std::sync::{Arc, Mutex};
+/// let seen = Arc::new(Mutex::new(0usize));
+/// let s = seen.clone();
+/// let opts = FitOptions { steps: 200, ..FitOptions::default() };
+/// let (ranked, _failed) = rank_families_with_progress(&[1.2, 0.7, 2.5, 1.9, 0.4, 1.1], &opts,
+///     Some(Box::new(move |p: &Progress| *s.lock().unwrap() = p.step)))?;
+/// assert!(!ranked.is_empty());
+/// // One report per family tried.
+/// assert_eq!(*seen.lock().unwrap(), probrs::fit::continuous_families().count());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress: Option<ProgressFn>) -> Result<(Vec<FitReport>, Vec<(String, Error)>)> {
     check_data(data)?;
     let (mut ok, mut skipped) = (vec![], vec![]);
@@ -265,6 +339,18 @@ pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress
 }
 
 /// [`fit_family`] with a progress callback called after every optimizer step.
+///
+/// ```
+/// use probrs::fit::{fit_family_with_progress, FitOptions};
+/// use probrs::progress::Progress;
+/// use std::sync::{Arc, Mutex};
+/// let steps = Arc::new(Mutex::new(Vec::new()));
+/// let s = steps.clone();
+/// let opts = FitOptions { steps: 50, ..FitOptions::default() };
+/// fit_family_with_progress("Normal", &[1.0, 2.0, 4.0], &opts, Some(Box::new(move |p: &Progress| s.lock().unwrap().push(p.step))))?;
+/// assert_eq!(*steps.lock().unwrap(), (1..=50).collect::<Vec<_>>());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
     check_data(data)?;
     let s = summary(data);
@@ -349,6 +435,18 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
 /// Reads one numeric column of a CSV file. `column` is a header name or a 0-based index
 /// (default: the first column). A first row with a non-numeric cell is taken as the header.
 /// Errors name the file, line and column.
+///
+/// ```
+/// use probrs::fit::read_csv_column;
+/// let path = std::env::temp_dir().join("probrs_doc_read.csv");
+/// std::fs::write(&path, "id,height\n1,1.62\n2,1.80\n3,x\n")?;
+/// let p = path.to_str().unwrap();
+/// assert_eq!(read_csv_column(p, Some("id"))?, vec![1.0, 2.0, 3.0]);
+/// // A bad cell is an error naming the file, the line and the column.
+/// let err = read_csv_column(p, Some("height")).unwrap_err().to_string();
+/// assert!(err.contains("probrs_doc_read.csv:4:2") && err.contains("\"x\""), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_csv_column(path: &str, column: Option<&str>) -> Result<Vec<f64>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::BadInput { location: path.into(), reason: e.to_string() })?;
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();

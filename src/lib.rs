@@ -34,6 +34,7 @@
 //! surrogate marginals; feature `plot`), [`fit`] (maximum likelihood by family name), [`conformance`]
 //! (reference-value runner).
 
+#![deny(missing_docs)]
 extern crate self as probrs;
 
 pub mod bijectors;

@@ -26,6 +26,15 @@ use plotters::prelude::*;
 use std::path::Path;
 
 /// Size and title of a picture.
+///
+/// ```
+/// use probrs::plot::{loss_trace, PlotOptions};
+/// let opts = PlotOptions { width: 400, title: Some("Adam, lr 0.1".into()), ..PlotOptions::default() };
+/// let path = std::env::temp_dir().join("probrs_doc_small.svg");
+/// loss_trace(&path, &[3.0, 2.0, 1.5, 1.4], &opts)?;
+/// assert!(std::fs::read_to_string(&path)?.contains("width=\"400\""));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct PlotOptions {
     /// Width in pixels (default 800).
@@ -75,11 +84,7 @@ pub fn check_path(path: impl AsRef<Path>) -> Result<()> {
         Some("svg") | Some("png") => {}
         _ => return Err(Error::BadInput { location: shown, reason: "a plot file must end in .svg or .png".into() }),
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        return Err(Error::BadInput { location: shown, reason: format!("no directory {}", dir.display()) });
-    }
-    Ok(())
+    crate::save::check_directory(path)
 }
 
 /// Renders `fig` to `path` (SVG or PNG by extension), atomically.
@@ -151,6 +156,21 @@ impl Figure for LossTrace<'_> {
 }
 
 /// The loss at every step of a run (e.g. `minimize`'s trace with `trace_loss`).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+/// use probrs::params::MakeTrainable;
+/// use probrs::plot::{loss_trace, PlotOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[1.0, 2.0, 3.0], DType::F32)?;
+/// let model: Normal = MakeTrainable::new().seed(1).build()?;
+/// let run = minimize(|| model.log_prob(&x)?.sum_all()?.neg(), 100, &mut Adam::new(0.1), MinimizeOptions::default(), trace_loss)?;
+/// let path = std::env::temp_dir().join("probrs_doc_loss.png");
+/// loss_trace(&path, &run.trace, &PlotOptions::default())?;
+/// assert!(std::fs::metadata(&path)?.len() > 1000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn loss_trace(path: impl AsRef<Path>, losses: &[f64], options: &PlotOptions) -> Result<()> {
     if losses.is_empty() {
         return Err(Error::invalid_parameter("losses", "an empty trace"));

@@ -30,6 +30,26 @@
 use std::time::Duration;
 
 /// One report: after step `step` (1-based) of `num_steps`.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+/// use probrs::params::MakeTrainable;
+/// use probrs::progress::Progress;
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::{Arc, Mutex};
+/// let x = Tensor::vector(&[1.0, 2.0, 3.0], DType::F32)?;
+/// let model: Normal = MakeTrainable::new().seed(1).build()?;
+/// let last = Arc::new(Mutex::new(None::<Progress>));
+/// let l = last.clone();
+/// let options = MinimizeOptions { progress: Some(Box::new(move |p: &Progress| *l.lock().unwrap() = Some(p.clone()))), ..Default::default() };
+/// use probrs::distributions::Distribution;
+/// let run = minimize(|| model.log_prob(&x)?.sum_all()?.neg(), 30, &mut Adam::new(0.1), options, trace_loss)?;
+/// let p = last.lock().unwrap().clone().unwrap();
+/// assert_eq!((p.step, p.num_steps), (30, 30));
+/// assert_eq!(p.loss, Some(run.trace[29]));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Progress {
     /// Steps done so far (1 after the first).
@@ -61,6 +81,19 @@ impl Progress {
 }
 
 /// The callback a run calls after every step.
+///
+/// ```
+/// use probrs::progress::{Progress, ProgressFn};
+/// use std::time::Duration;
+/// // Print every 100th step.
+/// let mut report: ProgressFn = Box::new(|p: &Progress| {
+///     if p.step % 100 == 0 {
+///         println!("step {}/{} loss {:?} ({:.0} steps/s)", p.step, p.num_steps, p.loss, p.steps_per_second());
+///     }
+/// });
+/// report(&Progress { step: 100, num_steps: 1000, loss: Some(0.5), elapsed: Duration::from_secs(1) });
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub type ProgressFn = Box<dyn FnMut(&Progress)>;
 
 /// A progress bar on standard error showing the step, the loss and the steps per second; hidden

@@ -40,6 +40,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// A tensor's dtype, shape and values (row-major), exactly.
+///
+/// ```
+/// use probrs::save::SavedTensor;
+/// use probrs::tensor::{DType, Tensor};
+/// let t = Tensor::from_slice(&[1.5, -2.0], &[2, 1], DType::F32)?;
+/// let s = SavedTensor::of(&t)?;
+/// assert_eq!((s.dtype.as_str(), s.shape.clone(), s.values.clone()), ("float32", vec![2, 1], vec![1.5, -2.0]));
+/// assert_eq!(s.tensor()?.to_vec()?, t.to_vec()?);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SavedTensor {
     /// `"float32"` or `"float64"`.
@@ -76,6 +86,18 @@ fn dtype_of(name: &str) -> Result<DType> {
 }
 
 /// What a parameter is.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::params::Variable;
+/// use probrs::save::{SavedDistribution, SavedParam};
+/// use probrs::tensor::{DType, Tensor};
+/// let loc = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "loc")?;
+/// let saved = SavedDistribution::of(&Normal::new(loc, 2.0)?)?;
+/// assert!(matches!(&saved.parameters[0].1, SavedParam::Variable { name, .. } if name == "loc"));
+/// assert_eq!(saved.parameters[1].1, SavedParam::Scalar { value: 2.0 });
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SavedParam {
@@ -108,6 +130,19 @@ pub enum SavedParam {
 }
 
 /// A distribution as saved: class name, dtype, instance name, parameters in order.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Gamma};
+/// use probrs::save::SavedDistribution;
+/// use probrs::tensor::Tensor;
+/// let d = Gamma::new(2.0, 3.0)?;
+/// let saved = SavedDistribution::of(&d)?;
+/// assert_eq!(saved.family, "Gamma");
+/// let back = saved.build()?;
+/// let x = Tensor::scalar(0.7, d.dtype())?;
+/// assert_eq!(back.log_prob(&x)?.to_scalar()?, d.log_prob(&x)?.to_scalar()?);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SavedDistribution {
     /// TFP's class name (`"Normal"`, `"Gamma"`, ...).
@@ -387,13 +422,46 @@ fn safetensors_structure<'a, T: for<'de> Deserialize<'de>>(bytes: &'a [u8], path
     Ok((st, structure))
 }
 
-/// Checks that `path` ends in `.json` or `.safetensors`, so a program can refuse a bad path
-/// before a long fit.
+/// Checks that `path` ends in `.json` or `.safetensors` and that its directory exists, so a
+/// program can refuse a bad path before a long fit.
+///
+/// ```
+/// use probrs::save::check_path;
+/// assert!(check_path(std::env::temp_dir().join("fit.json")).is_ok());
+/// assert!(check_path(std::env::temp_dir().join("fit.txt")).is_err()); // not .json / .safetensors
+/// assert!(check_path("/no/such/directory/fit.json").is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn check_path(path: impl AsRef<Path>) -> Result<()> {
-    format_of(path.as_ref()).map(|_| ())
+    format_of(path.as_ref())?;
+    check_directory(path.as_ref())
+}
+
+/// Checks that the directory `path` would be written in exists (for a path checked before work).
+pub(crate) fn check_directory(path: &Path) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(Error::BadInput { location: path.display().to_string(), reason: format!("no directory {}", dir.display()) });
+    }
+    Ok(())
 }
 
 /// Saves `d` to `path` (`.json` or `.safetensors`).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::params::MakeTrainable;
+/// use probrs::save::{load_distribution, save_distribution};
+/// use probrs::tensor::Tensor;
+/// let model: Normal = MakeTrainable::new().seed(3).build()?;
+/// let path = std::env::temp_dir().join("probrs_doc_normal.safetensors");
+/// save_distribution(&path, &model)?;
+/// let back = load_distribution(&path)?;
+/// let x = Tensor::scalar(0.25, model.dtype())?;
+/// assert_eq!(back.log_prob(&x)?.to_scalar()?, model.log_prob(&x)?.to_scalar()?); // bit for bit
+/// assert_eq!(back.trainable_variables().len(), 2); // still trainable
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn save_distribution(path: impl AsRef<Path>, d: &dyn Distribution) -> Result<()> {
     let path = path.as_ref();
     format_of(path)?; // a bad extension fails before any other check
@@ -402,11 +470,34 @@ pub fn save_distribution(path: impl AsRef<Path>, d: &dyn Distribution) -> Result
 }
 
 /// Loads a distribution saved by [`save_distribution`].
+///
+/// ```
+/// use probrs::distributions::{Distribution, Poisson};
+/// use probrs::save::{load_distribution, save_distribution};
+/// let path = std::env::temp_dir().join("probrs_doc_poisson.json");
+/// save_distribution(&path, &Poisson::from_rate(3.5)?)?;
+/// let d = load_distribution(&path)?;
+/// assert_eq!(d.class_name(), "Poisson");
+/// assert!((d.mean()?.to_scalar()? - 3.5).abs() < 1e-6);
+/// // A malformed file is an error naming the file, not a panic.
+/// std::fs::write(&path, "{ not json")?;
+/// assert!(load_distribution(&path).unwrap_err().to_string().contains("probrs_doc_poisson.json"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_distribution(path: impl AsRef<Path>) -> Result<Arc<dyn Distribution>> {
     decode::<SavedDistribution>(path.as_ref())?.build()
 }
 
 /// Variables as saved: name → values.
+///
+/// ```
+/// use probrs::save::{SavedTensor, SavedVariables};
+/// let s = SavedVariables { variables: vec![("w".into(), SavedTensor { dtype: "float64".into(), shape: vec![1], values: vec![0.5] })] };
+/// let json = serde_json::to_string(&s).unwrap();
+/// assert!(json.contains("\"w\""));
+/// assert_eq!(serde_json::from_str::<SavedVariables>(&json).unwrap(), s);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SavedVariables {
     /// Each variable's name and values.
@@ -445,6 +536,20 @@ pub fn save_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<
 
 /// Assigns each of `variables` the values saved under its name. Every variable must be in the
 /// file with its shape and dtype; on any mismatch nothing is assigned.
+///
+/// ```
+/// use probrs::params::Variable;
+/// use probrs::save::{load_variables, save_variables};
+/// use probrs::tensor::{DType, Tensor};
+/// let a = Variable::new(&Tensor::vector(&[1.0, 2.0], DType::F32)?, "a")?;
+/// let path = std::env::temp_dir().join("probrs_doc_load_vars.safetensors");
+/// save_variables(&path, &[a.clone()])?;
+/// // A variable of another shape is rejected before anything is assigned.
+/// let wrong = Variable::new(&Tensor::vector(&[0.0, 0.0, 0.0], DType::F32)?, "a")?;
+/// assert!(load_variables(&path, &[wrong.clone()]).is_err());
+/// assert_eq!(wrong.numpy().to_vec()?, vec![0.0, 0.0, 0.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn load_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<()> {
     let path = path.as_ref();
     let shown = path.display().to_string();

@@ -15,6 +15,20 @@ use probrs::{Error, Result};
 use std::sync::Arc;
 
 /// Prepends `tril_fn.inverse(I)` as a first row: `[..., m, k] -> [..., m + 1, k]`.
+///
+/// ```
+/// use probrs::bijectors::Bijector;
+/// use probrs::demo::pad_eye::PadEye;
+/// use probrs::tensor::{DType, Tensor};
+/// // Two packed 2 × 2 triangles (3 numbers each) gain a first row: the packed identity.
+/// let b = PadEye::new(None);
+/// let x = Tensor::zeros(&[2, 3], DType::F64)?;
+/// let y = b.forward(&x)?;
+/// assert_eq!(y.shape(), &[3, 3]);
+/// assert_eq!(b.inverse(&y)?.to_vec()?, x.to_vec()?);
+/// assert_eq!(b.forward_log_det_jacobian(&x, 2)?.to_scalar()?, 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct PadEye {
     tril_fn: Arc<dyn Bijector>,
 }

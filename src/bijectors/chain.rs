@@ -48,13 +48,24 @@ impl Chain {
         };
         Chain { bijectors, name, fmin: need as usize, imin: (need + offset).max(0) as usize }
     }
+    /// The bijectors in the order given (the last one is applied first).
     pub fn bijectors(&self) -> &[Arc<dyn Bijector>] {
         &self.bijectors
     }
 }
 
 /// Boxes a bijector for [`Chain::new`] and friends.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Exp, IntoArcBijector};
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// let b: Arc<dyn Bijector> = Exp::new().into_arc();
+/// assert_eq!(b.forward(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()?, 1.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait IntoArcBijector {
+    /// The bijector behind an `Arc`.
     fn into_arc(self) -> Arc<dyn Bijector>;
 }
 impl<B: Bijector + 'static> IntoArcBijector for B {

@@ -7,10 +7,23 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// Cholesky factors to symmetric positive-definite matrices.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, CholeskyOuterProduct};
+/// use probrs::tensor::{DType, Tensor};
+/// let l = Tensor::from_slice(&[2.0, 0.0, 1.0, 3.0], &[2, 2], DType::F64)?;
+/// let b = CholeskyOuterProduct::new();
+/// let s = b.forward(&l)?;
+/// assert_eq!(s.to_vec()?, vec![4.0, 2.0, 2.0, 10.0]);
+/// let back = b.inverse(&s)?.to_vec()?;
+/// assert!(back.iter().zip([2.0, 0.0, 1.0, 3.0]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct CholeskyOuterProduct;
 
 impl CholeskyOuterProduct {
+    /// The bijector `L ↦ L Lᵀ`.
     pub fn new() -> Self {
         CholeskyOuterProduct
     }

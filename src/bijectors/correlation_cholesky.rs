@@ -22,10 +22,23 @@ use crate::error::{Error, Result};
 use crate::tensor::{linalg::tril_rows, Tensor};
 
 /// Unconstrained vectors to correlation-matrix Cholesky factors.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, CorrelationCholesky};
+/// use probrs::tensor::{DType, Tensor};
+/// // One unconstrained number fills the 2 × 2 factor; each row has unit norm.
+/// let l = CorrelationCholesky::new().forward(&Tensor::vector(&[1.0], DType::F64)?)?;
+/// let v = l.to_vec()?;
+/// let h = 0.5f64.sqrt();
+/// assert!((v[0] - 1.0).abs() < 1e-12 && v[1] == 0.0);
+/// assert!((v[2] - h).abs() < 1e-12 && (v[3] - h).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct CorrelationCholesky;
 
 impl CorrelationCholesky {
+    /// The bijector from `n(n−1)/2` reals to Cholesky factors of `n × n` correlation matrices.
     pub fn new() -> Self {
         CorrelationCholesky
     }

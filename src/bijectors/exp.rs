@@ -5,10 +5,22 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// The exponential map onto the positive reals.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Exp};
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[0.0, 1.0], DType::F64)?;
+/// let b = Exp::new();
+/// assert_eq!(b.forward(&x)?.to_vec()?, vec![1.0, 1f64.exp()]);
+/// // log |d exp(x)/dx| = x
+/// assert_eq!(b.forward_log_det_jacobian(&x, 0)?.to_vec()?, vec![0.0, 1.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Exp;
 
 impl Exp {
+    /// The bijector `y = exp(x)`.
     pub fn new() -> Self {
         Exp
     }

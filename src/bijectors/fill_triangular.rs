@@ -9,6 +9,19 @@ use crate::error::{Error, Result};
 use crate::tensor::{linalg::tril_rows, Tensor};
 
 /// Packs vectors into triangular matrices.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, FillTriangular};
+/// use probrs::tensor::{DType, Tensor};
+/// // Three numbers fill a 2 × 2 lower triangle (TFP's packing order); the inverse unpacks them.
+/// let b = FillTriangular::new();
+/// let x = Tensor::vector(&[1.0, 2.0, 3.0], DType::F64)?;
+/// let m = b.forward(&x)?;
+/// assert_eq!(m.shape(), &[2, 2]);
+/// assert_eq!(m.to_vec()?[1], 0.0);
+/// assert_eq!(b.inverse(&m)?.to_vec()?, vec![1.0, 2.0, 3.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct FillTriangular {
     upper: bool,

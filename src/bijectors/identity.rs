@@ -5,10 +5,20 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// The identity map.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Identity};
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[-1.0, 2.0], DType::F64)?;
+/// assert_eq!(Identity::new().forward(&x)?.to_vec()?, vec![-1.0, 2.0]);
+/// assert_eq!(Identity::new().forward_log_det_jacobian(&x, 1)?.to_scalar()?, 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Identity;
 
 impl Identity {
+    /// The bijector `y = x`.
     pub fn new() -> Self {
         Identity
     }

@@ -7,6 +7,16 @@ use crate::tensor::Tensor;
 use std::sync::Arc;
 
 /// `Invert(b).forward = b.inverse` and vice versa.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Exp, Invert};
+/// use probrs::tensor::{DType, Tensor};
+/// // Invert(Exp) is the logarithm.
+/// let log = Invert::new(Exp::new());
+/// let y = log.forward(&Tensor::scalar(std::f64::consts::E, DType::F64)?)?;
+/// assert!((y.to_scalar()? - 1.0).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Invert {
     inner: Arc<dyn Bijector>,
@@ -14,9 +24,11 @@ pub struct Invert {
 }
 
 impl Invert {
+    /// The inverse of `b`: `forward` is `b.inverse` and the log-determinants swap.
     pub fn new(b: impl Bijector + 'static) -> Self {
         Self::from_arc(Arc::new(b))
     }
+    /// The inverse of a bijector already behind an `Arc` (shared, not copied).
     pub fn from_arc(b: Arc<dyn Bijector>) -> Self {
         let name = format!("invert_{}", b.name());
         Invert { inner: b, name }

@@ -5,6 +5,17 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// The power map on the positive reals.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Power};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Power::new(3.0)?;
+/// let x = Tensor::scalar(2.0, DType::F64)?;
+/// assert!((b.forward(&x)?.to_scalar()? - 8.0).abs() < 1e-12);
+/// // log |3 x²| at x = 2
+/// assert!((b.forward_log_det_jacobian(&x, 0)?.to_scalar()? - 12f64.ln()).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Power {
     power: f64,

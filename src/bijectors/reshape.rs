@@ -6,6 +6,17 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// Reshapes events.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Reshape};
+/// use probrs::tensor::{DType, Tensor};
+/// // Events of shape [4] become [2, 2]; a batch dimension in front is kept.
+/// let b = Reshape::new(&[2, 2], &[4])?;
+/// let y = b.forward(&Tensor::zeros(&[3, 4], DType::F64)?)?;
+/// assert_eq!(y.shape(), &[3, 2, 2]);
+/// assert_eq!(b.inverse(&y)?.shape(), &[3, 4]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Reshape {
     out: Vec<usize>,

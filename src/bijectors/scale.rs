@@ -34,6 +34,7 @@ impl Scale {
         }
         Ok(Scale { scale })
     }
+    /// The scale parameter.
     pub fn scale(&self) -> &Param {
         &self.scale
     }

@@ -8,6 +8,18 @@ use crate::params::{Param, Variable};
 use crate::tensor::{linalg::triangular_solve, Tensor};
 
 /// Multiplication of vector events by a lower-triangular matrix.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, ScaleMatvecTriL};
+/// use probrs::tensor::{DType, Tensor};
+/// // y = L x with L = [[2, 0], [1, 3]]; log |det L| = log 6.
+/// let l = Tensor::from_slice(&[2.0, 0.0, 1.0, 3.0], &[2, 2], DType::F64)?;
+/// let b = ScaleMatvecTriL::new(l)?;
+/// let x = Tensor::vector(&[1.0, 1.0], DType::F64)?;
+/// assert_eq!(b.forward(&x)?.to_vec()?, vec![2.0, 4.0]);
+/// assert!((b.forward_log_det_jacobian(&x, 1)?.to_scalar()? - 6f64.ln()).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ScaleMatvecTriL {
     scale_tril: Param,
@@ -52,12 +64,23 @@ impl Bijector for ScaleMatvecTriL {
 }
 
 /// `ScaleMatvecDiag`: `y = d ⊙ x` on vector events; `log|det J| = Σ log|d_i|`.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, ScaleMatvecDiag};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = ScaleMatvecDiag::new(Tensor::vector(&[2.0, 0.5], DType::F64)?);
+/// let x = Tensor::vector(&[1.0, 4.0], DType::F64)?;
+/// assert_eq!(b.forward(&x)?.to_vec()?, vec![2.0, 2.0]);
+/// assert!(b.forward_log_det_jacobian(&x, 1)?.to_scalar()?.abs() < 1e-12); // log 2 + log ½
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ScaleMatvecDiag {
     scale_diag: Param,
 }
 
 impl ScaleMatvecDiag {
+    /// `y = diag(scale_diag) x` on the last axis.
     pub fn new(scale_diag: impl Into<Param>) -> Self {
         ScaleMatvecDiag { scale_diag: scale_diag.into() }
     }

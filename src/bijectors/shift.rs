@@ -7,12 +7,23 @@ use crate::params::{Param, ParameterProperties, Parameters, Trainable, Variable}
 use crate::tensor::{DType, Tensor};
 
 /// Elementwise translation.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Shift};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Shift::new(Tensor::vector(&[1.0, -1.0], DType::F64)?);
+/// let x = Tensor::vector(&[0.5, 0.5], DType::F64)?;
+/// assert_eq!(b.forward(&x)?.to_vec()?, vec![1.5, -0.5]);
+/// assert_eq!(b.forward_log_det_jacobian(&x, 1)?.to_scalar()?, 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Shift {
     shift: Param,
 }
 
 impl Shift {
+    /// `y = x + shift` (broadcast).
     pub fn new(shift: impl Into<Param>) -> Self {
         Shift { shift: shift.into() }
     }

@@ -10,12 +10,22 @@ use crate::params::{Param, ParameterProperties, Parameters, Trainable, Variable}
 use crate::tensor::{DType, Tensor};
 
 /// The logistic map onto `(low, high)`.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Sigmoid};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Sigmoid::new();
+/// assert_eq!(b.forward(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()?, 0.5);
+/// assert!((b.inverse(&Tensor::scalar(0.75, DType::F64)?)?.to_scalar()? - 3f64.ln()).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Sigmoid {
     bounds: Option<(Param, Param)>,
 }
 
 impl Sigmoid {
+    /// The logistic sigmoid onto `(0, 1)`.
     pub fn new() -> Self {
         Sigmoid { bounds: None }
     }

@@ -7,10 +7,22 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// Unconstrained vectors to probability vectors with one more entry.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, SoftmaxCentered};
+/// use probrs::tensor::{DType, Tensor};
+/// // n reals onto the (n + 1)-simplex: [0] ↦ [½, ½].
+/// let b = SoftmaxCentered::new();
+/// let y = b.forward(&Tensor::vector(&[0.0], DType::F64)?)?;
+/// assert_eq!(y.to_vec()?, vec![0.5, 0.5]);
+/// assert!(b.inverse(&y)?.to_vec()?[0].abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct SoftmaxCentered;
 
 impl SoftmaxCentered {
+    /// The bijector from `n` reals onto the interior of the `n + 1` simplex (last logit pinned to 0).
     pub fn new() -> Self {
         SoftmaxCentered
     }

@@ -27,6 +27,7 @@ pub struct Softplus {
 }
 
 impl Softplus {
+    /// `y = log(1 + exp(x))` with hinge softness 1 and no lower bound shift.
     pub fn new() -> Self {
         Softplus { hinge_softness: None, low: None }
     }

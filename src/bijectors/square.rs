@@ -5,10 +5,20 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// The square map on the non-negative reals.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Square};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Square::new();
+/// assert_eq!(b.forward(&Tensor::scalar(3.0, DType::F64)?)?.to_scalar()?, 9.0);
+/// assert_eq!(b.inverse(&Tensor::scalar(16.0, DType::F64)?)?.to_scalar()?, 4.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Square;
 
 impl Square {
+    /// The bijector `y = x²` on `x ≥ 0`.
     pub fn new() -> Self {
         Square
     }

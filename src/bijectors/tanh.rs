@@ -8,10 +8,21 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// The hyperbolic tangent map.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Tanh};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Tanh::new();
+/// let y = b.forward(&Tensor::scalar(0.5, DType::F64)?)?.to_scalar()?;
+/// assert!((y - 0.5f64.tanh()).abs() < 1e-12);
+/// assert!((b.inverse(&Tensor::scalar(y, DType::F64)?)?.to_scalar()? - 0.5).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Tanh;
 
 impl Tanh {
+    /// The bijector `y = tanh(x)` onto `(−1, 1)`.
     pub fn new() -> Self {
         Tanh
     }

@@ -8,6 +8,17 @@ use crate::tensor::Tensor;
 use std::sync::Arc;
 
 /// A bijector on the diagonal of `[..., n, n]` matrices.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Exp, TransformDiagonal};
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// // exp on the diagonal only: a positive-diagonal Cholesky factor from free numbers.
+/// let b = TransformDiagonal::new(Arc::new(Exp::new()));
+/// let x = Tensor::from_slice(&[0.0, 0.0, -2.0, 1.0], &[2, 2], DType::F64)?;
+/// assert_eq!(b.forward(&x)?.to_vec()?, vec![1.0, 0.0, -2.0, 1f64.exp()]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct TransformDiagonal {
     diag: Arc<dyn Bijector>,
@@ -15,6 +26,7 @@ pub struct TransformDiagonal {
 }
 
 impl TransformDiagonal {
+    /// Applies `diag_bijector` to the diagonal of each matrix, leaving the off-diagonal entries as they are.
     pub fn new(diag_bijector: Arc<dyn Bijector>) -> Self {
         let name = format!("transform_diagonal_{}", diag_bijector.name());
         TransformDiagonal { diag: diag_bijector, name }

@@ -5,6 +5,17 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// Permutation of the last `perm.len()` dimensions.
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Transpose};
+/// use probrs::tensor::{DType, Tensor};
+/// let b = Transpose::new(vec![1, 0])?;
+/// let m = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3], DType::F64)?;
+/// let t = b.forward(&m)?;
+/// assert_eq!(t.shape(), &[3, 2]);
+/// assert_eq!(t.to_vec()?, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Transpose {
     perm: Vec<usize>,

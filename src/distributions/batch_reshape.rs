@@ -28,6 +28,7 @@ pub struct BatchReshape {
 }
 
 impl BatchReshape {
+    /// Reinterprets the batch shape of `distribution` as `batch_shape` (same number of elements; a `ShapeMismatch` error otherwise).
     pub fn new(distribution: impl Distribution + 'static, batch_shape: &[usize]) -> Result<Self> {
         let inner: Arc<dyn Distribution> = Arc::new(distribution);
         let old = inner.batch_shape();

@@ -58,16 +58,20 @@ impl Bernoulli {
         }
         Ok(b)
     }
+    /// Bernoulli with `P(X = 1) = sigmoid(logits)`.
     pub fn from_logits(logits: impl Into<Param>) -> Result<Self> {
         Self::build(Weight::Logits(logits.into()))
     }
+    /// Bernoulli with `P(X = 1) = probs` (in `[0, 1]`, checked when constant).
     pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
         Self::build(Weight::Probs(probs.into()))
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
+    /// Checks the parameters at every use too (they may be variables).
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         if v {
@@ -220,6 +224,15 @@ impl Trainable for Bernoulli {
 }
 
 /// KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1 − p) log((1 − p)/(1 − q)).
+///
+/// ```
+/// use probrs::distributions::{kl_bernoulli, Bernoulli};
+/// let (p, q) = (Bernoulli::from_probs(0.5)?, Bernoulli::from_probs(0.25)?);
+/// // ½ log(½/¼) + ½ log(½/¾) = ½ log(4/3)
+/// let kl = kl_bernoulli(&p, &q)?.to_scalar()?;
+/// assert!((kl - 0.5 * (4.0f64 / 3.0).ln()).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_bernoulli(a: &Bernoulli, b: &Bernoulli) -> Result<Tensor> {
     let (p, q) = (a.probs()?, b.probs()?);
     let (pc, qc) = (p.affine(-1.0, 1.0)?, q.affine(-1.0, 1.0)?);

@@ -15,6 +15,18 @@ use crate::tensor::Tensor;
 
 family! {
     /// Beta(concentration1, concentration0).
+    ///
+    /// ```
+    /// use probrs::distributions::{Beta, Distribution};
+    /// use probrs::tensor::Tensor;
+    /// // Python-float parameters give a float32 distribution, as in TFP.
+    /// let d = Beta::new(2.0, 3.0)?;
+    /// let x = Tensor::scalar(0.5, d.dtype())?;
+    /// // density x (1 − x)² / B(2, 3) = 12 · ½ · ¼ = 1.5
+    /// assert!((d.log_prob(&x)?.to_scalar()? - 1.5f64.ln()).abs() < 1e-5);
+    /// assert!((d.mean()?.to_scalar()? - 0.4).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Beta, "Beta", FullyReparameterized, { concentration1: Positive, concentration0: Positive }
 }
 
@@ -83,6 +95,15 @@ impl Distribution for Beta {
 
 /// KL(Beta(a₁, b₁) ‖ Beta(a₂, b₂)) = lbeta(a₂, b₂) − lbeta(a₁, b₁) + (a₁ − a₂)ψ(a₁)
 /// + (b₁ − b₂)ψ(b₁) + (a₂ − a₁ + b₂ − b₁)ψ(a₁ + b₁).
+///
+/// ```
+/// use probrs::distributions::{kl_beta, Beta};
+/// // KL(Beta(2, 1) ‖ Uniform = Beta(1, 1)) = ∫ 2x log(2x) dx = log 2 − ½
+/// let kl = kl_beta(&Beta::new(2.0, 1.0)?, &Beta::new(1.0, 1.0)?)?.to_scalar()?;
+/// assert!((kl - (2f64.ln() - 0.5)).abs() < 1e-5);
+/// assert!(kl_beta(&Beta::new(2.0, 3.0)?, &Beta::new(2.0, 3.0)?)?.to_scalar()?.abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_beta(p: &Beta, q: &Beta) -> Result<Tensor> {
     let (a1, b1) = p.ab()?;
     let (a2, b2) = q.ab()?;

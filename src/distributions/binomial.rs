@@ -23,6 +23,16 @@ enum Weight {
 }
 
 /// Binomial(total_count, logits | probs).
+///
+/// ```
+/// use probrs::distributions::{Binomial, Distribution};
+/// use probrs::tensor::Tensor;
+/// // Four fair coin flips: P(2 heads) = 6/16.
+/// let d = Binomial::from_probs(4.0, 0.5)?;
+/// assert!((d.prob(&Tensor::scalar(2.0, d.dtype())?)?.to_scalar()? - 0.375).abs() < 1e-6);
+/// assert!((d.mean()?.to_scalar()? - 2.0).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Binomial {
     total_count: Param,
@@ -48,16 +58,20 @@ impl Binomial {
         }
         Ok(d)
     }
+    /// Binomial over `total_count` trials with success probability `sigmoid(logits)`.
     pub fn from_logits(total_count: impl Into<Param>, logits: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Weight::Logits(logits.into()))
     }
+    /// Binomial over `total_count` trials with success probability `probs`.
     pub fn from_probs(total_count: impl Into<Param>, probs: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Weight::Probs(probs.into()))
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
+    /// Checks the parameters at every use too (they may be variables).
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;

@@ -75,15 +75,18 @@ impl Categorical {
     pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
         Self::build(Weights::Probs(probs.into()))
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
+    /// Checks the parameters at every use too (they may be variables).
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;
         Ok(self)
     }
+    /// The number of categories (the last axis of `logits`/`probs`).
     pub fn num_categories(&self) -> usize {
         self.num_categories
     }
@@ -266,6 +269,16 @@ impl Trainable for Categorical {
 }
 
 /// KL(Cat(p) ‖ Cat(q)) = Σ_k p_k (log p_k − log q_k).
+///
+/// ```
+/// use probrs::distributions::{kl_categorical, Categorical};
+/// use probrs::tensor::{DType, Tensor};
+/// let p = Categorical::from_probs(Tensor::vector(&[0.5, 0.5], DType::F64)?)?;
+/// let q = Categorical::from_probs(Tensor::vector(&[0.25, 0.75], DType::F64)?)?;
+/// let kl = kl_categorical(&p, &q)?.to_scalar()?;
+/// assert!((kl - (0.5 * 2f64.ln() + 0.5 * (2.0f64 / 3.0).ln())).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_categorical(a: &Categorical, b: &Categorical) -> Result<Tensor> {
     if a.num_categories != b.num_categories {
         return Err(Error::ShapeMismatch { context: "kl_divergence(Categorical, Categorical) categories".into(), lhs: vec![a.num_categories], rhs: vec![b.num_categories] });

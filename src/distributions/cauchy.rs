@@ -15,6 +15,16 @@ use std::f64::consts::PI;
 
 family! {
     /// Cauchy(loc, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Cauchy, Distribution};
+    /// use probrs::tensor::Tensor;
+    /// let d = Cauchy::new(0.0, 1.0)?;
+    /// let x = Tensor::scalar(0.0, d.dtype())?;
+    /// assert!((d.prob(&x)?.to_scalar()? - 1.0 / std::f64::consts::PI).abs() < 1e-6);
+    /// assert!((d.cdf(&Tensor::scalar(1.0, d.dtype())?)?.to_scalar()? - 0.75).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Cauchy, "Cauchy", FullyReparameterized, { loc: Real, scale: Positive }
 }
 

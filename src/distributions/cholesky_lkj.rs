@@ -29,6 +29,23 @@ use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
 
 /// CholeskyLKJ(dimension, concentration).
+///
+/// ```
+/// use probrs::distributions::{CholeskyLKJ, Distribution};
+/// use probrs::random::Seed;
+/// // Samples are Cholesky factors of 3 × 3 correlation matrices: lower triangular, unit rows.
+/// let d = CholeskyLKJ::new(3, 2.0)?;
+/// let l = d.sample(&[], Seed::new(1))?;
+/// assert_eq!(l.shape(), &[3, 3]);
+/// let v = l.to_vec()?;
+/// assert_eq!((v[1], v[2], v[5]), (0.0, 0.0, 0.0));
+/// for r in 0..3 {
+///     let norm: f64 = (0..3).map(|c| v[3 * r + c] * v[3 * r + c]).sum();
+///     assert!((norm - 1.0).abs() < 1e-5);
+/// }
+/// assert!(d.log_prob(&l)?.to_scalar()?.is_finite());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct CholeskyLKJ {
     core: LkjCore,

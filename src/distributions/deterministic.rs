@@ -13,6 +13,17 @@ use crate::tensor::Tensor;
 
 family! {
     /// Deterministic(loc).
+    ///
+    /// ```
+    /// use probrs::distributions::{Deterministic, Distribution};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::Tensor;
+    /// let d = Deterministic::new(3.0)?;
+    /// assert_eq!(d.log_prob(&Tensor::scalar(3.0, d.dtype())?)?.to_scalar()?, 0.0);
+    /// assert_eq!(d.log_prob(&Tensor::scalar(2.0, d.dtype())?)?.to_scalar()?, f64::NEG_INFINITY);
+    /// assert_eq!(d.sample(&[2], Seed::new(0))?.to_vec()?, vec![3.0, 3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Deterministic, "Deterministic", FullyReparameterized, { loc: Real }
 }
 

@@ -18,6 +18,17 @@ use crate::tensor::{DType, Tensor};
 use std::any::Any;
 
 /// Dirichlet(concentration).
+///
+/// ```
+/// use probrs::distributions::{Dirichlet, Distribution};
+/// use probrs::tensor::{DType, Tensor};
+/// // Dirichlet(1, 1, 1) is uniform on the 2-simplex, whose area (in these coordinates) is ½.
+/// let d = Dirichlet::new(Tensor::vector(&[1.0, 1.0, 1.0], DType::F64)?)?;
+/// let x = Tensor::vector(&[0.2, 0.3, 0.5], DType::F64)?;
+/// assert!((d.log_prob(&x)?.to_scalar()? - 2f64.ln()).abs() < 1e-12);
+/// assert_eq!(d.event_shape(), vec![3]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Dirichlet {
     concentration: Param,
@@ -43,10 +54,12 @@ impl Dirichlet {
         }
         Ok(d)
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
+    /// Checks the parameters at every use too (they may be variables).
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;
@@ -159,6 +172,19 @@ impl Trainable for Dirichlet {
 }
 
 /// KL(Dir(α) ‖ Dir(β)) = lgamma(α₀) − Σ lgamma(α) − lgamma(β₀) + Σ lgamma(β) + Σ (α − β)(ψ(α) − ψ(α₀)).
+///
+/// ```
+/// use probrs::distributions::{kl_beta, kl_dirichlet, Beta, Dirichlet};
+/// use probrs::tensor::{DType, Tensor};
+/// // A two-category Dirichlet is a Beta.
+/// let p = Dirichlet::new(Tensor::vector(&[2.0, 1.0], DType::F64)?)?;
+/// let q = Dirichlet::new(Tensor::vector(&[1.0, 1.0], DType::F64)?)?;
+/// let kl = kl_dirichlet(&p, &q)?.to_scalar()?;
+/// assert!((kl - (2f64.ln() - 0.5)).abs() < 1e-12);
+/// let b = kl_beta(&Beta::new(2.0, 1.0)?, &Beta::new(1.0, 1.0)?)?.to_scalar()?;
+/// assert!((kl - b).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_dirichlet(p: &Dirichlet, q: &Dirichlet) -> Result<Tensor> {
     let (a, b) = (p.alpha()?, q.alpha()?);
     let r = a.rank() - 1;

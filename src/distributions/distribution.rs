@@ -13,6 +13,13 @@ use std::any::Any;
 use std::fmt;
 
 /// Whether samples are differentiable functions of the parameters.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal, Poisson, ReparameterizationType};
+/// assert_eq!(Normal::new(0.0, 1.0)?.reparameterization_type(), ReparameterizationType::FullyReparameterized);
+/// assert_eq!(Poisson::from_rate(3.0)?.reparameterization_type(), ReparameterizationType::NotReparameterized);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReparameterizationType {
     /// Samples are differentiable functions of the parameters (pathwise gradients).
@@ -22,6 +29,25 @@ pub enum ReparameterizationType {
 }
 
 /// A probability distribution with (possibly trainable) parameters.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Gamma, Normal};
+/// use probrs::random::Seed;
+/// use probrs::tensor::Tensor;
+/// // Code written against the trait works for every family.
+/// fn average_log_prob(d: &dyn Distribution, n: usize) -> probrs::Result<f64> {
+///     let x = d.sample(&[n], Seed::new(42))?;
+///     d.log_prob(&x)?.mean_all()?.to_scalar()
+/// }
+/// let normal = Normal::new(0.0, 1.0)?;
+/// // E[log p(X)] = −entropy; 4000 draws land within 0.1 of it.
+/// let h = normal.entropy()?.to_scalar()?;
+/// assert!((average_log_prob(&normal, 4000)? + h).abs() < 0.1);
+/// assert!(average_log_prob(&Gamma::new(2.0, 1.0)?, 100)?.is_finite());
+/// let x = Tensor::scalar(0.0, normal.dtype())?;
+/// assert!((normal.cdf(&x)?.to_scalar()? - 0.5).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait Distribution: Send + Sync {
     /// The family (`"Normal"`).
     fn class_name(&self) -> &'static str;
@@ -125,6 +151,13 @@ pub trait Distribution: Send + Sync {
 }
 
 /// TFP's `str(distribution)`: `Normal("Normal", batch_shape=[], event_shape=[], dtype=float32)`.
+///
+/// ```
+/// use probrs::distributions::{describe, Normal};
+/// let d = Normal::new(0.0, 1.0)?.with_name("prior");
+/// assert_eq!(describe(&d), r#"Normal("prior", batch_shape=[], event_shape=[], dtype=float32)"#);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn describe(d: &dyn Distribution) -> String {
     format!(
         "{}(\"{}\", batch_shape={:?}, event_shape={:?}, dtype={})",

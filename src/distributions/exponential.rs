@@ -78,6 +78,14 @@ impl Distribution for Exponential {
 }
 
 /// KL(Exp(a) ‖ Exp(b)) = log(a/b) + b/a − 1.
+///
+/// ```
+/// use probrs::distributions::{kl_exponential, Exponential};
+/// // log(a/b) + b/a − 1 with a = 2, b = 1
+/// let kl = kl_exponential(&Exponential::new(2.0)?, &Exponential::new(1.0)?)?.to_scalar()?;
+/// assert!((kl - (2f64.ln() - 0.5)).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_exponential(p: &Exponential, q: &Exponential) -> Result<Tensor> {
     let (a, b) = (p.value("rate")?, q.value("rate")?);
     let ratio = b.div(&a)?;

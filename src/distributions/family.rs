@@ -11,6 +11,19 @@ use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
 
 /// The domain of a parameter: how it is checked and its default constraining bijector.
+///
+/// ```
+/// use probrs::distributions::Constraint;
+/// use probrs::params::Param;
+/// use probrs::tensor::{DType, Tensor};
+/// assert!(Constraint::Positive.check("scale", &Param::from(2.0), DType::F64).is_ok());
+/// let err = Constraint::Positive.check("scale", &Param::from(-1.0), DType::F64).unwrap_err();
+/// assert!(err.to_string().contains("scale"));
+/// // Its default bijector maps any real into the domain.
+/// let b = (Constraint::Positive.bijector_fn())(DType::F64);
+/// assert!(b.forward(&Tensor::scalar(-30.0, DType::F64)?)?.to_scalar()? > 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Constraint {
     /// Any real (Identity).

@@ -15,6 +15,17 @@ use crate::tensor::Tensor;
 
 family! {
     /// Gamma(concentration, rate).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Gamma};
+    /// use probrs::tensor::Tensor;
+    /// // Gamma(2, rate 3): density 9 x e^(−3x)
+    /// let d = Gamma::new(2.0, 3.0)?;
+    /// let x = Tensor::scalar(1.0, d.dtype())?;
+    /// assert!((d.log_prob(&x)?.to_scalar()? - (9f64.ln() - 3.0)).abs() < 1e-5);
+    /// assert!((d.mean()?.to_scalar()? - 2.0 / 3.0).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Gamma, "Gamma", FullyReparameterized, { concentration: Positive, rate: Positive }
 }
 
@@ -64,6 +75,15 @@ impl Distribution for Gamma {
 
 /// KL(Gamma(a₁, b₁) ‖ Gamma(a₂, b₂)) = (a₁ − a₂)ψ(a₁) − lgamma(a₁) + lgamma(a₂)
 /// + a₂(log b₁ − log b₂) + a₁(b₂ − b₁)/b₁.
+///
+/// ```
+/// use probrs::distributions::{kl_exponential, kl_gamma, Exponential, Gamma};
+/// // Gamma(1, rate) is Exponential(rate).
+/// let kl = kl_gamma(&Gamma::new(1.0, 2.0)?, &Gamma::new(1.0, 1.0)?)?.to_scalar()?;
+/// let e = kl_exponential(&Exponential::new(2.0)?, &Exponential::new(1.0)?)?.to_scalar()?;
+/// assert!((kl - e).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_gamma(p: &Gamma, q: &Gamma) -> Result<Tensor> {
     let (a1, b1) = (p.value("concentration")?, p.value("rate")?);
     let (a2, b2) = (q.value("concentration")?, q.value("rate")?);

@@ -31,9 +31,37 @@ use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
 
 /// A mean function of the index points `[..., n, d] → [..., n]`.
+///
+/// ```
+/// use probrs::distributions::{Distribution, GaussianProcess, MeanFn};
+/// use probrs::psd_kernels::ExponentiatedQuadratic;
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// // m(x) = 2x for one-feature points [n, 1] -> [n]
+/// let m: MeanFn = Arc::new(|x: &Tensor| x.mul_scalar(2.0)?.sum_last(1));
+/// let x = Tensor::from_slice(&[0.0, 1.5], &[2, 1], DType::F64)?;
+/// assert_eq!(m(&x)?.to_vec()?, vec![0.0, 3.0]);
+/// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?.with_mean_fn(move |x| m(x));
+/// assert_eq!(gp.mean()?.to_vec()?, vec![0.0, 3.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub type MeanFn = Arc<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>;
 
 /// A Gaussian process over finitely many index points.
+///
+/// ```
+/// use probrs::distributions::{Distribution, GaussianProcess};
+/// use probrs::psd_kernels::ExponentiatedQuadratic;
+/// use probrs::tensor::{DType, Tensor};
+/// // Two index points one length scale apart: K = [[1, e^(−½)], [e^(−½), 1]].
+/// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+/// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?;
+/// assert_eq!(gp.event_shape(), vec![2]);
+/// let lp = gp.log_prob(&Tensor::zeros(&[2], DType::F64)?)?.to_scalar()?;
+/// let det = 1.0 - (-1.0f64).exp();
+/// assert!((lp - (-(2.0 * std::f64::consts::PI).ln() - 0.5 * det.ln())).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct GaussianProcess {
     kernel: Arc<dyn PositiveSemidefiniteKernel>,

@@ -33,6 +33,21 @@ use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
 
 /// The GP posterior predictive distribution.
+///
+/// ```
+/// use probrs::distributions::{Distribution, GaussianProcessRegressionModel};
+/// use probrs::psd_kernels::ExponentiatedQuadratic;
+/// use probrs::tensor::{DType, Tensor};
+/// // One observation y = 1 at x = 0 with noise variance 1: the predictive mean there is
+/// // k/(k + σ²) · y = ½, and far away it returns to the prior mean 0.
+/// let obs_x = Tensor::from_slice(&[0.0], &[1, 1], DType::F64)?;
+/// let obs_y = Tensor::vector(&[1.0], DType::F64)?;
+/// let at = Tensor::from_slice(&[0.0, 10.0], &[2, 1], DType::F64)?;
+/// let m = GaussianProcessRegressionModel::new(ExponentiatedQuadratic::new(None, None), &at, &obs_x, &obs_y, 1.0)?;
+/// let mean = m.mean()?.to_vec()?;
+/// assert!((mean[0] - 0.5).abs() < 1e-5 && mean[1].abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct GaussianProcessRegressionModel {
     kernel: Arc<dyn PositiveSemidefiniteKernel>,
@@ -47,6 +62,7 @@ pub struct GaussianProcessRegressionModel {
 }
 
 impl GaussianProcessRegressionModel {
+    /// The GP posterior predictive at `index_points` given `observations` at `observation_index_points` (points `[..., n, d]`) with Gaussian observation noise of variance `observation_noise_variance`.
     pub fn new(
         kernel: impl PositiveSemidefiniteKernel + 'static,
         index_points: &Tensor,
@@ -79,14 +95,17 @@ impl GaussianProcessRegressionModel {
             name: "GaussianProcessRegressionModel".into(),
         })
     }
+    /// Noise added to the predictive covariance (default: the observation noise variance).
     pub fn with_predictive_noise_variance(mut self, v: impl Into<Param>) -> Self {
         self.predictive_noise_variance = Some(v.into());
         self
     }
+    /// The prior mean function of the index points (default zero).
     pub fn with_mean_fn(mut self, f: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Self {
         self.mean_fn = Some(Arc::new(f));
         self
     }
+    /// Diagonal jitter added to the covariance before factorization (default `1e-6`).
     pub fn with_jitter(mut self, jitter: f64) -> Self {
         self.jitter = jitter;
         self

@@ -13,6 +13,17 @@ use crate::tensor::Tensor;
 
 family! {
     /// Geometric(probs).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Geometric};
+    /// use probrs::tensor::Tensor;
+    /// // Failures before the first success: P(k) = (1 − p)^k p.
+    /// let d = Geometric::new(0.25)?;
+    /// let k = Tensor::scalar(2.0, d.dtype())?;
+    /// assert!((d.prob(&k)?.to_scalar()? - 0.75 * 0.75 * 0.25).abs() < 1e-6);
+    /// assert!((d.mean()?.to_scalar()? - 3.0).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Geometric, "Geometric", NotReparameterized, { probs: UnitInterval }
 }
 

@@ -16,6 +16,17 @@ const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
 
 family! {
     /// Gumbel(loc, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Gumbel};
+    /// use probrs::tensor::Tensor;
+    /// // density exp(−(z + e^(−z))), z = (x − loc)/scale
+    /// let d = Gumbel::new(0.0, 1.0)?;
+    /// let x = Tensor::scalar(0.0, d.dtype())?;
+    /// assert!((d.log_prob(&x)?.to_scalar()? + 1.0).abs() < 1e-6);
+    /// assert!((d.cdf(&x)?.to_scalar()? - (-1.0f64).exp()).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Gumbel, "Gumbel", FullyReparameterized, { loc: Real, scale: Positive }
 }
 
@@ -66,6 +77,14 @@ impl Distribution for Gumbel {
 
 /// KL(Gumbel(μ₁, β₁) ‖ Gumbel(μ₂, β₂)) = log(β₂/β₁) + γ(β₁/β₂ − 1) + (μ₁ − μ₂)/β₂
 /// + e^{(μ₂ − μ₁)/β₂} Γ(1 + β₁/β₂) − 1.
+///
+/// ```
+/// use probrs::distributions::{kl_gumbel, Gumbel};
+/// let same = kl_gumbel(&Gumbel::new(1.0, 2.0)?, &Gumbel::new(1.0, 2.0)?)?.to_scalar()?;
+/// assert!(same.abs() < 1e-6);
+/// assert!(kl_gumbel(&Gumbel::new(0.0, 1.0)?, &Gumbel::new(1.0, 2.0)?)?.to_scalar()? > 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_gumbel(p: &Gumbel, q: &Gumbel) -> Result<Tensor> {
     let (m1, b1, m2, b2) = (p.value("loc")?, p.value("scale")?, q.value("loc")?, q.value("scale")?);
     let r = b1.div(&b2)?;

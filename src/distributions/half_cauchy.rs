@@ -14,6 +14,15 @@ use std::f64::consts::PI;
 
 family! {
     /// HalfCauchy(loc, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, HalfCauchy};
+    /// use probrs::tensor::Tensor;
+    /// let d = HalfCauchy::new(0.0, 1.0)?;
+    /// assert!((d.prob(&Tensor::scalar(0.0, d.dtype())?)?.to_scalar()? - 2.0 / std::f64::consts::PI).abs() < 1e-6);
+    /// assert_eq!(d.prob(&Tensor::scalar(-1.0, d.dtype())?)?.to_scalar()?, 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     HalfCauchy, "HalfCauchy", FullyReparameterized, { loc: Real, scale: Positive }
 }
 

@@ -15,6 +15,16 @@ use std::f64::consts::PI;
 
 family! {
     /// HalfNormal(scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, HalfNormal};
+    /// use probrs::tensor::Tensor;
+    /// let d = HalfNormal::new(2.0)?;
+    /// let c = (2.0 / std::f64::consts::PI).sqrt();
+    /// assert!((d.prob(&Tensor::scalar(0.0, d.dtype())?)?.to_scalar()? - c / 2.0).abs() < 1e-6);
+    /// assert!((d.mean()?.to_scalar()? - 2.0 * c).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     HalfNormal, "HalfNormal", FullyReparameterized, { scale: Positive }
 }
 
@@ -58,6 +68,14 @@ impl Distribution for HalfNormal {
 }
 
 /// KL(HalfNormal(s₁) ‖ HalfNormal(s₂)) = log(s₂/s₁) + s₁²/(2s₂²) − ½.
+///
+/// ```
+/// use probrs::distributions::{kl_half_normal, HalfNormal};
+/// // log(σ₂/σ₁) + (σ₁² − σ₂²)/(2σ₂²), as for centred normals
+/// let kl = kl_half_normal(&HalfNormal::new(1.0)?, &HalfNormal::new(2.0)?)?.to_scalar()?;
+/// assert!((kl - (2f64.ln() + (1.0 - 4.0) / 8.0)).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_half_normal(p: &HalfNormal, q: &HalfNormal) -> Result<Tensor> {
     let r = p.value("scale")?.div(&q.value("scale")?)?;
     r.square()?.affine(0.5, -0.5)?.sub(&r.log()?)

@@ -14,6 +14,17 @@ use crate::tensor::Tensor;
 
 family! {
     /// InverseGamma(concentration, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, InverseGamma};
+    /// use probrs::tensor::Tensor;
+    /// // InverseGamma(3, scale 2): density 2³/Γ(3) x^(−4) e^(−2/x); mean 2/(3 − 1)
+    /// let d = InverseGamma::new(3.0, 2.0)?;
+    /// let x = Tensor::scalar(1.0, d.dtype())?;
+    /// assert!((d.log_prob(&x)?.to_scalar()? - (4f64.ln() - 2.0)).abs() < 1e-5);
+    /// assert!((d.mean()?.to_scalar()? - 1.0).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     InverseGamma, "InverseGamma", FullyReparameterized, { concentration: Positive, scale: Positive }
 }
 

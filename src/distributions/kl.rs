@@ -59,12 +59,36 @@ fn insert<P: Any, Q: Any>(m: &mut HashMap<(TypeId, TypeId), KlFn>, f: fn(&P, &Q)
 }
 
 /// Registers (or replaces) the closed-form KL(P ‖ Q).
+///
+/// ```
+/// use probrs::distributions::{kl_divergence, kl_gamma, register_kl, Distribution, Exponential, Gamma};
+/// use probrs::tensor::Tensor;
+/// use probrs::Result;
+/// // KL(Exponential ‖ Gamma) is not built in; Exponential(rate) is Gamma(1, rate).
+/// fn kl_exponential_gamma(p: &Exponential, q: &Gamma) -> Result<Tensor> {
+///     let rate = p.parameters()[0].1.clone();
+///     kl_gamma(&Gamma::new(1.0, rate)?, q)
+/// }
+/// register_kl(kl_exponential_gamma);
+/// let kl = kl_divergence(&Exponential::new(2.0)?, &Gamma::new(1.0, 1.0)?)?.to_scalar()?;
+/// assert!((kl - (2f64.ln() - 0.5)).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn register_kl<P: Distribution + 'static, Q: Distribution + 'static>(f: fn(&P, &Q) -> Result<Tensor>) {
     let mut m = registry().write().unwrap_or_else(|p| p.into_inner());
     insert(&mut m, f);
 }
 
 /// KL(p ‖ q) by the registered closed form; an error names the pair when none is known.
+///
+/// ```
+/// use probrs::distributions::{kl_divergence, Laplace, Normal};
+/// let kl = kl_divergence(&Normal::new(0.0, 1.0)?, &Normal::new(0.0, 1.0)?)?.to_scalar()?;
+/// assert_eq!(kl, 0.0);
+/// // A pair with no registered closed form is an error, not a guess.
+/// assert!(kl_divergence(&Normal::new(0.0, 1.0)?, &Laplace::new(0.0, 1.0)?).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_divergence(p: &dyn Distribution, q: &dyn Distribution) -> Result<Tensor> {
     let key = (p.as_any().type_id(), q.as_any().type_id());
     let f = registry().read().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();

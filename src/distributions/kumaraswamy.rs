@@ -15,6 +15,15 @@ use crate::tensor::Tensor;
 
 family! {
     /// Kumaraswamy(concentration1, concentration0).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Kumaraswamy};
+    /// use probrs::tensor::Tensor;
+    /// // density a b x^(a−1) (1 − x^a)^(b−1); with a = 2, b = 1 it is 2x.
+    /// let d = Kumaraswamy::new(2.0, 1.0)?;
+    /// assert!((d.prob(&Tensor::scalar(0.25, d.dtype())?)?.to_scalar()? - 0.5).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Kumaraswamy, "Kumaraswamy", FullyReparameterized, { concentration1: Positive, concentration0: Positive }
 }
 

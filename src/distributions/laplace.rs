@@ -14,6 +14,17 @@ use crate::tensor::Tensor;
 
 family! {
     /// Laplace(loc, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Laplace};
+    /// use probrs::tensor::Tensor;
+    /// // density e^(−|x − loc|/b) / (2b)
+    /// let d = Laplace::new(0.0, 2.0)?;
+    /// let x = Tensor::scalar(2.0, d.dtype())?;
+    /// assert!((d.log_prob(&x)?.to_scalar()? - (-1.0 - 4f64.ln())).abs() < 1e-6);
+    /// assert!((d.variance()?.to_scalar()? - 8.0).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Laplace, "Laplace", FullyReparameterized, { loc: Real, scale: Positive }
 }
 
@@ -71,6 +82,14 @@ impl Distribution for Laplace {
 }
 
 /// KL(Laplace(μ₁, b₁) ‖ Laplace(μ₂, b₂)) = log(b₂/b₁) + |μ₁ − μ₂|/b₂ + (b₁/b₂) e^{−|μ₁ − μ₂|/b₁} − 1.
+///
+/// ```
+/// use probrs::distributions::{kl_laplace, Laplace};
+/// // Same scale, shift δ: δ/b + e^(−δ/b) − 1
+/// let kl = kl_laplace(&Laplace::new(0.0, 1.0)?, &Laplace::new(1.0, 1.0)?)?.to_scalar()?;
+/// assert!((kl - (-1.0f64).exp()).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_laplace(p: &Laplace, q: &Laplace) -> Result<Tensor> {
     let (b1, b2) = (p.value("scale")?, q.value("scale")?);
     let d = p.value("loc")?.sub(&q.value("loc")?)?.abs()?;

@@ -166,6 +166,7 @@ pub(crate) use lkj_accessors;
 
 macro_rules! lkj_builders {
     () => {
+        /// Sets the instance name.
         pub fn with_name(mut self, name: &str) -> Self {
             self.name = name.into();
             self
@@ -214,6 +215,20 @@ pub(crate) fn positive_definite_mask(x: &Tensor) -> Result<Vec<bool>> {
 }
 
 /// LKJ(dimension, concentration).
+///
+/// ```
+/// use probrs::distributions::{Distribution, LKJ};
+/// use probrs::random::Seed;
+/// use probrs::tensor::{DType, Tensor};
+/// // For 2 × 2 matrices with concentration 1 the correlation is uniform on (−1, 1): density ½.
+/// let d = LKJ::new(2, Tensor::scalar(1.0, DType::F64)?)?;
+/// let r = Tensor::from_slice(&[1.0, 0.3, 0.3, 1.0], &[2, 2], DType::F64)?;
+/// assert!((d.log_prob(&r)?.to_scalar()? + 2f64.ln()).abs() < 1e-9);
+/// // Samples are correlation matrices: unit diagonal, symmetric.
+/// let s = d.sample(&[], Seed::new(3))?.to_vec()?;
+/// assert!((s[0] - 1.0).abs() < 1e-9 && (s[3] - 1.0).abs() < 1e-9 && (s[1] - s[2]).abs() < 1e-9);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct LKJ {
     core: LkjCore,

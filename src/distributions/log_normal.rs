@@ -16,6 +16,16 @@ const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
 family! {
     /// LogNormal(loc, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, LogNormal};
+    /// use probrs::tensor::Tensor;
+    /// let d = LogNormal::new(0.0, 1.0)?;
+    /// let x = Tensor::scalar(1.0, d.dtype())?;
+    /// assert!((d.log_prob(&x)?.to_scalar()? + 0.5 * (2.0 * std::f64::consts::PI).ln()).abs() < 1e-6);
+    /// assert!((d.mean()?.to_scalar()? - 0.5f64.exp()).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     LogNormal, "LogNormal", FullyReparameterized, { loc: Real, scale: Positive }
 }
 
@@ -66,6 +76,15 @@ impl Distribution for LogNormal {
 
 /// KL(LogNormal(μ₁, s₁) ‖ LogNormal(μ₂, s₂)): the KL of the underlying normals,
 /// log(s₂/s₁) + (s₁² + (μ₁ − μ₂)²)/(2s₂²) − ½.
+///
+/// ```
+/// use probrs::distributions::{kl_log_normal, kl_normal_normal, LogNormal, Normal};
+/// // The KL is invariant under exp: it equals the KL of the underlying normals.
+/// let kl = kl_log_normal(&LogNormal::new(0.0, 1.0)?, &LogNormal::new(1.0, 2.0)?)?.to_scalar()?;
+/// let n = kl_normal_normal(&Normal::new(0.0, 1.0)?, &Normal::new(1.0, 2.0)?)?.to_scalar()?;
+/// assert!((kl - n).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_log_normal(p: &LogNormal, q: &LogNormal) -> Result<Tensor> {
     let s2 = q.value("scale")?;
     let r = p.value("scale")?.div(&s2)?;

@@ -14,6 +14,16 @@ use crate::tensor::Tensor;
 
 family! {
     /// Logistic(loc, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Logistic};
+    /// use probrs::tensor::Tensor;
+    /// let d = Logistic::new(0.0, 1.0)?;
+    /// let x = Tensor::scalar(0.0, d.dtype())?;
+    /// assert!((d.prob(&x)?.to_scalar()? - 0.25).abs() < 1e-6);
+    /// assert!((d.cdf(&x)?.to_scalar()? - 0.5).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Logistic, "Logistic", FullyReparameterized, { loc: Real, scale: Positive }
 }
 

@@ -48,6 +48,7 @@ impl MixtureSameFamily {
     pub fn new(mixture_distribution: Categorical, components_distribution: impl Distribution + 'static) -> Result<Self> {
         Self::from_arc(mixture_distribution, Arc::new(components_distribution))
     }
+    /// As [`MixtureSameFamily::new`] with components already behind an `Arc`.
     pub fn from_arc(mixture: Categorical, components: Arc<dyn Distribution>) -> Result<Self> {
         let cb = components.batch_shape();
         let Some(&k) = cb.last() else {
@@ -70,6 +71,7 @@ impl MixtureSameFamily {
         }
         Ok(MixtureSameFamily { mixture, components, batch_shape, reparameterize: false, name: "MixtureSameFamily".into() })
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
@@ -83,9 +85,11 @@ impl MixtureSameFamily {
         self.reparameterize = reparameterize;
         Ok(self)
     }
+    /// The categorical mixing distribution.
     pub fn mixture_distribution(&self) -> &Categorical {
         &self.mixture
     }
+    /// The batch of component distributions (the mixture axis is their rightmost batch axis).
     pub fn components_distribution(&self) -> &Arc<dyn Distribution> {
         &self.components
     }

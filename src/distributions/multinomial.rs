@@ -16,6 +16,17 @@ use crate::tensor::{DType, Tensor};
 use std::any::Any;
 
 /// Multinomial(total_count, logits | probs).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Multinomial};
+/// use probrs::tensor::{DType, Tensor};
+/// // Two draws from two equally likely categories: P(one of each) = 2 · ¼.
+/// let d = Multinomial::from_probs(2.0, Tensor::vector(&[0.5, 0.5], DType::F64)?)?;
+/// let x = Tensor::vector(&[1.0, 1.0], DType::F64)?;
+/// assert!((d.prob(&x)?.to_scalar()? - 0.5).abs() < 1e-12);
+/// assert_eq!(d.mean()?.to_vec()?, vec![1.0, 1.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Multinomial {
     total_count: Param,
@@ -34,12 +45,15 @@ impl Multinomial {
         let batch_shape = crate::tensor::broadcast_shapes(&total_count.shape(), &cat.batch_shape())?;
         Ok(Multinomial { total_count, cat, batch_shape, name: "Multinomial".into() })
     }
+    /// Multinomial over `total_count` draws with category probabilities `softmax(logits)`.
     pub fn from_logits(total_count: impl Into<Param>, logits: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Categorical::from_logits(logits)?)
     }
+    /// Multinomial over `total_count` draws with category probabilities `probs`.
     pub fn from_probs(total_count: impl Into<Param>, probs: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Categorical::from_probs(probs)?)
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

@@ -24,6 +24,7 @@ pub struct MultivariateNormalDiag {
 }
 
 impl MultivariateNormalDiag {
+    /// `N(loc, diag(scale_diag)²)`; `loc` and `scale_diag` broadcast, event size from their last axis.
     pub fn new(loc: impl Into<Param>, scale_diag: impl Into<Param>) -> Result<Self> {
         Ok(MultivariateNormalDiag { core: MvnCore::new(loc.into(), ScaleSpec::Diag(scale_diag.into()))?, name: "MultivariateNormalDiag".into() })
     }

@@ -8,6 +8,21 @@ use crate::error::Result;
 use crate::params::Param;
 
 /// A multivariate normal whose scale is a diagonal plus a low-rank update.
+///
+/// ```
+/// use probrs::distributions::{Distribution, MultivariateNormalDiagPlusLowRank};
+/// use probrs::tensor::{DType, Tensor};
+/// // S = I + u uᵀ with u = (1, 0) is diag(2, 1), so the covariance S Sᵀ is diag(4, 1).
+/// let d = MultivariateNormalDiagPlusLowRank::new(
+///     Tensor::zeros(&[2], DType::F64)?,
+///     Tensor::vector(&[1.0, 1.0], DType::F64)?,
+///     Tensor::from_slice(&[1.0, 0.0], &[2, 1], DType::F64)?,
+///     None,
+/// )?;
+/// let c = d.covariance()?.to_vec()?;
+/// assert!(c.iter().zip([4.0, 0.0, 0.0, 1.0]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct MultivariateNormalDiagPlusLowRank {
     core: MvnCore,
@@ -15,6 +30,7 @@ pub struct MultivariateNormalDiagPlusLowRank {
 }
 
 impl MultivariateNormalDiagPlusLowRank {
+    /// `N(loc, S Sᵀ)` with `S = diag(scale_diag) + U diag(d) Uᵀ` for `U = scale_perturb_factor` (`[..., n, r]`) and `d = scale_perturb_diag` (ones when `None`).
     pub fn new(
         loc: impl Into<Param>,
         scale_diag: impl Into<Param>,

@@ -22,6 +22,7 @@ pub struct MultivariateNormalFullCovariance {
 }
 
 impl MultivariateNormalFullCovariance {
+    /// `N(loc, covariance_matrix)`; the covariance is factored by Cholesky at every use.
     pub fn new(loc: impl Into<Param>, covariance_matrix: impl Into<Param>) -> Result<Self> {
         Ok(MultivariateNormalFullCovariance {
             core: MvnCore::new(loc.into(), ScaleSpec::FullCovariance(covariance_matrix.into()))?,

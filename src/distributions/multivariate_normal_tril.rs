@@ -28,6 +28,7 @@ pub struct MultivariateNormalTriL {
 }
 
 impl MultivariateNormalTriL {
+    /// `N(loc, L Lᵀ)` for the lower-triangular `scale_tril = L` (its upper triangle is ignored).
     pub fn new(loc: impl Into<Param>, scale_tril: impl Into<Param>) -> Result<Self> {
         Ok(MultivariateNormalTriL { core: MvnCore::new(loc.into(), ScaleSpec::TriL(scale_tril.into()))?, name: "MultivariateNormalTriL".into() })
     }

@@ -17,6 +17,16 @@ use crate::tensor::{DType, Tensor};
 use std::any::Any;
 
 /// NegativeBinomial(total_count, logits | probs).
+///
+/// ```
+/// use probrs::distributions::{Distribution, NegativeBinomial};
+/// use probrs::tensor::Tensor;
+/// // Successes before the first failure (r = 1) with success probability ¼: P(2) = ¾ · ¼².
+/// let d = NegativeBinomial::from_probs(1.0, 0.25)?;
+/// assert!((d.prob(&Tensor::scalar(2.0, d.dtype())?)?.to_scalar()? - 0.75 * 0.0625).abs() < 1e-6);
+/// assert!((d.mean()?.to_scalar()? - 1.0 / 3.0).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct NegativeBinomial {
     total_count: Param,
@@ -44,12 +54,15 @@ impl NegativeBinomial {
         }
         Ok(NegativeBinomial { total_count, logits, probs, dtype, batch_shape, name: "NegativeBinomial".into() })
     }
+    /// Successes before `total_count` failures, success probability `sigmoid(logits)` (TFP's convention).
     pub fn from_logits(total_count: impl Into<Param>, logits: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Some(logits.into()), None)
     }
+    /// Successes before `total_count` failures, success probability `probs`.
     pub fn from_probs(total_count: impl Into<Param>, probs: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), None, Some(probs.into()))
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

@@ -93,9 +93,11 @@ impl Normal {
         }
         Ok(self)
     }
+    /// The location parameter as given.
     pub fn loc(&self) -> &Param {
         &self.loc
     }
+    /// The scale parameter as given.
     pub fn scale(&self) -> &Param {
         &self.scale
     }
@@ -228,6 +230,14 @@ impl Trainable for Normal {
 }
 
 /// KL(N(μ₁, σ₁) ‖ N(μ₂, σ₂)) = log(σ₂/σ₁) + (σ₁² + (μ₁ − μ₂)²) / (2σ₂²) − ½.
+///
+/// ```
+/// use probrs::distributions::{kl_normal_normal, Normal};
+/// // log(σ₂/σ₁) + (σ₁² + (μ₁ − μ₂)²)/(2σ₂²) − ½
+/// let kl = kl_normal_normal(&Normal::new(0.0, 1.0)?, &Normal::new(1.0, 2.0)?)?.to_scalar()?;
+/// assert!((kl - (2f64.ln() + 2.0 / 8.0 - 0.5)).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_normal_normal(p: &Normal, q: &Normal) -> Result<Tensor> {
     if p.dtype != q.dtype {
         return Err(Error::DTypeMismatch { context: "kl_divergence(Normal, Normal)".into(), lhs: p.dtype.name().into(), rhs: q.dtype.name().into() });

@@ -13,6 +13,20 @@ use crate::tensor::{DType, Tensor};
 use std::any::Any;
 
 /// OneHotCategorical(logits | probs).
+///
+/// ```
+/// use probrs::distributions::{Distribution, OneHotCategorical};
+/// use probrs::random::Seed;
+/// use probrs::tensor::{DType, Tensor};
+/// let d = OneHotCategorical::from_probs(Tensor::vector(&[0.2, 0.8], DType::F64)?)?;
+/// let lp = d.log_prob(&Tensor::vector(&[0.0, 1.0], DType::F64)?)?.to_scalar()?;
+/// assert!((lp - 0.8f64.ln()).abs() < 1e-12);
+/// // Each sample is a one-hot row.
+/// let s = d.sample(&[5], Seed::new(0))?;
+/// assert_eq!(s.shape(), &[5, 2]);
+/// assert!(s.sum_last(1)?.to_vec()?.iter().all(|&v| v == 1.0));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct OneHotCategorical {
     cat: Categorical,
@@ -20,12 +34,15 @@ pub struct OneHotCategorical {
 }
 
 impl OneHotCategorical {
+    /// One-hot categorical with probabilities `softmax(logits)` on the last axis.
     pub fn from_logits(logits: impl Into<Param>) -> Result<Self> {
         Ok(OneHotCategorical { cat: Categorical::from_logits(logits)?, name: "OneHotCategorical".into() })
     }
+    /// One-hot categorical with probabilities `probs` on the last axis.
     pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
         Ok(OneHotCategorical { cat: Categorical::from_probs(probs)?, name: "OneHotCategorical".into() })
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
@@ -89,6 +106,16 @@ impl Distribution for OneHotCategorical {
 impl_display!(OneHotCategorical);
 
 /// KL(OneHotCategorical(p) ‖ OneHotCategorical(q)) = KL of the underlying Categoricals.
+///
+/// ```
+/// use probrs::distributions::{kl_one_hot_categorical, OneHotCategorical};
+/// use probrs::tensor::{DType, Tensor};
+/// let p = OneHotCategorical::from_probs(Tensor::vector(&[0.5, 0.5], DType::F64)?)?;
+/// let q = OneHotCategorical::from_probs(Tensor::vector(&[0.25, 0.75], DType::F64)?)?;
+/// let kl = kl_one_hot_categorical(&p, &q)?.to_scalar()?;
+/// assert!((kl - (0.5 * 2f64.ln() + 0.5 * (2.0f64 / 3.0).ln())).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_one_hot_categorical(p: &OneHotCategorical, q: &OneHotCategorical) -> Result<Tensor> {
     super::categorical::kl_categorical(&p.cat, &q.cat)
 }

@@ -15,6 +15,17 @@ use crate::tensor::Tensor;
 
 family! {
     /// Pareto(concentration, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Pareto};
+    /// use probrs::tensor::Tensor;
+    /// // Pareto(α = 3, scale m = 1): density α m^α / x^(α+1) on x ≥ m; mean α m/(α − 1)
+    /// let d = Pareto::new(3.0, 1.0)?;
+    /// assert!((d.prob(&Tensor::scalar(2.0, d.dtype())?)?.to_scalar()? - 3.0 / 16.0).abs() < 1e-6);
+    /// assert!((d.mean()?.to_scalar()? - 1.5).abs() < 1e-5);
+    /// assert_eq!(d.prob(&Tensor::scalar(0.5, d.dtype())?)?.to_scalar()?, 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Pareto, "Pareto", FullyReparameterized, { concentration: Positive, scale: Positive }
 }
 
@@ -72,6 +83,15 @@ impl Distribution for Pareto {
 
 /// KL(Pareto(α₁, m₁) ‖ Pareto(α₂, m₂)) = log(α₁/α₂) + α₂ log(m₁/m₂) + α₂/α₁ − 1 when
 /// m₁ ≥ m₂, else +∞ (p puts mass where q has none).
+///
+/// ```
+/// use probrs::distributions::{kl_pareto, Pareto};
+/// assert!(kl_pareto(&Pareto::new(3.0, 1.0)?, &Pareto::new(3.0, 1.0)?)?.to_scalar()?.abs() < 1e-6);
+/// assert!(kl_pareto(&Pareto::new(3.0, 2.0)?, &Pareto::new(2.0, 1.0)?)?.to_scalar()? > 0.0);
+/// // Defined only when p's support lies inside q's (scale_p ≥ scale_q): infinite otherwise.
+/// assert_eq!(kl_pareto(&Pareto::new(3.0, 1.0)?, &Pareto::new(3.0, 2.0)?)?.to_scalar()?, f64::INFINITY);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_pareto(p: &Pareto, q: &Pareto) -> Result<Tensor> {
     let (a1, m1, a2, m2) = (p.value("concentration")?, p.value("scale")?, q.value("concentration")?, q.value("scale")?);
     let kl = a1.log()?.sub(&a2.log()?)?.add(&a2.mul(&m1.log()?.sub(&m2.log()?)?)?)?.add(&a2.div(&a1)?)?.add_scalar(-1.0)?;

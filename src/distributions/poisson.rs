@@ -64,10 +64,12 @@ impl Poisson {
     pub fn from_log_rate(log_rate: impl Into<Param>) -> Result<Self> {
         Self::build(Rate::LogRate(log_rate.into()))
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
+    /// Checks the parameters at every use too (they may be variables).
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;
@@ -186,6 +188,14 @@ impl Trainable for Poisson {
 }
 
 /// KL(Poisson(λ₁) ‖ Poisson(λ₂)) = λ₁ log(λ₁/λ₂) − λ₁ + λ₂.
+///
+/// ```
+/// use probrs::distributions::{kl_poisson, Poisson};
+/// // λ₁ log(λ₁/λ₂) − λ₁ + λ₂
+/// let kl = kl_poisson(&Poisson::from_rate(2.0)?, &Poisson::from_rate(1.0)?)?.to_scalar()?;
+/// assert!((kl - (2.0 * 2f64.ln() - 1.0)).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_poisson(p: &Poisson, q: &Poisson) -> Result<Tensor> {
     let (l1, l2) = (p.rate()?, q.rate()?);
     l1.xlogy(&l1.div(&l2)?)?.sub(&l1)?.add(&l2)

@@ -32,13 +32,16 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// `sample_shape` i.i.d. draws of `distribution`, taken as one event.
     pub fn new(distribution: impl Distribution + 'static, sample_shape: &[usize]) -> Result<Self> {
         Self::from_arc(Arc::new(distribution), sample_shape)
     }
+    /// As [`Sample::new`] with the distribution already behind an `Arc`.
     pub fn from_arc(inner: Arc<dyn Distribution>, sample_shape: &[usize]) -> Result<Self> {
         let name = format!("Sample{}", inner.name());
         Ok(Sample { inner, sample_shape: sample_shape.to_vec(), name })
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
@@ -138,6 +141,16 @@ impl Distribution for Sample {
 impl_display!(Sample);
 
 /// KL(Sample(p, s) ‖ Sample(q, s)) = |s| · KL(p ‖ q) for equal sample shapes (iid draws).
+///
+/// ```
+/// use probrs::distributions::{kl_normal_normal, kl_sample, Normal, Sample};
+/// // Three i.i.d. draws: three times the KL of one.
+/// let p = Sample::new(Normal::new(0.0, 1.0)?, &[3])?;
+/// let q = Sample::new(Normal::new(1.0, 1.0)?, &[3])?;
+/// let one = kl_normal_normal(&Normal::new(0.0, 1.0)?, &Normal::new(1.0, 1.0)?)?.to_scalar()?;
+/// assert!((kl_sample(&p, &q)?.to_scalar()? - 3.0 * one).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_sample(p: &Sample, q: &Sample) -> Result<Tensor> {
     if p.sample_shape != q.sample_shape {
         return Err(crate::Error::ShapeMismatch { context: "kl_divergence(Sample, Sample) sample shapes".into(), lhs: p.sample_shape.clone(), rhs: q.sample_shape.clone() });

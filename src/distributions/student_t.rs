@@ -17,6 +17,18 @@ use std::f64::consts::PI;
 
 family! {
     /// StudentT(df, loc, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, StudentT};
+    /// use probrs::tensor::Tensor;
+    /// // At its centre, Student's t with 3 degrees of freedom has density 2/(π√3).
+    /// let d = StudentT::new(3.0, 0.0, 1.0)?;
+    /// let x = Tensor::scalar(0.0, d.dtype())?;
+    /// let expected = 2.0 / (std::f64::consts::PI * 3f64.sqrt());
+    /// assert!((d.prob(&x)?.to_scalar()? - expected).abs() < 1e-6);
+    /// assert!((d.variance()?.to_scalar()? - 3.0).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     StudentT, "StudentT", FullyReparameterized, { df: Positive, loc: Real, scale: Positive }
 }
 

@@ -19,6 +19,17 @@ const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
 family! {
     /// TruncatedNormal(loc, scale, low, high).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, TruncatedNormal};
+    /// use probrs::tensor::Tensor;
+    /// // N(0, 1) restricted to [−1, 1]: φ(0) / (Φ(1) − Φ(−1)).
+    /// let d = TruncatedNormal::new(0.0, 1.0, -1.0, 1.0)?;
+    /// let p0 = d.prob(&Tensor::scalar(0.0, d.dtype())?)?.to_scalar()?;
+    /// assert!((p0 - 0.398_942_280_4 / 0.682_689_492_1).abs() < 1e-5);
+    /// assert_eq!(d.prob(&Tensor::scalar(2.0, d.dtype())?)?.to_scalar()?, 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     TruncatedNormal, "TruncatedNormal", FullyReparameterized, { loc: Real, scale: Positive, low: Real, high: Real }
 }
 

@@ -13,6 +13,18 @@ use crate::tensor::Tensor;
 
 family! {
     /// Uniform(low, high).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Uniform};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::Tensor;
+    /// let d = Uniform::new(1.0, 3.0)?;
+    /// assert_eq!(d.prob(&Tensor::scalar(2.5, d.dtype())?)?.to_scalar()?, 0.5);
+    /// assert_eq!(d.mean()?.to_scalar()?, 2.0);
+    /// let s = d.sample(&[100], Seed::new(7))?.to_vec()?;
+    /// assert!(s.iter().all(|v| (1.0..3.0).contains(v)));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Uniform, "Uniform", FullyReparameterized, { low: Real, high: Real }
 }
 
@@ -66,6 +78,15 @@ impl Distribution for Uniform {
 }
 
 /// KL(U(a₁, b₁) ‖ U(a₂, b₂)) = log((b₂ − a₂)/(b₁ − a₁)) when [a₁, b₁] ⊆ [a₂, b₂], else +∞.
+///
+/// ```
+/// use probrs::distributions::{kl_uniform, Uniform};
+/// // log of the width ratio when p's support lies inside q's
+/// let kl = kl_uniform(&Uniform::new(0.0, 1.0)?, &Uniform::new(0.0, 4.0)?)?.to_scalar()?;
+/// assert!((kl - 4f64.ln()).abs() < 1e-6);
+/// assert_eq!(kl_uniform(&Uniform::new(0.0, 4.0)?, &Uniform::new(0.0, 1.0)?)?.to_scalar()?, f64::INFINITY);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_uniform(p: &Uniform, q: &Uniform) -> Result<Tensor> {
     let (a1, b1, a2, b2) = (p.value("low")?, p.value("high")?, q.value("low")?, q.value("high")?);
     let v = q.width()?.div(&p.width()?)?.log()?;

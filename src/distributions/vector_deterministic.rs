@@ -11,6 +11,16 @@ use crate::tensor::{DType, Tensor};
 use std::any::Any;
 
 /// VectorDeterministic(loc).
+///
+/// ```
+/// use probrs::distributions::{Distribution, VectorDeterministic};
+/// use probrs::tensor::{DType, Tensor};
+/// let d = VectorDeterministic::new(Tensor::vector(&[1.0, 2.0], DType::F64)?)?;
+/// assert_eq!(d.event_shape(), vec![2]);
+/// assert_eq!(d.log_prob(&Tensor::vector(&[1.0, 2.0], DType::F64)?)?.to_scalar()?, 0.0);
+/// assert_eq!(d.log_prob(&Tensor::vector(&[1.0, 3.0], DType::F64)?)?.to_scalar()?, f64::NEG_INFINITY);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct VectorDeterministic {
     loc: Param,
@@ -21,6 +31,7 @@ pub struct VectorDeterministic {
 }
 
 impl VectorDeterministic {
+    /// All mass at the vector `loc` (its last axis is the event).
     pub fn new(loc: impl Into<Param>) -> Result<Self> {
         let loc = loc.into();
         let s = loc.shape();
@@ -30,6 +41,7 @@ impl VectorDeterministic {
         let dtype = resolve_dtype(&[("loc", &loc)])?;
         Ok(VectorDeterministic { batch_shape: s[..s.len() - 1].to_vec(), n, loc, dtype, name: "VectorDeterministic".into() })
     }
+    /// Sets the instance name.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

@@ -29,6 +29,19 @@ use std::f64::consts::PI;
 
 family! {
     /// VonMises(loc, concentration).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, VonMises};
+    /// use probrs::tensor::Tensor;
+    /// // Zero concentration is the uniform distribution on the circle.
+    /// let d = VonMises::new(0.0, 0.0)?;
+    /// let lp = d.log_prob(&Tensor::scalar(1.0, d.dtype())?)?.to_scalar()?;
+    /// assert!((lp + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-5);
+    /// // With κ > 0 the mode is `loc`.
+    /// let d = VonMises::new(0.5, 4.0)?;
+    /// assert!((d.mode()?.to_scalar()? - 0.5).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     VonMises, "VonMises", FullyReparameterized, { loc: Real, concentration: NonNegative }
 }
 
@@ -90,6 +103,13 @@ impl Distribution for VonMises {
 
 /// KL(vonMises(μ₁, κ₁) ‖ vonMises(μ₂, κ₂)) = (κ₂ − κ₁) + log I₀ᵉ(κ₂) − log I₀ᵉ(κ₁)
 /// + (κ₁ − κ₂ cos(μ₂ − μ₁)) I₁(κ₁)/I₀(κ₁).
+///
+/// ```
+/// use probrs::distributions::{kl_von_mises, VonMises};
+/// assert!(kl_von_mises(&VonMises::new(0.0, 2.0)?, &VonMises::new(0.0, 2.0)?)?.to_scalar()?.abs() < 1e-6);
+/// assert!(kl_von_mises(&VonMises::new(0.0, 2.0)?, &VonMises::new(1.0, 0.5)?)?.to_scalar()? > 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_von_mises(p: &VonMises, q: &VonMises) -> Result<Tensor> {
     let (k1, k2) = (p.value("concentration")?, q.value("concentration")?);
     let dcos = q.value("loc")?.sub(&p.value("loc")?)?.cos()?;

@@ -14,6 +14,17 @@ use crate::tensor::Tensor;
 
 family! {
     /// Weibull(concentration, scale).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Weibull};
+    /// use probrs::tensor::Tensor;
+    /// // Weibull(k = 2, λ = 1): density 2x e^(−x²)
+    /// let d = Weibull::new(2.0, 1.0)?;
+    /// let x = Tensor::scalar(1.0, d.dtype())?;
+    /// assert!((d.log_prob(&x)?.to_scalar()? - (2f64.ln() - 1.0)).abs() < 1e-5);
+    /// assert!((d.cdf(&x)?.to_scalar()? - (1.0 - (-1.0f64).exp())).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     Weibull, "Weibull", FullyReparameterized, { concentration: Positive, scale: Positive }
 }
 
@@ -68,6 +79,15 @@ impl Distribution for Weibull {
 
 /// KL(Weibull(k₁, λ₁) ‖ Weibull(k₂, λ₂)) = log(k₁/λ₁^{k₁}) − log(k₂/λ₂^{k₂})
 /// + (k₁ − k₂)(log λ₁ − γ/k₁) + (λ₁/λ₂)^{k₂} Γ(k₂/k₁ + 1) − 1.
+///
+/// ```
+/// use probrs::distributions::{kl_exponential, kl_weibull, Exponential, Weibull};
+/// // Weibull(k = 1, λ) is Exponential(rate 1/λ).
+/// let kl = kl_weibull(&Weibull::new(1.0, 0.5)?, &Weibull::new(1.0, 1.0)?)?.to_scalar()?;
+/// let e = kl_exponential(&Exponential::new(2.0)?, &Exponential::new(1.0)?)?.to_scalar()?;
+/// assert!((kl - e).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn kl_weibull(p: &Weibull, q: &Weibull) -> Result<Tensor> {
     const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
     let (k1, l1, k2, l2) = (p.value("concentration")?, p.value("scale")?, q.value("concentration")?, q.value("scale")?);

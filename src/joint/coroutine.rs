@@ -26,10 +26,29 @@ use crate::error::Result;
 use std::sync::Arc;
 
 /// A joint distribution defined by a model function.
+///
+/// ```
+/// use probrs::distributions::{Normal, Poisson};
+/// use probrs::joint::{JointDistributionCoroutine, Root};
+/// use probrs::random::Seed;
+/// // A hierarchical model as a function: root sites take the whole sample shape.
+/// let model = JointDistributionCoroutine::new(|m| {
+///     let log_rate = m.sample("log_rate", Root(Normal::new(1.0, 0.5)?))?;
+///     m.sample("counts", Poisson::from_log_rate(&log_rate)?)?;
+///     Ok(())
+/// });
+/// assert_eq!(model.site_names()?, vec!["log_rate", "counts"]);
+/// let (draw, lp) = model.sample_and_log_prob(&[3], Seed::new(1))?;
+/// assert_eq!(draw.get("counts")?.shape(), &[3]);
+/// let again = model.log_prob(&draw)?.to_vec()?;
+/// assert!(lp.to_vec()?.iter().zip(&again).all(|(a, b)| (a - b).abs() < 1e-4));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct JointDistributionCoroutine(JointDistribution);
 
 impl JointDistributionCoroutine {
+    /// A joint distribution from a model function that draws its sites through the [`ModelContext`].
     pub fn new(model: impl Fn(&mut ModelContext) -> Result<()> + Send + Sync + 'static) -> Self {
         JointDistributionCoroutine(JointDistribution::from_model(Arc::new(model), Layout::Named, "JointDistributionCoroutine"))
     }

@@ -26,6 +26,24 @@ pub(crate) enum Layout {
 }
 
 /// A joint distribution over named sites, defined by a model function.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::joint::{JointDistributionSequential, Part};
+/// use probrs::random::Seed;
+/// // Every joint form derefs to this core: sampling, densities, site names, bijectors.
+/// let joint = JointDistributionSequential::new(vec![
+///     Part::dist(Normal::new(0.0, 1.0)?),
+///     Part::func(|prev| Ok(Box::new(Normal::new(&prev[0], 1.0)?))),
+/// ])?;
+/// let x = joint.sample(&[], Seed::new(0))?;
+/// let parts = joint.log_prob_parts(&x)?;
+/// let total = joint.log_prob(&x)?.to_scalar()?;
+/// assert!((parts[0].to_scalar()? + parts[1].to_scalar()? - total).abs() < 1e-5);
+/// assert_eq!(joint.default_event_space_bijectors()?.len(), 2);
+/// assert!(joint.fully_reparameterized()?);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct JointDistribution {
     model: ModelFn,
@@ -37,6 +55,7 @@ impl JointDistribution {
     pub(crate) fn from_model(model: ModelFn, layout: Layout, name: &str) -> Self {
         JointDistribution { model, layout, name: name.into() }
     }
+    /// The site's name.
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -15,9 +15,31 @@ use crate::vi::Structure;
 use std::sync::Arc;
 
 /// Marks a site whose distribution depends on no other site (TFP's `JointDistributionCoroutine.Root`).
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::joint::{JointDistributionCoroutine, Root};
+/// use probrs::random::Seed;
+/// let model = JointDistributionCoroutine::new(|m| {
+///     let z = m.sample("z", Root(Normal::new(0.0, 1.0)?))?; // drawn with the full sample shape
+///     m.sample("x", Normal::new(&z, 0.1)?)?; // batch shape follows z
+///     Ok(())
+/// });
+/// assert_eq!(model.sample(&[5], Seed::new(0))?.get("x")?.shape(), &[5]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct Root<D>(pub D);
 
 /// What `ModelContext::sample` accepts: a distribution (a dependent site) or `Root(distribution)`.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::joint::{Root, SiteDistribution};
+/// let (_, root) = Root(Normal::new(0.0, 1.0)?).into_site();
+/// let (_, dependent) = Normal::new(0.0, 1.0)?.into_site();
+/// assert!(root && !dependent);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait SiteDistribution {
     /// The distribution and whether it is a root site.
     fn into_site(self) -> (Arc<dyn Distribution>, bool);
@@ -55,6 +77,20 @@ pub(crate) enum Mode<'a> {
 }
 
 /// One site's record after a run.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::joint::{JointDistributionCoroutine, Root};
+/// use probrs::random::Seed;
+/// let model = JointDistributionCoroutine::new(|m| {
+///     let z = m.sample("z", Root(Normal::new(0.0, 1.0)?))?;
+///     m.sample("x", Normal::new(&z, 1.0)?)?;
+///     Ok(())
+/// });
+/// let sites = model.sample_sites(&[], Seed::new(4))?;
+/// assert_eq!(sites.iter().map(|s| (s.name.as_str(), s.root)).collect::<Vec<_>>(), vec![("z", true), ("x", false)]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Site {
     /// The site's name.
@@ -70,6 +106,28 @@ pub struct Site {
 }
 
 /// The handle a model function receives.
+///
+/// ```
+/// use probrs::distributions::{Gamma, Normal};
+/// use probrs::joint::{JointDistributionCoroutine, ModelContext, Root};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::Structure;
+/// // A model is any function of the context; `sample` draws or reads each site.
+/// fn model(m: &mut ModelContext) -> probrs::Result<()> {
+///     let scale = m.sample("scale", Root(Gamma::new(2.0, 2.0)?))?;
+///     m.sample("y", Normal::new(0.0, &scale)?)?;
+///     Ok(())
+/// }
+/// let joint = JointDistributionCoroutine::new(model);
+/// let value = Structure::Named(vec![
+///     ("scale".into(), Tensor::scalar(1.0, DType::F32)?),
+///     ("y".into(), Tensor::scalar(0.0, DType::F32)?),
+/// ]);
+/// // log Gamma(1; 2, 2) + log N(0; 0, 1) = (log 4 − 2) − ½ log 2π
+/// let lp = joint.log_prob(&value)?.to_scalar()?;
+/// assert!((lp - (4f64.ln() - 2.0 - 0.918_938_5)).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct ModelContext<'a> {
     mode: Mode<'a>,
     sites: Vec<Site>,

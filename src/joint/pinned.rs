@@ -26,6 +26,24 @@ use crate::tensor::Tensor;
 use crate::vi::Structure;
 
 /// A joint distribution conditioned on observed sites.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::joint::{JointDistributionSequential, Part};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::Structure;
+/// let joint = JointDistributionSequential::new(vec![
+///     Part::dist(Normal::new(0.0, 1.0)?),
+///     Part::func(|prev| Ok(Box::new(Normal::new(&prev[0], 1.0)?))),
+/// ])?;
+/// let posterior = joint.pin(vec![("x1".into(), Tensor::scalar(2.0, DType::F32)?)])?;
+/// assert_eq!(posterior.unpinned_site_names()?, vec!["x0"]);
+/// // The unnormalized posterior log-density of x0 = 1: log N(1; 0, 1) + log N(2; 1, 1)
+/// let z = Structure::Named(vec![("x0".into(), Tensor::scalar(1.0, DType::F32)?)]);
+/// let lp = posterior.unnormalized_log_prob(&z)?.to_scalar()?;
+/// assert!((lp - (-1.0 - 2.0 * 0.918_938_5)).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct JointDistributionPinned {
     joint: JointDistribution,

@@ -32,10 +32,29 @@ pub(crate) type DeferredFn = Arc<dyn Fn() -> Result<Box<dyn Distribution>> + Sen
 /// One element of a sequential joint: a fixed distribution, a function of earlier values, or a
 /// distribution rebuilt at every use from no earlier value (TFP's zero-argument lambda: a root
 /// site whose parameters are computed from variables at call time).
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::joint::{JointDistributionSequential, Part};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let loc = Variable::new(&Tensor::scalar(0.5, DType::F32)?, "loc")?;
+/// let l = loc.clone();
+/// let joint = JointDistributionSequential::new(vec![
+///     // Rebuilt at every use, so the current value of `loc` is read and gradients reach it.
+///     Part::deferred(move || Ok(Box::new(Normal::new(&l, 1.0)?))),
+///     Part::func(|prev| Ok(Box::new(Normal::new(&prev[0], 1.0)?))),
+/// ])?;
+/// assert_eq!(joint.trainable_variables()?.len(), 1);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub enum Part {
+    /// A root distribution.
     Dist(Arc<dyn Distribution>),
+    /// A distribution built from earlier values.
     Func(PartFn),
+    /// A root distribution rebuilt at every use.
     Deferred(DeferredFn),
 }
 
@@ -55,10 +74,27 @@ impl Part {
 }
 
 /// A joint distribution over a list of sites.
+///
+/// ```
+/// use probrs::distributions::{Normal, Poisson};
+/// use probrs::joint::{JointDistributionSequential, Part};
+/// use probrs::random::Seed;
+/// // TFP: tfd.JointDistributionSequential([tfd.Normal(0., 1.), lambda z: tfd.Poisson(log_rate=z)])
+/// let joint = JointDistributionSequential::new(vec![
+///     Part::dist(Normal::new(0.0, 1.0)?),
+///     Part::func(|prev| Ok(Box::new(Poisson::from_log_rate(&prev[0])?))),
+/// ])?;
+/// assert_eq!(joint.site_names()?, vec!["x0", "x1"]);
+/// let draw = joint.sample(&[10], Seed::new(7))?;
+/// assert_eq!(draw.part(1)?.shape(), &[10]);
+/// assert_eq!(joint.log_prob(&draw)?.shape(), &[10]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct JointDistributionSequential(JointDistribution);
 
 impl JointDistributionSequential {
+    /// A joint over `parts`, sites named `x0`, `x1`, … in order (TFP's `JointDistributionSequential`).
     pub fn new(parts: Vec<Part>) -> Result<Self> {
         let model = move |ctx: &mut super::ModelContext| -> Result<()> {
             let mut values: Vec<Tensor> = vec![];

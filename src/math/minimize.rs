@@ -30,6 +30,21 @@ use crate::params::Variable;
 use crate::tensor::Tensor;
 
 /// What `trace_fn` may look at after each step.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{minimize, Adam, MinimizeOptions, TraceableQuantities};
+/// use probrs::params::MakeTrainable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[1.0, 2.0, 3.0], DType::F32)?;
+/// let model: Normal = MakeTrainable::new().seed(1).build()?;
+/// // Trace the loss and the first parameter's (unconstrained) value at each step.
+/// let run = minimize(|| model.log_prob(&x)?.sum_all()?.neg(), 20, &mut Adam::new(0.1), MinimizeOptions::default(),
+///     |q: &TraceableQuantities| (q.loss_value, q.parameters[0].to_vec().unwrap()[0]))?;
+/// assert_eq!(run.trace.len(), 20);
+/// assert!(run.trace[19].0 < run.trace[0].0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct TraceableQuantities<'a> {
     /// 0-based step.
     pub step: usize,
@@ -43,17 +58,50 @@ pub struct TraceableQuantities<'a> {
     pub parameters: &'a [Tensor],
     /// The trainable variables.
     pub variables: &'a [Variable],
+    /// Whether the convergence criterion reported convergence at this step.
     pub has_converged: bool,
     /// The convergence criterion's state, if one is used.
     pub convergence_criterion_state: Vec<(&'static str, f64)>,
 }
 
 /// The default `trace_fn`: the loss.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{minimize, trace_loss, Sgd, MinimizeOptions};
+/// use probrs::params::MakeTrainable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[0.5], DType::F32)?;
+/// let model: Normal = MakeTrainable::new().fixed("scale", 1.0).initial_value("loc", 0.0).build()?;
+/// let run = minimize(|| model.log_prob(&x)?.sum_all()?.neg(), 2, &mut Sgd::new(0.5), MinimizeOptions::default(), trace_loss)?;
+/// // The losses before each step: ½ (0.5 − 0)² + ½ log 2π, then with loc = 0.25.
+/// let c = 0.5 * (2.0 * std::f64::consts::PI).ln();
+/// assert!((run.trace[0] - (0.125 + c)).abs() < 1e-6 && (run.trace[1] - (0.03125 + c)).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn trace_loss(q: &TraceableQuantities) -> f64 {
     q.loss_value
 }
 
 /// Options of [`minimize`].
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{minimize, trace_loss, Adam, LossNotDecreasing, MinimizeOptions};
+/// use probrs::params::MakeTrainable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[1.0, 2.0, 3.0], DType::F32)?;
+/// let model: Normal = MakeTrainable::new().seed(2).build()?;
+/// let options = MinimizeOptions {
+///     convergence_criterion: Some(Box::new(LossNotDecreasing::with_atol(1e-3))),
+///     return_full_length_trace: true,
+///     ..Default::default()
+/// };
+/// let run = minimize(|| model.log_prob(&x)?.sum_all()?.neg(), 2000, &mut Adam::new(0.1), options, trace_loss)?;
+/// assert!(run.converged && run.num_steps_run < 2000);
+/// assert_eq!(run.trace.len(), 2000); // padded with the last loss
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Default)]
 pub struct MinimizeOptions {
     /// Stop early when it reports convergence.
@@ -68,12 +116,26 @@ pub struct MinimizeOptions {
 }
 
 /// The outcome of [`minimize`].
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+/// use probrs::params::MakeTrainable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[1.0, 2.0, 3.0], DType::F32)?;
+/// let model: Normal = MakeTrainable::new().seed(2).build()?;
+/// let run = minimize(|| model.log_prob(&x)?.sum_all()?.neg(), 10, &mut Adam::new(0.1), MinimizeOptions::default(), trace_loss)?;
+/// assert_eq!((run.trace.len(), run.num_steps_run, run.converged), (10, 10, false));
+/// assert_eq!(run.variables.len(), 2); // loc and scale's stored values
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct MinimizeResult<T> {
     /// One `trace_fn` value per step run (or `num_steps` with `return_full_length_trace`).
     pub trace: Vec<T>,
     /// Steps actually run.
     pub num_steps_run: usize,
+    /// Whether the convergence criterion stopped the run early.
     pub converged: bool,
     /// The variables that were optimized.
     pub variables: Vec<Variable>,
@@ -94,6 +156,19 @@ fn discover(loss: &Tensor) -> Result<(Vec<Variable>, Vec<Tensor>)> {
 }
 
 /// The variables `loss` depends on, found in its autodiff graph (in creation order).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::math::minimize::variables_of;
+/// use probrs::params::{MakeTrainable, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// let model: Normal = MakeTrainable::new().fixed("scale", 1.0).seed(0).build()?;
+/// let loss = model.log_prob(&Tensor::scalar(1.0, DType::F32)?)?.neg()?;
+/// let found: Vec<Variable> = variables_of(&loss)?;
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].name(), "loc");
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn variables_of(loss: &Tensor) -> Result<Vec<Variable>> {
     Ok(discover(loss)?.0)
 }
@@ -108,6 +183,22 @@ fn gradients(loss: &Tensor, vars: &[Variable]) -> Result<Vec<Tensor>> {
 }
 
 /// Minimizes `loss_fn()` for `num_steps` steps of `optimizer`; returns the trace.
+///
+/// ```
+/// use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// // Minimize (x − 3)² over a plain variable.
+/// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+/// let run = minimize(|| x.value().add_scalar(-3.0)?.square(), 500, &mut Adam::new(0.1), MinimizeOptions::default(), trace_loss)?;
+/// assert!((x.numpy().to_scalar()? - 3.0).abs() < 1e-3);
+/// assert!(run.trace[499] < 1e-5);
+/// // A non-finite loss stops the run with an error naming the step; x keeps its last good value.
+/// let err = minimize(|| x.value().log()?.mul_scalar(f64::NAN), 5, &mut Adam::new(0.1), MinimizeOptions::default(), trace_loss).unwrap_err();
+/// assert!(err.to_string().contains("step 0"));
+/// assert!((x.numpy().to_scalar()? - 3.0).abs() < 1e-3);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn minimize<T: Clone>(
     mut loss_fn: impl FnMut() -> Result<Tensor>,
     num_steps: usize,

@@ -7,6 +7,13 @@ use crate::params::Variable;
 use crate::tensor::Tensor;
 
 /// Adagrad options (Keras defaults).
+///
+/// ```
+/// use probrs::optim::{Adagrad, AdagradOptions, Optimizer};
+/// let opt = Adagrad::with_options(AdagradOptions { learning_rate: 0.5, ..AdagradOptions::default() });
+/// assert_eq!(opt.learning_rate(), 0.5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct AdagradOptions {
     /// Step size.
@@ -24,6 +31,20 @@ impl Default for AdagradOptions {
 }
 
 /// The Adagrad optimizer.
+///
+/// ```
+/// use probrs::optim::{Adagrad, Optimizer};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "x")?;
+/// let mut opt = Adagrad::new(0.1);
+/// // The first step of Adagrad moves by lr · g/√(initial accumulator + g²).
+/// opt.apply_gradients(&[(Tensor::scalar(2.0, DType::F64)?, x.clone())])?;
+/// let expected = 1.0 - 0.1 * 2.0 / (0.1f64 + 4.0).sqrt();
+/// assert!((x.numpy().to_scalar()? - expected).abs() < 1e-6);
+/// assert_eq!(opt.iterations(), 1);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Adagrad {
     /// The hyperparameters.

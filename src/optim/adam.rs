@@ -12,6 +12,14 @@ use crate::params::Variable;
 use crate::tensor::Tensor;
 
 /// Adam options (Keras defaults).
+///
+/// ```
+/// use probrs::optim::{Adam, AdamOptions, Optimizer};
+/// let opt = Adam::with_options(AdamOptions { learning_rate: 0.01, amsgrad: true, ..AdamOptions::default() });
+/// assert_eq!(opt.learning_rate(), 0.01);
+/// assert_eq!(AdamOptions::default().beta_1, 0.9);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct AdamOptions {
     /// Step size (TF's default 0.001).
@@ -33,6 +41,18 @@ impl Default for AdamOptions {
 }
 
 /// The Adam optimizer.
+///
+/// ```
+/// use probrs::optim::{Adam, Optimizer};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "x")?;
+/// let mut opt = Adam::new(0.1);
+/// // Adam's first step moves each coordinate by about lr, whatever the gradient's size.
+/// opt.apply_gradients(&[(Tensor::scalar(250.0, DType::F64)?, x.clone())])?;
+/// assert!((x.numpy().to_scalar()? - 0.9).abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Adam {
     /// The hyperparameters.

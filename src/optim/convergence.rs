@@ -9,6 +9,25 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// Decides, step by step, whether an optimization has converged.
+///
+/// ```
+/// use probrs::optim::{minimize, trace_loss, Adam, ConvergenceCriterion, MinimizeOptions};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// /// Stops as soon as the loss is below a threshold.
+/// struct Below(f64);
+/// impl ConvergenceCriterion for Below {
+///     fn min_num_steps(&self) -> usize { 1 }
+///     fn bootstrap(&mut self, _: f64, _: &[Tensor], _: &[Tensor]) -> probrs::Result<()> { Ok(()) }
+///     fn one_step(&mut self, _: usize, loss: f64, _: &[Tensor], _: &[Tensor]) -> probrs::Result<bool> { Ok(loss < self.0) }
+///     fn state(&self) -> Vec<(&'static str, f64)> { vec![("threshold", self.0)] }
+/// }
+/// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+/// let options = MinimizeOptions { convergence_criterion: Some(Box::new(Below(0.5))), ..Default::default() };
+/// let run = minimize(|| x.value().add_scalar(-3.0)?.square(), 1000, &mut Adam::new(0.1), options, trace_loss)?;
+/// assert!(run.converged && run.num_steps_run < 1000);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait ConvergenceCriterion {
     /// Steps before convergence may be reported.
     fn min_num_steps(&self) -> usize;
@@ -26,6 +45,22 @@ pub trait ConvergenceCriterion {
 /// ```text
 /// decay = 1 − 1/window_size
 /// avg[t] = d[t] + decay (avg[t−1] − d[t]),   d[t] = loss[t−1] − loss[t]
+/// ```
+///
+/// ```
+/// use probrs::optim::{minimize, trace_loss, Adam, LossNotDecreasing, MinimizeOptions};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// // (x − 3)² flattens out near x = 3; the run stops once the loss stops falling by 1e-4 a step.
+/// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+/// let criterion = LossNotDecreasing::new(Some(1e-4), None, 10, 20)?;
+/// let options = MinimizeOptions { convergence_criterion: Some(Box::new(criterion)), ..Default::default() };
+/// let run = minimize(|| x.value().add_scalar(-3.0)?.square(), 5000, &mut Adam::new(0.1), options, trace_loss)?;
+/// assert!(run.converged && run.num_steps_run < 5000);
+/// assert!((x.numpy().to_scalar()? - 3.0).abs() < 0.1);
+/// // A window of 0 steps is rejected.
+/// assert!(LossNotDecreasing::new(Some(1e-4), None, 0, 20).is_err());
+/// # Ok::<(), probrs::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct LossNotDecreasing {
@@ -107,6 +142,23 @@ impl ConvergenceCriterion for LossNotDecreasing {
 /// Converged when successive gradients become uncorrelated: an exponential moving average of
 /// the inner product `⟨g[t−1], g[t]⟩` turns negative (Pflug's diagnostic for constant-step
 /// SGD). Compares each gradient with the previous step's.
+///
+/// ```
+/// use probrs::optim::{minimize, trace_loss, MinimizeOptions, Sgd, SuccessiveGradientsAreUncorrelated};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// // Constant-step SGD on a noisy quadratic bounces around the optimum; the gradients' signs then
+/// // alternate and the criterion stops the run.
+/// let x = Variable::new(&Tensor::scalar(5.0, DType::F64)?, "x")?;
+/// let mut k = 0;
+/// let criterion = SuccessiveGradientsAreUncorrelated::new(10, 20)?;
+/// let options = MinimizeOptions { convergence_criterion: Some(Box::new(criterion)), ..Default::default() };
+/// let run = minimize(|| { k += 1; x.value().add_scalar(if k % 2 == 0 { 0.3 } else { -0.3 })?.square() },
+///     1000, &mut Sgd::new(0.4), options, trace_loss)?;
+/// assert!(run.converged && run.num_steps_run < 1000);
+/// assert!(x.numpy().to_scalar()?.abs() < 0.5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct SuccessiveGradientsAreUncorrelated {
     /// The moving average's window (its decay is `(w − 1)/w`).

@@ -11,6 +11,22 @@ use candle_core::TensorId;
 use std::collections::HashMap;
 
 /// A first-order optimizer (Keras's `Optimizer.apply_gradients`).
+///
+/// ```
+/// use probrs::optim::{Optimizer, Sgd};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// // Any optimizer updates variables from (gradient, variable) pairs.
+/// fn one_step(opt: &mut dyn Optimizer, v: &Variable, g: f64) -> probrs::Result<()> {
+///     opt.apply_gradients(&[(Tensor::scalar(g, DType::F64)?, v.clone())])
+/// }
+/// let v = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "v")?;
+/// let mut sgd = Sgd::new(0.5);
+/// one_step(&mut sgd, &v, 2.0)?;
+/// assert_eq!(v.numpy().to_scalar()?, 0.0);
+/// assert_eq!(sgd.iterations(), 1);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait Optimizer {
     /// Applies one update to each variable from its gradient.
     fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, Variable)]) -> Result<()>;

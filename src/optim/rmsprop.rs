@@ -12,6 +12,13 @@ use crate::params::Variable;
 use crate::tensor::Tensor;
 
 /// RMSProp options (Keras defaults).
+///
+/// ```
+/// use probrs::optim::{Optimizer, RmsProp, RmsPropOptions};
+/// let opt = RmsProp::with_options(RmsPropOptions { learning_rate: 0.01, centered: true, ..RmsPropOptions::default() });
+/// assert_eq!(opt.learning_rate(), 0.01);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct RmsPropOptions {
     /// Step size.
@@ -33,6 +40,16 @@ impl Default for RmsPropOptions {
 }
 
 /// The RMSProp optimizer.
+///
+/// ```
+/// use probrs::optim::{minimize, trace_loss, MinimizeOptions, RmsProp};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+/// minimize(|| x.value().add_scalar(-1.0)?.square(), 300, &mut RmsProp::new(0.01), MinimizeOptions::default(), trace_loss)?;
+/// assert!((x.numpy().to_scalar()? - 1.0).abs() < 0.05);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct RmsProp {
     /// The hyperparameters.

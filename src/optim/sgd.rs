@@ -11,6 +11,19 @@ use crate::params::Variable;
 use crate::tensor::Tensor;
 
 /// SGD options.
+///
+/// ```
+/// use probrs::optim::{Optimizer, Sgd, SgdOptions};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "x")?;
+/// let mut opt = Sgd::with_options(SgdOptions { learning_rate: 0.1, momentum: 0.9, ..SgdOptions::default() });
+/// let g = Tensor::scalar(1.0, DType::F64)?;
+/// opt.apply_gradients(&[(g.clone(), x.clone())])?; // velocity −0.1
+/// opt.apply_gradients(&[(g, x.clone())])?; // velocity −0.09 − 0.1
+/// assert!((x.numpy().to_scalar()? - (1.0 - 0.1 - 0.19)).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct SgdOptions {
     /// Step size.
@@ -28,6 +41,16 @@ impl Default for SgdOptions {
 }
 
 /// The SGD optimizer.
+///
+/// ```
+/// use probrs::optim::{Optimizer, Sgd};
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Variable::new(&Tensor::vector(&[1.0, 2.0], DType::F64)?, "x")?;
+/// Sgd::new(0.5).apply_gradients(&[(Tensor::vector(&[2.0, -2.0], DType::F64)?, x.clone())])?;
+/// assert_eq!(x.numpy().to_vec()?, vec![0.0, 3.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Sgd {
     /// The hyperparameters.

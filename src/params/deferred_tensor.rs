@@ -36,15 +36,19 @@ impl DeferredTensor {
         let shape = transform_fn(&input.numpy()).map(|t| t.shape().to_vec()).unwrap_or_else(|_| input.shape().to_vec());
         DeferredTensor { input, transform: Arc::new(transform_fn), shape }
     }
+    /// The transform applied to the variable's current value.
     pub fn value(&self) -> Result<Tensor> {
         (self.transform)(&self.input.value())
     }
+    /// The variable the transform reads.
     pub fn pretransformed_input(&self) -> &Variable {
         &self.input
     }
+    /// The shape of the value.
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
+    /// The dtype of the value.
     pub fn dtype(&self) -> DType {
         self.input.dtype()
     }

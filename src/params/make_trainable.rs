@@ -33,13 +33,43 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// `(name, shape, dtype, seed, constraining_bijector) -> initial constrained value`.
+///
+/// ```
+/// use probrs::bijectors::Bijector;
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::params::MakeTrainable;
+/// use probrs::random::Seed;
+/// use probrs::tensor::{DType, Tensor};
+/// // Start every parameter at the constrained image of 0 (loc 0, scale softplus(0)).
+/// let model: Normal = MakeTrainable::new()
+///     .initial_parameters_fn(|_name: &str, shape: &[usize], dtype: DType, _seed: Seed, b: &dyn Bijector| b.forward(&Tensor::zeros(shape, dtype)?))
+///     .build()?;
+/// assert_eq!(model.mean()?.to_scalar()?, 0.0);
+/// assert!((model.stddev()?.to_scalar()? - 2f64.ln()).abs() < 1e-3);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub type ParameterInitFn = Arc<dyn Fn(&str, &[usize], DType, Seed, &dyn Bijector) -> Result<Tensor> + Send + Sync>;
 
 /// An initial value given by the caller.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::params::{InitValue, MakeTrainable};
+/// use probrs::tensor::{DType, Tensor};
+/// let model: Normal = MakeTrainable::new()
+///     .batch_and_event_shape(&[2])
+///     .initial_value("loc", InitValue::Tensor(Tensor::vector(&[1.0, -1.0], DType::F32)?))
+///     .initial_value("scale", 0.5) // a number broadcasts to the parameter's shape
+///     .build()?;
+/// assert_eq!(model.mean()?.to_vec()?, vec![1.0, -1.0]);
+/// assert!(model.stddev()?.to_vec()?.iter().all(|s| (s - 0.5).abs() < 1e-6));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub enum InitValue {
     /// Broadcast to the parameter's shape.
     Scalar(f64),
+    /// A value of the parameter's shape.
     Tensor(Tensor),
 }
 impl From<f64> for InitValue {
@@ -59,6 +89,19 @@ impl From<&Tensor> for InitValue {
 }
 
 /// Options for [`make_trainable`]; a builder.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::params::MakeTrainable;
+/// // TFP: tfp.util.make_trainable(tfd.Normal, batch_and_event_shape=[3], scale=1., seed=42)
+/// let model: Normal = MakeTrainable::new().batch_and_event_shape(&[3]).fixed("scale", 1.0).seed(42).build()?;
+/// assert_eq!(model.batch_shape(), vec![3]);
+/// assert_eq!(model.trainable_variables().len(), 1); // loc; scale stays fixed
+/// // The same seed gives the same start.
+/// let again: Normal = MakeTrainable::new().batch_and_event_shape(&[3]).fixed("scale", 1.0).seed(42).build()?;
+/// assert_eq!(model.mean()?.to_vec()?, again.mean()?.to_vec()?);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct MakeTrainable {
     initial: BTreeMap<String, InitValue>,
@@ -116,10 +159,12 @@ impl MakeTrainable {
         self.batch_and_event_shape = shape.to_vec();
         self
     }
+    /// Dtype of the created variables (default `F32`, as in TFP).
     pub fn parameter_dtype(mut self, dtype: DType) -> Self {
         self.parameter_dtype = dtype;
         self
     }
+    /// Seed for the random initial values (fixed seed = same values every run).
     pub fn seed(mut self, seed: impl Into<Seed>) -> Self {
         self.seed = Some(seed.into());
         self
@@ -199,11 +244,35 @@ impl MakeTrainable {
 }
 
 /// [`make_trainable`] with all defaults: float32, random initial values.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Gamma};
+/// use probrs::params::make_trainable;
+/// // Random start, float32, each parameter in its domain.
+/// let g: Gamma = make_trainable()?;
+/// assert_eq!(g.trainable_variables().len(), 2);
+/// assert!(g.mean()?.to_scalar()? > 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn make_trainable<T: Trainable>() -> Result<T> {
     MakeTrainable::new().build()
 }
 
 /// The `(init_fn, apply_fn)` pair of [`MakeTrainable::stateless`].
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::params::MakeTrainable;
+/// use probrs::tensor::Tensor;
+/// let s = MakeTrainable::new().stateless::<Normal>()?;
+/// assert_eq!(s.parameter_names(), &["loc".to_string(), "scale".to_string()]);
+/// let init = s.init_fn(0u64)?; // unconstrained values
+/// let model = s.apply_fn(&init)?;
+/// assert!(model.stddev()?.to_scalar()? > 0.0);
+/// let x = Tensor::scalar(0.0, model.dtype())?;
+/// assert!(model.log_prob(&x)?.to_scalar()?.is_finite());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct TrainableStateless<T> {
     options: MakeTrainable,
     names: Vec<String>,

@@ -9,6 +9,19 @@ use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
 
 /// One parameter of a distribution or bijector.
+///
+/// ```
+/// use probrs::bijectors::Softplus;
+/// use probrs::params::{Param, TransformedVariable, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// let fixed = Param::from(2.0);
+/// assert!(fixed.is_constant() && fixed.dtype().is_none());
+/// let v = Param::from(Variable::new(&Tensor::scalar(1.0, DType::F64)?, "v")?);
+/// assert!(!v.is_constant());
+/// let t = Param::from(TransformedVariable::new(&Tensor::scalar(3.0, DType::F64)?, Softplus::new(), "s")?);
+/// assert!((t.value(DType::F64)?.to_scalar()? - 3.0).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub enum Param {
     /// A bare number; takes the dtype of the other parameters (float32 if none has one).
@@ -79,6 +92,18 @@ impl Param {
 
 /// The common dtype of a set of parameters: the dtype of any tensor-like one (all must
 /// agree), else float32 as TFP does for Python floats.
+///
+/// ```
+/// use probrs::params::{resolve_dtype, Param};
+/// use probrs::tensor::{DType, Tensor};
+/// let a = Param::from(Tensor::scalar(1.0, DType::F64)?);
+/// let b = Param::from(2.0);
+/// assert_eq!(resolve_dtype(&[("a", &a), ("b", &b)])?, DType::F64);
+/// assert_eq!(resolve_dtype(&[("b", &b)])?, DType::F32); // numbers alone: float32
+/// let c = Param::from(Tensor::scalar(1.0, DType::F32)?);
+/// assert!(resolve_dtype(&[("a", &a), ("c", &c)]).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn resolve_dtype(params: &[(&str, &Param)]) -> Result<DType> {
     let mut found: Option<(&str, DType)> = None;
     for (name, p) in params {
@@ -100,6 +125,18 @@ pub fn resolve_dtype(params: &[(&str, &Param)]) -> Result<DType> {
 }
 
 /// Broadcast batch shape of several parameters, each with `event_ndims` trailing event dims.
+///
+/// ```
+/// use probrs::params::{broadcast_batch_shape, Param};
+/// use probrs::tensor::{DType, Tensor};
+/// let loc = Param::from(Tensor::zeros(&[3, 1], DType::F64)?);
+/// let scale = Param::from(Tensor::ones(&[4], DType::F64)?);
+/// assert_eq!(broadcast_batch_shape(&[("loc", &loc, 0), ("scale", &scale, 0)])?, vec![3, 4]);
+/// // With one event dimension, a [3, 2] scale_diag has batch shape [3].
+/// let diag = Param::from(Tensor::ones(&[3, 2], DType::F64)?);
+/// assert_eq!(broadcast_batch_shape(&[("scale_diag", &diag, 1)])?, vec![3]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn broadcast_batch_shape(params: &[(&str, &Param, usize)]) -> Result<Vec<usize>> {
     let mut out: Vec<usize> = vec![];
     let mut first: Option<(&str, Vec<usize>)> = None;

@@ -10,6 +10,19 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Properties of one parameter.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::params::Trainable;
+/// use probrs::tensor::{DType, Tensor};
+/// let props = Normal::parameter_properties(DType::F64);
+/// assert_eq!(props.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec!["loc", "scale"]);
+/// let scale = &props[1].1;
+/// assert_eq!((scale.shape_fn)(&[3]), vec![3]);
+/// let b = (scale.default_constraining_bijector)(DType::F64);
+/// assert!(b.forward(&Tensor::scalar(-5.0, DType::F64)?)?.to_scalar()? > 0.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ParameterProperties {
     /// Number of trailing dimensions that are the parameter's own event (0 for `loc`, 2 for
@@ -71,6 +84,19 @@ impl ParameterProperties {
 }
 
 /// A non-tensor constructor argument (`reinterpreted_batch_ndims`, `paddings`, ...).
+///
+/// ```
+/// use probrs::distributions::{Distribution, LKJ};
+/// use probrs::params::{Arg, MakeTrainable};
+/// // LKJ's `dimension` is an integer argument, not a parameter: it is passed through as is.
+/// let d: LKJ = MakeTrainable::new().arg("dimension", Arg::Int(3)).seed(0).build()?;
+/// assert_eq!(d.event_shape(), vec![3, 3]);
+/// assert_eq!(d.trainable_variables().len(), 1); // the concentration
+/// // The wrong kind of argument is an error naming it.
+/// let err = MakeTrainable::new().arg("dimension", Arg::Str("three".into())).build::<LKJ>().err().unwrap();
+/// assert!(err.to_string().contains("dimension"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub enum Arg {
     /// An integer (`reinterpreted_batch_ndims`, ...).
@@ -87,6 +113,16 @@ pub enum Arg {
 
 /// The arguments a constructor receives from `make_trainable` or a generic builder:
 /// parameters by name, other arguments by name, and the dtype.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::params::{Parameters, Trainable};
+/// let d = Normal::from_parameters(Parameters::new().with("loc", 1.0).with("scale", 2.0))?;
+/// assert!((d.stddev()?.to_scalar()? - 2.0).abs() < 1e-6);
+/// // A name the family does not know is rejected.
+/// assert!(Normal::from_parameters(Parameters::new().with("loc", 1.0).with("scale", 2.0).with("rate", 1.0)).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Parameters {
     params: BTreeMap<String, Param>,
@@ -143,6 +179,29 @@ impl Parameters {
 
 /// A type that `make_trainable` can build: it declares its parameters and can be constructed
 /// from them.
+///
+/// ```
+/// use probrs::params::{MakeTrainable, ParameterProperties, Parameters, Trainable};
+/// use probrs::params::constraining;
+/// use probrs::tensor::DType;
+/// use probrs::Result;
+/// /// A user type with one positive parameter, trainable like the built-in families.
+/// struct Rate(probrs::params::Param);
+/// impl Trainable for Rate {
+///     const NAME: &'static str = "Rate";
+///     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+///         vec![("rate", ParameterProperties::constrained(constraining::positive))]
+///     }
+///     fn from_parameters(mut p: Parameters) -> Result<Self> {
+///         let rate = p.take_required("rate", Self::NAME)?;
+///         p.finish(Self::NAME)?;
+///         Ok(Rate(rate))
+///     }
+/// }
+/// let r: Rate = MakeTrainable::new().initial_value("rate", 2.5).build()?;
+/// assert!((r.0.value(DType::F32)?.to_scalar()? - 2.5).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait Trainable: Sized {
     /// The class name, for messages.
     const NAME: &'static str;

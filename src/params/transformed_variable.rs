@@ -66,9 +66,11 @@ impl TransformedVariable {
     pub fn pretransformed_input(&self) -> &Variable {
         &self.var
     }
+    /// The bijector applied at every read.
     pub fn bijector(&self) -> &Arc<dyn Bijector> {
         &self.bijector
     }
+    /// The variable's name.
     pub fn name(&self) -> &str {
         self.var.name()
     }
@@ -76,6 +78,7 @@ impl TransformedVariable {
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
+    /// The dtype of the value.
     pub fn dtype(&self) -> DType {
         self.var.dtype()
     }

@@ -58,6 +58,7 @@ impl Variable {
         let reg = registry().lock().unwrap_or_else(|p| p.into_inner());
         reg.get(&id).and_then(|w| w.upgrade()).map(Variable)
     }
+    /// The variable's name.
     pub fn name(&self) -> &str {
         &self.0.name
     }
@@ -72,9 +73,11 @@ impl Variable {
     pub fn numpy(&self) -> Tensor {
         Tensor(self.0.var.as_detached_tensor())
     }
+    /// The shape of the value.
     pub fn shape(&self) -> &[usize] {
         self.0.var.as_tensor().dims()
     }
+    /// The dtype of the value.
     pub fn dtype(&self) -> DType {
         self.value().dtype()
     }
@@ -132,6 +135,15 @@ impl fmt::Debug for Variable {
 }
 
 /// Prints a list of variables as TF prints a tuple of them.
+///
+/// ```
+/// use probrs::params::{format_variables, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// let w = Variable::new(&Tensor::vector(&[1.0, 2.0], DType::F32)?, "w")?;
+/// let s = format_variables(&[w]);
+/// assert_eq!(s, "(<Variable 'w:0' shape=(2,) dtype=float32, numpy=array([1., 2.], dtype=float32)>,)");
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn format_variables(vars: &[Variable]) -> String {
     let items: Vec<String> = vars.iter().map(|v| v.to_string()).collect();
     if items.len() == 1 {
@@ -149,6 +161,19 @@ thread_local! {
 /// same distribution with `stop_gradient` on its parameters). Values flowing in from outside,
 /// e.g. reparameterized draws, keep their gradients. Used by doubly-reparameterized
 /// gradients; nests and restores the previous mode even if `f` panics.
+///
+/// ```
+/// use probrs::params::{with_stopped_variables, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Variable::new(&Tensor::scalar(3.0, DType::F64)?, "x")?;
+/// let tracked = x.value().square()?;
+/// // Inside, reads of x carry no gradient: the loss does not depend on x for autodiff.
+/// let stopped = with_stopped_variables(|| x.value().square())?;
+/// assert_eq!(stopped.to_scalar()?, 9.0);
+/// assert!(probrs::math::minimize::variables_of(&stopped)?.is_empty());
+/// assert_eq!(probrs::math::minimize::variables_of(&tracked)?.len(), 1);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn with_stopped_variables<T>(f: impl FnOnce() -> T) -> T {
     struct Restore(bool);
     impl Drop for Restore {

@@ -7,18 +7,43 @@ use crate::tensor::Tensor;
 use std::sync::Arc;
 
 /// `Σ k_i`.
+///
+/// ```
+/// use probrs::psd_kernels::{Constant, Linear, PositiveSemidefiniteKernel, SumKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// // 1 + x·y
+/// let k = SumKernel::new(vec![Arc::new(Constant::new(1.0)), Arc::new(Linear::new(None, None, None))])?;
+/// let x = Tensor::from_slice(&[2.0, 3.0], &[2, 1], DType::F64)?;
+/// assert_eq!(k.matrix(&x, &x)?.to_vec()?, vec![5.0, 7.0, 7.0, 10.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct SumKernel {
+    /// The summed kernels.
     pub kernels: Vec<Arc<dyn PositiveSemidefiniteKernel>>,
 }
 
 /// `Π k_i`.
+///
+/// ```
+/// use probrs::psd_kernels::{Constant, Linear, PositiveSemidefiniteKernel, ProductKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// // 2 · x·y
+/// let k = ProductKernel::new(vec![Arc::new(Constant::new(2.0)), Arc::new(Linear::new(None, None, None))])?;
+/// let x = Tensor::from_slice(&[2.0, 3.0], &[2, 1], DType::F64)?;
+/// assert_eq!(k.matrix(&x, &x)?.to_vec()?, vec![8.0, 12.0, 12.0, 18.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ProductKernel {
+    /// The multiplied kernels.
     pub kernels: Vec<Arc<dyn PositiveSemidefiniteKernel>>,
 }
 
 impl SumKernel {
+    /// The sum of `kernels` (at least one).
     pub fn new(kernels: Vec<Arc<dyn PositiveSemidefiniteKernel>>) -> Result<Self> {
         if kernels.is_empty() {
             return Err(Error::invalid_parameter("kernels", "SumKernel needs at least one kernel"));
@@ -28,6 +53,7 @@ impl SumKernel {
 }
 
 impl ProductKernel {
+    /// The product of `kernels` (at least one).
     pub fn new(kernels: Vec<Arc<dyn PositiveSemidefiniteKernel>>) -> Result<Self> {
         if kernels.is_empty() {
             return Err(Error::invalid_parameter("kernels", "ProductKernel needs at least one kernel"));

@@ -6,12 +6,24 @@ use crate::params::{Param, Variable};
 use crate::tensor::Tensor;
 
 /// The constant kernel.
+///
+/// ```
+/// use probrs::psd_kernels::{Constant, PositiveSemidefiniteKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::zeros(&[3, 2], DType::F64)?;
+/// let k = Constant::new(0.5).matrix(&x, &x)?;
+/// assert_eq!(k.shape(), &[3, 3]);
+/// assert!(k.to_vec()?.iter().all(|&v| v == 0.5));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Constant {
+    /// The constant value `c ≥ 0`.
     pub constant: Param,
 }
 
 impl Constant {
+    /// `k(x, y) = constant`.
     pub fn new(constant: impl Into<Param>) -> Self {
         Constant { constant: constant.into() }
     }

@@ -7,14 +7,30 @@ use crate::params::{Param, Variable};
 use crate::tensor::Tensor;
 
 /// The periodic (exp-sine-squared) kernel.
+///
+/// ```
+/// use probrs::psd_kernels::{ExpSinSquared, PositiveSemidefiniteKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// // Periodic: points one period apart are perfectly correlated.
+/// let k = ExpSinSquared::new(Some(2.0.into()), Some(1.0.into()), Some(3.0.into()));
+/// let x = Tensor::from_slice(&[0.0, 3.0, 1.5], &[3, 1], DType::F64)?;
+/// let m = k.matrix(&x, &x)?.to_vec()?;
+/// assert!((m[1] - 4.0).abs() < 1e-12); // k(0, 3) = a²
+/// assert!((m[2] - 4.0 * (-2.0f64).exp()).abs() < 1e-12); // half a period: a² exp(−2 sin²(π/2)/ℓ²)
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ExpSinSquared {
+    /// Amplitude `a` (1 when `None`).
     pub amplitude: Option<Param>,
+    /// Length scale `ℓ` (1 when `None`).
     pub length_scale: Option<Param>,
+    /// Period `p` (1 when `None`).
     pub period: Option<Param>,
 }
 
 impl ExpSinSquared {
+    /// The periodic kernel; `None` takes the default 1.
     pub fn new(amplitude: Option<Param>, length_scale: Option<Param>, period: Option<Param>) -> Self {
         ExpSinSquared { amplitude, length_scale, period }
     }

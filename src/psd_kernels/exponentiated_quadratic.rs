@@ -6,13 +6,28 @@ use crate::params::{Param, Variable};
 use crate::tensor::Tensor;
 
 /// The squared-exponential (RBF) kernel.
+///
+/// ```
+/// use probrs::psd_kernels::{ExponentiatedQuadratic, PositiveSemidefiniteKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// // a² exp(−|x − y|² / (2ℓ²))
+/// let k = ExponentiatedQuadratic::new(Some(2.0.into()), Some(0.5.into()));
+/// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+/// let m = k.matrix(&x, &x)?.to_vec()?;
+/// assert!((m[0] - 4.0).abs() < 1e-12);
+/// assert!((m[1] - 4.0 * (-2.0f64).exp()).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ExponentiatedQuadratic {
+    /// Amplitude `a` (1 when `None`).
     pub amplitude: Option<Param>,
+    /// Length scale `ℓ` (1 when `None`).
     pub length_scale: Option<Param>,
 }
 
 impl ExponentiatedQuadratic {
+    /// The squared-exponential kernel; `None` takes the default 1.
     pub fn new(amplitude: Option<Param>, length_scale: Option<Param>) -> Self {
         ExponentiatedQuadratic { amplitude, length_scale }
     }

@@ -7,14 +7,28 @@ use crate::tensor::Tensor;
 use std::sync::Arc;
 
 /// A kernel on rescaled features.
+///
+/// ```
+/// use probrs::psd_kernels::{ExponentiatedQuadratic, FeatureScaled, PositiveSemidefiniteKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// // Scaling the features by 2 is the same as doubling the length scale.
+/// let scaled = FeatureScaled::new(ExponentiatedQuadratic::new(None, None), Tensor::vector(&[2.0], DType::F64)?);
+/// let wide = ExponentiatedQuadratic::new(None, Some(2.0.into()));
+/// let x = Tensor::from_slice(&[0.0, 1.0, 3.0], &[3, 1], DType::F64)?;
+/// let (a, b) = (scaled.matrix(&x, &x)?.to_vec()?, wide.matrix(&x, &x)?.to_vec()?);
+/// assert!(a.iter().zip(&b).all(|(a, b)| (a - b).abs() < 1e-12));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct FeatureScaled {
+    /// The kernel applied to the rescaled features.
     pub kernel: Arc<dyn PositiveSemidefiniteKernel>,
     /// `[d]` (or batch + `[d]`) scales, one per feature.
     pub scale_diag: Param,
 }
 
 impl FeatureScaled {
+    /// `k(x / scale_diag, y / scale_diag)`.
     pub fn new(kernel: impl PositiveSemidefiniteKernel + 'static, scale_diag: impl Into<Param>) -> Self {
         FeatureScaled { kernel: Arc::new(kernel), scale_diag: scale_diag.into() }
     }

@@ -5,7 +5,20 @@ use crate::params::{Param, Variable};
 use crate::tensor::{DType, Tensor};
 
 /// A positive semidefinite kernel over index points with one feature dimension.
+///
+/// ```
+/// use probrs::psd_kernels::{ExponentiatedQuadratic, PositiveSemidefiniteKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// let k = ExponentiatedQuadratic::new(None, None);
+/// let x1 = Tensor::from_slice(&[0.0, 1.0, 2.0], &[3, 1], DType::F64)?;
+/// let x2 = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+/// assert_eq!(k.matrix(&x1, &x2)?.shape(), &[3, 2]);
+/// // `apply` pairs the points elementwise: k(x, x) = 1 for this kernel.
+/// assert_eq!(k.apply(&x1, &x1)?.to_vec()?, vec![1.0, 1.0, 1.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait PositiveSemidefiniteKernel: Send + Sync {
+    /// The kernel's name.
     fn name(&self) -> &str;
     /// The `[..., n, m]` matrix `k(x1_i, x2_j)` for `x1 [..., n, d]`, `x2 [..., m, d]`.
     fn matrix(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor>;

@@ -6,14 +6,28 @@ use crate::params::{Param, Variable};
 use crate::tensor::{DType, Tensor};
 
 /// The linear (dot-product) kernel.
+///
+/// ```
+/// use probrs::psd_kernels::{Linear, PositiveSemidefiniteKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// // b² + s² (x − c)(y − c) with b = 1, s = 2, c = 1
+/// let k = Linear::new(Some(1.0.into()), Some(2.0.into()), Some(1.0.into()));
+/// let x = Tensor::from_slice(&[2.0, 3.0], &[2, 1], DType::F64)?;
+/// assert_eq!(k.matrix(&x, &x)?.to_vec()?, vec![5.0, 9.0, 9.0, 17.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Linear {
+    /// Bias amplitude `b` (0 when `None`).
     pub bias_amplitude: Option<Param>,
+    /// Slope amplitude `s` (1 when `None`).
     pub slope_amplitude: Option<Param>,
+    /// Shift `c` (0 when `None`).
     pub shift: Option<Param>,
 }
 
 impl Linear {
+    /// The linear kernel; `None` takes the defaults.
     pub fn new(bias_amplitude: Option<Param>, slope_amplitude: Option<Param>, shift: Option<Param>) -> Self {
         Linear { bias_amplitude, slope_amplitude, shift }
     }

@@ -8,6 +8,17 @@ use crate::params::{Param, Variable};
 use crate::tensor::Tensor;
 
 /// The polynomial kernel.
+///
+/// ```
+/// use probrs::psd_kernels::{Polynomial, PositiveSemidefiniteKernel};
+/// use probrs::tensor::{DType, Tensor};
+/// // (x·y)² with the defaults and exponent 2
+/// let k = Polynomial::new(None, None, None, Some(2.0.into()));
+/// let x = Tensor::from_slice(&[2.0, 3.0], &[2, 1], DType::F64)?;
+/// let m = k.matrix(&x, &x)?.to_vec()?;
+/// assert!(m.iter().zip([16.0, 36.0, 36.0, 81.0]).all(|(a, b)| (a - b).abs() < 1e-9));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Polynomial {
     /// The bias amplitude `σ_b` (`None`: 0).

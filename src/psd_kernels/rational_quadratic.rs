@@ -7,14 +7,28 @@ use crate::params::{Param, Variable};
 use crate::tensor::Tensor;
 
 /// A scale mixture of squared-exponential kernels.
+///
+/// ```
+/// use probrs::psd_kernels::{PositiveSemidefiniteKernel, RationalQuadratic};
+/// use probrs::tensor::{DType, Tensor};
+/// // a² (1 + r²/(2αℓ²))^(−α) with a = ℓ = 1, α = 2, r = 2: (1 + 1)^(−2)
+/// let k = RationalQuadratic::new(None, None, Some(2.0.into()));
+/// let x = Tensor::from_slice(&[0.0, 2.0], &[2, 1], DType::F64)?;
+/// assert!((k.matrix(&x, &x)?.to_vec()?[1] - 0.25).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct RationalQuadratic {
+    /// Amplitude `a` (1 when `None`).
     pub amplitude: Option<Param>,
+    /// Length scale `ℓ` (1 when `None`).
     pub length_scale: Option<Param>,
+    /// Scale-mixture rate `α` (1 when `None`).
     pub scale_mixture_rate: Option<Param>,
 }
 
 impl RationalQuadratic {
+    /// The rational quadratic kernel; `None` takes the default 1.
     pub fn new(amplitude: Option<Param>, length_scale: Option<Param>, scale_mixture_rate: Option<Param>) -> Self {
         RationalQuadratic { amplitude, length_scale, scale_mixture_rate }
     }

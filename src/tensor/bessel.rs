@@ -36,6 +36,14 @@ fn asymptotic_ive(nu: f64, x: f64) -> f64 {
 }
 
 /// e⁻ˣ I₀(x) for x ≥ 0 (even in x).
+///
+/// ```
+/// use probrs::tensor::bessel::bessel_i0e_scalar;
+/// assert!((bessel_i0e_scalar(0.0) - 1.0).abs() < 1e-15);
+/// // I₀(1) = 1.2660658777520082, scaled by e^(−1)
+/// assert!((bessel_i0e_scalar(1.0) - 1.266_065_877_752_008_2 * (-1.0f64).exp()).abs() < 1e-15);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn bessel_i0e_scalar(x: f64) -> f64 {
     let ax = x.abs();
     if ax.is_nan() {
@@ -50,6 +58,14 @@ pub fn bessel_i0e_scalar(x: f64) -> f64 {
 }
 
 /// e⁻|ˣ| I₁(x) (odd in x).
+///
+/// ```
+/// use probrs::tensor::bessel::bessel_i1e_scalar;
+/// assert_eq!(bessel_i1e_scalar(0.0), 0.0);
+/// // I₁(1) = 0.5651591039924851, scaled by e^(−1)
+/// assert!((bessel_i1e_scalar(1.0) - 0.565_159_103_992_485_1 * (-1.0f64).exp()).abs() < 1e-15);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn bessel_i1e_scalar(x: f64) -> f64 {
     let ax = x.abs();
     let v = if ax.is_nan() {
@@ -144,6 +160,16 @@ fn cdf_normal(x: f64, k: f64) -> f64 {
 }
 
 /// The von Mises CDF and its κ-derivative (any real x; κ ≥ 0).
+///
+/// ```
+/// use probrs::tensor::bessel::von_mises_cdf_scalar;
+/// // Symmetric about 0, uniform when κ = 0.
+/// let (c, _) = von_mises_cdf_scalar(0.0, 2.0);
+/// assert!((c - 0.5).abs() < 1e-12);
+/// let (u, _) = von_mises_cdf_scalar(std::f64::consts::FRAC_PI_2, 0.0);
+/// assert!((u - 0.75).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn von_mises_cdf_scalar(x: f64, k: f64) -> (f64, f64) {
     if x.is_nan() || k.is_nan() || k < 0.0 {
         return (f64::NAN, f64::NAN);

@@ -12,9 +12,30 @@ use crate::error::Result;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage};
 
 /// An elementwise function of three arguments with its three partial derivatives.
+///
+/// ```
+/// use probrs::params::Variable;
+/// use probrs::tensor::fused::TernaryKernel;
+/// use probrs::tensor::{DType, Tensor};
+/// // a·b + c as one op with its partial derivatives.
+/// static FMA: TernaryKernel = TernaryKernel { name: "fma", value: |a, b, c| a * b + c, partials: |a, b, _| [b, a, 1.0] };
+/// // Variables' values are tracked for autodiff; plain tensors are constants.
+/// let a = Variable::new(&Tensor::vector(&[1.0, 2.0], DType::F64)?, "a")?.value();
+/// let b = Variable::new(&Tensor::scalar(3.0, DType::F64)?, "b")?.value();
+/// let c = Tensor::scalar(0.5, DType::F64)?;
+/// let y = Tensor::ternary(&a, &b, &c, &FMA)?;
+/// assert_eq!(y.to_vec()?, vec![3.5, 6.5]);
+/// let g = y.sum_all()?.grad(&[&a, &b])?;
+/// assert_eq!(g[0].as_ref().unwrap().to_vec()?, vec![3.0, 3.0]);
+/// assert_eq!(g[1].as_ref().unwrap().to_scalar()?, 3.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct TernaryKernel {
+    /// Name of the op (in graphs and errors).
     pub name: &'static str,
+    /// `f(a, b, c)`.
     pub value: fn(f64, f64, f64) -> f64,
+    /// `[∂f/∂a, ∂f/∂b, ∂f/∂c]`.
     pub partials: fn(f64, f64, f64) -> [f64; 3],
 }
 

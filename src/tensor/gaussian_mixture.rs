@@ -38,6 +38,19 @@ const L: usize = 8;
 const FLUSH: usize = 64;
 
 /// The largest event size the fused kernels handle.
+///
+/// ```
+/// use probrs::tensor::gaussian_mixture::MAX_EVENT_SIZE;
+/// use probrs::tensor::{DType, Tensor};
+/// // Events up to this size take the fused kernel; both paths give the same densities.
+/// let x = Tensor::zeros(&[1, MAX_EVENT_SIZE], DType::F64)?;
+/// let loc = Tensor::zeros(&[1, MAX_EVENT_SIZE], DType::F64)?; // one component
+/// let l = probrs::tensor::linalg::eye(MAX_EVENT_SIZE, DType::F64)?.unsqueeze(0)?;
+/// let lp = Tensor::mvn_tril_log_prob(&x, &loc, &l)?.to_vec()?;
+/// let expected = -0.5 * MAX_EVENT_SIZE as f64 * (2.0 * std::f64::consts::PI).ln();
+/// assert!((lp[0] - expected).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub const MAX_EVENT_SIZE: usize = 8;
 
 // ----- lane arithmetic -------------------------------------------------------------------

@@ -25,6 +25,24 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 use std::sync::{Arc, Mutex};
 
 /// The data of a logistic regression: `X [N, D]` and labels `y [N]` in {0, 1}.
+///
+/// ```
+/// use probrs::tensor::glm::BernoulliLogitGlm;
+/// use probrs::tensor::{DType, Tensor};
+/// // Two points, one feature; weights [S = 2, D = 1].
+/// let x = Tensor::from_slice(&[1.0, -2.0], &[2, 1], DType::F32)?;
+/// let y = Tensor::vector(&[1.0, 0.0], DType::F32)?;
+/// let glm = BernoulliLogitGlm::new(&x, &y)?;
+/// let w = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F32)?;
+/// let lp = glm.log_prob(&w)?.to_vec()?;
+/// // w = 0: 2 log ½; w = 1: log σ(1) + log(1 − σ(−2))
+/// let sig = |t: f64| 1.0 / (1.0 + (-t).exp());
+/// assert!((lp[0] - 2.0 * 0.5f64.ln()).abs() < 1e-5);
+/// assert!((lp[1] - (sig(1.0).ln() + (1.0 - sig(-2.0)).ln())).abs() < 1e-5);
+/// // Labels other than 0 and 1 are rejected.
+/// assert!(BernoulliLogitGlm::new(&x, &Tensor::vector(&[1.0, 2.0], DType::F32)?).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct BernoulliLogitGlm {
     data: Arc<Data>,

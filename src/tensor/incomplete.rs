@@ -15,6 +15,13 @@ fn lgamma(x: f64) -> f64 {
 }
 
 /// P(a, x), with the conventions P(a, x ≤ 0) = 0 and NaN for a ≤ 0.
+///
+/// ```
+/// use probrs::tensor::incomplete::igamma_scalar;
+/// // P(1, x) = 1 − e^(−x)
+/// assert!((igamma_scalar(1.0, 2.0) - (1.0 - (-2.0f64).exp())).abs() < 1e-14);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn igamma_scalar(a: f64, x: f64) -> f64 {
     if a.is_nan() || x.is_nan() || a <= 0.0 {
         return f64::NAN;
@@ -29,6 +36,14 @@ pub fn igamma_scalar(a: f64, x: f64) -> f64 {
 }
 
 /// I_x(a, b), with I_0 = 0 and I_1 = 1.
+///
+/// ```
+/// use probrs::tensor::incomplete::betainc_scalar;
+/// // I_x(1, b) = 1 − (1 − x)^b and I_x(a, 1) = x^a
+/// assert!((betainc_scalar(1.0, 3.0, 0.2) - (1.0 - 0.8f64.powi(3))).abs() < 1e-14);
+/// assert!((betainc_scalar(2.0, 1.0, 0.3) - 0.09).abs() < 1e-14);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn betainc_scalar(a: f64, b: f64, x: f64) -> f64 {
     if a.is_nan() || b.is_nan() || x.is_nan() || a <= 0.0 || b <= 0.0 {
         return f64::NAN;

@@ -28,6 +28,13 @@ fn lift(e: Error) -> candle_core::Error {
 }
 
 /// Number of rows `n` of a triangle holding `m = n (n + 1) / 2` entries.
+///
+/// ```
+/// use probrs::tensor::linalg::tril_rows;
+/// assert_eq!(tril_rows(6), Some(3));
+/// assert_eq!(tril_rows(5), None); // not a triangular number
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn tril_rows(m: usize) -> Option<usize> {
     let n = (((8 * m + 1) as f64).sqrt() as usize).saturating_sub(1) / 2;
     (n * (n + 1) / 2 == m).then_some(n)
@@ -155,6 +162,19 @@ impl CustomOp2 for TriSolve {
 
 /// Solves `L X = B` (or `Lᵀ X = B` when `adjoint`) for lower-triangular `L [..., n, n]` and
 /// `B [..., n, k]`; batch dims broadcast. Entries of `L` above the diagonal are ignored.
+///
+/// ```
+/// use probrs::tensor::linalg::triangular_solve;
+/// use probrs::tensor::{DType, Tensor};
+/// let l = Tensor::from_slice(&[2.0, 0.0, 1.0, 4.0], &[2, 2], DType::F64)?;
+/// let b = Tensor::from_slice(&[2.0, 9.0], &[2, 1], DType::F64)?;
+/// // 2 x₀ = 2, x₀ + 4 x₁ = 9
+/// assert_eq!(triangular_solve(&l, &b, false)?.to_vec()?, vec![1.0, 2.0]);
+/// // Lᵀ x = b: 4 x₁ = 9, 2 x₀ + x₁ = 2
+/// let x = triangular_solve(&l, &b, true)?.to_vec()?;
+/// assert!((x[1] - 2.25).abs() < 1e-15 && (x[0] + 0.125).abs() < 1e-15);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn triangular_solve(l: &Tensor, b: &Tensor, adjoint: bool) -> Result<Tensor> {
     if l.rank() < 2 || b.rank() < 2 || l.shape()[l.rank() - 1] != l.shape()[l.rank() - 2] || l.shape()[l.rank() - 1] != b.shape()[b.rank() - 2] {
         return Err(Error::ShapeMismatch { context: "triangular_solve".into(), lhs: l.shape().to_vec(), rhs: b.shape().to_vec() });
@@ -265,6 +285,13 @@ impl Tensor {
 }
 
 /// Convenience: `n × n` identity of a dtype.
+///
+/// ```
+/// use probrs::tensor::linalg::eye;
+/// use probrs::tensor::DType;
+/// assert_eq!(eye(2, DType::F32)?.to_vec()?, vec![1.0, 0.0, 0.0, 1.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn eye(n: usize, dtype: DType) -> Result<Tensor> {
     Tensor::eye(n, &[], dtype)
 }

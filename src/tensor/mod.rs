@@ -33,6 +33,16 @@ use candle_core::{Device, Tensor as CTensor};
 use std::fmt;
 
 /// Floating-point element type of a [`Tensor`].
+///
+/// ```
+/// use probrs::tensor::{DType, Tensor};
+/// let t = Tensor::scalar(0.1, DType::F32)?;
+/// assert_eq!(t.dtype(), DType::F32);
+/// assert_eq!(DType::F64.name(), "float64");
+/// // float32 keeps float32's precision: 0.1 is not exactly 0.1.
+/// assert_eq!(t.to_scalar()?, 0.1f32 as f64);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
     /// IEEE single precision (TFP's default).
@@ -92,14 +102,46 @@ impl fmt::Display for DType {
 /// A float32/float64 tensor on the CPU that records the ops applied to it for autodiff.
 ///
 /// Cloning is cheap (shared storage). Every binary op broadcasts as numpy does.
+///
+/// ```
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0], &[2, 2], DType::F64)?;
+/// // numpy broadcasting: [2, 2] + [2]
+/// let y = x.add(&Tensor::vector(&[10.0, 20.0], DType::F64)?)?;
+/// assert_eq!(y.to_vec()?, vec![11.0, 22.0, 13.0, 24.0]);
+/// // Reverse-mode gradients (of tensors that depend on a variable): d/dx Σ x² = 2x
+/// let x = Variable::new(&x, "x")?.value();
+/// let loss = x.square()?.sum_all()?;
+/// let g = loss.grad(&[&x])?[0].clone().expect("loss depends on x");
+/// assert_eq!(g.to_vec()?, vec![2.0, 4.0, 6.0, 8.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Tensor(pub(crate) CTensor);
 
 /// A boolean mask produced by comparisons, consumed by [`Tensor::where_`].
+///
+/// ```
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Tensor::vector(&[-1.0, 0.5, 2.0], DType::F64)?;
+/// let inside = x.gt_scalar(0.0)?.and(&x.lt_scalar(1.0)?)?;
+/// assert!(inside.any()? && !inside.all()?);
+/// let clipped = Tensor::where_(&inside, &x, &x.zeros_like()?)?;
+/// assert_eq!(clipped.to_vec()?, vec![0.0, 0.5, 0.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mask(pub(crate) CTensor);
 
 /// numpy broadcasting of two shapes.
+///
+/// ```
+/// use probrs::tensor::broadcast_shapes;
+/// assert_eq!(broadcast_shapes(&[3, 1], &[4])?, vec![3, 4]);
+/// assert!(broadcast_shapes(&[3], &[4]).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let n = a.len().max(b.len());
     let mut out = vec![0; n];

@@ -101,6 +101,13 @@ fn sigmoid32(x: f32) -> f32 {
 
 /// Trigamma ψ′(x) by the recurrence ψ′(x) = ψ′(x+1) + 1/x² and the asymptotic series
 /// (no maintained Rust crate ships it; statrs stops at digamma). Reflection for x < 0.
+///
+/// ```
+/// use probrs::tensor::special::trigamma_scalar;
+/// // ψ′(1) = π²/6
+/// assert!((trigamma_scalar(1.0) - std::f64::consts::PI.powi(2) / 6.0).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn trigamma_scalar(mut x: f64) -> f64 {
     if x.is_nan() || (x <= 0.0 && x == x.floor()) {
         return f64::NAN;
@@ -279,6 +286,7 @@ impl Tensor {
         let v = self.mul(&safe_y.log()?)?;
         Tensor::where_(&zero, &v.zeros_like()?, &v)
     }
+    /// A tensor of ones with this tensor's shape and dtype.
     pub fn ones_like(&self) -> Result<Tensor> {
         Tensor::ones(self.shape(), self.dtype())
     }

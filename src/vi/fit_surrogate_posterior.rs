@@ -46,6 +46,26 @@ use crate::random::Seed;
 use crate::tensor::Tensor;
 
 /// The options of [`fit_surrogate_posterior`], TFP's defaults by `Default`.
+///
+/// ```
+/// use probrs::bijectors::Softplus;
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{trace_loss, Adam};
+/// use probrs::params::{TransformedVariable, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::{fit_surrogate_posterior, FitOptions, GradientEstimator, Structure};
+/// let q = Normal::new(
+///     Variable::new(&Tensor::scalar(0.0, DType::F32)?, "loc")?,
+///     TransformedVariable::new(&Tensor::scalar(1.0, DType::F32)?, Softplus::new(), "scale")?,
+/// )?;
+/// let target = |z: &Structure| Normal::new(3.0, 1.0)?.log_prob(z.as_tensor()?);
+/// // Ten draws per step, score-function gradients, a fixed seed.
+/// let options = FitOptions { sample_size: 10, gradient_estimator: Some(GradientEstimator::ScoreFunction), seed: 5, ..FitOptions::default() };
+/// let run = fit_surrogate_posterior(target, &q, &mut Adam::new(0.1), 300, options, trace_loss)?;
+/// assert!((q.mean()?.to_scalar()? - 3.0).abs() < 0.3);
+/// assert_eq!(run.trace.len(), 300);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct FitOptions {
     /// Monte Carlo draws per step (default 1).
     pub sample_size: usize,
@@ -117,6 +137,32 @@ fn step_seeds(seed: u64, num_steps: usize) -> Vec<Seed> {
 
 /// Fits `surrogate_posterior` to `target_log_prob_fn` for `num_steps` optimizer steps and
 /// returns the trace of `trace_fn` (one entry per step).
+///
+/// ```
+/// use probrs::bijectors::Softplus;
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{trace_loss, Adam};
+/// use probrs::params::{TransformedVariable, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::{fit_surrogate_posterior, FitOptions, Structure};
+/// // Page 003: z ~ N(0, 1), x ~ N(z, 1), x = 5 observed; the posterior is N(2.5, 1/√2).
+/// let q_z = Normal::new(
+///     Variable::new(&Tensor::scalar(0.0, DType::F32)?, "loc")?,
+///     TransformedVariable::new(&Tensor::scalar(1.0, DType::F32)?, Softplus::new(), "scale")?,
+/// )?;
+/// let x = Tensor::scalar(5.0, DType::F32)?;
+/// let target = |z: &Structure| {
+///     let z = z.as_tensor()?;
+///     Normal::new(0.0, 1.0)?.log_prob(z)?.add(&Normal::new(z, 1.0)?.log_prob(&x)?)
+/// };
+/// // Twenty draws per step keep the Monte Carlo noise of the final values small.
+/// let options = FitOptions { sample_size: 20, ..FitOptions::default() };
+/// let run = fit_surrogate_posterior(target, &q_z, &mut Adam::new(0.1), 1000, options, trace_loss)?;
+/// assert!((q_z.mean()?.to_scalar()? - 2.5).abs() < 0.1);
+/// assert!((q_z.stddev()?.to_scalar()? - 0.5f64.sqrt()).abs() < 0.1);
+/// assert!(run.trace[999] < run.trace[0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn fit_surrogate_posterior<S, T>(
     target_log_prob_fn: impl Fn(&Structure) -> Result<Tensor>,
     surrogate_posterior: &S,
@@ -158,6 +204,23 @@ where
 /// The stateless form: the surrogate is rebuilt each step by `build_surrogate_posterior` from
 /// the current parameter values (started at `initial_parameters`); returns the fitted
 /// parameters and the trace (TFP's `fit_surrogate_posterior_stateless`).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::optim::{trace_loss, Adam};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::{fit_surrogate_posterior_stateless, FitOptions, Structure};
+/// // The surrogate is rebuilt from plain tensors (loc, unconstrained scale) at every step.
+/// let build = |p: &[Tensor]| Normal::new(&p[0], p[1].softplus()?);
+/// let init = [Tensor::scalar(0.0, DType::F32)?, Tensor::scalar(0.0, DType::F32)?];
+/// let target = |z: &Structure| Normal::new(-2.0, 0.5)?.log_prob(z.as_tensor()?);
+/// let options = FitOptions { sample_size: 20, ..FitOptions::default() };
+/// let (params, run) = fit_surrogate_posterior_stateless(target, build, &init, &mut Adam::new(0.05), 800, options, trace_loss)?;
+/// assert!((params[0].to_scalar()? + 2.0).abs() < 0.1);
+/// assert!((params[1].softplus()?.to_scalar()? - 0.5).abs() < 0.1);
+/// assert_eq!(run.trace.len(), 800);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn fit_surrogate_posterior_stateless<B, Q, T>(
     target_log_prob_fn: impl Fn(&Structure) -> Result<Tensor>,
     build_surrogate_posterior: B,

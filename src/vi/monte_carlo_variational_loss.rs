@@ -28,15 +28,47 @@ use crate::random::Seed;
 use crate::tensor::Tensor;
 
 /// How the loss's gradient is estimated (TFP's `tfp.vi.GradientEstimators`).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::random::Seed;
+/// use probrs::vi::{monte_carlo_variational_loss, GradientEstimator, Structure, VariationalLossOptions};
+/// let q = Normal::new(0.0, 1.0)?;
+/// let target = |z: &Structure| Normal::new(0.0, 1.0)?.log_prob(z.as_tensor()?);
+/// // With q equal to the target, every estimator's loss is 0 (log u = 0 at every draw).
+/// for g in [GradientEstimator::Reparameterization, GradientEstimator::ScoreFunction, GradientEstimator::DoublyReparameterized] {
+///     let options = VariationalLossOptions { gradient_estimator: Some(g), ..Default::default() };
+///     let loss = monte_carlo_variational_loss(&target, &q, &options, Seed::new(0))?;
+///     assert!(loss.to_scalar()?.abs() < 1e-6);
+/// }
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GradientEstimator {
+    /// Differentiate through the samples (`rsample`); needs a reparameterized surrogate.
     Reparameterization,
+    /// The score-function (REINFORCE) estimator: no gradient through the samples, so any surrogate (discrete ones too); one importance sample.
     ScoreFunction,
+    /// Reparameterization with the surrogate's parameters stopped in its `log_prob` (lower variance near the optimum).
     DoublyReparameterized,
+    /// VIMCO's leave-one-out multi-sample score-function estimator.
     Vimco,
 }
 
 /// The options of [`monte_carlo_variational_loss`], with TFP's defaults.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::random::Seed;
+/// use probrs::vi::{monte_carlo_variational_loss, Structure, VariationalLossOptions};
+/// let q = Normal::new(0.0, 1.0)?;
+/// let target = |z: &Structure| Normal::new(1.0, 1.0)?.log_prob(z.as_tensor()?);
+/// // KL(N(0,1) ‖ N(1,1)) = ½; 20000 draws estimate it within 0.05 (standard error 0.007).
+/// let options = VariationalLossOptions { sample_size: 20_000, ..Default::default() };
+/// let loss = monte_carlo_variational_loss(&target, &q, &options, Seed::new(1))?.to_scalar()?;
+/// assert!((loss - 0.5).abs() < 0.05);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct VariationalLossOptions {
     /// Monte Carlo draws averaged (default 1).
@@ -99,6 +131,18 @@ fn log_mean_exp_k(w: &Tensor, k: usize) -> Result<Tensor> {
 
 /// The Monte Carlo variational loss (a scalar, averaged over draws and batch members' sum is
 /// left to the caller: the result has the surrogate's batch shape).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::random::Seed;
+/// use probrs::vi::{monte_carlo_variational_loss, Structure, VariationalLossOptions};
+/// let q = Normal::new(0.0, 1.0)?;
+/// // An unnormalized target: log N(z; 0, 1) + 3. The loss is the negative ELBO: KL − log Z = −3.
+/// let target = |z: &Structure| Normal::new(0.0, 1.0)?.log_prob(z.as_tensor()?)?.add_scalar(3.0);
+/// let loss = monte_carlo_variational_loss(&target, &q, &VariationalLossOptions::default(), Seed::new(0))?;
+/// assert!((loss.to_scalar()? + 3.0).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn monte_carlo_variational_loss<S: SurrogatePosterior + ?Sized>(
     target_log_prob_fn: &dyn Fn(&Structure) -> Result<Tensor>,
     surrogate_posterior: &S,

@@ -21,6 +21,22 @@ use crate::random::Seed;
 use crate::tensor::Tensor;
 
 /// A draw of a surrogate posterior as the target sees it.
+///
+/// ```
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::Structure;
+/// let s = Structure::Named(vec![
+///     ("z".into(), Tensor::scalar(1.0, DType::F64)?),
+///     ("w".into(), Tensor::vector(&[2.0, 3.0], DType::F64)?),
+/// ]);
+/// assert_eq!(s.len(), 2);
+/// assert_eq!(s.get("w")?.to_vec()?, vec![2.0, 3.0]);
+/// assert_eq!(s.part(0)?.to_scalar()?, 1.0);
+/// assert!(s.get("missing").is_err());
+/// let doubled = s.try_map(|t| t.mul_scalar(2.0))?;
+/// assert_eq!(doubled.get("z")?.to_scalar()?, 2.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub enum Structure {
     /// One tensor (`target(q_sample)`).
@@ -73,6 +89,7 @@ impl Structure {
             Structure::Named(v) => v.len(),
         }
     }
+    /// Whether there are no parts.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -104,6 +121,20 @@ impl Structure {
 
 /// A variational family: draws (with their log-density), log-density of given draws, whether
 /// draws are reparameterized, and the variables it reads.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::random::Seed;
+/// use probrs::vi::SurrogatePosterior;
+/// // Every distribution (and every joint) is a surrogate.
+/// let q = Normal::new(0.0, 1.0)?;
+/// let (x, lp) = q.sample_and_log_prob_structure(&[4], Seed::new(0))?;
+/// let again = q.log_prob_structure(&x)?.to_vec()?;
+/// assert!(lp.to_vec()?.iter().zip(&again).all(|(a, b)| (a - b).abs() < 1e-6));
+/// assert!(q.fully_reparameterized());
+/// assert!(q.surrogate_variables().is_empty());
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub trait SurrogatePosterior {
     /// Draws of shape `sample_shape + batch + event` per part.
     fn sample_structure(&self, sample_shape: &[usize], seed: Seed) -> Result<Structure>;

@@ -35,6 +35,28 @@ use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
 
 /// One part of a surrogate: its name, event shape (constrained), and bijector onto its support.
+///
+/// ```
+/// use probrs::bijectors::Softplus;
+/// use probrs::distributions::{Gamma, Normal};
+/// use probrs::joint::{JointDistributionCoroutine, Root};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::SurrogatePart;
+/// // A part by hand: a positive scalar site...
+/// let part = SurrogatePart::new("scale", &[], Softplus::new());
+/// assert_eq!(part.name, "scale");
+/// // ...or every unpinned site of a model, with its default event-space bijector.
+/// let model = JointDistributionCoroutine::new(|m| {
+///     let s = m.sample("scale", Root(Gamma::new(2.0, 2.0)?))?;
+///     m.sample("y", Normal::new(0.0, &s)?)?;
+///     Ok(())
+/// });
+/// let pinned = model.pin(vec![("y".into(), Tensor::scalar(0.3, DType::F32)?)])?;
+/// let parts = SurrogatePart::from_pinned(&pinned)?;
+/// assert_eq!(parts.len(), 1);
+/// assert_eq!(parts[0].name, "scale");
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct SurrogatePart {
     /// The part's name (a site of the target).
@@ -60,6 +82,20 @@ impl SurrogatePart {
 }
 
 /// The factored (mean-field) surrogate: independent normals in unconstrained space.
+///
+/// ```
+/// use probrs::bijectors::{Identity, Softplus};
+/// use probrs::random::Seed;
+/// use probrs::tensor::DType;
+/// use probrs::vi::{build_factored_surrogate_posterior, SurrogatePart, SurrogatePosterior};
+/// let parts = [SurrogatePart::new("loc", &[2], Identity::new()), SurrogatePart::new("scale", &[], Softplus::new())];
+/// let q = build_factored_surrogate_posterior(&parts, DType::F32, 0, 0.01)?;
+/// let draw = q.sample_structure(&[5], Seed::new(1))?;
+/// assert_eq!(draw.get("loc")?.shape(), &[5, 2]);
+/// assert!(draw.get("scale")?.to_vec()?.iter().all(|&s| s > 0.0));
+/// assert_eq!(q.surrogate_variables().len(), 4); // a loc and a scale per part
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn build_factored_surrogate_posterior(parts: &[SurrogatePart], dtype: DType, seed: u64, initial_unconstrained_scale: f64) -> Result<JointDistributionNamed> {
     if parts.is_empty() {
         return Err(Error::invalid_parameter("parts", "a surrogate needs at least one part"));
@@ -78,6 +114,19 @@ pub fn build_factored_surrogate_posterior(parts: &[SurrogatePart], dtype: DType,
 }
 
 /// The scale operator of the affine surrogate.
+///
+/// ```
+/// use probrs::bijectors::Identity;
+/// use probrs::tensor::DType;
+/// use probrs::vi::{build_affine_surrogate_posterior, AffineOperator, SurrogatePart, SurrogatePosterior};
+/// let parts = [SurrogatePart::new("w", &[3], Identity::new())];
+/// let mean_field = build_affine_surrogate_posterior(&parts, AffineOperator::Diag, DType::F32, 0, 0.01)?;
+/// let full_rank = build_affine_surrogate_posterior(&parts, AffineOperator::TriL, DType::F32, 0, 0.01)?;
+/// // The loc, and a diagonal (3 numbers) or a lower triangle (6 numbers, packed).
+/// let count = |q: &dyn SurrogatePosterior| q.surrogate_variables().iter().map(|v| v.shape().iter().product::<usize>()).sum::<usize>();
+/// assert_eq!((count(&mean_field), count(&full_rank)), (6, 9));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AffineOperator {
     /// A diagonal scale (mean-field).
@@ -87,6 +136,20 @@ pub enum AffineOperator {
 }
 
 /// The affine surrogate: one multivariate normal over every unconstrained coordinate.
+///
+/// ```
+/// use probrs::bijectors::{Identity, Softplus};
+/// use probrs::random::Seed;
+/// use probrs::tensor::DType;
+/// use probrs::vi::{build_affine_surrogate_posterior, AffineOperator, SurrogatePart, SurrogatePosterior};
+/// let parts = [SurrogatePart::new("loc", &[], Identity::new()), SurrogatePart::new("scale", &[], Softplus::new())];
+/// let q = build_affine_surrogate_posterior(&parts, AffineOperator::TriL, DType::F64, 0, 0.01)?;
+/// let (x, lp) = q.sample_and_log_prob_structure(&[3], Seed::new(2))?;
+/// assert!(x.get("scale")?.to_vec()?.iter().all(|&s| s > 0.0));
+/// let again = q.log_prob_structure(&x)?.to_vec()?;
+/// assert!(lp.to_vec()?.iter().zip(&again).all(|(a, b)| (a - b).abs() < 1e-9));
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub struct AffineSurrogatePosterior {
     parts: Vec<SurrogatePart>,
     unconstrained: Vec<Vec<usize>>,
@@ -101,6 +164,24 @@ enum ScaleVar {
 
 /// Builds the affine surrogate (TFP initializes `loc` uniformly in (−2, 2) and the scale at
 /// `initial_unconstrained_scale`·I).
+///
+/// ```
+/// use probrs::bijectors::Identity;
+/// use probrs::distributions::{Distribution, MultivariateNormalTriL};
+/// use probrs::optim::{trace_loss, Adam};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::{build_affine_surrogate_posterior, fit_surrogate_posterior, AffineOperator, FitOptions, Structure, SurrogatePart};
+/// // Fit a full-rank surrogate to a correlated 2-D Gaussian target.
+/// let cov_tril = Tensor::from_slice(&[1.0, 0.0, 0.8, 0.6], &[2, 2], DType::F32)?;
+/// let target_d = MultivariateNormalTriL::new(Tensor::vector(&[1.0, -1.0], DType::F32)?, cov_tril)?;
+/// let target = move |z: &Structure| target_d.log_prob(z.get("w")?);
+/// let q = build_affine_surrogate_posterior(&[SurrogatePart::new("w", &[2], Identity::new())], AffineOperator::TriL, DType::F32, 0, 0.01)?;
+/// let run = fit_surrogate_posterior(target, &q, &mut Adam::new(0.05), 500, FitOptions { sample_size: 8, ..Default::default() }, trace_loss)?;
+/// // At the optimum the loss (KL to a normalized target) is near 0.
+/// let tail = run.trace[450..].iter().sum::<f64>() / 50.0;
+/// assert!(tail.abs() < 0.1, "{tail}");
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn build_affine_surrogate_posterior(parts: &[SurrogatePart], operator: AffineOperator, dtype: DType, seed: u64, initial_unconstrained_scale: f64) -> Result<AffineSurrogatePosterior> {
     if parts.is_empty() {
         return Err(Error::invalid_parameter("parts", "a surrogate needs at least one part"));

@@ -18,6 +18,19 @@ use crate::tensor::Tensor;
 /// `(log avg u, log sooavg u)` over axis 0 of `logu` (`m ≥ 2` draws): the log of the mean of
 /// `u`, and for each `i` the log of the mean with `u_i` replaced by the geometric mean of the
 /// others.
+///
+/// ```
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::csiszar_vimco_helper;
+/// // log u for m = 2 draws (one batch member): log of the average, and the leave-one-out version
+/// // with each draw replaced by the geometric mean of the others.
+/// let logu = Tensor::from_slice(&[0.0, 2f64.ln()], &[2, 1], DType::F64)?;
+/// let (log_avg, log_sooavg) = csiszar_vimco_helper(&logu)?;
+/// assert!((log_avg.to_vec()?[0] - 1.5f64.ln()).abs() < 1e-12);
+/// let s = log_sooavg.to_vec()?;
+/// assert!((s[0] - 2f64.ln()).abs() < 1e-12 && s[1].abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn csiszar_vimco_helper(logu: &Tensor) -> Result<(Tensor, Tensor)> {
     let m = logu.shape()[0];
     if m < 2 {
@@ -40,6 +53,18 @@ pub fn csiszar_vimco_helper(logu: &Tensor) -> Result<(Tensor, Tensor)> {
 }
 
 /// The VIMCO objective with `num_draws` terms per estimate and `num_batch_draws` estimates.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::random::Seed;
+/// use probrs::vi::{csiszar_vimco, Discrepancy, Structure};
+/// // With q equal to the target every log u is 0, so the VIMCO objective is 0.
+/// let q = Normal::new(0.0, 1.0)?;
+/// let p = |z: &Structure| Normal::new(0.0, 1.0)?.log_prob(z.as_tensor()?);
+/// let loss = csiszar_vimco(&Discrepancy::kl_reverse(), &p, &q, 4, 3, Seed::new(0))?;
+/// assert!(loss.to_scalar()?.abs() < 1e-6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
 pub fn csiszar_vimco<S: SurrogatePosterior + ?Sized>(
     f: &Discrepancy,
     p_log_prob: &dyn Fn(&Structure) -> Result<Tensor>,
