@@ -68,6 +68,12 @@ pub struct Summary {
 
 impl Summary {
     /// The closing line: `N passed, N failed, N unsupported`.
+    ///
+    /// ```
+    /// use probrs::conformance::Summary;
+    /// assert_eq!(Summary { passed: 301, ..Default::default() }.line(), "301 passed, 0 failed, 0 unsupported");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn line(&self) -> String {
         format!("{} passed, {} failed, {} unsupported", self.passed, self.failed, self.unsupported)
     }

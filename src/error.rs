@@ -146,6 +146,14 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// An [`Error::InvalidParameter`] naming the parameter.
+    ///
+    /// ```
+    /// use probrs::Error;
+    /// let e = Error::invalid_parameter("rate", "must be positive, got -1");
+    /// assert!(matches!(&e, Error::InvalidParameter { name, .. } if name == "rate"));
+    /// assert!(e.to_string().contains("rate"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn invalid_parameter(name: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidParameter { name: name.into(), reason: reason.into() }
     }
@@ -153,6 +161,13 @@ impl Error {
         Error::NotDefined { family: family.into(), method: method.into() }
     }
     /// An [`Error::InvalidShape`] naming what has the shape.
+    ///
+    /// ```
+    /// use probrs::Error;
+    /// let e = Error::invalid_shape("loc", &[2, 3], "expected a vector");
+    /// assert!(e.to_string().contains("loc") && e.to_string().contains("[2, 3]"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn invalid_shape(what: impl Into<String>, shape: &[usize], reason: impl Into<String>) -> Self {
         Error::InvalidShape { what: what.into(), shape: shape.to_vec(), reason: reason.into() }
     }

@@ -97,16 +97,41 @@ pub struct FitReport {
 
 impl FitReport {
     /// Akaike's information criterion, 2k − 2 log L.
+    ///
+    /// ```
+    /// use probrs::fit::{fit_family, FitOptions};
+    /// let data = [1.0, 2.0, 2.5, 4.0];
+    /// let normal = fit_family("Normal", &data, &FitOptions::default())?;
+    /// // Two parameters: AIC = 4 − 2 log L.
+    /// assert!((normal.aic() - (4.0 - 2.0 * normal.log_likelihood)).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn aic(&self) -> f64 {
         2.0 * self.parameters.len() as f64 - 2.0 * self.log_likelihood
     }
 
     /// Schwarz's Bayesian information criterion, k ln n − 2 log L.
+    ///
+    /// ```
+    /// use probrs::fit::{fit_family, FitOptions};
+    /// let data = [1.0, 2.0, 2.5, 4.0];
+    /// let r = fit_family("Normal", &data, &FitOptions::default())?;
+    /// // Two parameters, four points: BIC = 2 ln 4 − 2 log L.
+    /// assert!((r.bic() - (2.0 * 4f64.ln() - 2.0 * r.log_likelihood)).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn bic(&self) -> f64 {
         self.parameters.len() as f64 * (self.num_points as f64).ln() - 2.0 * self.log_likelihood
     }
 
     /// Whether the family is discrete (its mass function is plotted at the integers).
+    ///
+    /// ```
+    /// use probrs::fit::{fit_family, FitOptions};
+    /// assert!(fit_family("Geometric", &[0.0, 2.0, 1.0], &FitOptions::default())?.is_discrete());
+    /// assert!(!fit_family("Gamma", &[0.5, 2.0, 1.0], &FitOptions::default())?.is_discrete());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn is_discrete(&self) -> bool {
         DISCRETE.contains(&self.family.as_str())
     }

@@ -79,46 +79,51 @@ fn ensure_font() {
 /// ```
 pub fn check_path(path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let shown = path.display().to_string();
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
-        Some("svg") | Some("png") => {}
-        _ => return Err(Error::BadInput { location: shown, reason: "a plot file must end in .svg or .png".into() }),
-    }
+    format_of(path)?;
     crate::save::check_directory(path)
+}
+
+/// A picture format, chosen by the file's extension.
+enum Format {
+    Svg,
+    Png,
+}
+
+fn format_of(path: &Path) -> Result<Format> {
+    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        _ => Err(Error::BadInput { location: path.display().to_string(), reason: "a plot file must end in .svg or .png".into() }),
+    }
+}
+
+/// Fills the background, draws `fig` and finishes the picture, on any backend.
+fn render<DB: DrawingBackend, F: Figure>(root: DrawingArea<DB, Shift>, fig: &F) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(perr)?;
+    fig.draw(&root)?;
+    root.present().map_err(perr)
 }
 
 /// Renders `fig` to `path` (SVG or PNG by extension), atomically.
 fn save<F: Figure>(path: &Path, options: &PlotOptions, fig: &F) -> Result<()> {
+    let format = format_of(path)?;
     ensure_font();
     let (w, h) = (options.width.max(100), options.height.max(100));
-    let shown = path.display().to_string();
-    let fail = |reason: String| Error::Io { path: shown.clone(), reason };
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-    let bytes = match ext.as_deref() {
-        Some("svg") => {
+    let fail = |reason: String| Error::Io { path: path.display().to_string(), reason };
+    let bytes = match format {
+        Format::Svg => {
             let mut s = String::new();
-            {
-                let root = SVGBackend::with_string(&mut s, (w, h)).into_drawing_area();
-                root.fill(&WHITE).map_err(perr).map_err(fail)?;
-                fig.draw(&root).map_err(fail)?;
-                root.present().map_err(perr).map_err(fail)?;
-            }
+            render(SVGBackend::with_string(&mut s, (w, h)).into_drawing_area(), fig).map_err(fail)?;
             s.into_bytes()
         }
-        Some("png") => {
+        Format::Png => {
             let mut rgb = vec![0u8; (w * h * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-                root.fill(&WHITE).map_err(perr).map_err(fail)?;
-                fig.draw(&root).map_err(fail)?;
-                root.present().map_err(perr).map_err(fail)?;
-            }
+            render(BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area(), fig).map_err(fail)?;
             let mut out = Vec::new();
             use image::ImageEncoder;
             image::codecs::png::PngEncoder::new(&mut out).write_image(&rgb, w, h, image::ColorType::Rgb8).map_err(|e| fail(e.to_string()))?;
             out
         }
-        _ => return Err(Error::BadInput { location: shown.clone(), reason: "a plot file must end in .svg or .png".into() }),
     };
     crate::save::write_atomically(path, &bytes)
 }

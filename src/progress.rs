@@ -118,6 +118,14 @@ pub struct ProgressBar {
 #[cfg(feature = "progress")]
 impl ProgressBar {
     /// A bar for a run of `num_steps` steps, labelled `label`.
+    ///
+    /// ```
+    /// use probrs::progress::ProgressBar;
+    /// // Under `cargo test` stderr is not a terminal, so the bar hides itself.
+    /// let bar = ProgressBar::new(100, "fit");
+    /// assert!(bar.is_hidden());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(num_steps: usize, label: &str) -> Self {
         let bar = indicatif::ProgressBar::new(num_steps as u64);
         let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] step {pos}/{len}  {msg}  {steps_per_second} steps/s  eta {eta}")
@@ -132,16 +140,39 @@ impl ProgressBar {
     }
 
     /// A bar that never draws.
+    ///
+    /// ```
+    /// use probrs::progress::ProgressBar;
+    /// assert!(ProgressBar::hidden().is_hidden());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn hidden() -> Self {
         ProgressBar { bar: indicatif::ProgressBar::hidden() }
     }
 
     /// Whether nothing is drawn (not a terminal, or [`ProgressBar::hidden`]).
+    ///
+    /// ```
+    /// use probrs::progress::ProgressBar;
+    /// let quiet = true;
+    /// let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(10, "fit") };
+    /// assert!(bar.is_hidden());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn is_hidden(&self) -> bool {
         self.bar.is_hidden()
     }
 
     /// Shows one report.
+    ///
+    /// ```
+    /// use probrs::progress::{Progress, ProgressBar};
+    /// use std::time::Duration;
+    /// let bar = ProgressBar::hidden();
+    /// bar.update(&Progress { step: 5, num_steps: 10, loss: Some(1.25), elapsed: Duration::from_millis(10) });
+    /// bar.finish();
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn update(&self, p: &Progress) {
         if self.bar.length() != Some(p.num_steps as u64) {
             self.bar.set_length(p.num_steps as u64);
@@ -154,12 +185,33 @@ impl ProgressBar {
 
     /// The callback that updates this bar, for `MinimizeOptions::progress` or
     /// `FitOptions::progress`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
+    /// use probrs::params::Variable;
+    /// use probrs::progress::ProgressBar;
+    /// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+    /// let bar = ProgressBar::new(100, "minimize");
+    /// let options = MinimizeOptions { progress: Some(bar.callback()), ..Default::default() };
+    /// minimize(|| x.value().add_scalar(-1.0)?.square(), 100, &mut Adam::new(0.1), options, trace_loss)?;
+    /// bar.finish();
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn callback(&self) -> ProgressFn {
         let bar = self.clone();
         Box::new(move |p| bar.update(p))
     }
 
     /// Removes the bar from the terminal (the run's output follows on a clean line).
+    ///
+    /// ```
+    /// use probrs::progress::ProgressBar;
+    /// let bar = ProgressBar::new(3, "work");
+    /// bar.finish(); // safe on a hidden bar too
+    /// assert!(bar.is_hidden());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

@@ -48,25 +48,62 @@ fn splitmix64(mut z: u64) -> u64 {
 
 impl Seed {
     /// A seed from an integer (as `tfp.random.sanitize_seed(42)`).
+    ///
+    /// ```
+    /// use probrs::random::Seed;
+    /// assert_eq!(Seed::new(42), Seed::new(42));
+    /// assert_ne!(Seed::new(42), Seed::new(43));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(s: u64) -> Self {
         Seed([splitmix64(s), splitmix64(s ^ 0xD1B5_4A32_D192_ED03)])
     }
     /// `n` independent seeds derived from this one.
+    ///
+    /// ```
+    /// use probrs::random::Seed;
+    /// let seeds = Seed::new(0).split(3);
+    /// assert_eq!(seeds.len(), 3);
+    /// assert!(seeds[0] != seeds[1] && seeds[1] != seeds[2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn split(&self, n: usize) -> Vec<Seed> {
         (0..n as u64).map(|i| self.fold_in(i)).collect()
     }
     /// The `i`-th seed of [`split`](Self::split), without the others.
+    ///
+    /// ```
+    /// use probrs::random::Seed;
+    /// let s = Seed::new(7);
+    /// assert_eq!(s.fold_in(1), s.split(5)[1]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn fold_in(&self, i: u64) -> Seed {
         let a = splitmix64(self.0[0] ^ splitmix64(i.wrapping_mul(2).wrapping_add(1)));
         let b = splitmix64(self.0[1].wrapping_add(splitmix64(i.wrapping_mul(2).wrapping_add(2))) ^ a);
         Seed([a, b])
     }
     /// Two independent seeds.
+    ///
+    /// ```
+    /// use probrs::random::Seed;
+    /// let [a, b] = Seed::new(1).split2();
+    /// assert_ne!(a, b);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn split2(&self) -> [Seed; 2] {
         let v = self.split(2);
         [v[0], v[1]]
     }
     /// The generator this seed keys.
+    ///
+    /// ```
+    /// use probrs::random::Seed;
+    /// use rand::RngCore;
+    /// let (mut a, mut b) = (Seed::new(3).rng(), Seed::new(3).rng());
+    /// assert_eq!(a.next_u64(), b.next_u64()); // the same stream for the same seed
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn rng(&self) -> ChaCha8Rng {
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&self.0[0].to_le_bytes());

@@ -64,10 +64,27 @@ pub struct SavedTensor {
 
 impl SavedTensor {
     /// The values of `t`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::save::SavedTensor;
+    /// let s = SavedTensor::of(&Tensor::scalar(0.1, DType::F32)?)?;
+    /// assert_eq!(s.values, vec![0.1f32 as f64]); // float32's value, exactly
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn of(t: &Tensor) -> Result<Self> {
         Ok(SavedTensor { dtype: t.dtype().name().into(), shape: t.shape().to_vec(), values: t.to_vec()? })
     }
     /// The tensor back.
+    ///
+    /// ```
+    /// use probrs::save::SavedTensor;
+    /// let s = SavedTensor { dtype: "float64".into(), shape: vec![2], values: vec![1.0, 2.0] };
+    /// assert_eq!(s.tensor()?.to_vec()?, vec![1.0, 2.0]);
+    /// let bad = SavedTensor { dtype: "float64".into(), shape: vec![3], values: vec![1.0] };
+    /// assert!(bad.tensor().is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn tensor(&self) -> Result<Tensor> {
         let n: usize = self.shape.iter().product();
         if self.values.len() != n {
@@ -173,6 +190,12 @@ macro_rules! registry {
             }
         }
         /// The class names [`load_distribution`] can rebuild.
+        ///
+        /// ```
+        /// use probrs::save::SAVABLE_FAMILIES;
+        /// assert!(SAVABLE_FAMILIES.contains(&"Normal") && SAVABLE_FAMILIES.contains(&"MultivariateNormalTriL"));
+        /// # Ok::<(), probrs::Error>(())
+        /// ```
         pub const SAVABLE_FAMILIES: &[&str] = &[$(stringify!($t)),+];
     };
 }
@@ -185,6 +208,15 @@ registry!(
 
 impl SavedDistribution {
     /// The snapshot of `d` (its parameters' current values).
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::save::SavedDistribution;
+    /// let s = SavedDistribution::of(&Normal::new(0.0, 1.0)?.with_name("prior"))?;
+    /// assert_eq!((s.family.as_str(), s.name.as_str(), s.dtype.as_str()), ("Normal", "prior", "float32"));
+    /// assert_eq!(s.parameters.len(), 2);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn of(d: &dyn Distribution) -> Result<Self> {
         let family = d.class_name();
         if self::family(family).is_none() {
@@ -214,6 +246,19 @@ impl SavedDistribution {
     }
 
     /// Rebuilds the distribution: new variables with the saved names and values.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Gamma};
+    /// use probrs::params::MakeTrainable;
+    /// use probrs::save::SavedDistribution;
+    /// let g: Gamma = MakeTrainable::new().seed(2).build()?;
+    /// let copy = SavedDistribution::of(&g)?.build()?;
+    /// // A new, independent set of variables with the same values.
+    /// assert_eq!(copy.trainable_variables().len(), 2);
+    /// assert!(!copy.trainable_variables()[0].same_as(&g.trainable_variables()[0]));
+    /// assert_eq!(copy.mean()?.to_scalar()?, g.mean()?.to_scalar()?);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn build(&self) -> Result<Arc<dyn Distribution>> {
         let fam = family(&self.family).ok_or_else(|| Error::BadInput { location: format!("family {}", self.family), reason: format!("not a savable family ({})", SAVABLE_FAMILIES.join(", ")) })?;
         let dtype = dtype_of(&self.dtype)?;

@@ -35,6 +35,19 @@ pub struct PadEye {
 
 impl PadEye {
     /// `tril_fn` is the bijector whose inverse packs the identity (default `FillScaleTriL`).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, FillScaleTriL};
+    /// use probrs::demo::pad_eye::PadEye;
+    /// use std::sync::Arc;
+    /// // The padded row is the packed identity: FillScaleTriL maps it back to I.
+    /// let b = PadEye::new(Some(Arc::new(FillScaleTriL::new())));
+    /// let y = b.forward(&Tensor::zeros(&[1, 3], DType::F32)?)?;
+    /// let first = FillScaleTriL::new().forward(&y.narrow(0, 0, 1)?)?.to_vec()?;
+    /// assert!((first[0] - 1.0).abs() < 1e-5 && first[1] == 0.0 && (first[3] - 1.0).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(tril_fn: Option<Arc<dyn Bijector>>) -> Self {
         PadEye { tril_fn: tril_fn.unwrap_or_else(|| Arc::new(FillScaleTriL::new())) }
     }

@@ -35,6 +35,16 @@ fn rank_change(b: &dyn Bijector) -> isize {
 
 impl Chain {
     /// `bijectors[0](bijectors[1](...(x)))`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Chain, IntoArcBijector, Scale, Shift};
+    /// // 2x + 1: Scale is applied first (it is last in the list), as in TFP.
+    /// let b = Chain::new(vec![Shift::new(1.0).into_arc(), Scale::new(2.0)?.into_arc()]);
+    /// assert_eq!(b.forward(&Tensor::vector(&[3.0], DType::F64)?)?.to_vec()?, vec![7.0]);
+    /// assert_eq!(b.inverse(&Tensor::vector(&[7.0], DType::F64)?)?.to_vec()?, vec![3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(bijectors: Vec<Arc<dyn Bijector>>) -> Self {
         let (mut need, mut offset) = (0isize, 0isize);
         for b in bijectors.iter().rev() {
@@ -49,6 +59,13 @@ impl Chain {
         Chain { bijectors, name, fmin: need as usize, imin: (need + offset).max(0) as usize }
     }
     /// The bijectors in the order given (the last one is applied first).
+    ///
+    /// ```
+    /// use probrs::bijectors::{Chain, Exp, IntoArcBijector, Shift};
+    /// let b = Chain::new(vec![Exp::new().into_arc(), Shift::new(1.0).into_arc()]);
+    /// assert_eq!(b.bijectors().iter().map(|b| b.name()).collect::<Vec<_>>(), vec!["exp", "shift"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn bijectors(&self) -> &[Arc<dyn Bijector>] {
         &self.bijectors
     }

@@ -24,6 +24,12 @@ pub struct CholeskyOuterProduct;
 
 impl CholeskyOuterProduct {
     /// The bijector `L ↦ L Lᵀ`.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, CholeskyOuterProduct};
+    /// assert_eq!(CholeskyOuterProduct::new().forward_min_event_ndims(), 2);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         CholeskyOuterProduct
     }

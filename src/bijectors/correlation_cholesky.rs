@@ -39,6 +39,15 @@ pub struct CorrelationCholesky;
 
 impl CorrelationCholesky {
     /// The bijector from `n(n−1)/2` reals to Cholesky factors of `n × n` correlation matrices.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, CorrelationCholesky};
+    /// // Three numbers make a 3 × 3 factor.
+    /// let l = CorrelationCholesky::new().forward(&Tensor::vector(&[0.5, -1.0, 2.0], DType::F64)?)?;
+    /// assert_eq!(l.shape(), &[3, 3]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         CorrelationCholesky
     }

@@ -21,6 +21,14 @@ pub struct Exp;
 
 impl Exp {
     /// The bijector `y = exp(x)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Exp};
+    /// let y = Tensor::scalar(1.0, DType::F64)?;
+    /// assert_eq!(Exp::new().inverse(&y)?.to_scalar()?, 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Exp
     }

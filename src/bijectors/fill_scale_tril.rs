@@ -35,10 +35,29 @@ impl Default for FillScaleTriL {
 
 impl FillScaleTriL {
     /// Softplus diagonal, shift 1e-5.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, FillScaleTriL};
+    /// // Zeros map to a diagonal of softplus(0) + 1e-5.
+    /// let l = FillScaleTriL::new().forward(&Tensor::zeros(&[3], DType::F64)?)?.to_vec()?;
+    /// assert!((l[0] - (2f64.ln() + 1e-5)).abs() < 1e-12 && l[1] == 0.0 && l[2] == 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::with_options(Softplus::new().into_arc(), Some(1e-5))
     }
     /// A given diagonal bijector and shift (`None`: no shift).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Exp, FillScaleTriL};
+    /// use std::sync::Arc;
+    /// // An exp diagonal and no shift: zeros give the identity.
+    /// let b = FillScaleTriL::with_options(Arc::new(Exp::new()), None);
+    /// assert_eq!(b.forward(&Tensor::zeros(&[3], DType::F64)?)?.to_vec()?, vec![1.0, 0.0, 0.0, 1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_options(diag_bijector: Arc<dyn Bijector>, diag_shift: Option<f64>) -> Self {
         let diag: Arc<dyn Bijector> = match diag_shift {
             Some(s) => Chain::new(vec![Shift::new(s).into_arc(), diag_bijector]).into_arc(),

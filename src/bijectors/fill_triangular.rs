@@ -29,10 +29,26 @@ pub struct FillTriangular {
 
 impl FillTriangular {
     /// Lower-triangular output.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, FillTriangular};
+    /// let m = FillTriangular::new().forward(&Tensor::vector(&[1.0, 2.0, 3.0], DType::F64)?)?;
+    /// assert_eq!(m.to_vec()?[1], 0.0); // above the diagonal
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         FillTriangular { upper: false }
     }
     /// Upper-triangular output.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, FillTriangular};
+    /// let m = FillTriangular::upper().forward(&Tensor::vector(&[1.0, 2.0, 3.0], DType::F64)?)?;
+    /// assert_eq!(m.to_vec()?[2], 0.0); // below the diagonal
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn upper() -> Self {
         FillTriangular { upper: true }
     }

@@ -19,6 +19,12 @@ pub struct Identity;
 
 impl Identity {
     /// The bijector `y = x`.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Identity};
+    /// assert!(Identity::new().is_constant_jacobian());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Identity
     }

@@ -25,10 +25,30 @@ pub struct Invert {
 
 impl Invert {
     /// The inverse of `b`: `forward` is `b.inverse` and the log-determinants swap.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Invert, Softplus};
+    /// // softplus⁻¹ as a forward map.
+    /// let b = Invert::new(Softplus::new());
+    /// assert!(b.forward(&Tensor::scalar(2f64.ln(), DType::F64)?)?.to_scalar()?.abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(b: impl Bijector + 'static) -> Self {
         Self::from_arc(Arc::new(b))
     }
     /// The inverse of a bijector already behind an `Arc` (shared, not copied).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Exp, Invert};
+    /// use std::sync::Arc;
+    /// let exp: Arc<dyn Bijector> = Arc::new(Exp::new());
+    /// let log = Invert::from_arc(exp.clone());
+    /// let x = Tensor::scalar(0.7, DType::F64)?;
+    /// assert!((log.forward(&exp.forward(&x)?)?.to_scalar()? - 0.7).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_arc(b: Arc<dyn Bijector>) -> Self {
         let name = format!("invert_{}", b.name());
         Invert { inner: b, name }

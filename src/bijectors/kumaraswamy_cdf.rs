@@ -29,6 +29,15 @@ pub struct KumaraswamyCDF {
 
 impl KumaraswamyCDF {
     /// `y = 1 − (1 − x^a)^b` with `a = concentration1`, `b = concentration0` (both positive).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, KumaraswamyCDF};
+    /// // a = 1, b = 2: 1 − (1 − x)²
+    /// let y = KumaraswamyCDF::new(1.0, 2.0).forward(&Tensor::scalar(0.5, DType::F64)?)?;
+    /// assert!((y.to_scalar()? - 0.75).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(concentration1: impl Into<Param>, concentration0: impl Into<Param>) -> Self {
         KumaraswamyCDF { a: concentration1.into(), b: concentration0.into() }
     }

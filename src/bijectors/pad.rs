@@ -29,11 +29,29 @@ pub struct Pad {
 
 impl Pad {
     /// Pads the last `paddings.len()` dimensions with zeros.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Pad};
+    /// let b = Pad::new(vec![(0, 2)])?;
+    /// assert_eq!(b.forward(&Tensor::vector(&[1.0], DType::F64)?)?.to_vec()?, vec![1.0, 0.0, 0.0]);
+    /// assert_eq!(b.inverse(&Tensor::vector(&[1.0, 0.0, 0.0], DType::F64)?)?.to_vec()?, vec![1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(paddings: Vec<(usize, usize)>) -> Result<Self> {
         let k = paddings.len() as isize;
         Self::with_axes(paddings, (-k..0).collect())
     }
     /// Pads the given (negative) axes.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Pad};
+    /// // Pad the second-to-last axis of [2, 2] matrices: one row on top.
+    /// let b = Pad::with_axes(vec![(1, 0)], vec![-2])?;
+    /// assert_eq!(b.forward(&Tensor::ones(&[2, 2], DType::F64)?)?.shape(), &[3, 2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_axes(paddings: Vec<(usize, usize)>, axes: Vec<isize>) -> Result<Self> {
         if paddings.is_empty() || paddings.len() != axes.len() {
             return Err(Error::invalid_parameter("paddings", format!("{} paddings for {} axes", paddings.len(), axes.len())));
@@ -44,6 +62,14 @@ impl Pad {
         Ok(Pad { paddings, axes, constant_values: 0.0 })
     }
     /// The padding value (default 0).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Pad};
+    /// let b = Pad::new(vec![(1, 0)])?.with_constant_values(-1.0);
+    /// assert_eq!(b.forward(&Tensor::vector(&[5.0], DType::F64)?)?.to_vec()?, vec![-1.0, 5.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_constant_values(mut self, v: f64) -> Self {
         self.constant_values = v;
         self

@@ -23,6 +23,15 @@ pub struct Power {
 
 impl Power {
     /// `power` must be finite and non-zero.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Power};
+    /// let b = Power::new(0.5)?; // square root on x > 0
+    /// assert_eq!(b.forward(&Tensor::scalar(9.0, DType::F64)?)?.to_scalar()?, 3.0);
+    /// assert!(Power::new(0.0).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(power: f64) -> Result<Self> {
         if power == 0.0 || !power.is_finite() {
             return Err(Error::invalid_parameter("power", format!("must be finite and non-zero, got {power}")));

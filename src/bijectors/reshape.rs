@@ -25,6 +25,13 @@ pub struct Reshape {
 
 impl Reshape {
     /// Both shapes must have the same number of elements.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Reshape};
+    /// assert!(Reshape::new(&[3, 2], &[6]).is_ok());
+    /// assert!(Reshape::new(&[3, 2], &[5]).is_err()); // different element counts
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(event_shape_out: &[usize], event_shape_in: &[usize]) -> Result<Self> {
         if event_shape_out.iter().product::<usize>() != event_shape_in.iter().product::<usize>() {
             return Err(Error::ShapeMismatch { context: "Reshape event shapes".into(), lhs: event_shape_in.to_vec(), rhs: event_shape_out.to_vec() });

@@ -25,6 +25,17 @@ pub struct Scale {
 
 impl Scale {
     /// `scale` must be non-zero.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Scale};
+    /// let b = Scale::new(-2.0)?;
+    /// let x = Tensor::scalar(1.5, DType::F64)?;
+    /// assert_eq!(b.forward(&x)?.to_scalar()?, -3.0);
+    /// assert!((b.forward_log_det_jacobian(&x, 0)?.to_scalar()? - 2f64.ln()).abs() < 1e-12); // log |−2|
+    /// assert!(Scale::new(0.0).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(scale: impl Into<Param>) -> Result<Self> {
         let scale = scale.into();
         if let Param::Scalar(v) = scale {
@@ -35,6 +46,13 @@ impl Scale {
         Ok(Scale { scale })
     }
     /// The scale parameter.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Scale;
+    /// assert_eq!(Scale::new(3.0)?.scale().values_f64(DType::F64)?, vec![3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn scale(&self) -> &Param {
         &self.scale
     }

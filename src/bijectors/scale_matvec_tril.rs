@@ -27,6 +27,16 @@ pub struct ScaleMatvecTriL {
 
 impl ScaleMatvecTriL {
     /// `scale_tril` is `[..., n, n]`; entries above the diagonal are ignored.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, ScaleMatvecTriL};
+    /// // The upper triangle is ignored.
+    /// let l = Tensor::from_slice(&[1.0, 99.0, 2.0, 1.0], &[2, 2], DType::F64)?;
+    /// let y = ScaleMatvecTriL::new(l)?.forward(&Tensor::vector(&[1.0, 1.0], DType::F64)?)?;
+    /// assert_eq!(y.to_vec()?, vec![1.0, 3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(scale_tril: impl Into<Param>) -> Result<Self> {
         let scale_tril = scale_tril.into();
         let s = scale_tril.shape();
@@ -81,6 +91,14 @@ pub struct ScaleMatvecDiag {
 
 impl ScaleMatvecDiag {
     /// `y = diag(scale_diag) x` on the last axis.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, ScaleMatvecDiag};
+    /// let b = ScaleMatvecDiag::new(Tensor::vector(&[2.0, 4.0], DType::F64)?);
+    /// assert_eq!(b.inverse(&Tensor::vector(&[2.0, 2.0], DType::F64)?)?.to_vec()?, vec![1.0, 0.5]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(scale_diag: impl Into<Param>) -> Self {
         ScaleMatvecDiag { scale_diag: scale_diag.into() }
     }

@@ -24,6 +24,13 @@ pub struct Shift {
 
 impl Shift {
     /// `y = x + shift` (broadcast).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Shift};
+    /// assert_eq!(Shift::new(-1.0).forward(&Tensor::scalar(1.0, DType::F64)?)?.to_scalar()?, 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(shift: impl Into<Param>) -> Self {
         Shift { shift: shift.into() }
     }

@@ -26,10 +26,28 @@ pub struct Sigmoid {
 
 impl Sigmoid {
     /// The logistic sigmoid onto `(0, 1)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Sigmoid};
+    /// let b = Sigmoid::new();
+    /// // log |σ'(0)| = log ¼
+    /// assert!((b.forward_log_det_jacobian(&Tensor::scalar(0.0, DType::F64)?, 0)?.to_scalar()? - 0.25f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Sigmoid { bounds: None }
     }
     /// Onto `(low, high)`; both must be given (as TFP requires).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Sigmoid};
+    /// let b = Sigmoid::with_bounds(-1.0, 3.0)?;
+    /// assert_eq!(b.forward(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()?, 1.0); // the midpoint
+    /// assert!(Sigmoid::with_bounds(3.0, -1.0).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_bounds(low: impl Into<Param>, high: impl Into<Param>) -> Result<Self> {
         let (low, high) = (low.into(), high.into());
         if let (Param::Scalar(l), Param::Scalar(h)) = (&low, &high) {

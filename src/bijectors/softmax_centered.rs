@@ -23,6 +23,16 @@ pub struct SoftmaxCentered;
 
 impl SoftmaxCentered {
     /// The bijector from `n` reals onto the interior of the `n + 1` simplex (last logit pinned to 0).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, SoftmaxCentered};
+    /// let b = SoftmaxCentered::new();
+    /// assert_eq!(b.forward_event_shape(&[2])?, vec![3]);
+    /// let y = b.forward(&Tensor::vector(&[1.0, -1.0], DType::F64)?)?.to_vec()?;
+    /// assert!((y.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         SoftmaxCentered
     }

@@ -28,10 +28,29 @@ pub struct Softplus {
 
 impl Softplus {
     /// `y = log(1 + exp(x))` with hinge softness 1 and no lower bound shift.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Softplus};
+    /// let b = Softplus::new();
+    /// assert!((b.inverse(&Tensor::scalar(2f64.ln(), DType::F64)?)?.to_scalar()?).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Softplus { hinge_softness: None, low: None }
     }
     /// Sets `hinge_softness` (must be non-zero).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Softplus};
+    /// // c · log(1 + exp(x / c)): a sharper hinge for small c.
+    /// let b = Softplus::new().with_hinge_softness(0.5)?;
+    /// let y = b.forward(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()?;
+    /// assert!((y - 0.5 * 2f64.ln()).abs() < 1e-12);
+    /// assert!(Softplus::new().with_hinge_softness(0.0).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_hinge_softness(mut self, c: impl Into<Param>) -> Result<Self> {
         let c = c.into();
         if let Param::Scalar(v) = c {
@@ -43,6 +62,15 @@ impl Softplus {
         Ok(self)
     }
     /// Sets the lower bound `low`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Softplus};
+    /// // Onto (1, ∞).
+    /// let b = Softplus::new().with_low(1.0);
+    /// assert!((b.forward(&Tensor::scalar(-5.0, DType::F64)?)?.to_scalar()? - (1.0 + (-5.0f64).exp().ln_1p())).abs() < 1e-15);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_low(mut self, low: impl Into<Param>) -> Self {
         self.low = Some(low.into());
         self

@@ -19,6 +19,15 @@ pub struct Square;
 
 impl Square {
     /// The bijector `y = x²` on `x ≥ 0`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Square};
+    /// // log |2x| at x = 3
+    /// let ldj = Square::new().forward_log_det_jacobian(&Tensor::scalar(3.0, DType::F64)?, 0)?;
+    /// assert!((ldj.to_scalar()? - 6f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Square
     }

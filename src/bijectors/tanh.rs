@@ -23,6 +23,13 @@ pub struct Tanh;
 
 impl Tanh {
     /// The bijector `y = tanh(x)` onto `(−1, 1)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Tanh};
+    /// assert_eq!(Tanh::new().forward(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()?, 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Tanh
     }

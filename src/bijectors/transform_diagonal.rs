@@ -27,6 +27,16 @@ pub struct TransformDiagonal {
 
 impl TransformDiagonal {
     /// Applies `diag_bijector` to the diagonal of each matrix, leaving the off-diagonal entries as they are.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Softplus, TransformDiagonal};
+    /// use std::sync::Arc;
+    /// let b = TransformDiagonal::new(Arc::new(Softplus::new()));
+    /// let m = b.forward(&Tensor::zeros(&[2, 2], DType::F64)?)?.to_vec()?;
+    /// assert!((m[0] - 2f64.ln()).abs() < 1e-12 && m[1] == 0.0 && m[2] == 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(diag_bijector: Arc<dyn Bijector>) -> Self {
         let name = format!("transform_diagonal_{}", diag_bijector.name());
         TransformDiagonal { diag: diag_bijector, name }

@@ -24,6 +24,13 @@ pub struct Transpose {
 
 impl Transpose {
     /// `perm` must be a permutation of `0..perm.len()`.
+    ///
+    /// ```
+    /// use probrs::bijectors::Transpose;
+    /// assert!(Transpose::new(vec![2, 0, 1]).is_ok());
+    /// assert!(Transpose::new(vec![0, 0]).is_err()); // not a permutation
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(perm: Vec<usize>) -> Result<Self> {
         let mut seen = vec![false; perm.len()];
         for &p in &perm {

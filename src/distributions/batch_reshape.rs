@@ -29,6 +29,16 @@ pub struct BatchReshape {
 
 impl BatchReshape {
     /// Reinterprets the batch shape of `distribution` as `batch_shape` (same number of elements; a `ShapeMismatch` error otherwise).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{BatchReshape, Distribution, Normal};
+    /// let d = Normal::new(Tensor::zeros(&[6], DType::F64)?, 1.0)?;
+    /// let r = BatchReshape::new(d.clone(), &[2, 3])?;
+    /// assert_eq!(r.batch_shape(), vec![2, 3]);
+    /// assert!(BatchReshape::new(d, &[4]).is_err()); // 6 members cannot be 4
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(distribution: impl Distribution + 'static, batch_shape: &[usize]) -> Result<Self> {
         let inner: Arc<dyn Distribution> = Arc::new(distribution);
         let old = inner.batch_shape();

@@ -59,19 +59,55 @@ impl Bernoulli {
         Ok(b)
     }
     /// Bernoulli with `P(X = 1) = sigmoid(logits)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Bernoulli, Distribution};
+    /// let b = Bernoulli::from_logits(Tensor::scalar(0.0, DType::F64)?)?;
+    /// assert_eq!(b.mean()?.to_scalar()?, 0.5);
+    /// // Stable for any logits: log P(1) at logits −1000 is −1000, not −inf.
+    /// let far = Bernoulli::from_logits(Tensor::scalar(-1000.0, DType::F64)?)?;
+    /// assert!((far.log_prob(&Tensor::scalar(1.0, DType::F64)?)?.to_scalar()? + 1000.0).abs() < 1e-9);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_logits(logits: impl Into<Param>) -> Result<Self> {
         Self::build(Weight::Logits(logits.into()))
     }
     /// Bernoulli with `P(X = 1) = probs` (in `[0, 1]`, checked when constant).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Bernoulli;
+    /// assert!(Bernoulli::from_probs(Tensor::scalar(0.3, DType::F64)?).is_ok());
+    /// assert!(Bernoulli::from_probs(Tensor::scalar(1.5, DType::F64)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
         Self::build(Weight::Probs(probs.into()))
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::distributions::{Bernoulli, Distribution};
+    /// assert_eq!(Bernoulli::from_probs(0.5)?.with_name("coin").name(), "coin");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// Checks the parameters at every use too (they may be variables).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Bernoulli, Distribution};
+    /// use probrs::params::Variable;
+    /// let p = Variable::new(&Tensor::scalar(0.5, DType::F64)?, "p")?;
+    /// let b = Bernoulli::from_probs(&p)?.with_validate_args(true)?;
+    /// p.assign(&Tensor::scalar(2.0, DType::F64)?)?;
+    /// assert!(b.log_prob(&Tensor::scalar(1.0, DType::F64)?).is_err()); // caught at use
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         if v {
@@ -95,6 +131,14 @@ impl Bernoulli {
         Ok(())
     }
     /// Logits as given, or logit(probs).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Bernoulli;
+    /// let b = Bernoulli::from_probs(Tensor::scalar(0.5, DType::F64)?)?;
+    /// assert!(b.logits()?.to_scalar()?.abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn logits(&self) -> Result<Tensor> {
         if self.validate_args {
             self.check()?;
@@ -108,6 +152,14 @@ impl Bernoulli {
         }
     }
     /// P(X = 1).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Bernoulli;
+    /// let b = Bernoulli::from_logits(Tensor::scalar(0.0, DType::F64)?)?;
+    /// assert_eq!(b.probs()?.to_scalar()?, 0.5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn probs(&self) -> Result<Tensor> {
         if self.validate_args {
             self.check()?;

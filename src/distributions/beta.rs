@@ -27,7 +27,7 @@ family! {
     /// assert!((d.mean()?.to_scalar()? - 0.4).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Beta, "Beta", FullyReparameterized, { concentration1: Positive, concentration0: Positive }
+    Beta, "Beta", FullyReparameterized, { concentration1: Positive, concentration0: Positive }, (2.0, 3.0)  // the example arguments of `new`
 }
 
 impl Beta {

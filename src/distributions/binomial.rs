@@ -59,19 +59,52 @@ impl Binomial {
         Ok(d)
     }
     /// Binomial over `total_count` trials with success probability `sigmoid(logits)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Binomial, Distribution};
+    /// let b = Binomial::from_logits(Tensor::scalar(10.0, DType::F64)?, Tensor::scalar(0.0, DType::F64)?)?;
+    /// assert!((b.mean()?.to_scalar()? - 5.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_logits(total_count: impl Into<Param>, logits: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Weight::Logits(logits.into()))
     }
     /// Binomial over `total_count` trials with success probability `probs`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Binomial, Distribution};
+    /// let b = Binomial::from_probs(Tensor::scalar(3.0, DType::F64)?, Tensor::scalar(0.5, DType::F64)?)?;
+    /// assert!((b.prob(&Tensor::scalar(3.0, DType::F64)?)?.to_scalar()? - 0.125).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_probs(total_count: impl Into<Param>, probs: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Weight::Probs(probs.into()))
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::distributions::{Binomial, Distribution};
+    /// assert_eq!(Binomial::from_probs(3.0, 0.5)?.with_name("heads").name(), "heads");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// Checks the parameters at every use too (they may be variables).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Binomial, Distribution};
+    /// use probrs::params::Variable;
+    /// let n = Variable::new(&Tensor::scalar(3.0, DType::F64)?, "n")?;
+    /// let b = Binomial::from_probs(&n, Tensor::scalar(0.5, DType::F64)?)?.with_validate_args(true)?;
+    /// n.assign(&Tensor::scalar(-1.0, DType::F64)?)?;
+    /// assert!(b.mean().is_err()); // a negative count is caught at use
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;
@@ -95,6 +128,14 @@ impl Binomial {
         self.total_count.value(self.dtype)
     }
     /// P(success).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Binomial;
+    /// let b = Binomial::from_logits(Tensor::scalar(4.0, DType::F64)?, Tensor::scalar(0.0, DType::F64)?)?;
+    /// assert_eq!(b.probs()?.to_scalar()?, 0.5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn probs(&self) -> Result<Tensor> {
         match &self.weight {
             Weight::Logits(l) => l.value(self.dtype)?.sigmoid(),

@@ -68,25 +68,66 @@ impl Categorical {
         Ok(c)
     }
     /// Unnormalized log-probabilities `[..., K]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution};
+    /// let c = Categorical::from_logits(Tensor::vector(&[0.0, 0.0, 2f64.ln()], DType::F64)?)?;
+    /// // probabilities ¼, ¼, ½
+    /// assert!((c.prob(&Tensor::scalar(2.0, DType::F64)?)?.to_scalar()? - 0.5).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_logits(logits: impl Into<Param>) -> Result<Self> {
         Self::build(Weights::Logits(logits.into()))
     }
     /// Probabilities `[..., K]` (each row sums to 1).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution};
+    /// let c = Categorical::from_probs(Tensor::vector(&[0.1, 0.9], DType::F64)?)?;
+    /// assert!((c.log_prob(&Tensor::scalar(1.0, DType::F64)?)?.to_scalar()? - 0.9f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
         Self::build(Weights::Probs(probs.into()))
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution};
+    /// let c = Categorical::from_probs(Tensor::vector(&[0.5, 0.5], DType::F64)?)?.with_name("mixture");
+    /// assert_eq!(c.name(), "mixture");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// Checks the parameters at every use too (they may be variables).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Categorical;
+    /// // With constant probabilities the check runs at once: these do not sum to 1.
+    /// let p = Tensor::vector(&[0.5, 0.7], DType::F64)?;
+    /// assert!(Categorical::from_probs(p).and_then(|c| c.with_validate_args(true)).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;
         Ok(self)
     }
     /// The number of categories (the last axis of `logits`/`probs`).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Categorical;
+    /// assert_eq!(Categorical::from_logits(Tensor::zeros(&[2, 5], DType::F64)?)?.num_categories(), 5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn num_categories(&self) -> usize {
         self.num_categories
     }
@@ -114,6 +155,15 @@ impl Categorical {
         Ok(())
     }
     /// Normalized log-probabilities `[..., K]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Categorical;
+    /// let c = Categorical::from_logits(Tensor::vector(&[1.0, 1.0], DType::F64)?)?;
+    /// let lp = c.log_probs()?.to_vec()?;
+    /// assert!(lp.iter().all(|v| (v - 0.5f64.ln()).abs() < 1e-12));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn log_probs(&self) -> Result<Tensor> {
         if self.validate_args {
             self.check()?;
@@ -128,10 +178,28 @@ impl Categorical {
         }
     }
     /// Probabilities `[..., K]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Categorical;
+    /// let c = Categorical::from_logits(Tensor::vector(&[0.0, 3f64.ln()], DType::F64)?)?;
+    /// let p = c.probs()?.to_vec()?;
+    /// assert!((p[0] - 0.25).abs() < 1e-12 && (p[1] - 0.75).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn probs(&self) -> Result<Tensor> {
         self.log_probs()?.exp()
     }
     /// Logits as given, or log(probs).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Categorical;
+    /// let c = Categorical::from_probs(Tensor::vector(&[0.25, 0.75], DType::F64)?)?;
+    /// let l = c.logits()?.to_vec()?;
+    /// assert!(((l[1] - l[0]) - 3f64.ln()).abs() < 1e-12); // logits up to a constant
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn logits(&self) -> Result<Tensor> {
         match &self.weights {
             Weights::Logits(p) => p.value(self.dtype),

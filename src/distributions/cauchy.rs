@@ -25,7 +25,7 @@ family! {
     /// assert!((d.cdf(&Tensor::scalar(1.0, d.dtype())?)?.to_scalar()? - 0.75).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Cauchy, "Cauchy", FullyReparameterized, { loc: Real, scale: Positive }
+    Cauchy, "Cauchy", FullyReparameterized, { loc: Real, scale: Positive }, (0.0, 1.0)  // the example arguments of `new`
 }
 
 impl Cauchy {

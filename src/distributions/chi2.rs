@@ -25,7 +25,7 @@ family! {
     /// assert!((d.mean()?.to_scalar()? - 2.0).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Chi2, "Chi2", FullyReparameterized, { df: Positive }
+    Chi2, "Chi2", FullyReparameterized, { df: Positive }, (2.0)  // the example arguments of `new`
 }
 
 impl Chi2 {

@@ -54,10 +54,18 @@ pub struct CholeskyLKJ {
 
 impl CholeskyLKJ {
     /// `dimension` d and `concentration` η > 0 (any batch shape).
+    ///
+    /// ```
+    /// use probrs::distributions::{CholeskyLKJ, Distribution};
+    /// let d = CholeskyLKJ::new(2, 1.5)?;
+    /// assert_eq!(d.event_shape(), vec![2, 2]);
+    /// assert!(CholeskyLKJ::new(2, -1.0).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(dimension: usize, concentration: impl Into<Param>) -> Result<Self> {
         Ok(CholeskyLKJ { core: LkjCore::new(dimension, concentration.into())?, name: "CholeskyLKJ".into() })
     }
-    lkj_builders!();
+    lkj_builders!(CholeskyLKJ);
 }
 
 impl Distribution for CholeskyLKJ {

@@ -24,7 +24,7 @@ family! {
     /// assert_eq!(d.sample(&[2], Seed::new(0))?.to_vec()?, vec![3.0, 3.0]);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Deterministic, "Deterministic", FullyReparameterized, { loc: Real }
+    Deterministic, "Deterministic", FullyReparameterized, { loc: Real }, (3.0)  // the example arguments of `new`
 }
 
 impl Deterministic {

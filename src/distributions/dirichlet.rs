@@ -41,6 +41,15 @@ pub struct Dirichlet {
 
 impl Dirichlet {
     /// `concentration [..., K]`, positive.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Dirichlet, Distribution};
+    /// let d = Dirichlet::new(Tensor::vector(&[2.0, 6.0], DType::F64)?)?;
+    /// assert_eq!(d.mean()?.to_vec()?, vec![0.25, 0.75]);
+    /// assert!(Dirichlet::new(Tensor::vector(&[1.0, 0.0], DType::F64)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(concentration: impl Into<Param>) -> Result<Self> {
         let concentration = concentration.into();
         let s = concentration.shape();
@@ -55,11 +64,30 @@ impl Dirichlet {
         Ok(d)
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Dirichlet, Distribution};
+    /// let d = Dirichlet::new(Tensor::vector(&[1.0, 1.0], DType::F64)?)?.with_name("weights");
+    /// assert_eq!(d.name(), "weights");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// Checks the parameters at every use too (they may be variables).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Dirichlet, Distribution};
+    /// use probrs::params::Variable;
+    /// let a = Variable::new(&Tensor::vector(&[1.0, 1.0], DType::F64)?, "a")?;
+    /// let d = Dirichlet::new(&a)?.with_validate_args(true)?;
+    /// a.assign(&Tensor::vector(&[1.0, -1.0], DType::F64)?)?;
+    /// assert!(d.mean().is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;

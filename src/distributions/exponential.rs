@@ -24,7 +24,7 @@ family! {
     /// assert_eq!(e.mean()?.to_scalar()?, 0.5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Exponential, "Exponential", FullyReparameterized, { rate: Positive }
+    Exponential, "Exponential", FullyReparameterized, { rate: Positive }, (2.0)  // the example arguments of `new`
 }
 
 impl Exponential {

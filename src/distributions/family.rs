@@ -38,6 +38,16 @@ pub enum Constraint {
 
 impl Constraint {
     /// Checks the current values of `p` (a typed error naming the parameter and the value).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Constraint;
+    /// use probrs::params::Param;
+    /// assert!(Constraint::UnitInterval.check("probs", &Param::from(0.3), DType::F64).is_ok());
+    /// let err = Constraint::UnitInterval.check("probs", &Param::from(1.3), DType::F64).unwrap_err();
+    /// assert!(err.to_string().contains("probs") && err.to_string().contains("1.3"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn check(self, name: &str, p: &Param, dtype: DType) -> Result<()> {
         let vals = p.values_f64(dtype)?;
         let bad = match self {
@@ -63,6 +73,14 @@ impl Constraint {
         }
     }
     /// The default constraining bijector's constructor.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Constraint;
+    /// let b = (Constraint::UnitInterval.bijector_fn())(DType::F64);
+    /// assert_eq!(b.name(), "sigmoid");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn bijector_fn(self) -> fn(DType) -> Arc<dyn Bijector> {
         match self {
             Constraint::Real => constraining::real,
@@ -76,7 +94,7 @@ impl Constraint {
 macro_rules! family {
     (
         $(#[$doc:meta])*
-        $name:ident, $class:literal, $reparam:ident, { $($p:ident : $c:ident),+ $(,)? }
+        $name:ident, $class:literal, $reparam:ident, { $($p:ident : $c:ident),+ $(,)? }, $args:tt
     ) => {
         $(#[$doc])*
         #[derive(Clone)]
@@ -93,7 +111,22 @@ macro_rules! family {
             const REPARAM: $crate::distributions::ReparameterizationType = $crate::distributions::ReparameterizationType::$reparam;
 
             /// Fails if the parameters' shapes do not broadcast, their dtypes differ, or a fixed
-            /// parameter is outside its domain.
+            /// parameter is outside its domain; the error names the parameter.
+            ///
+            #[doc = concat!(
+                "```\n",
+                "use probrs::distributions::{Distribution, ", stringify!($name), "};\n",
+                "let d = ", stringify!($name), "::new", stringify!($args), "?;\n",
+                "assert_eq!(d.batch_shape(), Vec::<usize>::new());\n",
+                $("let ", stringify!($p), " = f64::NAN;\n",)+
+                "let err = ", stringify!($name), "::new(", $(stringify!($p), ", ",)+ ").unwrap_err();\n",
+                "use probrs::params::Trainable;\n",
+                "// The error names the first parameter, in TFP's order.\n",
+                "let first = ", stringify!($name), "::parameter_properties(probrs::tensor::DType::F64)[0].0;\n",
+                "assert!(err.to_string().contains(first), \"{err}\");\n",
+                "# Ok::<(), probrs::Error>(())\n",
+                "```"
+            )]
             #[allow(clippy::too_many_arguments)]
             pub fn new($($p: impl Into<$crate::params::Param>),+) -> $crate::Result<Self> {
                 $(let $p = $p.into();)+
@@ -104,11 +137,31 @@ macro_rules! family {
                 Ok(d)
             }
             /// Sets the instance name.
+            ///
+            #[doc = concat!(
+                "```\n",
+                "use probrs::distributions::{Distribution, ", stringify!($name), "};\n",
+                "let d = ", stringify!($name), "::new", stringify!($args), "?;\n",
+                "assert_eq!(d.name(), \"", $class, "\");\n",
+                "assert_eq!(d.with_name(\"prior\").name(), \"prior\");\n",
+                "# Ok::<(), probrs::Error>(())\n",
+                "```"
+            )]
             pub fn with_name(mut self, name: &str) -> Self {
                 self.name = name.into();
                 self
             }
             /// Checks the parameters at every use too (they may be variables).
+            ///
+            #[doc = concat!(
+                "```\n",
+                "use probrs::distributions::{Distribution, ", stringify!($name), "};\n",
+                "let d = ", stringify!($name), "::new", stringify!($args), "?;\n",
+                "assert!(!d.validate_args());\n",
+                "assert!(d.with_validate_args(true)?.validate_args());\n",
+                "# Ok::<(), probrs::Error>(())\n",
+                "```"
+            )]
             pub fn with_validate_args(mut self, validate: bool) -> $crate::Result<Self> {
                 self.validate_args = validate;
                 self.check_params(false)?;

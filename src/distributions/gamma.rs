@@ -26,7 +26,7 @@ family! {
     /// assert!((d.mean()?.to_scalar()? - 2.0 / 3.0).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Gamma, "Gamma", FullyReparameterized, { concentration: Positive, rate: Positive }
+    Gamma, "Gamma", FullyReparameterized, { concentration: Positive, rate: Positive }, (2.0, 3.0)  // the example arguments of `new`
 }
 
 impl Gamma {

@@ -137,10 +137,34 @@ pub(crate) fn cholesky_with_jitter(k: &Tensor, jitter: f64, what: &str) -> Resul
 
 impl GaussianProcess {
     /// A zero-mean GP with no observation noise and jitter 1e-6.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcess};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let x = Tensor::from_slice(&[0.0, 1.0, 2.0], &[3, 1], DType::F64)?;
+    /// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?;
+    /// assert_eq!((gp.batch_shape(), gp.event_shape()), (vec![], vec![3]));
+    /// // Index points need a feature axis: [n, d].
+    /// assert!(GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &Tensor::zeros(&[3], DType::F64)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(kernel: impl PositiveSemidefiniteKernel + 'static, index_points: &Tensor) -> Result<Self> {
         Self::from_arc(Arc::new(kernel), index_points)
     }
     /// As `new`, with a shared kernel.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcess};
+    /// use probrs::psd_kernels::{ExponentiatedQuadratic, PositiveSemidefiniteKernel};
+    /// use std::sync::Arc;
+    /// let k: Arc<dyn PositiveSemidefiniteKernel> = Arc::new(ExponentiatedQuadratic::new(None, None));
+    /// let a = GaussianProcess::from_arc(k.clone(), &Tensor::zeros(&[2, 1], DType::F64)?)?;
+    /// let b = GaussianProcess::from_arc(k, &Tensor::zeros(&[5, 1], DType::F64)?)?;
+    /// assert_eq!((a.event_shape(), b.event_shape()), (vec![2], vec![5]));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_arc(kernel: Arc<dyn PositiveSemidefiniteKernel>, index_points: &Tensor) -> Result<Self> {
         if index_points.rank() < 2 {
             return Err(Error::invalid_shape("GaussianProcess index_points", index_points.shape(), "expected [..., n, d] (one feature dimension)"));
@@ -148,21 +172,61 @@ impl GaussianProcess {
         Ok(GaussianProcess { kernel, index_points: index_points.clone(), mean_fn: None, observation_noise_variance: None, jitter: 1e-6, name: "GaussianProcess".into() })
     }
     /// The mean function of the index points (default: zero).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcess};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let x = Tensor::from_slice(&[1.0, 2.0], &[2, 1], DType::F64)?;
+    /// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?.with_mean_fn(|x| x.sum_last(1));
+    /// assert_eq!(gp.mean()?.to_vec()?, vec![1.0, 2.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_mean_fn(mut self, f: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Self {
         self.mean_fn = Some(Arc::new(f));
         self
     }
     /// Noise variance added to the kernel matrix's diagonal (default 0).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcess};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let x = Tensor::zeros(&[1, 1], DType::F64)?;
+    /// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?.with_observation_noise_variance(0.5);
+    /// assert!((gp.variance()?.to_vec()?[0] - 1.5).abs() < 1e-5); // k(x, x) + noise
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_observation_noise_variance(mut self, v: impl Into<Param>) -> Self {
         self.observation_noise_variance = Some(v.into());
         self
     }
     /// The diagonal jitter for a stable factorization (default 1e-6, as TFP).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::GaussianProcess;
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// // Two identical points make K singular; the jitter keeps the factorization possible.
+    /// let x = Tensor::zeros(&[2, 1], DType::F64)?;
+    /// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?.with_jitter(1e-4);
+    /// assert!(gp.mvn().is_ok());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_jitter(mut self, jitter: f64) -> Self {
         self.jitter = jitter;
         self
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcess};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &Tensor::zeros(&[2, 1], DType::F64)?)?.with_name("f");
+    /// assert_eq!(gp.name(), "f");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
@@ -175,6 +239,17 @@ impl GaussianProcess {
         mean_at(&self.mean_fn, &self.index_points)
     }
     /// `K(X, X) + σ²_noise I` (without the jitter).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::GaussianProcess;
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?.with_observation_noise_variance(0.1);
+    /// let k = gp.covariance_matrix()?.to_vec()?;
+    /// assert!((k[0] - 1.1).abs() < 1e-12 && (k[1] - (-0.5f64).exp()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn covariance_matrix(&self) -> Result<Tensor> {
         let x = &self.index_points;
         let k = self.kernel.matrix(x, x)?;
@@ -184,6 +259,18 @@ impl GaussianProcess {
         }
     }
     /// The equivalent multivariate normal (rebuilt from the kernel now).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcess};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let gp = GaussianProcess::new(ExponentiatedQuadratic::new(None, None), &x)?;
+    /// let y = Tensor::vector(&[0.3, -0.2], DType::F64)?;
+    /// let (a, b) = (gp.log_prob(&y)?.to_scalar()?, gp.mvn()?.log_prob(&y)?.to_scalar()?);
+    /// assert!((a - b).abs() < 1e-9);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn mvn(&self) -> Result<MultivariateNormalTriL> {
         let l = cholesky_with_jitter(&self.covariance_matrix()?, self.jitter, "GaussianProcess")?;
         MultivariateNormalTriL::new(self.loc()?, l)

@@ -63,6 +63,19 @@ pub struct GaussianProcessRegressionModel {
 
 impl GaussianProcessRegressionModel {
     /// The GP posterior predictive at `index_points` given `observations` at `observation_index_points` (points `[..., n, d]`) with Gaussian observation noise of variance `observation_noise_variance`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcessRegressionModel};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let obs_x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let obs_y = Tensor::vector(&[1.0, -1.0], DType::F64)?;
+    /// let at = Tensor::from_slice(&[0.5], &[1, 1], DType::F64)?;
+    /// let m = GaussianProcessRegressionModel::new(ExponentiatedQuadratic::new(None, None), &at, &obs_x, &obs_y, 1e-4)?;
+    /// // Halfway between +1 and −1, by symmetry the predictive mean is 0.
+    /// assert!(m.mean()?.to_vec()?[0].abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(
         kernel: impl PositiveSemidefiniteKernel + 'static,
         index_points: &Tensor,
@@ -96,21 +109,73 @@ impl GaussianProcessRegressionModel {
         })
     }
     /// Noise added to the predictive covariance (default: the observation noise variance).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcessRegressionModel};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let obs_x = Tensor::from_slice(&[0.0], &[1, 1], DType::F64)?;
+    /// let obs_y = Tensor::vector(&[0.0], DType::F64)?;
+    /// let far = Tensor::from_slice(&[50.0], &[1, 1], DType::F64)?;
+    /// // Far from the data the predictive variance is the prior's k(x, x) = 1 plus the predictive noise.
+    /// let m = GaussianProcessRegressionModel::new(ExponentiatedQuadratic::new(None, None), &far, &obs_x, &obs_y, 0.1)?
+    ///     .with_predictive_noise_variance(0.0);
+    /// assert!((m.variance()?.to_vec()?[0] - 1.0).abs() < 1e-4);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_predictive_noise_variance(mut self, v: impl Into<Param>) -> Self {
         self.predictive_noise_variance = Some(v.into());
         self
     }
     /// The prior mean function of the index points (default zero).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcessRegressionModel};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let obs_x = Tensor::from_slice(&[0.0], &[1, 1], DType::F64)?;
+    /// let obs_y = Tensor::vector(&[5.0], DType::F64)?;
+    /// let far = Tensor::from_slice(&[50.0], &[1, 1], DType::F64)?;
+    /// // Far from the data the prediction returns to the prior mean, here 5.
+    /// let m = GaussianProcessRegressionModel::new(ExponentiatedQuadratic::new(None, None), &far, &obs_x, &obs_y, 0.1)?
+    ///     .with_mean_fn(|x| x.sum_last(1)?.zeros_like()?.add_scalar(5.0));
+    /// assert!((m.mean()?.to_vec()?[0] - 5.0).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_mean_fn(mut self, f: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Self {
         self.mean_fn = Some(Arc::new(f));
         self
     }
     /// Diagonal jitter added to the covariance before factorization (default `1e-6`).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, GaussianProcessRegressionModel};
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let x = Tensor::from_slice(&[0.0], &[1, 1], DType::F64)?;
+    /// let m = GaussianProcessRegressionModel::new(ExponentiatedQuadratic::new(None, None), &x, &x, &Tensor::vector(&[1.0], DType::F64)?, 0.0)?
+    ///     .with_jitter(1e-3);
+    /// assert!(m.mean()?.to_vec()?[0] > 0.99);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_jitter(mut self, jitter: f64) -> Self {
         self.jitter = jitter;
         self
     }
     /// The predictive mean and covariance.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::GaussianProcessRegressionModel;
+    /// use probrs::psd_kernels::ExponentiatedQuadratic;
+    /// let obs_x = Tensor::from_slice(&[0.0], &[1, 1], DType::F64)?;
+    /// let at = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let m = GaussianProcessRegressionModel::new(ExponentiatedQuadratic::new(None, None), &at, &obs_x, &Tensor::vector(&[2.0], DType::F64)?, 1.0)?;
+    /// let (mean, cov) = m.predictive()?;
+    /// assert_eq!((mean.shape(), cov.shape()), (&[2usize][..], &[2usize, 2][..]));
+    /// assert!((mean.to_vec()?[0] - 1.0).abs() < 1e-5); // k/(k + σ²) · y = ½ · 2
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn predictive(&self) -> Result<(Tensor, Tensor)> {
         let (xs, xo) = (&self.index_points, &self.observation_index_points);
         let n_obs = xo.shape()[xo.rank() - 2];

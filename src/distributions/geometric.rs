@@ -24,7 +24,7 @@ family! {
     /// assert!((d.mean()?.to_scalar()? - 3.0).abs() < 1e-5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Geometric, "Geometric", NotReparameterized, { probs: UnitInterval }
+    Geometric, "Geometric", NotReparameterized, { probs: UnitInterval }, (0.25)  // the example arguments of `new`
 }
 
 impl Geometric {

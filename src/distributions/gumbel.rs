@@ -27,7 +27,7 @@ family! {
     /// assert!((d.cdf(&x)?.to_scalar()? - (-1.0f64).exp()).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Gumbel, "Gumbel", FullyReparameterized, { loc: Real, scale: Positive }
+    Gumbel, "Gumbel", FullyReparameterized, { loc: Real, scale: Positive }, (0.0, 1.0)  // the example arguments of `new`
 }
 
 impl Gumbel {

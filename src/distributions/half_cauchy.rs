@@ -23,7 +23,7 @@ family! {
     /// assert_eq!(d.prob(&Tensor::scalar(-1.0, d.dtype())?)?.to_scalar()?, 0.0);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    HalfCauchy, "HalfCauchy", FullyReparameterized, { loc: Real, scale: Positive }
+    HalfCauchy, "HalfCauchy", FullyReparameterized, { loc: Real, scale: Positive }, (0.0, 1.0)  // the example arguments of `new`
 }
 
 impl HalfCauchy {

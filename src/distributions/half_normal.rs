@@ -25,7 +25,7 @@ family! {
     /// assert!((d.mean()?.to_scalar()? - 2.0 * c).abs() < 1e-5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    HalfNormal, "HalfNormal", FullyReparameterized, { scale: Positive }
+    HalfNormal, "HalfNormal", FullyReparameterized, { scale: Positive }, (2.0)  // the example arguments of `new`
 }
 
 impl HalfNormal {

@@ -32,10 +32,30 @@ pub struct Independent {
 
 impl Independent {
     /// `reinterpreted_batch_ndims` must be in `0..=inner.batch_shape().len()`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Independent, Normal};
+    /// let base = Normal::new(Tensor::zeros(&[2, 3], DType::F64)?, 1.0)?;
+    /// let d = Independent::new(base, 1)?;
+    /// assert_eq!((d.batch_shape(), d.event_shape()), (vec![2], vec![3]));
+    /// assert_eq!(d.log_prob(&Tensor::zeros(&[2, 3], DType::F64)?)?.shape(), &[2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(distribution: impl Distribution + 'static, reinterpreted_batch_ndims: isize) -> Result<Self> {
         Self::from_arc(Arc::new(distribution), reinterpreted_batch_ndims)
     }
     /// As [`Independent::new`] with a shared inner distribution.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Independent, Normal};
+    /// use std::sync::Arc;
+    /// let base: Arc<dyn Distribution> = Arc::new(Normal::new(Tensor::zeros(&[4], DType::F64)?, 1.0)?);
+    /// assert_eq!(Independent::from_arc(base.clone(), 1)?.event_shape(), vec![4]);
+    /// assert!(Independent::from_arc(base, 2).is_err()); // only one batch dimension to take
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_arc(inner: Arc<dyn Distribution>, reinterpreted_batch_ndims: isize) -> Result<Self> {
         let b = inner.batch_shape();
         if reinterpreted_batch_ndims < 0 || reinterpreted_batch_ndims as usize > b.len() {
@@ -49,20 +69,52 @@ impl Independent {
         Ok(Independent { inner, k: reinterpreted_batch_ndims as usize, name })
     }
     /// All of the inner batch dimensions (TFP's default).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Independent, Normal};
+    /// let d = Independent::all_batch(Normal::new(Tensor::zeros(&[2, 3], DType::F64)?, 1.0)?)?;
+    /// assert_eq!((d.batch_shape(), d.event_shape()), (vec![], vec![2, 3]));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn all_batch(distribution: impl Distribution + 'static) -> Result<Self> {
         let k = distribution.batch_shape().len() as isize;
         Self::new(distribution, k)
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Independent, Normal};
+    /// let d = Independent::all_batch(Normal::new(Tensor::zeros(&[2], DType::F64)?, 1.0)?)?.with_name("weights");
+    /// assert_eq!(d.name(), "weights");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// The underlying distribution.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Independent, Normal};
+    /// let d = Independent::all_batch(Normal::new(Tensor::zeros(&[2], DType::F64)?, 1.0)?)?;
+    /// assert_eq!(d.distribution().batch_shape(), vec![2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn distribution(&self) -> &Arc<dyn Distribution> {
         &self.inner
     }
     /// How many rightmost batch dimensions are read as event dimensions.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Independent, Normal};
+    /// let d = Independent::new(Normal::new(Tensor::zeros(&[2, 3], DType::F64)?, 1.0)?, 2)?;
+    /// assert_eq!(d.reinterpreted_batch_ndims(), 2);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn reinterpreted_batch_ndims(&self) -> usize {
         self.k
     }

@@ -25,7 +25,7 @@ family! {
     /// assert!((d.mean()?.to_scalar()? - 1.0).abs() < 1e-5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    InverseGamma, "InverseGamma", FullyReparameterized, { concentration: Positive, scale: Positive }
+    InverseGamma, "InverseGamma", FullyReparameterized, { concentration: Positive, scale: Positive }, (3.0, 2.0)  // the example arguments of `new`
 }
 
 impl InverseGamma {

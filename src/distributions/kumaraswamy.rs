@@ -24,7 +24,7 @@ family! {
     /// assert!((d.prob(&Tensor::scalar(0.25, d.dtype())?)?.to_scalar()? - 0.5).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Kumaraswamy, "Kumaraswamy", FullyReparameterized, { concentration1: Positive, concentration0: Positive }
+    Kumaraswamy, "Kumaraswamy", FullyReparameterized, { concentration1: Positive, concentration0: Positive }, (2.0, 1.0)  // the example arguments of `new`
 }
 
 impl Kumaraswamy {

@@ -25,7 +25,7 @@ family! {
     /// assert!((d.variance()?.to_scalar()? - 8.0).abs() < 1e-5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Laplace, "Laplace", FullyReparameterized, { loc: Real, scale: Positive }
+    Laplace, "Laplace", FullyReparameterized, { loc: Real, scale: Positive }, (0.0, 2.0)  // the example arguments of `new`
 }
 
 impl Laplace {

@@ -165,19 +165,52 @@ macro_rules! lkj_accessors {
 pub(crate) use lkj_accessors;
 
 macro_rules! lkj_builders {
-    () => {
+    ($t:ident) => {
         /// Sets the instance name.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "use probrs::distributions::{Distribution, ", stringify!($t), "};\n",
+            "let d = ", stringify!($t), "::new(3, 2.0)?.with_name(\"correlations\");\n",
+            "assert_eq!(d.name(), \"correlations\");\n",
+            "# Ok::<(), probrs::Error>(())\n",
+            "```"
+        )]
         pub fn with_name(mut self, name: &str) -> Self {
             self.name = name.into();
             self
         }
         /// Checks the concentration at every use too (it may be a variable).
+        ///
+        #[doc = concat!(
+            "```\n",
+            "use probrs::distributions::{Distribution, ", stringify!($t), "};\n",
+            "use probrs::params::Variable;\n",
+            "use probrs::tensor::{DType, Tensor};\n",
+            "let c = Variable::new(&Tensor::scalar(2.0, DType::F64)?, \"concentration\")?;\n",
+            "let d = ", stringify!($t), "::new(2, &c)?.with_validate_args(true)?;\n",
+            "c.assign(&Tensor::scalar(-1.0, DType::F64)?)?;\n",
+            "// The bad value is caught when the distribution is used.\n",
+            "assert!(d.log_prob(&probrs::tensor::linalg::eye(2, DType::F64)?).is_err());\n",
+            "# Ok::<(), probrs::Error>(())\n",
+            "```"
+        )]
         pub fn with_validate_args(mut self, v: bool) -> $crate::Result<Self> {
             self.core.validate_args = v;
             self.core.check()?;
             Ok(self)
         }
         /// The dimension d of the `d × d` matrices.
+        ///
+        #[doc = concat!(
+            "```\n",
+            "use probrs::distributions::{Distribution, ", stringify!($t), "};\n",
+            "let d = ", stringify!($t), "::new(4, 1.0)?;\n",
+            "assert_eq!(d.dimension(), 4);\n",
+            "assert_eq!(d.event_shape(), vec![4, 4]);\n",
+            "# Ok::<(), probrs::Error>(())\n",
+            "```"
+        )]
         pub fn dimension(&self) -> usize {
             self.core.dimension
         }
@@ -238,15 +271,33 @@ pub struct LKJ {
 
 impl LKJ {
     /// `dimension` d and `concentration` η > 0 (any batch shape).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, LKJ};
+    /// let d = LKJ::new(3, 2.0)?;
+    /// assert_eq!(d.event_shape(), vec![3, 3]);
+    /// assert!(LKJ::new(3, 0.0).is_err()); // the concentration must be positive
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(dimension: usize, concentration: impl Into<Param>) -> Result<Self> {
         Ok(LKJ { core: LkjCore::new(dimension, concentration.into())?, input_output_cholesky: false, name: "LKJ".into() })
     }
     /// Samples and `log_prob` inputs are Cholesky factors (a computational shortcut, as TFP).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, LKJ};
+    /// use probrs::random::Seed;
+    /// // Samples are then Cholesky factors: zero above the diagonal.
+    /// let d = LKJ::new(2, 1.0)?.with_input_output_cholesky(true);
+    /// let l = d.sample(&[], Seed::new(0))?.to_vec()?;
+    /// assert_eq!(l[1], 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_input_output_cholesky(mut self, yes: bool) -> Self {
         self.input_output_cholesky = yes;
         self
     }
-    lkj_builders!();
+    lkj_builders!(LKJ);
 }
 
 impl Distribution for LKJ {

@@ -26,7 +26,7 @@ family! {
     /// assert!((d.mean()?.to_scalar()? - 0.5f64.exp()).abs() < 1e-5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    LogNormal, "LogNormal", FullyReparameterized, { loc: Real, scale: Positive }
+    LogNormal, "LogNormal", FullyReparameterized, { loc: Real, scale: Positive }, (0.0, 1.0)  // the example arguments of `new`
 }
 
 impl LogNormal {

@@ -24,7 +24,7 @@ family! {
     /// assert!((d.cdf(&x)?.to_scalar()? - 0.5).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Logistic, "Logistic", FullyReparameterized, { loc: Real, scale: Positive }
+    Logistic, "Logistic", FullyReparameterized, { loc: Real, scale: Positive }, (0.0, 1.0)  // the example arguments of `new`
 }
 
 impl Logistic {

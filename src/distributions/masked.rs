@@ -34,6 +34,15 @@ pub struct Masked {
 
 impl Masked {
     /// `validity_mask` has the base distribution's batch shape (flattened, row-major).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Masked, Normal};
+    /// let base = Normal::new(Tensor::zeros(&[2], DType::F64)?, 1.0)?;
+    /// assert!(Masked::new(base.clone(), &[true, false]).is_ok());
+    /// assert!(Masked::new(base, &[true]).is_err()); // one flag per batch member
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(distribution: impl Distribution + 'static, validity_mask: &[bool]) -> Result<Self> {
         let inner: Arc<dyn Distribution> = Arc::new(distribution);
         let b = inner.batch_shape();

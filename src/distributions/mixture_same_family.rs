@@ -45,10 +45,32 @@ pub struct MixtureSameFamily {
 impl MixtureSameFamily {
     /// The mixture's number of categories must equal the components' last batch dimension,
     /// and the remaining batch shapes must broadcast.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution, MixtureSameFamily, Normal};
+    /// // ½ N(−1, 1) + ½ N(1, 1): mean 0, variance 1 + 1.
+    /// let mix = Categorical::from_probs(Tensor::vector(&[0.5, 0.5], DType::F64)?)?;
+    /// let comps = Normal::new(Tensor::vector(&[-1.0, 1.0], DType::F64)?, 1.0)?;
+    /// let d = MixtureSameFamily::new(mix, comps)?;
+    /// assert!(d.mean()?.to_scalar()?.abs() < 1e-12);
+    /// assert!((d.variance()?.to_scalar()? - 2.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(mixture_distribution: Categorical, components_distribution: impl Distribution + 'static) -> Result<Self> {
         Self::from_arc(mixture_distribution, Arc::new(components_distribution))
     }
     /// As [`MixtureSameFamily::new`] with components already behind an `Arc`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution, MixtureSameFamily, Normal};
+    /// use std::sync::Arc;
+    /// let comps: Arc<dyn Distribution> = Arc::new(Normal::new(Tensor::vector(&[0.0, 5.0], DType::F64)?, 1.0)?);
+    /// let mix = Categorical::from_probs(Tensor::vector(&[0.8, 0.2], DType::F64)?)?;
+    /// assert!((MixtureSameFamily::from_arc(mix, comps)?.mean()?.to_scalar()? - 1.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_arc(mixture: Categorical, components: Arc<dyn Distribution>) -> Result<Self> {
         let cb = components.batch_shape();
         let Some(&k) = cb.last() else {
@@ -72,12 +94,32 @@ impl MixtureSameFamily {
         Ok(MixtureSameFamily { mixture, components, batch_shape, reparameterize: false, name: "MixtureSameFamily".into() })
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution, MixtureSameFamily, Normal};
+    /// let mix = Categorical::from_probs(Tensor::vector(&[0.5, 0.5], DType::F64)?)?;
+    /// let d = MixtureSameFamily::new(mix, Normal::new(Tensor::vector(&[0.0, 1.0], DType::F64)?, 1.0)?)?.with_name("bimodal");
+    /// assert_eq!(d.name(), "bimodal");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// Turn on implicit reparameterization gradients for samples; fails for components that do
     /// not factorize over the event (see the module docs).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution, MixtureSameFamily, Normal, ReparameterizationType};
+    /// let mix = Categorical::from_probs(Tensor::vector(&[0.5, 0.5], DType::F64)?)?;
+    /// let d = MixtureSameFamily::new(mix, Normal::new(Tensor::vector(&[0.0, 1.0], DType::F64)?, 1.0)?)?;
+    /// assert_eq!(d.reparameterization_type(), ReparameterizationType::NotReparameterized);
+    /// let d = d.with_reparameterize(true)?;
+    /// assert_eq!(d.reparameterization_type(), ReparameterizationType::FullyReparameterized);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_reparameterize(mut self, reparameterize: bool) -> Result<Self> {
         if reparameterize {
             self.univariate_view()?;
@@ -86,10 +128,28 @@ impl MixtureSameFamily {
         Ok(self)
     }
     /// The categorical mixing distribution.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, MixtureSameFamily, Normal};
+    /// let mix = Categorical::from_probs(Tensor::vector(&[0.25, 0.75], DType::F64)?)?;
+    /// let d = MixtureSameFamily::new(mix, Normal::new(Tensor::vector(&[0.0, 1.0], DType::F64)?, 1.0)?)?;
+    /// assert_eq!(d.mixture_distribution().num_categories(), 2);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn mixture_distribution(&self) -> &Categorical {
         &self.mixture
     }
     /// The batch of component distributions (the mixture axis is their rightmost batch axis).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Categorical, Distribution, MixtureSameFamily, Normal};
+    /// let mix = Categorical::from_probs(Tensor::vector(&[0.25, 0.75], DType::F64)?)?;
+    /// let d = MixtureSameFamily::new(mix, Normal::new(Tensor::vector(&[0.0, 1.0], DType::F64)?, 1.0)?)?;
+    /// assert_eq!(d.components_distribution().batch_shape(), vec![2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn components_distribution(&self) -> &Arc<dyn Distribution> {
         &self.components
     }

@@ -46,14 +46,40 @@ impl Multinomial {
         Ok(Multinomial { total_count, cat, batch_shape, name: "Multinomial".into() })
     }
     /// Multinomial over `total_count` draws with category probabilities `softmax(logits)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Multinomial};
+    /// let d = Multinomial::from_logits(Tensor::scalar(4.0, DType::F64)?, Tensor::vector(&[0.0, 0.0], DType::F64)?)?;
+    /// assert_eq!(d.mean()?.to_vec()?, vec![2.0, 2.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_logits(total_count: impl Into<Param>, logits: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Categorical::from_logits(logits)?)
     }
     /// Multinomial over `total_count` draws with category probabilities `probs`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Multinomial};
+    /// use probrs::random::Seed;
+    /// let d = Multinomial::from_probs(Tensor::scalar(10.0, DType::F64)?, Tensor::vector(&[0.2, 0.3, 0.5], DType::F64)?)?;
+    /// let s = d.sample(&[4], Seed::new(0))?;
+    /// assert!(s.sum_last(1)?.to_vec()?.iter().all(|&n| n == 10.0)); // every draw has 10 counts
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_probs(total_count: impl Into<Param>, probs: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Categorical::from_probs(probs)?)
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Multinomial};
+    /// let d = Multinomial::from_probs(3.0, Tensor::vector(&[0.5, 0.5], DType::F32)?)?.with_name("votes");
+    /// assert_eq!(d.name(), "votes");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

@@ -25,12 +25,28 @@ pub struct MultivariateNormalDiag {
 
 impl MultivariateNormalDiag {
     /// `N(loc, diag(scale_diag)²)`; `loc` and `scale_diag` broadcast, event size from their last axis.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, MultivariateNormalDiag};
+    /// let d = MultivariateNormalDiag::new(Tensor::vector(&[1.0, 2.0], DType::F64)?, Tensor::vector(&[1.0, 3.0], DType::F64)?)?;
+    /// assert_eq!(d.variance()?.to_vec()?, vec![1.0, 9.0]);
+    /// // log N(loc; loc, diag) = −log(2π) − log 3
+    /// let lp = d.log_prob(&Tensor::vector(&[1.0, 2.0], DType::F64)?)?.to_scalar()?;
+    /// assert!((lp + (2.0 * std::f64::consts::PI).ln() + 3f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(loc: impl Into<Param>, scale_diag: impl Into<Param>) -> Result<Self> {
         Ok(MultivariateNormalDiag { core: MvnCore::new(loc.into(), ScaleSpec::Diag(scale_diag.into()))?, name: "MultivariateNormalDiag".into() })
     }
 }
 
-mvn_family!(MultivariateNormalDiag, "MultivariateNormalDiag");
+mvn_family!(
+    MultivariateNormalDiag,
+    "MultivariateNormalDiag",
+    // the examples' instance
+    "MultivariateNormalDiag::new(Tensor::zeros(&[3], DType::F64)?, Tensor::vector(&[1.0, 2.0, 3.0], DType::F64)?)?"
+);
 
 
 impl Trainable for MultivariateNormalDiag {

@@ -31,6 +31,22 @@ pub struct MultivariateNormalDiagPlusLowRank {
 
 impl MultivariateNormalDiagPlusLowRank {
     /// `N(loc, S Sᵀ)` with `S = diag(scale_diag) + U diag(d) Uᵀ` for `U = scale_perturb_factor` (`[..., n, r]`) and `d = scale_perturb_diag` (ones when `None`).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, MultivariateNormalDiagPlusLowRank};
+    /// use probrs::params::Param;
+    /// // With perturbation diagonal d = [3]: S = I + 3 u uᵀ, u = (0, 1): diag(1, 4), covariance diag(1, 16).
+    /// let d = MultivariateNormalDiagPlusLowRank::new(
+    ///     Tensor::zeros(&[2], DType::F64)?,
+    ///     Tensor::ones(&[2], DType::F64)?,
+    ///     Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?,
+    ///     Some(Param::from(Tensor::vector(&[3.0], DType::F64)?)),
+    /// )?;
+    /// let v = d.variance()?.to_vec()?;
+    /// assert!((v[0] - 1.0).abs() < 1e-12 && (v[1] - 16.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(
         loc: impl Into<Param>,
         scale_diag: impl Into<Param>,
@@ -42,4 +58,9 @@ impl MultivariateNormalDiagPlusLowRank {
     }
 }
 
-mvn_family!(MultivariateNormalDiagPlusLowRank, "MultivariateNormalDiagPlusLowRank");
+mvn_family!(
+    MultivariateNormalDiagPlusLowRank,
+    "MultivariateNormalDiagPlusLowRank",
+    // the examples' instance
+    "MultivariateNormalDiagPlusLowRank::new(Tensor::zeros(&[3], DType::F64)?, Tensor::ones(&[3], DType::F64)?, Tensor::from_slice(&[1.0, 0.5, -1.0], &[3, 1], DType::F64)?, None)?"
+);

@@ -29,12 +29,26 @@ pub struct MultivariateNormalTriL {
 
 impl MultivariateNormalTriL {
     /// `N(loc, L Lᵀ)` for the lower-triangular `scale_tril = L` (its upper triangle is ignored).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, MultivariateNormalTriL};
+    /// let l = Tensor::from_slice(&[2.0, 0.0, 1.0, 3.0], &[2, 2], DType::F64)?;
+    /// let d = MultivariateNormalTriL::new(Tensor::zeros(&[2], DType::F64)?, l)?;
+    /// assert_eq!(d.covariance()?.to_vec()?, vec![4.0, 2.0, 2.0, 10.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(loc: impl Into<Param>, scale_tril: impl Into<Param>) -> Result<Self> {
         Ok(MultivariateNormalTriL { core: MvnCore::new(loc.into(), ScaleSpec::TriL(scale_tril.into()))?, name: "MultivariateNormalTriL".into() })
     }
 }
 
-mvn_family!(MultivariateNormalTriL, "MultivariateNormalTriL");
+mvn_family!(
+    MultivariateNormalTriL,
+    "MultivariateNormalTriL",
+    // the examples' instance
+    "MultivariateNormalTriL::new(Tensor::zeros(&[3], DType::F64)?, Tensor::from_slice(&[1.0, 0.0, 0.0, 0.5, 2.0, 0.0, -1.0, 0.3, 1.5], &[3, 3], DType::F64)?)?"
+);
 
 fn tril_shape(s: &[usize]) -> Vec<usize> {
     let mut v = s.to_vec();

@@ -49,7 +49,7 @@ fn check_square(name: &str, p: &Param) -> Result<usize> {
 }
 
 impl MvnCore {
-    pub fn new(loc: Param, scale: ScaleSpec) -> Result<Self> {
+    pub(crate) fn new(loc: Param, scale: ScaleSpec) -> Result<Self> {
         let (n, mut params): (usize, Vec<(&str, &Param, usize)>) = match &scale {
             ScaleSpec::Diag(d) => (*d.shape().last().ok_or_else(|| Error::invalid_shape("scale_diag", &[], "needs a last dimension"))?, vec![("scale_diag", d, 1)]),
             ScaleSpec::TriL(l) => (check_square("scale_tril", l)?, vec![("scale_tril", l, 2)]),
@@ -81,7 +81,7 @@ impl MvnCore {
 
     /// Checks fixed scale parameters: lower-triangular with non-zero diagonal, positive
     /// definite covariance.
-    pub fn check_constant(&self) -> Result<()> {
+    pub(crate) fn check_constant(&self) -> Result<()> {
         match &self.scale {
             ScaleSpec::TriL(l) if l.is_constant() || self.validate_args => check_tril(&l.value(self.dtype)?),
             ScaleSpec::Diag(d) if d.is_constant() || self.validate_args => {
@@ -102,12 +102,12 @@ impl MvnCore {
         }
     }
 
-    pub fn loc(&self) -> Result<Tensor> {
+    pub(crate) fn loc(&self) -> Result<Tensor> {
         self.loc.value(self.dtype)
     }
 
     /// The operator `S` as a dense matrix (for sampling): `X = loc + S Z`.
-    pub fn scale_dense(&self) -> Result<Tensor> {
+    pub(crate) fn scale_dense(&self) -> Result<Tensor> {
         match &self.scale {
             ScaleSpec::Diag(d) => Tensor::matrix_diag(&d.value(self.dtype)?),
             ScaleSpec::TriL(l) => l.value(self.dtype)?.band_lower(),
@@ -125,7 +125,7 @@ impl MvnCore {
     }
 
     /// Lower Cholesky factor of the covariance.
-    pub fn scale_tril(&self) -> Result<Tensor> {
+    pub(crate) fn scale_tril(&self) -> Result<Tensor> {
         if self.validate_args {
             self.check_constant()?;
         }
@@ -159,7 +159,7 @@ impl MvnCore {
         }
     }
 
-    pub fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+    pub(crate) fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
         if x.dtype() != self.dtype {
             return Err(Error::DTypeMismatch { context: "multivariate normal log_prob".into(), lhs: self.dtype.name().into(), rhs: x.dtype().name().into() });
         }
@@ -205,7 +205,7 @@ impl MvnCore {
         lp.reshape(&shape).map(Some)
     }
 
-    pub fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+    pub(crate) fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
         let mut shape = sample_shape.to_vec();
         shape.extend(&self.batch_shape);
         shape.push(self.n);
@@ -223,7 +223,7 @@ impl MvnCore {
     /// Draws and their log-density from the standard-normal draws `z` (as TFP): `x = loc + S z`,
     /// `log p(x) = −½|z|² − (n/2) log 2π − log|det S|` — no triangular solve. As a function of
     /// the parameters through `x` this equals `log_prob(x)`, gradients included.
-    pub fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
         let mut shape = sample_shape.to_vec();
         shape.extend(&self.batch_shape);
         shape.push(self.n);
@@ -243,13 +243,13 @@ impl MvnCore {
         Ok((sz.add(&self.loc()?)?, lp))
     }
 
-    pub fn mean(&self) -> Result<Tensor> {
+    pub(crate) fn mean(&self) -> Result<Tensor> {
         let mut s = self.batch_shape.clone();
         s.push(self.n);
         self.loc()?.broadcast_to(&s)?.contiguous()
     }
 
-    pub fn covariance(&self) -> Result<Tensor> {
+    pub(crate) fn covariance(&self) -> Result<Tensor> {
         let l = self.scale_tril()?;
         let c = l.matmul(&l.matrix_transpose()?)?;
         let mut s = self.batch_shape.clone();
@@ -257,7 +257,7 @@ impl MvnCore {
         c.broadcast_to(&s)?.contiguous()
     }
 
-    pub fn variance(&self) -> Result<Tensor> {
+    pub(crate) fn variance(&self) -> Result<Tensor> {
         let v = match &self.scale {
             ScaleSpec::Diag(d) => d.value(self.dtype)?.square()?,
             _ => self.scale_tril()?.square()?.sum_last(1)?,
@@ -267,16 +267,16 @@ impl MvnCore {
         v.broadcast_to(&s)?.contiguous()
     }
 
-    pub fn entropy(&self) -> Result<Tensor> {
+    pub(crate) fn entropy(&self) -> Result<Tensor> {
         let h = self.half_logdet(None)?.add_scalar(0.5 * self.n as f64 * (1.0 + LN_2PI))?;
         h.broadcast_to(&self.batch_shape)?.contiguous()
     }
 
-    pub fn reparameterization_type(&self) -> ReparameterizationType {
+    pub(crate) fn reparameterization_type(&self) -> ReparameterizationType {
         ReparameterizationType::FullyReparameterized
     }
 
-    pub fn parameters(&self) -> Vec<(&'static str, &Param)> {
+    pub(crate) fn parameters(&self) -> Vec<(&'static str, &Param)> {
         let mut v = vec![("loc", &self.loc)];
         match &self.scale {
             ScaleSpec::Diag(d) => v.push(("scale_diag", d)),
@@ -342,7 +342,7 @@ pub(crate) fn apply_to_points(x: &Tensor, mat: &Tensor, f: impl Fn(&Tensor, &Ten
 
 /// Implements `Distribution` (and Display) for a multivariate-normal family wrapping `core`.
 macro_rules! mvn_family {
-    ($t:ty, $class:literal) => {
+    ($t:ty, $class:literal, $example:literal) => {
         impl $crate::distributions::Distribution for $t {
             fn class_name(&self) -> &'static str {
                 $class
@@ -401,17 +401,51 @@ macro_rules! mvn_family {
         }
         impl $t {
             /// Sets the instance name.
+            ///
+            #[doc = concat!(
+                "```\n",
+                "use probrs::distributions::{Distribution, ", stringify!($t), "};\n",
+                "use probrs::tensor::{DType, Tensor};\n",
+                "let d = ", $example, ";\n",
+                "assert_eq!(d.with_name(\"q\").name(), \"q\");\n",
+                "# Ok::<(), probrs::Error>(())\n",
+                "```"
+            )]
             pub fn with_name(mut self, name: &str) -> Self {
                 self.name = name.into();
                 self
             }
             /// Check the scale at every use (it may be held by variables).
+            ///
+            #[doc = concat!(
+                "```\n",
+                "use probrs::distributions::{Distribution, ", stringify!($t), "};\n",
+                "use probrs::tensor::{DType, Tensor};\n",
+                "let d = ", $example, ";\n",
+                "assert!(d.with_validate_args(true)?.validate_args());\n",
+                "# Ok::<(), probrs::Error>(())\n",
+                "```"
+            )]
             pub fn with_validate_args(mut self, v: bool) -> $crate::Result<Self> {
                 self.core.validate_args = v;
                 self.core.check_constant()?;
                 Ok(self)
             }
             /// Lower Cholesky factor of the covariance.
+            ///
+            #[doc = concat!(
+                "```\n",
+                "use probrs::distributions::{Distribution, ", stringify!($t), "};\n",
+                "use probrs::tensor::{DType, Tensor};\n",
+                "let d = ", $example, ";\n",
+                "let l = d.scale_tril()?;\n",
+                "// L Lᵀ is the covariance.\n",
+                "let c = l.matmul(&l.matrix_transpose()?)?.to_vec()?;\n",
+                "let expected = d.covariance()?.to_vec()?;\n",
+                "assert!(c.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-9));\n",
+                "# Ok::<(), probrs::Error>(())\n",
+                "```"
+            )]
             pub fn scale_tril(&self) -> $crate::Result<$crate::tensor::Tensor> {
                 self.core.scale_tril()
             }

@@ -55,14 +55,38 @@ impl NegativeBinomial {
         Ok(NegativeBinomial { total_count, logits, probs, dtype, batch_shape, name: "NegativeBinomial".into() })
     }
     /// Successes before `total_count` failures, success probability `sigmoid(logits)` (TFP's convention).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, NegativeBinomial};
+    /// // Even odds, 3 failures: 3 successes expected.
+    /// let d = NegativeBinomial::from_logits(Tensor::scalar(3.0, DType::F64)?, Tensor::scalar(0.0, DType::F64)?)?;
+    /// assert!((d.mean()?.to_scalar()? - 3.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_logits(total_count: impl Into<Param>, logits: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), Some(logits.into()), None)
     }
     /// Successes before `total_count` failures, success probability `probs`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, NegativeBinomial};
+    /// let d = NegativeBinomial::from_probs(Tensor::scalar(2.0, DType::F64)?, Tensor::scalar(0.5, DType::F64)?)?;
+    /// // variance r p/(1 − p)² = 2 · ½ / ¼
+    /// assert!((d.variance()?.to_scalar()? - 4.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_probs(total_count: impl Into<Param>, probs: impl Into<Param>) -> Result<Self> {
         Self::build(total_count.into(), None, Some(probs.into()))
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, NegativeBinomial};
+    /// assert_eq!(NegativeBinomial::from_probs(2.0, 0.5)?.with_name("overdispersed").name(), "overdispersed");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

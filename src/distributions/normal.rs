@@ -70,6 +70,16 @@ pub struct Normal {
 impl Normal {
     /// Fails if the shapes do not broadcast, the dtypes differ, or a fixed `scale` is not
     /// positive.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Normal};
+    /// let d = Normal::new(Tensor::vector(&[0.0, 10.0], DType::F64)?, 2.0)?; // a batch of two
+    /// assert_eq!(d.batch_shape(), vec![2]);
+    /// assert_eq!(d.stddev()?.to_vec()?, vec![2.0, 2.0]);
+    /// assert!(Normal::new(0.0, -1.0).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(loc: impl Into<Param>, scale: impl Into<Param>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         let dtype = resolve_dtype(&[("loc", &loc), ("scale", &scale)])?;
@@ -81,11 +91,29 @@ impl Normal {
         Ok(n)
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal};
+    /// assert_eq!(Normal::new(0.0, 1.0)?.with_name("prior").name(), "prior");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// Check `scale > 0` at every use (it may be a variable).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::Variable;
+    /// let scale = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "scale")?;
+    /// let d = Normal::new(0.0, &scale)?.with_validate_args(true)?;
+    /// scale.assign(&Tensor::scalar(-1.0, DType::F64)?)?;
+    /// let err = d.log_prob(&Tensor::scalar(0.0, DType::F64)?).unwrap_err();
+    /// assert!(err.to_string().contains("scale"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_validate_args(mut self, validate: bool) -> Result<Self> {
         self.validate_args = validate;
         if validate {
@@ -94,10 +122,25 @@ impl Normal {
         Ok(self)
     }
     /// The location parameter as given.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// let d = Normal::new(1.5, 2.0)?;
+    /// assert_eq!(d.loc().values_f64(DType::F64)?, vec![1.5]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn loc(&self) -> &Param {
         &self.loc
     }
     /// The scale parameter as given.
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// let d = Normal::new(1.5, 2.0)?;
+    /// assert!(d.scale().is_constant());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn scale(&self) -> &Param {
         &self.scale
     }

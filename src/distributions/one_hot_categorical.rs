@@ -35,14 +35,38 @@ pub struct OneHotCategorical {
 
 impl OneHotCategorical {
     /// One-hot categorical with probabilities `softmax(logits)` on the last axis.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, OneHotCategorical};
+    /// let d = OneHotCategorical::from_logits(Tensor::vector(&[0.0, 0.0], DType::F64)?)?;
+    /// assert_eq!(d.mean()?.to_vec()?, vec![0.5, 0.5]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_logits(logits: impl Into<Param>) -> Result<Self> {
         Ok(OneHotCategorical { cat: Categorical::from_logits(logits)?, name: "OneHotCategorical".into() })
     }
     /// One-hot categorical with probabilities `probs` on the last axis.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, OneHotCategorical};
+    /// let d = OneHotCategorical::from_probs(Tensor::vector(&[0.3, 0.7], DType::F64)?)?;
+    /// assert_eq!(d.event_shape(), vec![2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_probs(probs: impl Into<Param>) -> Result<Self> {
         Ok(OneHotCategorical { cat: Categorical::from_probs(probs)?, name: "OneHotCategorical".into() })
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, OneHotCategorical};
+    /// let d = OneHotCategorical::from_probs(Tensor::vector(&[0.3, 0.7], DType::F64)?)?.with_name("choice");
+    /// assert_eq!(d.name(), "choice");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

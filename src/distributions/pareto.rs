@@ -26,7 +26,7 @@ family! {
     /// assert_eq!(d.prob(&Tensor::scalar(0.5, d.dtype())?)?.to_scalar()?, 0.0);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Pareto, "Pareto", FullyReparameterized, { concentration: Positive, scale: Positive }
+    Pareto, "Pareto", FullyReparameterized, { concentration: Positive, scale: Positive }, (3.0, 1.0)  // the example arguments of `new`
 }
 
 impl Pareto {

@@ -57,19 +57,54 @@ impl Poisson {
         Ok(d)
     }
     /// λ ≥ 0.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Poisson};
+    /// let d = Poisson::from_rate(Tensor::scalar(2.0, DType::F64)?)?;
+    /// // P(0) = e^(−2)
+    /// assert!((d.prob(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()? - (-2.0f64).exp()).abs() < 1e-12);
+    /// assert!(Poisson::from_rate(Tensor::scalar(-1.0, DType::F64)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_rate(rate: impl Into<Param>) -> Result<Self> {
         Self::build(Rate::Rate(rate.into()))
     }
     /// log λ.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Poisson};
+    /// let d = Poisson::from_log_rate(Tensor::scalar(0.0, DType::F64)?)?;
+    /// assert!((d.mean()?.to_scalar()? - 1.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_log_rate(log_rate: impl Into<Param>) -> Result<Self> {
         Self::build(Rate::LogRate(log_rate.into()))
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Poisson};
+    /// assert_eq!(Poisson::from_rate(3.0)?.with_name("arrivals").name(), "arrivals");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// Checks the parameters at every use too (they may be variables).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Poisson};
+    /// use probrs::params::Variable;
+    /// let rate = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "rate")?;
+    /// let d = Poisson::from_rate(&rate)?.with_validate_args(true)?;
+    /// rate.assign(&Tensor::scalar(-2.0, DType::F64)?)?;
+    /// assert!(d.mean().is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_validate_args(mut self, v: bool) -> Result<Self> {
         self.validate_args = v;
         self.check()?;
@@ -84,6 +119,14 @@ impl Poisson {
         Ok(())
     }
     /// λ.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Poisson;
+    /// let d = Poisson::from_log_rate(Tensor::scalar(2f64.ln(), DType::F64)?)?;
+    /// assert!((d.rate()?.to_scalar()? - 2.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn rate(&self) -> Result<Tensor> {
         if self.validate_args {
             self.check()?;

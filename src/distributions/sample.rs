@@ -33,15 +33,40 @@ pub struct Sample {
 
 impl Sample {
     /// `sample_shape` i.i.d. draws of `distribution`, taken as one event.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Normal, Sample};
+    /// // Three i.i.d. standard normals as one event.
+    /// let d = Sample::new(Normal::new(0.0, 1.0)?, &[3])?;
+    /// assert_eq!(d.event_shape(), vec![3]);
+    /// let lp = d.log_prob(&Tensor::zeros(&[3], DType::F32)?)?.to_scalar()?;
+    /// assert!((lp + 3.0 * 0.918_938_5).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(distribution: impl Distribution + 'static, sample_shape: &[usize]) -> Result<Self> {
         Self::from_arc(Arc::new(distribution), sample_shape)
     }
     /// As [`Sample::new`] with the distribution already behind an `Arc`.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Exponential, Sample};
+    /// use std::sync::Arc;
+    /// let base: Arc<dyn Distribution> = Arc::new(Exponential::new(1.0)?);
+    /// assert_eq!(Sample::from_arc(base, &[2, 2])?.event_shape(), vec![2, 2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_arc(inner: Arc<dyn Distribution>, sample_shape: &[usize]) -> Result<Self> {
         let name = format!("Sample{}", inner.name());
         Ok(Sample { inner, sample_shape: sample_shape.to_vec(), name })
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal, Sample};
+    /// assert_eq!(Sample::new(Normal::new(0.0, 1.0)?, &[2])?.with_name("noise").name(), "noise");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

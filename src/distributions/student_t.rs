@@ -29,7 +29,7 @@ family! {
     /// assert!((d.variance()?.to_scalar()? - 3.0).abs() < 1e-5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    StudentT, "StudentT", FullyReparameterized, { df: Positive, loc: Real, scale: Positive }
+    StudentT, "StudentT", FullyReparameterized, { df: Positive, loc: Real, scale: Positive }, (3.0, 0.0, 1.0)  // the example arguments of `new`
 }
 
 impl StudentT {

@@ -5,12 +5,13 @@
 //! log p_Y(y) = log p_X(f⁻¹(y)) + log|det J_{f⁻¹}(y)|   (event rank carried through f)
 //! sample = f(base.sample)      event_shape = f.forward_event_shape(base.event_shape)
 //! ```
-//! Moments are not defined for a general bijector (as TFP).
+//! Moments are not defined for a general bijector (as TFP); the mean is `f(E[X])` when `f` has a
+//! constant Jacobian (an affine map), as TFP's `mean`.
 
 use super::distribution::{check_dtype, impl_display};
 use super::{Distribution, ReparameterizationType};
 use crate::bijectors::Bijector;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
 use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
@@ -38,25 +39,72 @@ pub struct TransformedDistribution {
 
 impl TransformedDistribution {
     /// The distribution of `bijector.forward(X)`, `X ~ distribution`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::distributions::{Distribution, LogNormal, Normal, TransformedDistribution};
+    /// // exp of a normal is a log-normal.
+    /// let d = TransformedDistribution::new(Normal::new(0.0, 1.0)?, Exp::new())?;
+    /// let x = Tensor::scalar(2.0, DType::F32)?;
+    /// let expected = LogNormal::new(0.0, 1.0)?.log_prob(&x)?.to_scalar()?;
+    /// assert!((d.log_prob(&x)?.to_scalar()? - expected).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(distribution: impl Distribution + 'static, bijector: impl Bijector + 'static) -> Result<Self> {
         Self::from_arcs(Arc::new(distribution), Arc::new(bijector))
     }
     /// As [`TransformedDistribution::new`], from shared parts.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Shift};
+    /// use probrs::distributions::{Distribution, Normal, TransformedDistribution};
+    /// use std::sync::Arc;
+    /// let base: Arc<dyn Distribution> = Arc::new(Normal::new(0.0, 1.0)?);
+    /// let shift: Arc<dyn Bijector> = Arc::new(Shift::new(3.0));
+    /// let d = TransformedDistribution::from_arcs(base, shift)?;
+    /// assert!((d.mean()?.to_scalar()? - 3.0).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_arcs(base: Arc<dyn Distribution>, bijector: Arc<dyn Bijector>) -> Result<Self> {
         let event_shape = bijector.forward_event_shape(&base.event_shape())?;
         let name = format!("{}{}", bijector.name(), base.name());
         Ok(TransformedDistribution { base, bijector, event_shape, name })
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::bijectors::Exp;
+    /// use probrs::distributions::{Distribution, Normal, TransformedDistribution};
+    /// let d = TransformedDistribution::new(Normal::new(0.0, 1.0)?, Exp::new())?.with_name("positive");
+    /// assert_eq!(d.name(), "positive");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self
     }
     /// The base distribution.
+    ///
+    /// ```
+    /// use probrs::bijectors::Exp;
+    /// use probrs::distributions::{Distribution, Normal, TransformedDistribution};
+    /// let d = TransformedDistribution::new(Normal::new(0.0, 1.0)?, Exp::new())?;
+    /// assert_eq!(d.distribution().class_name(), "Normal");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn distribution(&self) -> &Arc<dyn Distribution> {
         &self.base
     }
     /// The bijector.
+    ///
+    /// ```
+    /// use probrs::bijectors::Exp;
+    /// use probrs::distributions::{Normal, TransformedDistribution};
+    /// let d = TransformedDistribution::new(Normal::new(0.0, 1.0)?, Exp::new())?;
+    /// assert_eq!(d.bijector().name(), "exp");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn bijector(&self) -> &Arc<dyn Bijector> {
         &self.bijector
     }
@@ -102,6 +150,13 @@ impl Distribution for TransformedDistribution {
     }
     fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
         self.bijector.forward(&self.base.sample(sample_shape, seed)?)
+    }
+    fn mean(&self) -> Result<Tensor> {
+        // E[f(X)] = f(E[X]) for an affine f (a constant Jacobian); undefined otherwise, as TFP.
+        if !self.bijector.is_constant_jacobian() {
+            return Err(Error::not_defined(self.class_name(), "mean"));
+        }
+        self.bijector.forward(&self.base.mean()?)
     }
     fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
         let (x, lp) = self.base.sample_and_log_prob(sample_shape, seed)?;

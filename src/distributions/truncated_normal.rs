@@ -30,7 +30,7 @@ family! {
     /// assert_eq!(d.prob(&Tensor::scalar(2.0, d.dtype())?)?.to_scalar()?, 0.0);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    TruncatedNormal, "TruncatedNormal", FullyReparameterized, { loc: Real, scale: Positive, low: Real, high: Real }
+    TruncatedNormal, "TruncatedNormal", FullyReparameterized, { loc: Real, scale: Positive, low: Real, high: Real }, (0.0, 1.0, -1.0, 1.0)  // the example arguments of `new`
 }
 
 impl TruncatedNormal {

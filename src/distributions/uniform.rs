@@ -25,7 +25,7 @@ family! {
     /// assert!(s.iter().all(|v| (1.0..3.0).contains(v)));
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Uniform, "Uniform", FullyReparameterized, { low: Real, high: Real }
+    Uniform, "Uniform", FullyReparameterized, { low: Real, high: Real }, (1.0, 3.0)  // the example arguments of `new`
 }
 
 impl Uniform {

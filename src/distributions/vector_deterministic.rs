@@ -32,6 +32,16 @@ pub struct VectorDeterministic {
 
 impl VectorDeterministic {
     /// All mass at the vector `loc` (its last axis is the event).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, VectorDeterministic};
+    /// use probrs::random::Seed;
+    /// let d = VectorDeterministic::new(Tensor::vector(&[1.0, 2.0], DType::F64)?)?;
+    /// assert_eq!(d.sample(&[2], Seed::new(0))?.to_vec()?, vec![1.0, 2.0, 1.0, 2.0]);
+    /// assert!(VectorDeterministic::new(Tensor::scalar(1.0, DType::F64)?).is_err()); // needs a vector
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(loc: impl Into<Param>) -> Result<Self> {
         let loc = loc.into();
         let s = loc.shape();
@@ -42,6 +52,14 @@ impl VectorDeterministic {
         Ok(VectorDeterministic { batch_shape: s[..s.len() - 1].to_vec(), n, loc, dtype, name: "VectorDeterministic".into() })
     }
     /// Sets the instance name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, VectorDeterministic};
+    /// let d = VectorDeterministic::new(Tensor::vector(&[1.0], DType::F64)?)?.with_name("observed");
+    /// assert_eq!(d.name(), "observed");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = name.into();
         self

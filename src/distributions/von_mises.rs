@@ -42,7 +42,7 @@ family! {
     /// assert!((d.mode()?.to_scalar()? - 0.5).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    VonMises, "VonMises", FullyReparameterized, { loc: Real, concentration: NonNegative }
+    VonMises, "VonMises", FullyReparameterized, { loc: Real, concentration: NonNegative }, (0.0, 2.0)  // the example arguments of `new`
 }
 
 impl VonMises {

@@ -25,7 +25,7 @@ family! {
     /// assert!((d.cdf(&x)?.to_scalar()? - (1.0 - (-1.0f64).exp())).abs() < 1e-6);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    Weibull, "Weibull", FullyReparameterized, { concentration: Positive, scale: Positive }
+    Weibull, "Weibull", FullyReparameterized, { concentration: Positive, scale: Positive }, (2.0, 1.0)  // the example arguments of `new`
 }
 
 impl Weibull {

@@ -49,6 +49,18 @@ pub struct JointDistributionCoroutine(JointDistribution);
 
 impl JointDistributionCoroutine {
     /// A joint distribution from a model function that draws its sites through the [`ModelContext`].
+    ///
+    /// ```
+    /// use probrs::distributions::{Exponential, Normal};
+    /// use probrs::joint::{JointDistributionCoroutine, Root};
+    /// let model = JointDistributionCoroutine::new(|m| {
+    ///     let s = m.sample("s", Root(Exponential::new(1.0)?))?;
+    ///     m.sample("x", Normal::new(0.0, &s)?)?;
+    ///     Ok(())
+    /// });
+    /// assert_eq!(model.site_names()?, vec!["s", "x"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(model: impl Fn(&mut ModelContext) -> Result<()> + Send + Sync + 'static) -> Self {
         JointDistributionCoroutine(JointDistribution::from_model(Arc::new(model), Layout::Named, "JointDistributionCoroutine"))
     }

@@ -148,6 +148,22 @@ impl<'a> ModelContext<'a> {
 
     /// The site `name` drawn from `distribution` (or `Root(distribution)`): a draw when the
     /// joint is sampled, the given value when its density is evaluated.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionCoroutine, Root};
+    /// use probrs::vi::Structure;
+    /// let model = JointDistributionCoroutine::new(|m| {
+    ///     let z = m.sample("z", Root(Normal::new(0.0, 1.0)?))?;
+    ///     // When the joint's density is evaluated, `z` is the given value.
+    ///     assert!(z.to_vec()?.iter().all(|v| v.is_finite()));
+    ///     Ok(())
+    /// });
+    /// let lp = model.log_prob(&Structure::Named(vec![("z".into(), Tensor::scalar(0.0, DType::F32)?)]))?;
+    /// assert!((lp.to_scalar()? + 0.918_938_5).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn sample(&mut self, name: &str, distribution: impl SiteDistribution) -> Result<Tensor> {
         let (d, root) = distribution.into_site();
         if self.sites.iter().any(|s| s.name == name) {

@@ -61,24 +61,80 @@ impl JointDistributionPinned {
         Ok(JointDistributionPinned { joint, pins })
     }
     /// The pinned values.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// let j = JointDistributionSequential::new(vec![Part::dist(Normal::new(0.0, 1.0)?), Part::dist(Normal::new(0.0, 1.0)?)])?;
+    /// let p = j.pin(vec![("x0".into(), Tensor::scalar(0.5, DType::F32)?)])?;
+    /// assert_eq!(p.pins()[0].0, "x0");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn pins(&self) -> &[(String, Tensor)] {
         &self.pins
     }
     /// The joint log-density with the pins in place, as a function of the other sites (given
     /// by name, or in site order).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// use probrs::vi::Structure;
+    /// let j = JointDistributionSequential::new(vec![Part::dist(Normal::new(0.0, 1.0)?), Part::dist(Normal::new(0.0, 1.0)?)])?;
+    /// let p = j.pin(vec![("x0".into(), Tensor::scalar(0.0, DType::F32)?)])?;
+    /// // The remaining site may be given positionally.
+    /// let lp = p.unnormalized_log_prob(&Structure::List(vec![Tensor::scalar(0.0, DType::F32)?]))?;
+    /// assert!((lp.to_scalar()? + 2.0 * 0.918_938_5).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn unnormalized_log_prob(&self, value: &Structure) -> Result<Tensor> {
         self.joint.log_prob_pinned(value, &self.pins)
     }
     /// Each site's log-density with the pins in place.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// use probrs::vi::Structure;
+    /// let j = JointDistributionSequential::new(vec![Part::dist(Normal::new(0.0, 1.0)?), Part::dist(Normal::new(0.0, 1.0)?)])?;
+    /// let p = j.pin(vec![("x1".into(), Tensor::scalar(1.0, DType::F32)?)])?;
+    /// let parts = p.unnormalized_log_prob_parts(&Structure::List(vec![Tensor::scalar(0.0, DType::F32)?]))?;
+    /// assert_eq!(parts.len(), 2);
+    /// assert!((parts[1].to_scalar()? + 0.918_938_5 + 0.5).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn unnormalized_log_prob_parts(&self, value: &Structure) -> Result<Vec<Tensor>> {
         self.joint.log_prob_parts_pinned(value, &self.pins)
     }
     /// The unpinned sites' names.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionNamed, NamedPart};
+    /// let j = JointDistributionNamed::new(vec![("a", NamedPart::dist(Normal::new(0.0, 1.0)?)), ("b", NamedPart::dist(Normal::new(0.0, 1.0)?))])?;
+    /// assert_eq!(j.pin(vec![("a".into(), Tensor::scalar(0.0, DType::F32)?)])?.unpinned_site_names()?, vec!["b"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn unpinned_site_names(&self) -> Result<Vec<String>> {
         Ok(self.joint.site_names()?.into_iter().filter(|n| !self.pins.iter().any(|(p, _)| p == n)).collect())
     }
     /// The unpinned sites as surrogate parts: name, event shape and default event-space
     /// bijector (from one draw of the model).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Gamma, Normal};
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// let j = JointDistributionSequential::new(vec![Part::dist(Gamma::new(2.0, 1.0)?), Part::func(|p| Ok(Box::new(Normal::new(0.0, &p[0])?)))])?;
+    /// let parts = j.pin(vec![("x1".into(), Tensor::scalar(0.3, DType::F32)?)])?.unpinned_parts()?;
+    /// assert_eq!(parts.len(), 1);
+    /// assert_eq!(parts[0].bijector.name(), "softplus");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn unpinned_parts(&self) -> Result<Vec<crate::vi::SurrogatePart>> {
         let sites = self.joint.sample_sites(&[], crate::random::Seed::new(0))?;
         sites

@@ -60,14 +60,48 @@ pub enum Part {
 
 impl Part {
     /// A fixed (root) distribution.
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// assert_eq!(JointDistributionSequential::new(vec![Part::dist(Normal::new(0.0, 1.0)?)])?.site_names()?, vec!["x0"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn dist(d: impl Distribution + 'static) -> Self {
         Part::Dist(Arc::new(d))
     }
     /// A distribution built from the earlier values (most recent first).
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// use probrs::random::Seed;
+    /// // prev[0] is the most recent value (TFP passes earlier values in reverse order).
+    /// let j = JointDistributionSequential::new(vec![
+    ///     Part::dist(Normal::new(0.0, 1.0)?),
+    ///     Part::dist(Normal::new(100.0, 1.0)?),
+    ///     Part::func(|prev| Ok(Box::new(Normal::new(&prev[0], 0.001)?))),
+    /// ])?;
+    /// let x = j.sample(&[], Seed::new(0))?;
+    /// assert!((x.part(2)?.to_scalar()? - x.part(1)?.to_scalar()?).abs() < 0.01);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn func(f: impl Fn(&[Tensor]) -> Result<Box<dyn Distribution>> + Send + Sync + 'static) -> Self {
         Part::Func(Arc::new(f))
     }
     /// A root distribution rebuilt at every use (reads variables when the joint runs).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// use probrs::params::Variable;
+    /// let scale = Variable::new(&Tensor::scalar(1.0, DType::F32)?, "scale")?;
+    /// let s = scale.clone();
+    /// let j = JointDistributionSequential::new(vec![Part::deferred(move || Ok(Box::new(Normal::new(0.0, &s)?)))])?;
+    /// assert_eq!(j.trainable_variables()?.len(), 1);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn deferred(f: impl Fn() -> Result<Box<dyn Distribution>> + Send + Sync + 'static) -> Self {
         Part::Deferred(Arc::new(f))
     }
@@ -95,6 +129,13 @@ pub struct JointDistributionSequential(JointDistribution);
 
 impl JointDistributionSequential {
     /// A joint over `parts`, sites named `x0`, `x1`, … in order (TFP's `JointDistributionSequential`).
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// assert!(JointDistributionSequential::new(vec![Part::dist(Normal::new(0.0, 1.0)?)]).is_ok());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(parts: Vec<Part>) -> Result<Self> {
         let model = move |ctx: &mut super::ModelContext| -> Result<()> {
             let mut values: Vec<Tensor> = vec![];

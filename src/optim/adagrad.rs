@@ -54,10 +54,29 @@ pub struct Adagrad {
 
 impl Adagrad {
     /// Adagrad with learning rate `lr` and TF's other defaults.
+    ///
+    /// ```
+    /// use probrs::optim::{Adagrad, Optimizer};
+    /// let opt = Adagrad::new(0.5);
+    /// assert_eq!((opt.learning_rate(), opt.iterations()), (0.5, 0));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(lr: f64) -> Self {
         Self::with_options(AdagradOptions { learning_rate: lr, ..Default::default() })
     }
     /// Adagrad with every hyperparameter given.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::optim::{Adagrad, AdagradOptions, Optimizer};
+    /// use probrs::params::Variable;
+    /// // A large initial accumulator damps the first step: lr · g / √(acc + g²).
+    /// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+    /// let mut opt = Adagrad::with_options(AdagradOptions { learning_rate: 1.0, initial_accumulator_value: 99.0, ..Default::default() });
+    /// opt.apply_gradients(&[(Tensor::scalar(1.0, DType::F64)?, x.clone())])?;
+    /// assert!((x.numpy().to_scalar()? + 0.1).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_options(options: AdagradOptions) -> Self {
         Adagrad { options, slots: Slots::default() }
     }

@@ -62,10 +62,27 @@ pub struct Adam {
 
 impl Adam {
     /// Adam with learning rate `lr` and Keras's other defaults.
+    ///
+    /// ```
+    /// use probrs::optim::{Adam, Optimizer};
+    /// assert_eq!(Adam::new(0.1).learning_rate(), 0.1);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(lr: f64) -> Self {
         Self::with_options(AdamOptions { learning_rate: lr, ..Default::default() })
     }
     /// Adam with every hyperparameter given.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::optim::{Adam, AdamOptions, Optimizer};
+    /// use probrs::params::Variable;
+    /// let x = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "x")?;
+    /// let mut opt = Adam::with_options(AdamOptions { learning_rate: 0.5, ..AdamOptions::default() });
+    /// opt.apply_gradients(&[(Tensor::scalar(-3.0, DType::F64)?, x.clone())])?;
+    /// assert!((x.numpy().to_scalar()? - 1.5).abs() < 1e-6); // the first step has size lr
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_options(options: AdamOptions) -> Self {
         Adam { options, slots: Slots::default() }
     }

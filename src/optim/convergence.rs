@@ -80,6 +80,14 @@ pub struct LossNotDecreasing {
 impl LossNotDecreasing {
     /// At least one of `atol` and `rtol` is required; `window_size` 10 and `min_num_steps` 20
     /// are TFP's defaults.
+    ///
+    /// ```
+    /// use probrs::optim::{ConvergenceCriterion, LossNotDecreasing};
+    /// let c = LossNotDecreasing::new(Some(0.01), Some(0.01), 10, 20)?;
+    /// assert_eq!(c.min_num_steps(), 20);
+    /// assert!(LossNotDecreasing::new(None, None, 10, 20).is_err()); // needs atol or rtol
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(atol: Option<f64>, rtol: Option<f64>, window_size: usize, min_num_steps: usize) -> Result<Self> {
         if atol.is_none() && rtol.is_none() {
             return Err(Error::invalid_parameter("atol", "LossNotDecreasing needs at least one of `atol` and `rtol`"));
@@ -98,10 +106,28 @@ impl LossNotDecreasing {
         })
     }
     /// `atol` only, TFP's default window and minimum.
+    ///
+    /// ```
+    /// use probrs::optim::{ConvergenceCriterion, LossNotDecreasing};
+    /// assert_eq!(LossNotDecreasing::with_atol(1e-3).min_num_steps(), 20);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_atol(atol: f64) -> Self {
         Self::new(Some(atol), None, 10, 20).expect("atol given")
     }
     /// `rtol` only, TFP's default window and minimum.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::optim::{minimize, trace_loss, Adam, LossNotDecreasing, MinimizeOptions};
+    /// use probrs::params::Variable;
+    /// // Stop when the loss falls by less than 1% of its early average decrease per step.
+    /// let x = Variable::new(&Tensor::scalar(10.0, DType::F64)?, "x")?;
+    /// let options = MinimizeOptions { convergence_criterion: Some(Box::new(LossNotDecreasing::with_rtol(0.01))), ..Default::default() };
+    /// let run = minimize(|| x.value().square(), 10_000, &mut Adam::new(0.1), options, trace_loss)?;
+    /// assert!(run.converged && run.num_steps_run < 10_000);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_rtol(rtol: f64) -> Self {
         Self::new(None, Some(rtol), 10, 20).expect("rtol given")
     }
@@ -171,6 +197,13 @@ pub struct SuccessiveGradientsAreUncorrelated {
 
 impl SuccessiveGradientsAreUncorrelated {
     /// TFP's defaults are `window_size = 10`, `min_num_steps = 20`.
+    ///
+    /// ```
+    /// use probrs::optim::{ConvergenceCriterion, SuccessiveGradientsAreUncorrelated};
+    /// assert_eq!(SuccessiveGradientsAreUncorrelated::new(10, 20)?.min_num_steps(), 20);
+    /// assert!(SuccessiveGradientsAreUncorrelated::new(0, 20).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(window_size: usize, min_num_steps: usize) -> Result<Self> {
         if window_size == 0 {
             return Err(Error::invalid_parameter("window_size", "must be positive"));

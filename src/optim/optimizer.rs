@@ -45,7 +45,7 @@ pub(crate) struct Slots {
 
 impl Slots {
     /// Runs `rule(t, x, g, slots)` for every variable (t = 1-based step), then commits.
-    pub fn apply(
+    pub(crate) fn apply(
         &mut self,
         grads_and_vars: &[(Tensor, Variable)],
         num_slots: usize,

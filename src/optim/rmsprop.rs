@@ -59,10 +59,28 @@ pub struct RmsProp {
 
 impl RmsProp {
     /// RMSProp with learning rate `lr` and TF's other defaults.
+    ///
+    /// ```
+    /// use probrs::optim::{Optimizer, RmsProp};
+    /// assert_eq!(RmsProp::new(0.001).learning_rate(), 0.001);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(lr: f64) -> Self {
         Self::with_options(RmsPropOptions { learning_rate: lr, ..Default::default() })
     }
     /// RMSProp with every hyperparameter given.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::optim::{Optimizer, RmsProp, RmsPropOptions};
+    /// use probrs::params::Variable;
+    /// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+    /// let mut opt = RmsProp::with_options(RmsPropOptions { learning_rate: 0.1, rho: 0.0, epsilon: 0.0, ..Default::default() });
+    /// // With ρ = 0 the step is lr · g/|g|.
+    /// opt.apply_gradients(&[(Tensor::scalar(5.0, DType::F64)?, x.clone())])?;
+    /// assert!((x.numpy().to_scalar()? + 0.1).abs() < 1e-9);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_options(options: RmsPropOptions) -> Self {
         RmsProp { options, slots: Slots::default() }
     }

@@ -60,10 +60,32 @@ pub struct Sgd {
 
 impl Sgd {
     /// Gradient descent with learning rate `lr`, no momentum.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::optim::{Optimizer, Sgd};
+    /// use probrs::params::Variable;
+    /// let x = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "x")?;
+    /// Sgd::new(0.1).apply_gradients(&[(Tensor::scalar(2.0, DType::F64)?, x.clone())])?;
+    /// assert!((x.numpy().to_scalar()? - 0.8).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(lr: f64) -> Self {
         Self::with_options(SgdOptions { learning_rate: lr, ..Default::default() })
     }
     /// Gradient descent with every hyperparameter given.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::optim::{Optimizer, Sgd, SgdOptions};
+    /// use probrs::params::Variable;
+    /// // Nesterov momentum: the step looks ahead along the velocity.
+    /// let x = Variable::new(&Tensor::scalar(0.0, DType::F64)?, "x")?;
+    /// let mut opt = Sgd::with_options(SgdOptions { learning_rate: 0.1, momentum: 0.5, nesterov: true });
+    /// opt.apply_gradients(&[(Tensor::scalar(1.0, DType::F64)?, x.clone())])?;
+    /// assert!((x.numpy().to_scalar()? + 0.15).abs() < 1e-12); // −lr·g + momentum·(−lr·g)
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_options(options: SgdOptions) -> Self {
         Sgd { options, slots: Slots::default() }
     }

@@ -131,6 +131,15 @@ struct Plan {
 
 impl MakeTrainable {
     /// float32, batch and event shape `[]`, random initial values.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::MakeTrainable;
+    /// let d: Normal = MakeTrainable::new().build()?;
+    /// assert_eq!((d.dtype(), d.batch_shape()), (DType::F32, vec![]));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         MakeTrainable {
             initial: BTreeMap::new(),
@@ -142,11 +151,35 @@ impl MakeTrainable {
         }
     }
     /// The initial (constrained) value of one parameter.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::MakeTrainable;
+    /// let d: Normal = MakeTrainable::new().initial_value("scale", 3.0).seed(0).build()?;
+    /// assert!((d.stddev()?.to_scalar()? - 3.0).abs() < 1e-6);
+    /// // A name the family does not have is an error.
+    /// assert!(MakeTrainable::new().initial_value("rate", 1.0).build::<Normal>().is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn initial_value(mut self, name: &str, value: impl Into<InitValue>) -> Self {
         self.initial.insert(name.into(), value.into());
         self
     }
     /// A function giving the initial value of every parameter not given by value.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Bijector;
+    /// use probrs::distributions::{Distribution, Gamma};
+    /// use probrs::params::MakeTrainable;
+    /// use probrs::random::Seed;
+    /// // Every parameter starts at 1 (in its constrained space).
+    /// let g: Gamma = MakeTrainable::new()
+    ///     .initial_parameters_fn(|_: &str, shape: &[usize], dt: DType, _: Seed, _: &dyn Bijector| Tensor::ones(shape, dt))
+    ///     .build()?;
+    /// assert!((g.mean()?.to_scalar()? - 1.0).abs() < 1e-5); // concentration / rate
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn initial_parameters_fn(
         mut self,
         f: impl Fn(&str, &[usize], DType, Seed, &dyn Bijector) -> Result<Tensor> + Send + Sync + 'static,
@@ -155,31 +188,83 @@ impl MakeTrainable {
         self
     }
     /// Shape of samples (distributions) or inputs (bijectors), fixing the parameters' shapes.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, MultivariateNormalTriL};
+    /// use probrs::params::MakeTrainable;
+    /// // A batch of 2 trivariate normals: loc [2, 3], scale_tril [2, 3, 3].
+    /// let d: MultivariateNormalTriL = MakeTrainable::new().batch_and_event_shape(&[2, 3]).seed(1).build()?;
+    /// assert_eq!((d.batch_shape(), d.event_shape()), (vec![2], vec![3]));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn batch_and_event_shape(mut self, shape: &[usize]) -> Self {
         self.batch_and_event_shape = shape.to_vec();
         self
     }
     /// Dtype of the created variables (default `F32`, as in TFP).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::MakeTrainable;
+    /// let d: Normal = MakeTrainable::new().parameter_dtype(DType::F64).build()?;
+    /// assert_eq!(d.dtype(), DType::F64);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn parameter_dtype(mut self, dtype: DType) -> Self {
         self.parameter_dtype = dtype;
         self
     }
     /// Seed for the random initial values (fixed seed = same values every run).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::MakeTrainable;
+    /// let a: Normal = MakeTrainable::new().seed(9).build()?;
+    /// let b: Normal = MakeTrainable::new().seed(9).build()?;
+    /// assert_eq!(a.mean()?.to_scalar()?, b.mean()?.to_scalar()?);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn seed(mut self, seed: impl Into<Seed>) -> Self {
         self.seed = Some(seed.into());
         self
     }
     /// A fixed value for a parameter (TFP's `**init_kwargs`): no variable is created for it.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::MakeTrainable;
+    /// let d: Normal = MakeTrainable::new().fixed("loc", 0.0).seed(0).build()?;
+    /// assert_eq!(d.trainable_variables().len(), 1); // scale only
+    /// assert_eq!(d.mean()?.to_scalar()?, 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn fixed(mut self, name: &str, value: impl Into<Param>) -> Self {
         self.fixed.insert(name, value.into());
         self
     }
     /// A non-tensor constructor argument.
+    ///
+    /// ```
+    /// use probrs::distributions::{CholeskyLKJ, Distribution};
+    /// use probrs::params::{Arg, MakeTrainable};
+    /// let d: CholeskyLKJ = MakeTrainable::new().arg("dimension", Arg::Int(2)).seed(0).build()?;
+    /// assert_eq!(d.event_shape(), vec![2, 2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn arg(mut self, name: &str, a: Arg) -> Self {
         self.fixed = self.fixed.with_arg(name, a);
         self
     }
     /// The instance's name.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::MakeTrainable;
+    /// let d: Normal = MakeTrainable::new().name("prior").build()?;
+    /// assert_eq!(d.name(), "prior");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn name(mut self, name: &str) -> Self {
         self.fixed.name = Some(name.into());
         self
@@ -222,6 +307,18 @@ impl MakeTrainable {
     }
 
     /// Builds `T` with every trainable parameter held as a [`TransformedVariable`].
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Shift};
+    /// use probrs::params::MakeTrainable;
+    /// // Bijectors are trainable too.
+    /// let b: Shift = MakeTrainable::new().batch_and_event_shape(&[2]).initial_value("shift", 1.0).build()?;
+    /// let y = b.forward(&Tensor::vector(&[0.0, 1.0], DType::F32)?)?;
+    /// assert_eq!(y.to_vec()?, vec![1.0, 2.0]);
+    /// assert_eq!(b.trainable_variables().len(), 1);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn build<T: Trainable>(self) -> Result<T> {
         let seed = self.seed.unwrap_or_else(|| Seed::new(rand::random()));
         let plan = self.plan::<T>(seed)?;
@@ -234,6 +331,17 @@ impl MakeTrainable {
 
     /// The stateless form: an `init_fn(seed)` giving unconstrained parameter values and an
     /// `apply_fn(values)` building the instance (TFP's `make_trainable_stateless`).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Gamma};
+    /// use probrs::params::MakeTrainable;
+    /// let s = MakeTrainable::new().fixed("rate", 1.0).stateless::<Gamma>()?;
+    /// assert_eq!(s.parameter_names(), &["concentration".to_string()]);
+    /// let g = s.apply_fn(&[Tensor::scalar(0.0, DType::F32)?])?; // softplus(0) + eps
+    /// assert!((g.mean()?.to_scalar()? - 2f64.ln()).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn stateless<T: Trainable>(self) -> Result<TrainableStateless<T>> {
         // Validate names and shapes once, eagerly.
         let probe = self.plan::<T>(self.seed.unwrap_or(Seed::new(0)))?;
@@ -282,15 +390,44 @@ pub struct TrainableStateless<T> {
 
 impl<T: Trainable> TrainableStateless<T> {
     /// Names of the trainable parameters, in the order of `init_fn`'s values.
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::params::MakeTrainable;
+    /// assert_eq!(MakeTrainable::new().stateless::<Normal>()?.parameter_names(), &["loc", "scale"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn parameter_names(&self) -> &[String] {
         &self.names
     }
     /// Unconstrained initial values, one per trainable parameter.
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::params::MakeTrainable;
+    /// let s = MakeTrainable::new().initial_value("scale", 1.0).stateless::<Normal>()?;
+    /// let init = s.init_fn(0u64)?;
+    /// // The scale is returned unconstrained: softplus⁻¹(1 − eps) ≈ 0.5413.
+    /// assert!((init[1].to_scalar()? - 0.541_324_854_6).abs() < 1e-5);
+    /// assert_eq!(s.init_fn(0u64)?[0].to_scalar()?, init[0].to_scalar()?); // same seed, same values
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn init_fn(&self, seed: impl Into<Seed>) -> Result<Vec<Tensor>> {
         let plan = self.options.plan::<T>(seed.into())?;
         plan.trainable.iter().map(|(_, b, v)| b.inverse(v)).collect()
     }
     /// Builds the instance from unconstrained values (pass variables' values to train them).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::params::MakeTrainable;
+    /// let s = MakeTrainable::new().stateless::<Normal>()?;
+    /// let d = s.apply_fn(&[Tensor::scalar(1.5, DType::F32)?, Tensor::scalar(0.0, DType::F32)?])?;
+    /// assert_eq!(d.mean()?.to_scalar()?, 1.5);
+    /// assert!(s.apply_fn(&[Tensor::scalar(1.5, DType::F32)?]).is_err()); // one value per parameter
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn apply_fn(&self, values: &[Tensor]) -> Result<T> {
         if values.len() != self.names.len() {
             return Err(Error::InvalidParameter {

@@ -38,6 +38,18 @@ pub enum Param {
 
 impl Param {
     /// The current value in `dtype` (a tracked tensor: gradients flow to variables).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::{Param, Variable};
+    /// let v = Variable::new(&Tensor::scalar(2.0, DType::F64)?, "v")?;
+    /// let p = Param::from(&v);
+    /// let x = p.value(DType::F64)?;
+    /// assert_eq!(x.to_scalar()?, 2.0);
+    /// assert!(x.square()?.grad(&[&x])?[0].is_some()); // tracked
+    /// assert_eq!(Param::from(1.5).value(DType::F32)?.dtype(), DType::F32);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn value(&self, dtype: DType) -> Result<Tensor> {
         let t = match self {
             Param::Scalar(v) => return Tensor::scalar(*v, dtype),
@@ -52,6 +64,14 @@ impl Param {
         Ok(t)
     }
     /// The dtype this parameter imposes, if any.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Param;
+    /// assert_eq!(Param::from(Tensor::scalar(1.0, DType::F64)?).dtype(), Some(DType::F64));
+    /// assert_eq!(Param::from(1.0).dtype(), None);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn dtype(&self) -> Option<DType> {
         match self {
             Param::Scalar(_) => None,
@@ -62,6 +82,14 @@ impl Param {
         }
     }
     /// The shape of the presented value.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Param;
+    /// assert_eq!(Param::from(Tensor::zeros(&[3, 2], DType::F64)?).shape(), vec![3, 2]);
+    /// assert_eq!(Param::from(1.0).shape(), Vec::<usize>::new());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn shape(&self) -> Vec<usize> {
         match self {
             Param::Scalar(_) => vec![],
@@ -72,6 +100,17 @@ impl Param {
         }
     }
     /// Calls `f` on every variable behind this parameter.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Softplus;
+    /// use probrs::params::{Param, TransformedVariable};
+    /// let p = Param::from(TransformedVariable::new(&Tensor::scalar(1.0, DType::F64)?, Softplus::new(), "s")?);
+    /// let mut names = vec![];
+    /// p.visit_variables(&mut |v| names.push(v.name().to_string()));
+    /// assert_eq!(names, vec!["s"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
         match self {
             Param::Scalar(_) | Param::Tensor(_) => {}
@@ -81,10 +120,26 @@ impl Param {
         }
     }
     /// True for a fixed value (no variable behind it).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::{Param, Variable};
+    /// assert!(Param::from(1.0).is_constant());
+    /// assert!(!Param::from(Variable::new(&Tensor::scalar(1.0, DType::F64)?, "v")?).is_constant());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn is_constant(&self) -> bool {
         matches!(self, Param::Scalar(_) | Param::Tensor(_))
     }
     /// The current values as f64s, without tracking.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Param;
+    /// let p = Param::from(Tensor::vector(&[0.5, 1.5], DType::F32)?);
+    /// assert_eq!(p.values_f64(DType::F32)?, vec![0.5, 1.5]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn values_f64(&self, dtype: DType) -> Result<Vec<f64>> {
         self.value(dtype)?.to_vec()
     }

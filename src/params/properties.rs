@@ -50,14 +50,39 @@ pub mod constraining {
     use std::sync::Arc;
 
     /// Any real: Identity.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::constraining;
+    /// let b = constraining::real(DType::F64);
+    /// assert_eq!(b.name(), "identity");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn real(_: DType) -> Arc<dyn Bijector> {
         Arc::new(Identity::new())
     }
     /// `> 0`: Softplus with `low = eps(dtype)`, as TFP.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::constraining;
+    /// let b = constraining::positive(DType::F32);
+    /// // Softplus with a floor at float32's eps: never exactly 0.
+    /// assert!(b.forward(&Tensor::scalar(-200.0, DType::F32)?)?.to_scalar()? >= f32::EPSILON as f64);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn positive(dtype: DType) -> Arc<dyn Bijector> {
         Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("a scalar tensor is always constructible")))
     }
     /// In `(0, 1)`: Sigmoid.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::constraining;
+    /// let b = constraining::unit_interval(DType::F64);
+    /// assert_eq!(b.forward(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()?, 0.5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn unit_interval(_: DType) -> Arc<dyn Bijector> {
         Arc::new(Sigmoid::new())
     }
@@ -78,6 +103,14 @@ impl Default for ParameterProperties {
 
 impl ParameterProperties {
     /// A parameter constrained by `bijector` (e.g. softplus for a positive scale).
+    ///
+    /// ```
+    /// use probrs::params::{constraining, ParameterProperties};
+    /// let p = ParameterProperties::constrained(constraining::positive);
+    /// assert_eq!((p.event_ndims, p.is_preferred, p.is_tensor), (0, true, true));
+    /// assert_eq!((p.shape_fn)(&[4]), vec![4]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn constrained(bijector: fn(DType) -> Arc<dyn Bijector>) -> Self {
         ParameterProperties { default_constraining_bijector: bijector, ..Default::default() }
     }
@@ -135,40 +168,106 @@ pub struct Parameters {
 
 impl Parameters {
     /// No parameters yet.
+    ///
+    /// ```
+    /// use probrs::params::Parameters;
+    /// let p = Parameters::new();
+    /// assert!(!p.contains("loc") && p.name.is_none());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
     /// Adds a parameter.
+    ///
+    /// ```
+    /// use probrs::params::Parameters;
+    /// let p = Parameters::new().with("loc", 0.0);
+    /// assert!(p.contains("loc"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with(mut self, name: &str, p: impl Into<Param>) -> Self {
         self.params.insert(name.into(), p.into());
         self
     }
     /// Adds a non-tensor argument.
+    ///
+    /// ```
+    /// use probrs::params::{Arg, Parameters};
+    /// assert!(Parameters::new().with_arg("dimension", Arg::Int(3)).contains("dimension"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn with_arg(mut self, name: &str, a: Arg) -> Self {
         self.args.insert(name.into(), a);
         self
     }
     /// Adds (or replaces) a parameter in place.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::{Param, Parameters};
+    /// let mut p = Parameters::new().with("loc", 0.0);
+    /// p.insert("loc", Param::from(2.0)); // replaces
+    /// assert_eq!(p.take("loc").unwrap().values_f64(DType::F64)?, vec![2.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn insert(&mut self, name: &str, p: Param) {
         self.params.insert(name.into(), p);
     }
     /// Whether a parameter or argument of that name was given.
+    ///
+    /// ```
+    /// use probrs::params::Parameters;
+    /// assert!(!Parameters::new().contains("scale"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn contains(&self, name: &str) -> bool {
         self.params.contains_key(name) || self.args.contains_key(name)
     }
     /// Removes and returns a parameter.
+    ///
+    /// ```
+    /// use probrs::params::Parameters;
+    /// let mut p = Parameters::new().with("rate", 2.0);
+    /// assert!(p.take("rate").is_some());
+    /// assert!(p.take("rate").is_none()); // consumed
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn take(&mut self, name: &str) -> Option<Param> {
         self.params.remove(name)
     }
     /// Removes and returns a parameter that the family requires.
+    ///
+    /// ```
+    /// use probrs::params::Parameters;
+    /// let mut p = Parameters::new();
+    /// let err = p.take_required("rate", "Poisson").unwrap_err();
+    /// assert!(err.to_string().contains("rate") && err.to_string().contains("Poisson"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn take_required(&mut self, name: &str, family: &str) -> Result<Param> {
         self.take(name).ok_or_else(|| Error::invalid_parameter(name, format!("{family} requires `{name}`")))
     }
     /// Removes and returns a non-tensor argument.
+    ///
+    /// ```
+    /// use probrs::params::{Arg, Parameters};
+    /// let mut p = Parameters::new().with_arg("validate", Arg::Bool(true));
+    /// assert!(matches!(p.take_arg("validate"), Some(Arg::Bool(true))));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn take_arg(&mut self, name: &str) -> Option<Arg> {
         self.args.remove(name)
     }
     /// Fails naming the first argument the constructor did not consume.
+    ///
+    /// ```
+    /// use probrs::params::Parameters;
+    /// assert!(Parameters::new().finish("Normal").is_ok());
+    /// let err = Parameters::new().with("sigma", 1.0).finish("Normal").unwrap_err();
+    /// assert!(err.to_string().contains("sigma"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn finish(self, family: &str) -> Result<()> {
         if let Some(k) = self.params.keys().chain(self.args.keys()).next() {
             return Err(Error::UnknownParameter { name: k.clone(), family: family.into() });

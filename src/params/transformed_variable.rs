@@ -32,10 +32,34 @@ pub struct TransformedVariable {
 
 impl TransformedVariable {
     /// Stores `bijector.inverse(initial_value)`; fails if that is not finite.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// // A positive value stored as its logarithm.
+    /// let s = TransformedVariable::new(&Tensor::scalar(2.0, DType::F64)?, Exp::new(), "scale")?;
+    /// assert!((s.pretransformed_input().numpy().to_scalar()? - 2f64.ln()).abs() < 1e-15);
+    /// // A value outside the bijector's range is rejected (log of a negative number).
+    /// assert!(TransformedVariable::new(&Tensor::scalar(-1.0, DType::F64)?, Exp::new(), "bad").is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(initial_value: &Tensor, bijector: impl Bijector + 'static, name: impl Into<String>) -> Result<Self> {
         Self::from_arc(initial_value, Arc::new(bijector), name)
     }
     /// As [`TransformedVariable::new`] with a shared bijector.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Softplus};
+    /// use probrs::params::TransformedVariable;
+    /// use std::sync::Arc;
+    /// let b: Arc<dyn Bijector> = Arc::new(Softplus::new());
+    /// let a = TransformedVariable::from_arc(&Tensor::scalar(1.0, DType::F64)?, b.clone(), "a")?;
+    /// let c = TransformedVariable::from_arc(&Tensor::scalar(2.0, DType::F64)?, b, "c")?;
+    /// assert!((a.value()?.to_scalar()? - 1.0).abs() < 1e-12 && (c.value()?.to_scalar()? - 2.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_arc(initial_value: &Tensor, bijector: Arc<dyn Bijector>, name: impl Into<String>) -> Result<Self> {
         let name = name.into();
         let raw = bijector.inverse(initial_value)?;
@@ -50,6 +74,16 @@ impl TransformedVariable {
     /// A variable whose stored (unconstrained) values are `pretransformed` exactly — the
     /// inverse of [`TransformedVariable::pretransformed_input`], for loading a saved variable
     /// bit for bit (`new` would store `bijector.inverse(value)`, which need not round-trip).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// use std::sync::Arc;
+    /// let t = TransformedVariable::from_pretransformed(&Tensor::scalar(0.0, DType::F64)?, Arc::new(Exp::new()), "t")?;
+    /// assert_eq!(t.value()?.to_scalar()?, 1.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_pretransformed(pretransformed: &Tensor, bijector: Arc<dyn Bijector>, name: impl Into<String>) -> Result<Self> {
         let name = name.into();
         let value = bijector.forward(pretransformed)?;
@@ -59,30 +93,98 @@ impl TransformedVariable {
         Ok(TransformedVariable { var: Variable::new(pretransformed, name)?, bijector, shape: value.shape().to_vec() })
     }
     /// `bijector.forward(pretransformed)`, computed now (tracked for autodiff).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// let t = TransformedVariable::new(&Tensor::scalar(3.0, DType::F64)?, Exp::new(), "t")?;
+    /// let v = t.value()?;
+    /// // Gradients reach the stored (unconstrained) variable: d exp(u)/du = exp(u) = 3.
+    /// let u = t.pretransformed_input().value();
+    /// let g = v.grad(&[&u])?[0].clone().expect("the value depends on the stored variable");
+    /// assert!((v.to_scalar()? - 3.0).abs() < 1e-12);
+    /// assert!((g.to_scalar()? - 3.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn value(&self) -> Result<Tensor> {
         self.bijector.forward(&self.var.value())
     }
     /// The stored, unconstrained variable.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Softplus;
+    /// use probrs::params::TransformedVariable;
+    /// let t = TransformedVariable::new(&Tensor::scalar(2f64.exp().ln_1p(), DType::F64)?, Softplus::new(), "t")?;
+    /// assert!((t.pretransformed_input().numpy().to_scalar()? - 2.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn pretransformed_input(&self) -> &Variable {
         &self.var
     }
     /// The bijector applied at every read.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// let t = TransformedVariable::new(&Tensor::scalar(1.0, DType::F64)?, Exp::new(), "t")?;
+    /// assert_eq!(t.bijector().name(), "exp");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn bijector(&self) -> &Arc<dyn Bijector> {
         &self.bijector
     }
     /// The variable's name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// assert_eq!(TransformedVariable::new(&Tensor::scalar(1.0, DType::F64)?, Exp::new(), "scale")?.name(), "scale");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn name(&self) -> &str {
         self.var.name()
     }
     /// Shape of the presented (constrained) value.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// let t = TransformedVariable::new(&Tensor::ones(&[2, 3], DType::F64)?, Exp::new(), "t")?;
+    /// assert_eq!(t.shape(), &[2, 3]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
     /// The dtype of the value.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// assert_eq!(TransformedVariable::new(&Tensor::scalar(1.0, DType::F32)?, Exp::new(), "t")?.dtype(), DType::F32);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn dtype(&self) -> DType {
         self.var.dtype()
     }
     /// Sets the presented value: stores `bijector.inverse(value)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::Exp;
+    /// use probrs::params::TransformedVariable;
+    /// let t = TransformedVariable::new(&Tensor::scalar(1.0, DType::F64)?, Exp::new(), "t")?;
+    /// t.assign(&Tensor::scalar(5.0, DType::F64)?)?;
+    /// assert!((t.value()?.to_scalar()? - 5.0).abs() < 1e-12);
+    /// assert!((t.pretransformed_input().numpy().to_scalar()? - 5f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn assign(&self, value: &Tensor) -> Result<()> {
         if value.shape() != self.shape() {
             return Err(Error::ShapeMismatch {
@@ -98,6 +200,18 @@ impl TransformedVariable {
         self.var.assign(&raw)
     }
     /// The stored variable, then any variables the bijector holds.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::bijectors::{Bijector, Shift};
+    /// use probrs::params::{TransformedVariable, Variable};
+    /// // The bijector's own variable (a trainable shift) is trained along with the stored value.
+    /// let shift = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "shift")?;
+    /// let t = TransformedVariable::new(&Tensor::scalar(3.0, DType::F64)?, Shift::new(&shift), "t")?;
+    /// let names: Vec<String> = t.trainable_variables().iter().map(|v| v.name().to_string()).collect();
+    /// assert_eq!(names, vec!["t", "shift"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn trainable_variables(&self) -> Vec<Variable> {
         let mut v = vec![self.var.clone()];
         self.bijector.visit_variables(&mut |x| v.push(x.clone()));

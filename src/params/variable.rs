@@ -43,6 +43,14 @@ fn registry() -> &'static Mutex<HashMap<TensorId, Weak<Inner>>> {
 
 impl Variable {
     /// A variable holding a copy of `initial_value`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// let v = Variable::new(&Tensor::vector(&[1.0, 2.0], DType::F32)?, "w")?;
+    /// assert_eq!((v.name(), v.shape(), v.dtype()), ("w", &[2usize][..], DType::F32));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(initial_value: &Tensor, name: impl Into<String>) -> Result<Self> {
         let var = Var::from_tensor(&initial_value.detach().as_candle().contiguous()?)?;
         let inner = Arc::new(Inner { var, name: name.into(), serial: SERIAL.fetch_add(1, Ordering::Relaxed) });
@@ -59,10 +67,27 @@ impl Variable {
         reg.get(&id).and_then(|w| w.upgrade()).map(Variable)
     }
     /// The variable's name.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// assert_eq!(Variable::new(&Tensor::scalar(0.0, DType::F64)?, "loc")?.name(), "loc");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.0.name
     }
     /// The current value, tracked for autodiff.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// let v = Variable::new(&Tensor::scalar(3.0, DType::F64)?, "v")?;
+    /// let x = v.value();
+    /// let g = x.square()?.grad(&[&x])?[0].clone().unwrap();
+    /// assert_eq!(g.to_scalar()?, 6.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn value(&self) -> Tensor {
         if STOPPED.with(|s| s.get()) {
             return self.numpy();
@@ -70,14 +95,36 @@ impl Variable {
         Tensor(self.0.var.as_tensor().clone())
     }
     /// The current value, detached from autodiff.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// let v = Variable::new(&Tensor::scalar(3.0, DType::F64)?, "v")?;
+    /// assert_eq!(v.numpy().to_scalar()?, 3.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn numpy(&self) -> Tensor {
         Tensor(self.0.var.as_detached_tensor())
     }
     /// The shape of the value.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// assert_eq!(Variable::new(&Tensor::zeros(&[2, 2], DType::F64)?, "m")?.shape(), &[2, 2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn shape(&self) -> &[usize] {
         self.0.var.as_tensor().dims()
     }
     /// The dtype of the value.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// assert_eq!(Variable::new(&Tensor::zeros(&[2], DType::F64)?, "m")?.dtype(), DType::F64);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn dtype(&self) -> DType {
         self.value().dtype()
     }
@@ -88,6 +135,18 @@ impl Variable {
         self.0.serial
     }
     /// Overwrites the value; the shape must match and the dtype is converted.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// let v = Variable::new(&Tensor::vector(&[1.0, 2.0], DType::F32)?, "v")?;
+    /// v.assign(&Tensor::vector(&[3.0, 4.0], DType::F64)?)?; // converted to float32
+    /// assert_eq!((v.numpy().to_vec()?, v.dtype()), (vec![3.0, 4.0], DType::F32));
+    /// // A different shape is an error, and the value is kept.
+    /// assert!(v.assign(&Tensor::vector(&[1.0], DType::F32)?).is_err());
+    /// assert_eq!(v.numpy().to_vec()?, vec![3.0, 4.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn assign(&self, value: &Tensor) -> Result<()> {
         if value.shape() != self.shape() {
             return Err(Error::ShapeMismatch {
@@ -101,6 +160,15 @@ impl Variable {
         Ok(())
     }
     /// Same underlying storage?
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::params::Variable;
+    /// let a = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "a")?;
+    /// let b = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "a")?;
+    /// assert!(a.same_as(&a.clone()) && !a.same_as(&b));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn same_as(&self, other: &Variable) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }

@@ -44,6 +44,12 @@ pub struct ProductKernel {
 
 impl SumKernel {
     /// The sum of `kernels` (at least one).
+    ///
+    /// ```
+    /// use probrs::psd_kernels::SumKernel;
+    /// assert!(SumKernel::new(vec![]).is_err()); // at least one kernel
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(kernels: Vec<Arc<dyn PositiveSemidefiniteKernel>>) -> Result<Self> {
         if kernels.is_empty() {
             return Err(Error::invalid_parameter("kernels", "SumKernel needs at least one kernel"));
@@ -54,6 +60,12 @@ impl SumKernel {
 
 impl ProductKernel {
     /// The product of `kernels` (at least one).
+    ///
+    /// ```
+    /// use probrs::psd_kernels::ProductKernel;
+    /// assert!(ProductKernel::new(vec![]).is_err()); // at least one kernel
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(kernels: Vec<Arc<dyn PositiveSemidefiniteKernel>>) -> Result<Self> {
         if kernels.is_empty() {
             return Err(Error::invalid_parameter("kernels", "ProductKernel needs at least one kernel"));

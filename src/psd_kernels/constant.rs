@@ -24,6 +24,14 @@ pub struct Constant {
 
 impl Constant {
     /// `k(x, y) = constant`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::psd_kernels::{Constant, PositiveSemidefiniteKernel};
+    /// let x = Tensor::zeros(&[2, 1], DType::F64)?;
+    /// assert_eq!(Constant::new(3.0).apply(&x, &x)?.to_vec()?, vec![3.0, 3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(constant: impl Into<Param>) -> Self {
         Constant { constant: constant.into() }
     }

@@ -31,6 +31,15 @@ pub struct ExpSinSquared {
 
 impl ExpSinSquared {
     /// The periodic kernel; `None` takes the default 1.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::psd_kernels::{ExpSinSquared, PositiveSemidefiniteKernel};
+    /// let k = ExpSinSquared::new(None, None, Some(2.0.into()));
+    /// let x = Tensor::from_slice(&[0.0, 2.0, 4.0], &[3, 1], DType::F64)?;
+    /// assert!(k.matrix(&x, &x)?.to_vec()?.iter().all(|v| (v - 1.0).abs() < 1e-12)); // whole periods apart
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(amplitude: Option<Param>, length_scale: Option<Param>, period: Option<Param>) -> Self {
         ExpSinSquared { amplitude, length_scale, period }
     }

@@ -28,6 +28,15 @@ pub struct ExponentiatedQuadratic {
 
 impl ExponentiatedQuadratic {
     /// The squared-exponential kernel; `None` takes the default 1.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::psd_kernels::{ExponentiatedQuadratic, PositiveSemidefiniteKernel};
+    /// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let m = ExponentiatedQuadratic::new(None, None).matrix(&x, &x)?.to_vec()?;
+    /// assert!((m[1] - (-0.5f64).exp()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(amplitude: Option<Param>, length_scale: Option<Param>) -> Self {
         ExponentiatedQuadratic { amplitude, length_scale }
     }

@@ -29,6 +29,16 @@ pub struct FeatureScaled {
 
 impl FeatureScaled {
     /// `k(x / scale_diag, y / scale_diag)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::psd_kernels::{FeatureScaled, Linear, PositiveSemidefiniteKernel};
+    /// // x·y on features divided by 2: a quarter of the plain dot product.
+    /// let k = FeatureScaled::new(Linear::new(None, None, None), Tensor::vector(&[2.0], DType::F64)?);
+    /// let x = Tensor::from_slice(&[2.0], &[1, 1], DType::F64)?;
+    /// assert_eq!(k.matrix(&x, &x)?.to_vec()?, vec![1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(kernel: impl PositiveSemidefiniteKernel + 'static, scale_diag: impl Into<Param>) -> Self {
         FeatureScaled { kernel: Arc::new(kernel), scale_diag: scale_diag.into() }
     }

@@ -28,6 +28,14 @@ pub struct Linear {
 
 impl Linear {
     /// The linear kernel; `None` takes the defaults.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::psd_kernels::{Linear, PositiveSemidefiniteKernel};
+    /// let x = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0], &[2, 2], DType::F64)?;
+    /// assert_eq!(Linear::new(None, None, None).matrix(&x, &x)?.to_vec()?, vec![5.0, 11.0, 11.0, 25.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(bias_amplitude: Option<Param>, slope_amplitude: Option<Param>, shift: Option<Param>) -> Self {
         Linear { bias_amplitude, slope_amplitude, shift }
     }

@@ -18,6 +18,19 @@ macro_rules! matern {
         }
         impl $name {
             /// The kernel with the given amplitude and length scale (`None`: 1).
+            ///
+            #[doc = concat!(
+                "```\n",
+                "use probrs::psd_kernels::{", stringify!($name), ", PositiveSemidefiniteKernel};\n",
+                "use probrs::tensor::{DType, Tensor};\n",
+                "// k(x, x) = a², decreasing with distance.\n",
+                "let k = ", stringify!($name), "::new(Some(2.0.into()), Some(0.5.into()));\n",
+                "let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;\n",
+                "let m = k.matrix(&x, &x)?.to_vec()?;\n",
+                "assert!((m[0] - 4.0).abs() < 1e-12 && m[1] < m[0] && m[1] > 0.0);\n",
+                "# Ok::<(), probrs::Error>(())\n",
+                "```"
+            )]
             pub fn new(amplitude: Option<Param>, length_scale: Option<Param>) -> Self {
                 $name { amplitude, length_scale }
             }
@@ -44,10 +57,31 @@ macro_rules! matern {
 
 matern!(
     /// Matérn ν = ½ (the exponential / Ornstein–Uhlenbeck kernel).
+    ///
+    /// ```
+    /// use probrs::psd_kernels::{MaternOneHalf, PositiveSemidefiniteKernel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// // e^(−r/ℓ) with ℓ = 2, r = 1
+    /// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let m = MaternOneHalf::new(None, Some(2.0.into())).matrix(&x, &x)?.to_vec()?;
+    /// assert!((m[1] - (-0.5f64).exp()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     MaternOneHalf, "MaternOneHalf", |z| z.neg()?.exp()
 );
 matern!(
     /// Matérn ν = 3/2.
+    ///
+    /// ```
+    /// use probrs::psd_kernels::{MaternThreeHalves, PositiveSemidefiniteKernel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// // (1 + √3 r) e^(−√3 r) with ℓ = 1, r = 1
+    /// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let m = MaternThreeHalves::new(None, None).matrix(&x, &x)?.to_vec()?;
+    /// let s = 3f64.sqrt();
+    /// assert!((m[1] - (1.0 + s) * (-s).exp()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     MaternThreeHalves, "MaternThreeHalves", |z| {
         let s = z.mul_scalar(3f64.sqrt())?;
         s.add_scalar(1.0)?.mul(&s.neg()?.exp()?)
@@ -55,6 +89,17 @@ matern!(
 );
 matern!(
     /// Matérn ν = 5/2.
+    ///
+    /// ```
+    /// use probrs::psd_kernels::{MaternFiveHalves, PositiveSemidefiniteKernel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// // (1 + √5 r + 5r²/3) e^(−√5 r) with ℓ = 1, r = 1
+    /// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let m = MaternFiveHalves::new(None, None).matrix(&x, &x)?.to_vec()?;
+    /// let s = 5f64.sqrt();
+    /// assert!((m[1] - (1.0 + s + 5.0 / 3.0) * (-s).exp()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     MaternFiveHalves, "MaternFiveHalves", |z| {
         let s = z.mul_scalar(5f64.sqrt())?;
         s.add_scalar(1.0)?.add(&s.square()?.mul_scalar(1.0 / 3.0)?)?.mul(&s.neg()?.exp()?)

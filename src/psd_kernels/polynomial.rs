@@ -33,6 +33,17 @@ pub struct Polynomial {
 
 impl Polynomial {
     /// The kernel with the given parameters (`None`: TFP's defaults).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::psd_kernels::{Linear, Polynomial, PositiveSemidefiniteKernel};
+    /// // Exponent 1 is the linear kernel.
+    /// let x = Tensor::from_slice(&[1.0, -2.0], &[2, 1], DType::F64)?;
+    /// let p = Polynomial::new(Some(1.0.into()), None, None, Some(1.0.into())).matrix(&x, &x)?.to_vec()?;
+    /// let l = Linear::new(Some(1.0.into()), None, None).matrix(&x, &x)?.to_vec()?;
+    /// assert!(p.iter().zip(&l).all(|(a, b)| (a - b).abs() < 1e-12));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(bias_amplitude: Option<Param>, slope_amplitude: Option<Param>, shift: Option<Param>, exponent: Option<Param>) -> Self {
         Polynomial { bias_amplitude, slope_amplitude, shift, exponent }
     }

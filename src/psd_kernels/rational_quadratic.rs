@@ -29,6 +29,14 @@ pub struct RationalQuadratic {
 
 impl RationalQuadratic {
     /// The rational quadratic kernel; `None` takes the default 1.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::psd_kernels::{PositiveSemidefiniteKernel, RationalQuadratic};
+    /// let x = Tensor::from_slice(&[0.0], &[1, 1], DType::F64)?;
+    /// assert_eq!(RationalQuadratic::new(Some(3.0.into()), None, None).matrix(&x, &x)?.to_vec()?, vec![9.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(amplitude: Option<Param>, length_scale: Option<Param>, scale_mixture_rate: Option<Param>) -> Self {
         RationalQuadratic { amplitude, length_scale, scale_mixture_rate }
     }

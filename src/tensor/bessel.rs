@@ -89,6 +89,14 @@ fn ratio_scalar(x: f64) -> f64 {
 
 impl Tensor {
     /// `log(e⁻ˣ I₀(x))`, the log of the exponentially scaled modified Bessel function of order 0.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // log(e⁻¹ I₀(1)), I₀(1) = 1.2660658777520082
+    /// let v = Tensor::scalar(1.0, DType::F64)?.log_bessel_i0e()?.to_scalar()?;
+    /// assert!((v - (1.266_065_877_752_008_2f64.ln() - 1.0)).abs() < 1e-14);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn log_bessel_i0e(&self) -> Result<Tensor> {
         apply(
             self,
@@ -101,6 +109,14 @@ impl Tensor {
         )
     }
     /// `I₁(x) / I₀(x)` (the von Mises mean resultant length; in [0, 1) for x ≥ 0).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let r = Tensor::vector(&[0.0, 1.0], DType::F64)?.bessel_i1_over_i0()?.to_vec()?;
+    /// assert_eq!(r[0], 0.0);
+    /// assert!((r[1] - 0.565_159_103_992_485_1 / 1.266_065_877_752_008_2).abs() < 1e-14);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn bessel_i1_over_i0(&self) -> Result<Tensor> {
         apply(
             self,
@@ -118,6 +134,14 @@ impl Tensor {
         )
     }
     /// The von Mises CDF at `x` for `loc = 0` and concentration `kappa` (broadcasting).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::vector(&[0.0, std::f64::consts::PI], DType::F64)?;
+    /// let c = Tensor::von_mises_cdf(&x, &Tensor::scalar(3.0, DType::F64)?)?.to_vec()?;
+    /// assert!((c[0] - 0.5).abs() < 1e-12 && (c[1] - 1.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn von_mises_cdf(x: &Tensor, kappa: &Tensor) -> Result<Tensor> {
         let s = super::broadcast_shapes(x.shape(), kappa.shape())?;
         let (x, k) = (x.broadcast_to(&s)?.contiguous()?, kappa.broadcast_to(&s)?.contiguous()?);

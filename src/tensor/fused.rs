@@ -98,6 +98,21 @@ impl CustomOp3 for Op {
 
 impl Tensor {
     /// `kernel(a, b, c)` elementwise with numpy broadcasting, as one autodiff node.
+    ///
+    /// ```
+    /// use probrs::tensor::fused::TernaryKernel;
+    /// use probrs::tensor::{DType, Tensor};
+    /// // clamp(a, lo, hi) with its partials
+    /// static CLAMP: TernaryKernel = TernaryKernel {
+    ///     name: "clamp",
+    ///     value: |a, lo, hi| a.max(lo).min(hi),
+    ///     partials: |a, lo, hi| if a < lo { [0.0, 1.0, 0.0] } else if a > hi { [0.0, 0.0, 1.0] } else { [1.0, 0.0, 0.0] },
+    /// };
+    /// let a = Tensor::vector(&[-1.0, 0.5, 2.0], DType::F64)?;
+    /// let (lo, hi) = (Tensor::scalar(0.0, DType::F64)?, Tensor::scalar(1.0, DType::F64)?);
+    /// assert_eq!(Tensor::ternary(&a, &lo, &hi, &CLAMP)?.to_vec()?, vec![0.0, 0.5, 1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn ternary(a: &Tensor, b: &Tensor, c: &Tensor, kernel: &'static TernaryKernel) -> Result<Tensor> {
         a.check_dtype(b, kernel.name)?;
         a.check_dtype(c, kernel.name)?;

@@ -215,6 +215,15 @@ impl CustomOp3 for Op {
 
 impl Tensor {
     /// `log N(d; 0, K)` for points `d [..., n]` under one covariance `K [n, n]`: `[...]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // K = 2 I in two dimensions, d = 0: −log(2π) − ½ log 4
+    /// let k = Tensor::from_slice(&[2.0, 0.0, 0.0, 2.0], &[2, 2], DType::F64)?;
+    /// let ll = Tensor::gaussian_log_likelihood(&k, &Tensor::zeros(&[2], DType::F64)?)?.to_scalar()?;
+    /// assert!((ll - (-(2.0 * std::f64::consts::PI).ln() - 0.5 * 4f64.ln())).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn gaussian_log_likelihood(cov: &Tensor, dev: &Tensor) -> Result<Tensor> {
         Self::gaussian_log_likelihood_plus_diagonal(cov, &Tensor::scalar(0.0, cov.dtype())?, dev)
     }
@@ -222,6 +231,17 @@ impl Tensor {
     /// `log N(d; 0, K + v I)` for a scalar `v` (observation noise and jitter added inside the
     /// node, with gradient `tr ∂ℓ/∂K`, instead of building `v I` and a sum of two n × n
     /// matrices).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // K + v I with K = I, v = 1 equals the plain likelihood under 2 I.
+    /// let i = Tensor::from_slice(&[1.0, 0.0, 0.0, 1.0], &[2, 2], DType::F64)?;
+    /// let d = Tensor::vector(&[0.3, -1.0], DType::F64)?;
+    /// let a = Tensor::gaussian_log_likelihood_plus_diagonal(&i, &Tensor::scalar(1.0, DType::F64)?, &d)?.to_scalar()?;
+    /// let b = Tensor::gaussian_log_likelihood(&i.mul_scalar(2.0)?, &d)?.to_scalar()?;
+    /// assert!((a - b).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn gaussian_log_likelihood_plus_diagonal(cov: &Tensor, diagonal: &Tensor, dev: &Tensor) -> Result<Tensor> {
         if diagonal.elem_count() != 1 {
             return Err(Error::invalid_shape("gaussian_log_likelihood diagonal addend", diagonal.shape(), "expected a scalar"));

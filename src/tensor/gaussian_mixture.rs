@@ -755,6 +755,20 @@ impl Tensor {
     /// `log N(x_i; loc_k, L_k L_kᵀ)` for points `x [N, n]` against every component
     /// (`loc [K, n]`, lower-triangular `scale_tril [K, n, n]`): `[N, K]`, one autodiff node,
     /// without copying the points per component. Event sizes 1..=8.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // Two points against two 1-D components N(0, 1) and N(1, 2²): [N = 2, K = 2].
+    /// let x = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let loc = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?;
+    /// let l = Tensor::from_slice(&[1.0, 2.0], &[2, 1, 1], DType::F64)?;
+    /// let lp = Tensor::mvn_tril_log_prob(&x, &loc, &l)?;
+    /// assert_eq!(lp.shape(), &[2, 2]);
+    /// let c = 0.5 * (2.0 * std::f64::consts::PI).ln();
+    /// assert!((lp.to_vec()?[0] + c).abs() < 1e-12); // x = 0 under N(0, 1)
+    /// assert!((lp.to_vec()?[3] + c + 2f64.ln()).abs() < 1e-12); // x = 1 under N(1, 4)
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn mvn_tril_log_prob(x: &Tensor, loc: &Tensor, scale_tril: &Tensor) -> Result<Tensor> {
         let (n, k) = check_inputs("mvn_tril_log_prob", x, loc, scale_tril)?;
         let packed = Tensor::concat(&[loc, &Tensor::zeros(&[k, 1], loc.dtype())?], 1)?;
@@ -764,6 +778,19 @@ impl Tensor {
     /// `log Σ_k exp(log_weights_k) N(x_i; loc_k, L_k L_kᵀ)` for points `x [N, n]`, `loc [K, n]`,
     /// lower-triangular `scale_tril [K, n, n]` and normalized `log_weights [K]`; returns `[N]`.
     /// One autodiff node; entries of `scale_tril` above the diagonal are ignored.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // An equal mixture of two identical components is that component.
+    /// let x = Tensor::from_slice(&[0.5], &[1, 1], DType::F64)?;
+    /// let loc = Tensor::zeros(&[2, 1], DType::F64)?;
+    /// let l = Tensor::ones(&[2, 1, 1], DType::F64)?;
+    /// let w = Tensor::vector(&[0.5f64.ln(), 0.5f64.ln()], DType::F64)?;
+    /// let mix = Tensor::gaussian_mixture_log_prob(&x, &loc, &l, &w)?.to_vec()?;
+    /// let one = -0.125 - 0.5 * (2.0 * std::f64::consts::PI).ln();
+    /// assert!((mix[0] - one).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn gaussian_mixture_log_prob(x: &Tensor, loc: &Tensor, scale_tril: &Tensor, log_weights: &Tensor) -> Result<Tensor> {
         let (n, k) = check_inputs("gaussian_mixture_log_prob", x, loc, scale_tril)?;
         if log_weights.shape() != [k] {

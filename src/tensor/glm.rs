@@ -66,6 +66,16 @@ struct Op {
 
 impl BernoulliLogitGlm {
     /// `x [N, D]`, `y [N]` (stored once as float32, the precision of the data).
+    ///
+    /// ```
+    /// use probrs::tensor::glm::BernoulliLogitGlm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::from_slice(&[1.0, 2.0, 3.0], &[3, 1], DType::F32)?;
+    /// assert!(BernoulliLogitGlm::new(&x, &Tensor::vector(&[0.0, 1.0, 1.0], DType::F32)?).is_ok());
+    /// // x and y must agree on N.
+    /// assert!(BernoulliLogitGlm::new(&x, &Tensor::vector(&[0.0, 1.0], DType::F32)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(x: &Tensor, y: &Tensor) -> Result<Self> {
         if x.rank() != 2 || y.rank() != 1 || y.shape()[0] != x.shape()[0] {
             return Err(Error::ShapeMismatch { context: "BernoulliLogitGlm x [N, D] and y [N]".into(), lhs: x.shape().to_vec(), rhs: y.shape().to_vec() });
@@ -115,6 +125,21 @@ impl BernoulliLogitGlm {
     }
 
     /// `[...]` log-likelihoods of weights `w [..., D]`.
+    ///
+    /// ```
+    /// use probrs::params::Variable;
+    /// use probrs::tensor::glm::BernoulliLogitGlm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::from_slice(&[1.0, -1.0], &[2, 1], DType::F32)?;
+    /// let glm = BernoulliLogitGlm::new(&x, &Tensor::vector(&[1.0, 0.0], DType::F32)?)?;
+    /// // The log-likelihood of w = 0 is 2 log ½, and its gradient is Σ (y − σ(0)) x = 1.
+    /// let w = Variable::new(&Tensor::vector(&[0.0], DType::F32)?, "w")?.value();
+    /// let ll = glm.log_prob(&w)?;
+    /// assert!((ll.to_scalar()? - 2.0 * 0.5f64.ln()).abs() < 1e-6);
+    /// let g = ll.grad(&[&w])?[0].clone().unwrap().to_vec()?;
+    /// assert!((g[0] - 1.0).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn log_prob(&self, w: &Tensor) -> Result<Tensor> {
         if w.rank() == 0 || w.shape()[w.rank() - 1] != self.d {
             return Err(Error::ShapeMismatch { context: "BernoulliLogitGlm weights [..., D] vs X [N, D]".into(), lhs: w.shape().to_vec(), rhs: vec![self.n, self.d] });

@@ -170,18 +170,39 @@ impl candle_core::CustomOp1 for Atan {
 
 impl Tensor {
     /// The regularized lower incomplete gamma function P(a, x) (broadcasting).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let p = Tensor::igamma(&Tensor::scalar(1.0, DType::F64)?, &Tensor::vector(&[0.0, 1.0], DType::F64)?)?.to_vec()?;
+    /// assert!(p[0] == 0.0 && (p[1] - (1.0 - (-1.0f64).exp())).abs() < 1e-14);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn igamma(a: &Tensor, x: &Tensor) -> Result<Tensor> {
         let s = super::broadcast_shapes(a.shape(), x.shape())?;
         let (a, x) = (a.broadcast_to(&s)?, x.broadcast_to(&s)?);
         Ok(Tensor(a.0.apply_op2(&x.0, IGamma)?))
     }
     /// The regularized incomplete beta function I_x(a, b) (broadcasting).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::scalar(2.0, DType::F64)?;
+    /// let i = Tensor::betainc(&a, &Tensor::scalar(1.0, DType::F64)?, &Tensor::scalar(0.5, DType::F64)?)?;
+    /// assert!((i.to_scalar()? - 0.25).abs() < 1e-14); // I_x(2, 1) = x²
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn betainc(a: &Tensor, b: &Tensor, x: &Tensor) -> Result<Tensor> {
         let s = super::broadcast_shapes(&super::broadcast_shapes(a.shape(), b.shape())?, x.shape())?;
         let (a, b, x) = (a.broadcast_to(&s)?, b.broadcast_to(&s)?, x.broadcast_to(&s)?);
         Ok(Tensor(a.0.apply_op3(&b.0, &x.0, BetaInc)?))
     }
     /// Arctangent.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!((Tensor::scalar(1.0, DType::F64)?.atan()?.to_scalar()? - std::f64::consts::FRAC_PI_4).abs() < 1e-15);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn atan(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.apply_op1(Atan)?))
     }

@@ -191,6 +191,15 @@ pub fn triangular_solve(l: &Tensor, b: &Tensor, adjoint: bool) -> Result<Tensor>
 
 impl Tensor {
     /// Lower Cholesky factor of symmetric positive-definite matrices `[..., n, n]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::from_slice(&[4.0, 2.0, 2.0, 10.0], &[2, 2], DType::F64)?;
+    /// assert_eq!(a.cholesky()?.to_vec()?, vec![2.0, 0.0, 1.0, 3.0]);
+    /// // Not positive definite: a typed linear-algebra error.
+    /// assert!(Tensor::from_slice(&[1.0, 2.0, 2.0, 1.0], &[2, 2], DType::F64)?.cholesky().is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn cholesky(&self) -> Result<Tensor> {
         let r = self.rank();
         if r < 2 || self.shape()[r - 1] != self.shape()[r - 2] {
@@ -202,15 +211,38 @@ impl Tensor {
         })
     }
     /// Solves `A X = B` given `L = cholesky(A)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::from_slice(&[4.0, 2.0, 2.0, 10.0], &[2, 2], DType::F64)?;
+    /// let b = Tensor::from_slice(&[6.0, 12.0], &[2, 1], DType::F64)?;
+    /// let x = a.cholesky()?.cholesky_solve(&b)?.to_vec()?; // A x = b
+    /// assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 1.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn cholesky_solve(&self, b: &Tensor) -> Result<Tensor> {
         let y = triangular_solve(self, b, false)?;
         triangular_solve(self, &y, true)
     }
     /// `log det A` for symmetric positive-definite `A`, via its Cholesky factor.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::from_slice(&[4.0, 2.0, 2.0, 10.0], &[2, 2], DType::F64)?;
+    /// assert!((a.logdet()?.to_scalar()? - 36f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn logdet(&self) -> Result<Tensor> {
         self.cholesky()?.diag_part()?.log()?.sum_last(1)?.mul_scalar(2.0)
     }
     /// The diagonal `[..., n]` of matrices `[..., n, n]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0], &[2, 2], DType::F64)?;
+    /// assert_eq!(a.diag_part()?.to_vec()?, vec![1.0, 4.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn diag_part(&self) -> Result<Tensor> {
         let r = self.rank();
         if r < 2 {
@@ -224,12 +256,26 @@ impl Tensor {
         self.reshape(&flat)?.index_select(r - 2, &idx)
     }
     /// Square matrices `[..., n, n]` with `self [..., n]` on the diagonal.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let m = Tensor::matrix_diag(&Tensor::vector(&[2.0, 3.0], DType::F64)?)?;
+    /// assert_eq!(m.to_vec()?, vec![2.0, 0.0, 0.0, 3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn matrix_diag(d: &Tensor) -> Result<Tensor> {
         let n = *d.shape().last().ok_or_else(|| Error::invalid_shape("matrix_diag input", d.shape(), "rank must be >= 1"))?;
         let eye = Tensor::eye(n, &[], d.dtype())?;
         d.unsqueeze(d.rank() - 1)?.mul(&eye)
     }
     /// Zero the entries above the diagonal.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0], &[2, 2], DType::F64)?;
+    /// assert_eq!(a.band_lower()?.to_vec()?, vec![1.0, 0.0, 3.0, 4.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn band_lower(&self) -> Result<Tensor> {
         let r = self.rank();
         let (m, n) = (self.shape()[r - 2], self.shape()[r - 1]);
@@ -238,10 +284,26 @@ impl Tensor {
     }
     /// Packs a vector `[..., n(n+1)/2]` into lower-triangular matrices `[..., n, n]` in TFP's
     /// order.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // TFP's packing order: [1, ..., 6] fills [[4, 0, 0], [6, 5, 0], [3, 2, 1]].
+    /// let v = Tensor::vector(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], DType::F64)?;
+    /// assert_eq!(v.fill_triangular()?.to_vec()?, vec![4.0, 0.0, 0.0, 6.0, 5.0, 0.0, 3.0, 2.0, 1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn fill_triangular(&self) -> Result<Tensor> {
         self.fill_triangular_ext(false)
     }
     /// As [`Tensor::fill_triangular`], into upper-triangular matrices when `upper`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // Upper: [[1, 2, 3], [0, 5, 6], [0, 0, 4]] (TFP's upper=True).
+    /// let v = Tensor::vector(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], DType::F64)?;
+    /// assert_eq!(v.fill_triangular_ext(true)?.to_vec()?, vec![1.0, 2.0, 3.0, 0.0, 5.0, 6.0, 0.0, 0.0, 4.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn fill_triangular_ext(&self, upper: bool) -> Result<Tensor> {
         let r = self.rank();
         let m = *self.shape().last().ok_or_else(|| Error::invalid_shape("fill_triangular input", self.shape(), "rank must be >= 1"))?;
@@ -254,10 +316,24 @@ impl Tensor {
         padded.index_select(r - 1, &fill_map(n, upper))?.reshape(&shape)
     }
     /// The inverse of [`Tensor::fill_triangular`]: `[..., n, n] -> [..., n(n+1)/2]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let v = Tensor::vector(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], DType::F64)?;
+    /// assert_eq!(v.fill_triangular()?.fill_triangular_inverse()?.to_vec()?, v.to_vec()?);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn fill_triangular_inverse(&self) -> Result<Tensor> {
         self.fill_triangular_inverse_ext(false)
     }
     /// The inverse of [`Tensor::fill_triangular_ext`].
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let v = Tensor::vector(&[1.0, 2.0, 3.0], DType::F64)?;
+    /// assert_eq!(v.fill_triangular_ext(true)?.fill_triangular_inverse_ext(true)?.to_vec()?, vec![1.0, 2.0, 3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn fill_triangular_inverse_ext(&self, upper: bool) -> Result<Tensor> {
         let r = self.rank();
         if r < 2 || self.shape()[r - 1] != self.shape()[r - 2] {
@@ -276,6 +352,14 @@ impl Tensor {
         self.reshape(&flat)?.index_select(r - 2, &inv)
     }
     /// Replaces the diagonal of matrices `[..., n, n]` with `d [..., n]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0], &[2, 2], DType::F64)?;
+    /// let b = a.set_diag(&Tensor::vector(&[0.0, 0.0], DType::F64)?)?;
+    /// assert_eq!(b.to_vec()?, vec![0.0, 2.0, 3.0, 0.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn set_diag(&self, d: &Tensor) -> Result<Tensor> {
         let r = self.rank();
         let n = self.shape()[r - 1];

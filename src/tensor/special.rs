@@ -177,18 +177,45 @@ fn ndtri64(p: f64) -> f64 {
 
 impl Tensor {
     /// `log(1 + x)`, accurate for small `x`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::scalar(1e-20, DType::F64)?;
+    /// assert_eq!(x.log1p()?.to_scalar()?, 1e-20); // log(1 + 1e-20) in f64 would be 0
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn log1p(&self) -> Result<Tensor> {
         apply(self, Elementwise { name: "log1p", f32: libm::log1pf, f64: libm::log1p, deriv: Some(|x, _| x.add_scalar(1.0)?.recip()) })
     }
     /// `exp(x) − 1`, accurate for small `x`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert_eq!(Tensor::scalar(1e-20, DType::F64)?.expm1()?.to_scalar()?, 1e-20);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn expm1(&self) -> Result<Tensor> {
         apply(self, Elementwise { name: "expm1", f32: libm::expm1f, f64: libm::expm1, deriv: Some(|_, y| y.add_scalar(1.0)) })
     }
     /// `log(1 + exp(x))`, finite with a finite gradient for every finite `x`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let y = Tensor::vector(&[0.0, 1000.0, -1000.0], DType::F64)?.softplus()?.to_vec()?;
+    /// assert!((y[0] - 2f64.ln()).abs() < 1e-15 && y[1] == 1000.0 && y[2] >= 0.0 && y[2] < 1e-300);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn softplus(&self) -> Result<Tensor> {
         apply(self, Elementwise { name: "softplus", f32: softplus32, f64: softplus64, deriv: Some(|x, _| x.sigmoid()) })
     }
     /// The inverse of softplus, `log(exp(y) − 1)`, for `y > 0`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let y = Tensor::scalar(2f64.ln(), DType::F64)?;
+    /// assert!(y.softplus_inverse()?.to_scalar()?.abs() < 1e-15);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn softplus_inverse(&self) -> Result<Tensor> {
         apply(
             self,
@@ -201,6 +228,12 @@ impl Tensor {
         )
     }
     /// The logistic function `1 / (1 + exp(−x))`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert_eq!(Tensor::scalar(0.0, DType::F64)?.sigmoid()?.to_scalar()?, 0.5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn sigmoid(&self) -> Result<Tensor> {
         apply(
             self,
@@ -208,6 +241,13 @@ impl Tensor {
         )
     }
     /// `log(sigmoid(x)) = −softplus(−x)`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // Stays finite far into the tail: log σ(−1000) = −1000.
+    /// assert!((Tensor::scalar(-1000.0, DType::F64)?.log_sigmoid()?.to_scalar()? + 1000.0).abs() < 1e-9);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn log_sigmoid(&self) -> Result<Tensor> {
         apply(
             self,
@@ -220,10 +260,24 @@ impl Tensor {
         )
     }
     /// `log Γ(x)` (log of the absolute value for negative non-integers).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let v = Tensor::vector(&[1.0, 5.0], DType::F64)?.lgamma()?.to_vec()?;
+    /// assert!(v[0].abs() < 1e-15 && (v[1] - 24f64.ln()).abs() < 1e-13);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn lgamma(&self) -> Result<Tensor> {
         apply(self, Elementwise { name: "lgamma", f32: libm::lgammaf, f64: libm::lgamma, deriv: Some(|x, _| x.digamma()) })
     }
     /// The digamma function ψ(x) = d/dx log Γ(x).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // ψ(1) = −γ
+    /// assert!((Tensor::scalar(1.0, DType::F64)?.digamma()?.to_scalar()? + 0.577_215_664_901_532_9).abs() < 1e-14);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn digamma(&self) -> Result<Tensor> {
         apply(
             self,
@@ -236,10 +290,23 @@ impl Tensor {
         )
     }
     /// The trigamma function ψ′(x) (no gradient).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!((Tensor::scalar(1.0, DType::F64)?.trigamma()?.to_scalar()? - std::f64::consts::PI.powi(2) / 6.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn trigamma(&self) -> Result<Tensor> {
         apply(self, Elementwise { name: "trigamma", f32: |x| trigamma_scalar(x as f64) as f32, f64: trigamma_scalar, deriv: None })
     }
     /// The standard normal CDF Φ(x).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let p = Tensor::vector(&[0.0, 1.0], DType::F64)?.ndtr()?.to_vec()?;
+    /// assert!(p[0] == 0.5 && (p[1] - 0.841_344_746_068_542_9).abs() < 1e-15);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn ndtr(&self) -> Result<Tensor> {
         apply(
             self,
@@ -252,6 +319,14 @@ impl Tensor {
         )
     }
     /// `log Φ(x)`, accurate far into both tails.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// // log Φ(−40) ≈ −804.608 (Φ itself underflows to 0 in f64)
+    /// let v = Tensor::scalar(-40.0, DType::F64)?.log_ndtr()?.to_scalar()?;
+    /// assert!((v + 804.608_442_013_754).abs() < 1e-6);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn log_ndtr(&self) -> Result<Tensor> {
         apply(
             self,
@@ -264,6 +339,13 @@ impl Tensor {
         )
     }
     /// The standard normal quantile Φ⁻¹(p).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let q = Tensor::vector(&[0.5, 0.975], DType::F64)?.ndtri()?.to_vec()?;
+    /// assert!(q[0].abs() < 1e-15 && (q[1] - 1.959_963_984_540_054).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn ndtri(&self) -> Result<Tensor> {
         apply(
             self,
@@ -276,10 +358,24 @@ impl Tensor {
         )
     }
     /// The error function (candle's kernel).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!((Tensor::scalar(1.0, DType::F64)?.erf()?.to_scalar()? - 0.842_700_792_949_714_9).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn erf(&self) -> Result<Tensor> {
         Ok(Tensor(self.0.erf()?))
     }
     /// `x · log(y)` with the convention `0 · log(0) = 0`; the gradients are 0 where `x = 0`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::vector(&[0.0, 2.0], DType::F64)?;
+    /// let y = Tensor::vector(&[0.0, 3.0], DType::F64)?;
+    /// assert_eq!(x.xlogy(&y)?.to_vec()?, vec![0.0, 2.0 * 3f64.ln()]); // 0 · log 0 = 0
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn xlogy(&self, y: &Tensor) -> Result<Tensor> {
         let zero = self.eq_scalar(0.0)?;
         let safe_y = Tensor::where_(&zero, &y.ones_like()?, y)?;
@@ -287,10 +383,24 @@ impl Tensor {
         Tensor::where_(&zero, &v.zeros_like()?, &v)
     }
     /// A tensor of ones with this tensor's shape and dtype.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert_eq!(Tensor::zeros(&[2], DType::F32)?.ones_like()?.to_vec()?, vec![1.0, 1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn ones_like(&self) -> Result<Tensor> {
         Tensor::ones(self.shape(), self.dtype())
     }
     /// Mask of finite elements.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::vector(&[1.0, f64::INFINITY, f64::NAN], DType::F64)?;
+    /// let finite = x.is_finite()?;
+    /// assert_eq!(Tensor::where_(&finite, &x, &x.zeros_like()?)?.to_vec()?, vec![1.0, 0.0, 0.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn is_finite(&self) -> Result<Mask> {
         Ok(Mask(self.0.abs()?.lt(f64::INFINITY)?))
     }

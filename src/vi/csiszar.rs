@@ -321,18 +321,50 @@ pub struct Discrepancy(CsiszarFn);
 
 impl Discrepancy {
     /// Any Csiszar function of `log u`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::csiszar::{pearson, Discrepancy};
+    /// let d = Discrepancy::new(pearson);
+    /// assert!((d.call(&Tensor::scalar(2f64.ln(), DType::F64)?)?.to_scalar()? - 1.0).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(f: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Self {
         Discrepancy(Arc::new(f))
     }
     /// `kl_reverse` (the default: the negative ELBO).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::csiszar::Discrepancy;
+    /// let f = Discrepancy::kl_reverse();
+    /// assert!((f.call(&Tensor::scalar(1.0, DType::F64)?)?.to_scalar()? + 1.0).abs() < 1e-15); // −log u
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn kl_reverse() -> Self {
         Self::new(|l| kl_reverse(l, false))
     }
     /// `kl_forward`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::csiszar::Discrepancy;
+    /// let f = Discrepancy::kl_forward();
+    /// assert!((f.call(&Tensor::scalar(1.0, DType::F64)?)?.to_scalar()? - 1f64.exp()).abs() < 1e-12); // u log u
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn kl_forward() -> Self {
         Self::new(|l| kl_forward(l, false))
     }
     /// Evaluates `f` at `log u`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::csiszar::Discrepancy;
+    /// let v = Discrepancy::default().call(&Tensor::vector(&[0.0, -2.0], DType::F64)?)?;
+    /// assert_eq!(v.to_vec()?, vec![0.0, 2.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn call(&self, logu: &Tensor) -> Result<Tensor> {
         (self.0)(logu)
     }

@@ -49,6 +49,15 @@ pub enum Structure {
 
 impl Structure {
     /// The single tensor of a `Structure::Tensor` (a typed error naming the structure otherwise).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// let s = Structure::Tensor(Tensor::scalar(1.0, DType::F64)?);
+    /// assert_eq!(s.as_tensor()?.to_scalar()?, 1.0);
+    /// assert!(Structure::List(vec![]).as_tensor().is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn as_tensor(&self) -> Result<&Tensor> {
         match self {
             Structure::Tensor(t) => Ok(t),
@@ -56,6 +65,15 @@ impl Structure {
         }
     }
     /// Part `i` of a list (or of named values, in order); a single tensor is part 0.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// let s = Structure::List(vec![Tensor::scalar(1.0, DType::F64)?, Tensor::scalar(2.0, DType::F64)?]);
+    /// assert_eq!(s.part(1)?.to_scalar()?, 2.0);
+    /// assert!(s.part(2).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn part(&self, i: usize) -> Result<&Tensor> {
         let n = self.len();
         let got = match self {
@@ -67,6 +85,15 @@ impl Structure {
         got.ok_or_else(|| Error::invalid_parameter("surrogate sample", format!("has {n} part(s); part {i} was requested ({})", self.describe())))
     }
     /// The named part `name`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// let s = Structure::Named(vec![("z".into(), Tensor::scalar(1.0, DType::F64)?)]);
+    /// assert_eq!(s.get("z")?.to_scalar()?, 1.0);
+    /// assert!(s.get("w").unwrap_err().to_string().contains('w'));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn get(&self, name: &str) -> Result<&Tensor> {
         match self {
             Structure::Named(v) => v
@@ -78,10 +105,25 @@ impl Structure {
         }
     }
     /// The parts as a positional list (TFP's `*args`: names dropped, order kept).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// let s = Structure::Named(vec![("a".into(), Tensor::scalar(1.0, DType::F64)?), ("b".into(), Tensor::scalar(2.0, DType::F64)?)]);
+    /// assert!(matches!(s.to_list(), Structure::List(v) if v.len() == 2));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn to_list(&self) -> Structure {
         Structure::List(self.tensors().into_iter().cloned().collect())
     }
     /// The number of parts.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// assert_eq!(Structure::Tensor(Tensor::scalar(1.0, DType::F64)?).len(), 1);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             Structure::Tensor(_) => 1,
@@ -90,10 +132,25 @@ impl Structure {
         }
     }
     /// Whether there are no parts.
+    ///
+    /// ```
+    /// use probrs::vi::Structure;
+    /// assert!(Structure::List(vec![]).is_empty());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// The parts in order.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// let s = Structure::List(vec![Tensor::scalar(1.0, DType::F64)?, Tensor::scalar(2.0, DType::F64)?]);
+    /// let total: f64 = s.tensors().iter().map(|t| t.to_scalar().unwrap()).sum();
+    /// assert_eq!(total, 3.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn tensors(&self) -> Vec<&Tensor> {
         match self {
             Structure::Tensor(t) => vec![t],
@@ -102,6 +159,14 @@ impl Structure {
         }
     }
     /// The same structure with every part mapped by `f`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// let s = Structure::List(vec![Tensor::scalar(4.0, DType::F64)?]);
+    /// assert_eq!(s.try_map(|t| t.sqrt())?.part(0)?.to_scalar()?, 2.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn try_map(&self, mut f: impl FnMut(&Tensor) -> Result<Tensor>) -> Result<Structure> {
         Ok(match self {
             Structure::Tensor(t) => Structure::Tensor(f(t)?),
@@ -110,6 +175,14 @@ impl Structure {
         })
     }
     /// A one-line description: kinds, names and shapes.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::vi::Structure;
+    /// let s = Structure::Named(vec![("z".into(), Tensor::zeros(&[3], DType::F64)?)]);
+    /// assert!(s.describe().contains("z: [3]"), "{}", s.describe());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn describe(&self) -> String {
         match self {
             Structure::Tensor(t) => format!("a tensor of shape {:?}", t.shape()),

@@ -69,10 +69,32 @@ pub struct SurrogatePart {
 
 impl SurrogatePart {
     /// A part named `name` with `event_shape`, mapped onto its support by `bijector`.
+    ///
+    /// ```
+    /// use probrs::bijectors::Exp;
+    /// use probrs::vi::SurrogatePart;
+    /// let p = SurrogatePart::new("rate", &[3], Exp::new());
+    /// assert_eq!((p.name.as_str(), p.event_shape.clone()), ("rate", vec![3]));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn new(name: &str, event_shape: &[usize], bijector: impl Bijector + 'static) -> Self {
         SurrogatePart { name: name.into(), event_shape: event_shape.to_vec(), bijector: Arc::new(bijector) }
     }
     /// The parts of a pinned model's unpinned sites, with their default event-space bijectors.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Beta, Bernoulli};
+    /// use probrs::joint::{JointDistributionNamed, NamedPart};
+    /// use probrs::vi::SurrogatePart;
+    /// let j = JointDistributionNamed::new(vec![
+    ///     ("p", NamedPart::dist(Beta::new(1.0, 1.0)?)),
+    ///     ("flip", NamedPart::func(|v| Ok(Box::new(Bernoulli::from_probs(v.get("p")?)?)))),
+    /// ])?;
+    /// let parts = SurrogatePart::from_pinned(&j.pin(vec![("flip".into(), Tensor::scalar(1.0, DType::F32)?)])?)?;
+    /// assert_eq!((parts[0].name.as_str(), parts[0].bijector.name()), ("p", "sigmoid"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
     pub fn from_pinned(model: &JointDistributionPinned) -> Result<Vec<SurrogatePart>> {
         model.unpinned_parts()
     }
