@@ -203,7 +203,7 @@ macro_rules! registry {
 registry!(
     Normal, LogNormal, HalfNormal, HalfCauchy, TruncatedNormal, Exponential, Gamma, InverseGamma, Chi2, Beta, Kumaraswamy, Uniform, StudentT, Cauchy, Laplace,
     Logistic, Gumbel, Weibull, Pareto, VonMises, Deterministic, Bernoulli, Binomial, Poisson, Geometric, Categorical, Dirichlet, MultivariateNormalDiag,
-    MultivariateNormalTriL,
+    MultivariateNormalTriL, MultivariateNormalFullCovariance, NegativeBinomial, Multinomial, OneHotCategorical, VectorDeterministic,
 );
 
 impl SavedDistribution {

@@ -44,6 +44,9 @@ fn registry() -> Vec<(&'static str, Props, Build, Vec<usize>)> {
         ("VonMises", VonMises::parameter_properties, |p| Ok(Box::new(VonMises::from_parameters(p)?)), vec![]),
         ("LKJ", LKJ::parameter_properties, |p| Ok(Box::new(LKJ::from_parameters(p.with_arg("dimension", Arg::Int(3)))?)), vec![]),
         ("CholeskyLKJ", CholeskyLKJ::parameter_properties, |p| Ok(Box::new(CholeskyLKJ::from_parameters(p.with_arg("dimension", Arg::Int(3)))?)), vec![]),
+        ("NegativeBinomial", NegativeBinomial::parameter_properties, |p| Ok(Box::new(NegativeBinomial::from_parameters(p)?)), vec![]),
+        ("OneHotCategorical", OneHotCategorical::parameter_properties, |p| Ok(Box::new(OneHotCategorical::from_parameters(p)?)), vec![4]),
+        ("MultivariateNormalFullCovariance", MultivariateNormalFullCovariance::parameter_properties, |p| Ok(Box::new(MultivariateNormalFullCovariance::from_parameters(p)?)), vec![3]),
     ]
 }
 
@@ -188,7 +191,7 @@ fn default_event_space_bijector_maps_into_the_support() {
                 assert!(lp.all_finite().unwrap(), "{name}: log_prob not finite on the bijector's image: {lp:?}");
             }
             Err(probrs::Error::NotDefined { .. }) => {
-                assert!(["Bernoulli", "Categorical", "Poisson", "Geometric"].contains(&name), "{name} should define one");
+                assert!(["Bernoulli", "Categorical", "Poisson", "Geometric", "NegativeBinomial", "OneHotCategorical"].contains(&name), "{name} should define one");
             }
             Err(e) => panic!("{name}: {e}"),
         }

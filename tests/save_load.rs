@@ -84,6 +84,11 @@ fn every_savable_family_round_trips_bit_for_bit() {
             trainable::<Dirichlet>(dtype, Some(&[3])),
             trainable::<MultivariateNormalDiag>(dtype, Some(&[3])),
             trainable::<MultivariateNormalTriL>(dtype, Some(&[3])),
+            trainable::<MultivariateNormalFullCovariance>(dtype, Some(&[3])),
+            trainable::<NegativeBinomial>(dtype, None),
+            Box::new(MakeTrainable::new().parameter_dtype(dtype).seed(11).batch_and_event_shape(&[3]).fixed("total_count", Tensor::scalar(6.0, dtype).unwrap()).build::<Multinomial>().unwrap()),
+            trainable::<OneHotCategorical>(dtype, Some(&[3])),
+            trainable::<VectorDeterministic>(dtype, Some(&[2])),
         ];
         for d in &ds {
             check_round_trip(d.as_ref(), &dir, &format!("{}_{}", d.class_name(), dtype.name()));

@@ -5,7 +5,8 @@
 use super::bijector::param_for;
 use super::Bijector;
 use crate::error::Result;
-use crate::params::{Param, Variable};
+use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable, Variable};
+use crate::tensor::DType;
 use crate::tensor::Tensor;
 
 /// The Kumaraswamy CDF as a bijector on the unit interval.
@@ -65,5 +66,32 @@ impl Bijector for KumaraswamyCDF {
     fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
         self.a.visit_variables(f);
         self.b.visit_variables(f);
+    }
+}
+
+impl Trainable for KumaraswamyCDF {
+    const NAME: &'static str = "KumaraswamyCDF";
+    /// Both concentrations positive (softplus), as TFP.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, KumaraswamyCDF};
+    /// use probrs::params::MakeTrainable;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let b: KumaraswamyCDF = MakeTrainable::new().initial_value("concentration1", 2.0).initial_value("concentration0", 1.0).build()?;
+    /// let y = b.forward(&Tensor::scalar(0.5, DType::F32)?)?.to_scalar()?;
+    /// assert!((y - 0.25).abs() < 1e-5); // x² for a = 2, b = 1
+    /// assert_eq!(b.trainable_variables().len(), 2);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![
+            ("concentration1", ParameterProperties { default_constraining_bijector: constraining::positive, ..Default::default() }),
+            ("concentration0", ParameterProperties { default_constraining_bijector: constraining::positive, ..Default::default() }),
+        ]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let b = KumaraswamyCDF::new(p.take_required("concentration1", Self::NAME)?, p.take_required("concentration0", Self::NAME)?);
+        p.finish(Self::NAME)?;
+        Ok(b)
     }
 }

@@ -10,7 +10,8 @@ use super::distribution::{check_dtype, impl_display};
 use super::family::outside_support;
 use super::{Categorical, Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
-use crate::params::Param;
+use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable};
+use std::sync::Arc;
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
@@ -166,3 +167,42 @@ impl Distribution for Multinomial {
 }
 
 impl_display!(Multinomial);
+
+fn simplex(_: DType) -> Arc<dyn crate::bijectors::Bijector> {
+    Arc::new(crate::bijectors::SoftmaxCentered::new())
+}
+
+impl Trainable for Multinomial {
+    const NAME: &'static str = "Multinomial";
+    /// `total_count` is not trainable (pass it with `MakeTrainable::fixed`); `logits`
+    /// (preferred) or `probs` over the last axis of `batch_and_event_shape`.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Multinomial};
+    /// use probrs::params::MakeTrainable;
+    /// let d: Multinomial = MakeTrainable::new().batch_and_event_shape(&[3]).fixed("total_count", 5.0).seed(0).build()?;
+    /// assert_eq!(d.event_shape(), vec![3]);
+    /// assert!((d.mean()?.sum_all()?.to_scalar()? - 5.0).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![
+            ("total_count", ParameterProperties { is_preferred: false, is_tensor: false, ..Default::default() }),
+            ("logits", ParameterProperties { event_ndims: 1, default_constraining_bijector: constraining::real, ..Default::default() }),
+            ("probs", ParameterProperties { event_ndims: 1, default_constraining_bijector: simplex, is_preferred: false, ..Default::default() }),
+        ]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let n = p.take_required("total_count", Self::NAME)?;
+        let mut d = match (p.take("logits"), p.take("probs")) {
+            (Some(l), None) => Multinomial::from_logits(n, l)?,
+            (None, Some(q)) => Multinomial::from_probs(n, q)?,
+            _ => return Err(Error::invalid_parameter("logits", "Multinomial needs exactly one of `logits` and `probs`")),
+        };
+        if let Some(name) = p.name.take() {
+            d = d.with_name(&name);
+        }
+        p.finish(Self::NAME)?;
+        Ok(d)
+    }
+}

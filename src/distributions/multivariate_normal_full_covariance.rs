@@ -3,7 +3,10 @@
 
 use super::mvn_linear_operator::{mvn_family, MvnCore, ScaleSpec};
 use crate::error::Result;
-use crate::params::Param;
+use crate::bijectors::{Bijector, Chain, CholeskyOuterProduct, FillScaleTriL, IntoArcBijector};
+use crate::params::{Param, ParameterProperties, Parameters, Trainable};
+use crate::tensor::DType;
+use std::sync::Arc;
 
 /// A multivariate normal given by its covariance matrix.
 ///
@@ -49,3 +52,49 @@ mvn_family!(
     // the examples' instance
     "MultivariateNormalFullCovariance::new(Tensor::zeros(&[3], DType::F64)?, Tensor::from_slice(&[2.0, 0.5, 0.0, 0.5, 1.0, 0.2, 0.0, 0.2, 3.0], &[3, 3], DType::F64)?)?"
 );
+
+/// `[..., n]` → `[..., n, n]`.
+fn square_shape(s: &[usize]) -> Vec<usize> {
+    let mut v = s.to_vec();
+    if let Some(&n) = s.last() {
+        v.push(n);
+    }
+    v
+}
+
+/// Unconstrained triangle-vectors onto positive-definite matrices: `CholeskyOuterProduct ∘
+/// FillScaleTriL(diag_shift = eps(dtype))`, as TFP.
+fn positive_definite(dtype: DType) -> Arc<dyn Bijector> {
+    let fill = FillScaleTriL::with_options(Arc::new(crate::bijectors::Softplus::new()), Some(dtype.eps()));
+    Arc::new(Chain::new(vec![CholeskyOuterProduct::new().into_arc(), fill.into_arc()]))
+}
+
+impl Trainable for MultivariateNormalFullCovariance {
+    const NAME: &'static str = "MultivariateNormalFullCovariance";
+    /// `loc` `[..., n]` and `covariance_matrix` `[..., n, n]`, the latter held as a
+    /// triangle-vector mapped onto positive-definite matrices (TFP's properties).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, MultivariateNormalFullCovariance};
+    /// use probrs::params::MakeTrainable;
+    /// let d: MultivariateNormalFullCovariance = MakeTrainable::new().batch_and_event_shape(&[3]).seed(0).build()?;
+    /// assert_eq!(d.covariance()?.shape(), &[3, 3]);
+    /// assert_eq!(d.trainable_variables()[1].shape(), &[6]); // the packed triangle
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![
+            ("loc", ParameterProperties { event_ndims: 1, ..Default::default() }),
+            ("covariance_matrix", ParameterProperties { event_ndims: 2, shape_fn: square_shape, default_constraining_bijector: positive_definite, ..Default::default() }),
+        ]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let mut d = Self::new(p.take_required("loc", Self::NAME)?, p.take_required("covariance_matrix", Self::NAME)?)?;
+        if let Some(n) = p.name.take() {
+            d = d.with_name(&n);
+        }
+        let v = p.validate_args;
+        p.finish(Self::NAME)?;
+        d.with_validate_args(v)
+    }
+}

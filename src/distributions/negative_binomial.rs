@@ -11,7 +11,7 @@ use super::distribution::{check_dtype, impl_display};
 use super::family::outside_support;
 use super::{Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
-use crate::params::{broadcast_batch_shape, resolve_dtype, Param};
+use crate::params::{broadcast_batch_shape, constraining, resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
@@ -173,3 +173,38 @@ impl Distribution for NegativeBinomial {
 }
 
 impl_display!(NegativeBinomial);
+
+impl Trainable for NegativeBinomial {
+    const NAME: &'static str = "NegativeBinomial";
+    /// `total_count` (positive, trainable: the distribution is defined for any real `r > 0`),
+    /// `logits` (preferred) or `probs`.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, NegativeBinomial};
+    /// use probrs::params::MakeTrainable;
+    /// let d: NegativeBinomial = MakeTrainable::new().seed(0).build()?;
+    /// assert_eq!(d.trainable_variables().len(), 2); // total_count and logits
+    /// assert!(d.mean()?.to_scalar()? > 0.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![
+            ("total_count", ParameterProperties { default_constraining_bijector: constraining::positive, ..Default::default() }),
+            ("logits", ParameterProperties { default_constraining_bijector: constraining::real, ..Default::default() }),
+            ("probs", ParameterProperties { default_constraining_bijector: constraining::unit_interval, is_preferred: false, ..Default::default() }),
+        ]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let r = p.take_required("total_count", Self::NAME)?;
+        let mut d = match (p.take("logits"), p.take("probs")) {
+            (Some(l), None) => NegativeBinomial::from_logits(r, l)?,
+            (None, Some(q)) => NegativeBinomial::from_probs(r, q)?,
+            _ => return Err(Error::invalid_parameter("logits", "NegativeBinomial needs exactly one of `logits` and `probs`")),
+        };
+        if let Some(n) = p.name.take() {
+            d = d.with_name(&n);
+        }
+        p.finish(Self::NAME)?;
+        Ok(d)
+    }
+}

@@ -6,8 +6,8 @@
 
 use super::distribution::{check_dtype, impl_display};
 use super::{Categorical, Distribution, ReparameterizationType};
-use crate::error::Result;
-use crate::params::Param;
+use crate::error::{Error, Result};
+use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
@@ -142,4 +142,40 @@ impl_display!(OneHotCategorical);
 /// ```
 pub fn kl_one_hot_categorical(p: &OneHotCategorical, q: &OneHotCategorical) -> Result<Tensor> {
     super::categorical::kl_categorical(&p.cat, &q.cat)
+}
+
+fn simplex(_: DType) -> std::sync::Arc<dyn crate::bijectors::Bijector> {
+    std::sync::Arc::new(crate::bijectors::SoftmaxCentered::new())
+}
+
+impl Trainable for OneHotCategorical {
+    const NAME: &'static str = "OneHotCategorical";
+    /// `logits` (preferred) or `probs` over the last axis of `batch_and_event_shape`.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, OneHotCategorical};
+    /// use probrs::params::MakeTrainable;
+    /// let d: OneHotCategorical = MakeTrainable::new().batch_and_event_shape(&[4]).seed(0).build()?;
+    /// assert_eq!(d.event_shape(), vec![4]);
+    /// assert!((d.mean()?.sum_all()?.to_scalar()? - 1.0).abs() < 1e-5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![
+            ("logits", ParameterProperties { event_ndims: 1, default_constraining_bijector: constraining::real, ..Default::default() }),
+            ("probs", ParameterProperties { event_ndims: 1, default_constraining_bijector: simplex, is_preferred: false, ..Default::default() }),
+        ]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let mut d = match (p.take("logits"), p.take("probs")) {
+            (Some(l), None) => OneHotCategorical::from_logits(l)?,
+            (None, Some(q)) => OneHotCategorical::from_probs(q)?,
+            _ => return Err(Error::invalid_parameter("logits", "OneHotCategorical needs exactly one of `logits` and `probs`")),
+        };
+        if let Some(n) = p.name.take() {
+            d = d.with_name(&n);
+        }
+        p.finish(Self::NAME)?;
+        Ok(d)
+    }
 }

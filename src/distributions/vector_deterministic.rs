@@ -5,7 +5,7 @@
 use super::distribution::{check_dtype, impl_display};
 use super::{Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
-use crate::params::{resolve_dtype, Param};
+use crate::params::{resolve_dtype, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
@@ -123,3 +123,27 @@ impl Distribution for VectorDeterministic {
 }
 
 impl_display!(VectorDeterministic);
+
+impl Trainable for VectorDeterministic {
+    const NAME: &'static str = "VectorDeterministic";
+    /// `loc`, whose last axis is the event.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, VectorDeterministic};
+    /// use probrs::params::MakeTrainable;
+    /// let d: VectorDeterministic = MakeTrainable::new().batch_and_event_shape(&[2]).initial_value("loc", 1.5).build()?;
+    /// assert_eq!(d.mean()?.to_vec()?, vec![1.5, 1.5]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
+        vec![("loc", ParameterProperties { event_ndims: 1, ..Default::default() })]
+    }
+    fn from_parameters(mut p: Parameters) -> Result<Self> {
+        let mut d = Self::new(p.take_required("loc", Self::NAME)?)?;
+        if let Some(n) = p.name.take() {
+            d = d.with_name(&n);
+        }
+        p.finish(Self::NAME)?;
+        Ok(d)
+    }
+}
