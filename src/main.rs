@@ -42,12 +42,17 @@ enum Command {
     },
     /// Fit a family to one column of a CSV file by maximum likelihood: parameters, standard
     /// errors (observed information), log-likelihood, AIC and BIC.
-    #[command(after_help = "FAMILY is one of: Normal, LogNormal, HalfNormal, HalfCauchy, Exponential, Gamma, InverseGamma, Chi2, Beta, Uniform, StudentT, Cauchy, Laplace, Logistic, Gumbel, Weibull, Pareto, Kumaraswamy, VonMises, Poisson, Geometric; or `auto` to fit every continuous family and rank them by AIC.\n\nExamples:\n  probrs fit Gamma data.csv --column waiting_time\n  probrs fit Normal data.csv --plot fit.svg --loss-plot loss.png --json\n  probrs fit Weibull data.csv --save weibull.json\n  probrs fit auto data.csv --column 2")]
+    #[command(after_help = "FAMILY is one of: Normal, LogNormal, HalfNormal, HalfCauchy, Exponential, Gamma, InverseGamma, Chi2, Beta, Uniform, StudentT, Cauchy, Laplace, Logistic, Gumbel, Weibull, Pareto, Kumaraswamy, VonMises, Poisson, Geometric; or `auto` to fit every continuous family and rank them by AIC.\n\nExamples:\n  probrs fit Gamma data.csv --column waiting_time\n  probrs fit Normal data.csv --plot fit.svg --loss-plot loss.png --json\n  probrs fit Weibull data.csv --save weibull.json\n  probrs fit auto data.csv --column 2\n  probrs fit --family auto data.csv")]
     Fit {
-        /// The family, or `auto`.
-        family: String,
+        /// The family, or `auto` (or give it with `--family`).
+        #[arg(value_name = "FAMILY")]
+        first: String,
         /// A CSV file; a first row with text is a header.
-        data: String,
+        #[arg(value_name = "DATA")]
+        second: Option<String>,
+        /// The family, as an option: `probrs fit --family auto data.csv`.
+        #[arg(long, value_name = "FAMILY")]
+        family: Option<String>,
         /// Column name or 0-based index (default: the first).
         #[arg(long)]
         column: Option<String>,
@@ -325,7 +330,14 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    // A usage error is bad input: exit 1 (clap's own code, 2, means a numerical failure here).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
     let result = match cli.command {
         Command::Demo { name } => demo(name.as_deref()),
         Command::Conformance { file, verbose } => match probrs::conformance::run_file(&file) {
@@ -343,8 +355,17 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
-        Command::Fit { family, data, column, steps, lr, seed, plot, save, output: Output { loss_plot, json, quiet } } => {
-            fit(&family, &data, column.as_deref(), probrs::fit::FitOptions { steps, learning_rate: lr, seed }, plot.as_deref(), loss_plot.as_deref(), save.as_deref(), json, quiet)
+        Command::Fit { first, second, family, column, steps, lr, seed, plot, save, output: Output { loss_plot, json, quiet } } => {
+            // FAMILY DATA, or --family FAMILY DATA.
+            let args = match (family, second) {
+                (None, Some(data)) => Ok((first, data)),
+                (Some(family), None) => Ok((family, first)),
+                (None, None) => Err(probrs::Error::BadInput { location: "probrs fit".into(), reason: "missing DATA: probrs fit FAMILY DATA.csv".into() }),
+                (Some(_), Some(_)) => Err(probrs::Error::BadInput { location: "probrs fit".into(), reason: "the family is given twice (FAMILY and --family)".into() }),
+            };
+            args.and_then(|(family, data)| {
+                fit(&family, &data, column.as_deref(), probrs::fit::FitOptions { steps, learning_rate: lr, seed }, plot.as_deref(), loss_plot.as_deref(), save.as_deref(), json, quiet)
+            })
         }
         Command::Vi { model, steps, seed, plot, output: Output { loss_plot, json, quiet } } => vi(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
         Command::Bench { workloads } => bench::run(&workloads),

@@ -154,6 +154,9 @@ fn command_line_fit_vi_and_exit_codes() {
     let (code, out, _) = probrs(&["fit", "auto", "data.csv", "--column", "1", "--steps", "300", "-q"], &dir);
     assert_eq!(code, 0);
     assert!(out.starts_with("family") && out.contains("skipped: bad input family Beta"));
+    // The family may also be given as an option.
+    let (code, out2, _) = probrs(&["fit", "--family", "auto", "data.csv", "--column", "1", "--steps", "300", "-q"], &dir);
+    assert_eq!((code, out2), (0, out));
     // The seed's VI model, with its picture.
     let (code, out, err) = probrs(&["vi", "normal_normal", "--plot", "posterior.svg", "--steps", "300"], &dir);
     assert_eq!(code, 0, "{err}");
@@ -172,6 +175,8 @@ fn command_line_fit_vi_and_exit_codes() {
         (vec!["fit", "Normal", "data.csv", "--plot", "m.jpg"], "m.jpg"),
         (vec!["fit", "Normal", "data.csv", "--plot", "m.svg", "--save", "m.txt"], "m.txt"),
         (vec!["vi", "nope", "--plot", "m.svg"], "model nope"),
+        (vec!["fit", "Normal", "--plot", "m.svg"], "missing DATA"),
+        (vec!["fit", "Normal", "data.csv", "--family", "Gamma", "--plot", "m.svg"], "twice"),
     ] {
         let (code, out, err) = probrs(&args, &dir);
         assert_eq!(code, 1, "{args:?}: {err}");
@@ -184,6 +189,12 @@ fn command_line_fit_vi_and_exit_codes() {
     let (code, _, err) = probrs(&["fit", "Normal", "data.csv", "--lr", "1e300", "-q"], &dir);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("non-finite"));
+    // A usage error (unknown option, missing argument) is bad input too: exit 1.
+    for args in [vec!["fit", "Normal", "data.csv", "--no-such-option"], vec!["fit"], vec!["nonsense"]] {
+        let (code, out, err) = probrs(&args, &dir);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(out.is_empty() && err.contains("error"), "{args:?}: {err}");
+    }
     // Every subcommand's --help carries an example.
     for sub in ["demo", "fit", "vi", "bench", "conformance"] {
         let (code, out, _) = probrs(&[sub, "--help"], &dir);
