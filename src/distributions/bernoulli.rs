@@ -260,10 +260,9 @@ impl Trainable for Bernoulli {
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
-        let b = match (p.take("logits"), p.take("probs")) {
-            (Some(l), None) => Bernoulli::from_logits(l)?,
-            (None, Some(q)) => Bernoulli::from_probs(q)?,
-            _ => return Err(Error::invalid_parameter("logits", "Bernoulli needs exactly one of `logits` and `probs`")),
+        let b = match p.take_one_of("logits", "probs", Self::NAME)? {
+            crate::params::OneOf::First(l) => Bernoulli::from_logits(l)?,
+            crate::params::OneOf::Second(q) => Bernoulli::from_probs(q)?,
         };
         let b = match p.name.take() {
             Some(n) => b.with_name(&n),

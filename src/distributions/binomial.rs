@@ -235,10 +235,9 @@ impl Trainable for Binomial {
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
         let n = p.take_required("total_count", Self::NAME)?;
-        let d = match (p.take("logits"), p.take("probs")) {
-            (Some(l), None) => Binomial::from_logits(n, l)?,
-            (None, Some(q)) => Binomial::from_probs(n, q)?,
-            _ => return Err(Error::invalid_parameter("logits", "Binomial needs exactly one of `logits` and `probs`")),
+        let d = match p.take_one_of("logits", "probs", Self::NAME)? {
+            crate::params::OneOf::First(l) => Binomial::from_logits(n, l)?,
+            crate::params::OneOf::Second(q) => Binomial::from_probs(n, q)?,
         };
         let d = match p.name.take() {
             Some(n) => d.with_name(&n),

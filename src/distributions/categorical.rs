@@ -317,10 +317,9 @@ impl Trainable for Categorical {
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
-        let c = match (p.take("logits"), p.take("probs")) {
-            (Some(l), None) => Categorical::from_logits(l)?,
-            (None, Some(q)) => Categorical::from_probs(q)?,
-            _ => return Err(Error::invalid_parameter("logits", "Categorical needs exactly one of `logits` and `probs`")),
+        let c = match p.take_one_of("logits", "probs", Self::NAME)? {
+            crate::params::OneOf::First(l) => Categorical::from_logits(l)?,
+            crate::params::OneOf::Second(q) => Categorical::from_probs(q)?,
         };
         let c = match p.name.take() {
             Some(n) => c.with_name(&n),

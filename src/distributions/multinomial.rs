@@ -194,10 +194,9 @@ impl Trainable for Multinomial {
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
         let n = p.take_required("total_count", Self::NAME)?;
-        let mut d = match (p.take("logits"), p.take("probs")) {
-            (Some(l), None) => Multinomial::from_logits(n, l)?,
-            (None, Some(q)) => Multinomial::from_probs(n, q)?,
-            _ => return Err(Error::invalid_parameter("logits", "Multinomial needs exactly one of `logits` and `probs`")),
+        let mut d = match p.take_one_of("logits", "probs", Self::NAME)? {
+            crate::params::OneOf::First(l) => Multinomial::from_logits(n, l)?,
+            crate::params::OneOf::Second(q) => Multinomial::from_probs(n, q)?,
         };
         if let Some(name) = p.name.take() {
             d = d.with_name(&name);

@@ -196,10 +196,9 @@ impl Trainable for NegativeBinomial {
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
         let r = p.take_required("total_count", Self::NAME)?;
-        let mut d = match (p.take("logits"), p.take("probs")) {
-            (Some(l), None) => NegativeBinomial::from_logits(r, l)?,
-            (None, Some(q)) => NegativeBinomial::from_probs(r, q)?,
-            _ => return Err(Error::invalid_parameter("logits", "NegativeBinomial needs exactly one of `logits` and `probs`")),
+        let mut d = match p.take_one_of("logits", "probs", Self::NAME)? {
+            crate::params::OneOf::First(l) => NegativeBinomial::from_logits(r, l)?,
+            crate::params::OneOf::Second(q) => NegativeBinomial::from_probs(r, q)?,
         };
         if let Some(n) = p.name.take() {
             d = d.with_name(&n);

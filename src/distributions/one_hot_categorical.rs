@@ -6,7 +6,7 @@
 
 use super::distribution::{check_dtype, impl_display};
 use super::{Categorical, Distribution, ReparameterizationType};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable};
 use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
@@ -167,10 +167,9 @@ impl Trainable for OneHotCategorical {
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
-        let mut d = match (p.take("logits"), p.take("probs")) {
-            (Some(l), None) => OneHotCategorical::from_logits(l)?,
-            (None, Some(q)) => OneHotCategorical::from_probs(q)?,
-            _ => return Err(Error::invalid_parameter("logits", "OneHotCategorical needs exactly one of `logits` and `probs`")),
+        let mut d = match p.take_one_of("logits", "probs", Self::NAME)? {
+            crate::params::OneOf::First(l) => OneHotCategorical::from_logits(l)?,
+            crate::params::OneOf::Second(q) => OneHotCategorical::from_probs(q)?,
         };
         if let Some(n) = p.name.take() {
             d = d.with_name(&n);

@@ -211,10 +211,9 @@ impl Trainable for Poisson {
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
-        let d = match (p.take("rate"), p.take("log_rate")) {
-            (Some(r), None) => Poisson::from_rate(r)?,
-            (None, Some(l)) => Poisson::from_log_rate(l)?,
-            _ => return Err(Error::invalid_parameter("rate", "Poisson needs exactly one of `rate` and `log_rate`")),
+        let d = match p.take_one_of("rate", "log_rate", Self::NAME)? {
+            crate::params::OneOf::First(r) => Poisson::from_rate(r)?,
+            crate::params::OneOf::Second(l) => Poisson::from_log_rate(l)?,
         };
         let d = match p.name.take() {
             Some(n) => d.with_name(&n),

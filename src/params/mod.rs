@@ -11,7 +11,7 @@ mod variable;
 pub use deferred_tensor::DeferredTensor;
 pub use make_trainable::{make_trainable, InitValue, MakeTrainable, ParameterInitFn, TrainableStateless};
 pub use param::{broadcast_batch_shape, resolve_dtype, Param};
-pub use properties::{constraining, Arg, ParameterProperties, Parameters, Trainable};
+pub use properties::{constraining, Arg, OneOf, ParameterProperties, Parameters, Trainable};
 pub use transformed_variable::TransformedVariable;
 pub use variable::{format_variables, with_stopped_variables, Variable};
 

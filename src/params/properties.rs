@@ -248,6 +248,25 @@ impl Parameters {
     pub fn take_required(&mut self, name: &str, family: &str) -> Result<Param> {
         self.take(name).ok_or_else(|| Error::invalid_parameter(name, format!("{family} requires `{name}`")))
     }
+    /// Removes exactly one of two alternative parameterizations (`logits` or `probs`, `rate` or
+    /// `log_rate`); an error naming the family and both names when neither or both are given.
+    ///
+    /// ```
+    /// use probrs::params::{OneOf, Parameters};
+    /// let mut p = Parameters::new().with("probs", 0.25);
+    /// assert!(matches!(p.take_one_of("logits", "probs", "Bernoulli")?, OneOf::Second(_)));
+    /// let mut both = Parameters::new().with("logits", 0.0).with("probs", 0.5);
+    /// let err = both.take_one_of("logits", "probs", "Bernoulli").err().unwrap();
+    /// assert!(err.to_string().contains("exactly one of `logits` and `probs`"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn take_one_of(&mut self, first: &str, second: &str, family: &str) -> Result<OneOf> {
+        match (self.take(first), self.take(second)) {
+            (Some(a), None) => Ok(OneOf::First(a)),
+            (None, Some(b)) => Ok(OneOf::Second(b)),
+            _ => Err(Error::invalid_parameter(first, format!("{family} needs exactly one of `{first}` and `{second}`"))),
+        }
+    }
     /// Removes and returns a non-tensor argument.
     ///
     /// ```
@@ -274,6 +293,26 @@ impl Parameters {
         }
         Ok(())
     }
+}
+
+/// Which of two alternative parameters was given ([`Parameters::take_one_of`]).
+///
+/// ```
+/// use probrs::params::{OneOf, Parameters};
+/// let mut p = Parameters::new().with("log_rate", 0.0);
+/// let given = match p.take_one_of("rate", "log_rate", "Poisson")? {
+///     OneOf::First(_) => "rate",
+///     OneOf::Second(_) => "log_rate",
+/// };
+/// assert_eq!(given, "log_rate");
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub enum OneOf {
+    /// The first name's parameter (e.g. `logits`).
+    First(Param),
+    /// The second name's parameter (e.g. `probs`).
+    Second(Param),
 }
 
 /// A type that `make_trainable` can build: it declares its parameters and can be constructed
