@@ -145,7 +145,7 @@ impl FitReport {
 /// assert!(fit_family("Poisson", &[1.0, 3.0, 2.0], &FitOptions::default())?.is_discrete());
 /// # Ok::<(), probrs::Error>(())
 /// ```
-pub const DISCRETE: &[&str] = &["Poisson", "Geometric"];
+pub const DISCRETE: &[&str] = &["Poisson", "Geometric", "NegativeBinomial"];
 
 /// The families `probrs fit` knows, by TFP class name.
 ///
@@ -156,7 +156,7 @@ pub const DISCRETE: &[&str] = &["Poisson", "Geometric"];
 /// ```
 pub const FAMILIES: &[&str] = &[
     "Normal", "LogNormal", "HalfNormal", "HalfCauchy", "Exponential", "Gamma", "InverseGamma", "Chi2", "Beta", "Uniform", "StudentT", "Cauchy",
-    "Laplace", "Logistic", "Gumbel", "Weibull", "Pareto", "Kumaraswamy", "VonMises", "Poisson", "Geometric",
+    "Laplace", "Logistic", "Gumbel", "Weibull", "Pareto", "Kumaraswamy", "VonMises", "Poisson", "Geometric", "NegativeBinomial",
 ];
 
 /// Moment summaries of the data used for starting values.
@@ -453,6 +453,13 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
         }
         "Poisson" => run::<Poisson>(family, data, &[("rate", m.max(1e-3))], opts, progress),
         "Geometric" => run::<Geometric>(family, data, &[("probs", 1.0 / (1.0 + m))], opts, progress),
+        "NegativeBinomial" => {
+            // Moments: mean r p/(1 − p), variance mean/(1 − p) (underdispersed data start at
+            // variance 1.1 × mean).
+            let q = (m / v.max(1.1 * m)).clamp(1e-3, 1.0 - 1e-3); // 1 − p
+            let p = 1.0 - q;
+            run::<NegativeBinomial>(family, data, &[("total_count", (m * q / p).max(1e-3)), ("logits", (p / q).ln())], opts, progress)
+        }
         other => Err(Error::BadInput { location: format!("family {other}"), reason: format!("unknown family; known: {}", FAMILIES.join(", ")) }),
     }
 }

@@ -44,6 +44,8 @@ fn maximum_likelihood_recovers_generating_parameters() {
     recover("VonMises", &VonMises::new(s(0.8), s(3.0)).unwrap(), &[("loc", 0.8), ("concentration", 3.0)]);
     recover("Poisson", &Poisson::from_rate(s(4.0)).unwrap(), &[("rate", 4.0)]);
     recover("Geometric", &Geometric::new(s(0.3)).unwrap(), &[("probs", 0.3)]);
+    // logits = log(p/(1 − p)) = log(0.4/0.6)
+    recover("NegativeBinomial", &NegativeBinomial::from_probs(s(3.0), s(0.4)).unwrap(), &[("total_count", 3.0), ("logits", (0.4f64 / 0.6).ln())]);
 }
 
 #[test]
