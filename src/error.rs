@@ -126,7 +126,18 @@ pub enum Error {
 
     /// An error from the tensor engine.
     #[error("tensor backend: {0}")]
-    Backend(#[from] candle_core::Error),
+    Backend(candle_core::Error),
+}
+
+impl From<candle_core::Error> for Error {
+    /// Keeps the engine's message and drops the backtrace it captures when `RUST_BACKTRACE` is
+    /// set (which would otherwise become part of every one-line error message).
+    fn from(mut e: candle_core::Error) -> Self {
+        while let candle_core::Error::WithBacktrace { inner, .. } = e {
+            e = *inner;
+        }
+        Error::Backend(e)
+    }
 }
 
 /// `Result` with the crate's [`Error`](enum@Error).

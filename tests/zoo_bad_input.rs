@@ -91,3 +91,20 @@ fn categorical_probs_are_validated() {
     assert!(matches!(Categorical::from_probs(t(&[-0.1, 1.1], &[2])), Err(Error::InvalidParameter { .. })));
     assert!(matches!(Categorical::from_logits(t(&[], &[0])), Err(Error::InvalidShape { .. })));
 }
+
+/// Out-of-range axes, a zero-dimensional LKJ and the tensor engine's own errors are typed
+/// errors with one-line messages (no panic; no backtrace in the message even with
+/// `RUST_BACKTRACE` set, as the test runner often has it).
+#[test]
+fn degenerate_shapes_and_axes_are_errors_not_panics() {
+    let v = t(&[1.0, 2.0], &[2]);
+    assert!(matches!(v.pad(3, 1, 1, 0.0), Err(Error::InvalidShape { .. })));
+    assert!(matches!(probrs::distributions::LKJ::new(0, 1.0), Err(Error::InvalidParameter { name, .. }) if name == "dimension"));
+    assert!(matches!(probrs::distributions::CholeskyLKJ::new(0, 1.0), Err(Error::InvalidParameter { .. })));
+    std::env::set_var("RUST_BACKTRACE", "1");
+    for err in [v.index_select(0, &[5]).unwrap_err(), v.narrow(0, 1, 5).unwrap_err(), v.transpose(0, 3).unwrap_err(), v.unsqueeze(5).unwrap_err()] {
+        let msg = err.to_string();
+        assert!(matches!(err, Error::Backend(_)), "{msg}");
+        assert_eq!(msg.lines().count(), 1, "{msg}");
+    }
+}

@@ -43,6 +43,9 @@ pub(crate) struct LkjCore {
 
 impl LkjCore {
     pub(crate) fn new(dimension: usize, concentration: Param) -> Result<Self> {
+        if dimension == 0 {
+            return Err(Error::invalid_parameter("dimension", "must be at least 1"));
+        }
         let dtype = resolve_dtype(&[("concentration", &concentration)])?;
         let c = LkjCore { dimension, concentration, dtype, validate_args: false };
         if c.concentration.is_constant() {

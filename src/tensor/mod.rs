@@ -1158,6 +1158,9 @@ impl Tensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn pad(&self, axis: usize, left: usize, right: usize, value: f64) -> Result<Tensor> {
+        if axis >= self.rank() {
+            return Err(Error::invalid_shape("pad", self.shape(), format!("no axis {axis}")));
+        }
         let mut parts: Vec<Tensor> = Vec::new();
         let mut shape = self.shape().to_vec();
         if left > 0 {
