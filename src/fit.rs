@@ -481,6 +481,8 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
 /// ```
 pub fn read_csv_column(path: &str, column: Option<&str>) -> Result<Vec<f64>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::BadInput { location: path.into(), reason: e.to_string() })?;
+    // A byte-order mark (spreadsheet exports) is not part of the first header name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();
     let split = |l: &str| l.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect::<Vec<_>>();
     let header = match lines.peek() {

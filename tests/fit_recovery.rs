@@ -59,6 +59,10 @@ fn bad_input_is_named() {
     assert!(e.contains(":3:2") && e.contains("abc"), "{e}");
     assert!(read_csv_column(path, Some("z")).unwrap_err().to_string().contains("no column named"));
     assert!(read_csv_column("/nonexistent.csv", None).is_err());
+    // A spreadsheet's byte-order mark and CRLF line ends, quoted cells.
+    let b = dir.join("probrs_fit_bom.csv");
+    std::fs::write(&b, "\u{feff}\"x\",y\r\n\"1.5\",2\r\n3,4\r\n").unwrap();
+    assert_eq!(read_csv_column(b.to_str().unwrap(), Some("x")).unwrap(), vec![1.5, 3.0]);
     let neg = [-1.0, 2.0, 3.0];
     let e = fit_family("Gamma", &neg, &FitOptions::default()).unwrap_err().to_string();
     assert!(e.contains("Gamma") && e.contains("-1"), "{e}");

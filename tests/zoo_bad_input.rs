@@ -108,3 +108,13 @@ fn degenerate_shapes_and_axes_are_errors_not_panics() {
         assert_eq!(msg.lines().count(), 1, "{msg}");
     }
 }
+
+/// Matrix-only operations given a vector: typed errors, not panics.
+#[test]
+fn matrix_operations_on_vectors_are_errors() {
+    use probrs::bijectors::CholeskyOuterProduct;
+    let v = t(&[1.0, 2.0], &[2]);
+    assert!(matches!(CholeskyOuterProduct::new().forward(&v), Err(Error::InvalidShape { .. })));
+    assert!(matches!(v.band_lower(), Err(Error::InvalidShape { .. })));
+    assert!(matches!(v.set_diag(&v), Err(Error::InvalidShape { .. })));
+}

@@ -278,6 +278,9 @@ impl Tensor {
     /// ```
     pub fn band_lower(&self) -> Result<Tensor> {
         let r = self.rank();
+        if r < 2 {
+            return Err(Error::invalid_shape("band_lower input", self.shape(), "rank must be >= 2"));
+        }
         let (m, n) = (self.shape()[r - 2], self.shape()[r - 1]);
         let mask: Vec<f64> = (0..m * n).map(|i| if i % n <= i / n { 1.0 } else { 0.0 }).collect();
         self.mul(&Tensor::from_slice(&mask, &[m, n], self.dtype())?)
@@ -362,6 +365,9 @@ impl Tensor {
     /// ```
     pub fn set_diag(&self, d: &Tensor) -> Result<Tensor> {
         let r = self.rank();
+        if r < 2 {
+            return Err(Error::invalid_shape("set_diag input", self.shape(), "rank must be >= 2"));
+        }
         let n = self.shape()[r - 1];
         let off = Tensor::eye(n, &[], self.dtype())?.affine(-1.0, 1.0)?;
         self.mul(&off)?.add(&Tensor::matrix_diag(d)?)
