@@ -366,6 +366,9 @@ impl rand_distr::Distribution<f64> for PoissonOrZero {
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn binomial(sample_shape: &[usize], total_count: &Tensor, probs: &Tensor, seed: Seed) -> Result<Tensor> {
+    if let Some(bad) = probs.to_vec()?.into_iter().find(|p| !(0.0..=1.0).contains(p)) {
+        return Err(Error::invalid_parameter("probs", format!("must be in [0, 1], got {bad}")));
+    }
     per_element(sample_shape, &[total_count, probs], seed, "total_count", |p| {
         if p[0] < 0.0 || p[0].fract() != 0.0 {
             return Err(format!("total_count must be a non-negative integer, got {}", p[0]));

@@ -69,4 +69,10 @@ fn bad_sampler_parameters_are_errors_not_panics() {
     assert!(random::poisson(&[2], &bad, Seed::new(0)).is_err());
     let n = Tensor::scalar(2.5, DType::F64).unwrap();
     assert!(random::binomial(&[2], &n, &Tensor::scalar(0.5, DType::F64).unwrap(), Seed::new(0)).is_err());
+    // The error names the parameter at fault.
+    let three = Tensor::scalar(3.0, DType::F64).unwrap();
+    match random::binomial(&[2], &three, &Tensor::scalar(1.5, DType::F64).unwrap(), Seed::new(0)) {
+        Err(probrs::Error::InvalidParameter { name, .. }) => assert_eq!(name, "probs"),
+        other => panic!("{:?}", other.map(|t| t.shape().to_vec())),
+    }
 }
