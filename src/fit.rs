@@ -286,6 +286,17 @@ pub fn fit_family(family: &str, data: &[f64], opts: &FitOptions) -> Result<FitRe
     fit_family_with_progress(family, data, opts, None)
 }
 
+/// Options that describe a fit: at least one step, a positive finite learning rate.
+fn check_options(opts: &FitOptions) -> Result<()> {
+    if opts.steps == 0 {
+        return Err(Error::invalid_parameter("steps", "must be at least 1"));
+    }
+    if !(opts.learning_rate > 0.0 && opts.learning_rate.is_finite()) {
+        return Err(Error::invalid_parameter("learning_rate", format!("must be positive and finite, got {}", opts.learning_rate)));
+    }
+    Ok(())
+}
+
 /// Data to fit: at least one value, all finite.
 fn check_data(data: &[f64]) -> Result<()> {
     if data.is_empty() {
@@ -342,6 +353,7 @@ pub fn rank_families(data: &[f64], opts: &FitOptions) -> Result<(Vec<FitReport>,
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress: Option<ProgressFn>) -> Result<(Vec<FitReport>, Vec<(String, Error)>)> {
+    check_options(opts)?;
     check_data(data)?;
     let (mut ok, mut skipped) = (vec![], vec![]);
     let started = std::time::Instant::now();
@@ -377,6 +389,7 @@ pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
+    check_options(opts)?;
     check_data(data)?;
     let s = summary(data);
     let positive = s.min > 0.0;

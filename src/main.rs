@@ -218,6 +218,9 @@ fn fit(family: &str, data: &str, column: Option<&str>, opts: probrs::fit::FitOpt
 
 fn vi(model: &str, steps: Option<usize>, seed: u64, plot: Option<&str>, loss_plot: Option<&str>, json: bool, quiet: bool) -> probrs::Result<()> {
     check_plot_paths(&[plot, loss_plot])?;
+    if steps == Some(0) {
+        return Err(probrs::Error::invalid_parameter("--steps", "must be at least 1"));
+    }
     if plot.is_some() && model == "poisson_process" {
         return Err(probrs::Error::invalid_parameter("--plot", "poisson_process has no one-dimensional posterior to draw; use --loss-plot"));
     }

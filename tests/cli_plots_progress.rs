@@ -177,6 +177,8 @@ fn command_line_fit_vi_and_exit_codes() {
         (vec!["vi", "nope", "--plot", "m.svg"], "model nope"),
         (vec!["fit", "Normal", "--plot", "m.svg"], "missing DATA"),
         (vec!["fit", "Normal", "data.csv", "--family", "Gamma", "--plot", "m.svg"], "twice"),
+        (vec!["fit", "Normal", "data.csv", "--steps", "0", "--plot", "m.svg"], "steps"),
+        (vec!["vi", "normal_normal", "--steps", "0", "--plot", "m.svg"], "steps"),
     ] {
         let (code, out, err) = probrs(&args, &dir);
         assert_eq!(code, 1, "{args:?}: {err}");

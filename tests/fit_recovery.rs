@@ -68,4 +68,11 @@ fn bad_input_is_named() {
     assert!(e.contains("Gamma") && e.contains("-1"), "{e}");
     assert!(fit_family("NoSuchFamily", &neg, &FitOptions::default()).unwrap_err().to_string().contains("unknown family"));
     assert!(fit_family("Normal", &[], &FitOptions::default()).is_err());
+    // A fit needs steps and a usable learning rate.
+    for (opts, name) in [(FitOptions { steps: 0, ..Default::default() }, "steps"), (FitOptions { learning_rate: 0.0, ..Default::default() }, "learning_rate"), (FitOptions { learning_rate: f64::NAN, ..Default::default() }, "learning_rate")] {
+        match fit_family("Normal", &[1.0, 2.0], &opts) {
+            Err(probrs::Error::InvalidParameter { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("{:?}", other.map(|r| r.family)),
+        }
+    }
 }
