@@ -90,7 +90,7 @@ enum Format {
 }
 
 fn format_of(path: &Path) -> Result<Format> {
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+    match crate::save::extension(path).as_deref() {
         Some("svg") => Ok(Format::Svg),
         Some("png") => Ok(Format::Png),
         _ => Err(Error::BadInput { location: path.display().to_string(), reason: "a plot file must end in .svg or .png".into() }),

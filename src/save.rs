@@ -308,8 +308,14 @@ enum Format {
     Safetensors,
 }
 
+/// The file's extension in lower case (`fit.JSON` → `json`), which picks the format of saved
+/// files and plots.
+pub(crate) fn extension(path: &Path) -> Option<String> {
+    path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase())
+}
+
 fn format_of(path: &Path) -> Result<Format> {
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+    match extension(path).as_deref() {
         Some("json") => Ok(Format::Json),
         Some("safetensors") => Ok(Format::Safetensors),
         _ => Err(Error::BadInput { location: path.display().to_string(), reason: "a saved file must end in .json or .safetensors".into() }),
