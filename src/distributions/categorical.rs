@@ -302,7 +302,8 @@ impl Distribution for Categorical {
 
 impl_display!(Categorical);
 
-fn simplex(_: DType) -> Arc<dyn Bijector> {
+/// Unconstrained vectors onto the interior of the simplex (`probs`' default bijector).
+pub(crate) fn simplex(_: DType) -> Arc<dyn Bijector> {
     Arc::new(crate::bijectors::SoftmaxCentered::new())
 }
 

@@ -10,8 +10,8 @@ use super::distribution::{check_dtype, impl_display};
 use super::family::outside_support;
 use super::{Categorical, Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
+use super::categorical::simplex;
 use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable};
-use std::sync::Arc;
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::any::Any;
@@ -167,10 +167,6 @@ impl Distribution for Multinomial {
 }
 
 impl_display!(Multinomial);
-
-fn simplex(_: DType) -> Arc<dyn crate::bijectors::Bijector> {
-    Arc::new(crate::bijectors::SoftmaxCentered::new())
-}
 
 impl Trainable for Multinomial {
     const NAME: &'static str = "Multinomial";

@@ -53,15 +53,6 @@ mvn_family!(
     "MultivariateNormalFullCovariance::new(Tensor::zeros(&[3], DType::F64)?, Tensor::from_slice(&[2.0, 0.5, 0.0, 0.5, 1.0, 0.2, 0.0, 0.2, 3.0], &[3, 3], DType::F64)?)?"
 );
 
-/// `[..., n]` → `[..., n, n]`.
-fn square_shape(s: &[usize]) -> Vec<usize> {
-    let mut v = s.to_vec();
-    if let Some(&n) = s.last() {
-        v.push(n);
-    }
-    v
-}
-
 /// Unconstrained triangle-vectors onto positive-definite matrices: `CholeskyOuterProduct ∘
 /// FillScaleTriL(diag_shift = eps(dtype))`, as TFP.
 fn positive_definite(dtype: DType) -> Arc<dyn Bijector> {
@@ -85,7 +76,7 @@ impl Trainable for MultivariateNormalFullCovariance {
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
         vec![
             ("loc", ParameterProperties { event_ndims: 1, ..Default::default() }),
-            ("covariance_matrix", ParameterProperties { event_ndims: 2, shape_fn: square_shape, default_constraining_bijector: positive_definite, ..Default::default() }),
+            ("covariance_matrix", ParameterProperties { event_ndims: 2, shape_fn: super::multivariate_normal_tril::tril_shape, default_constraining_bijector: positive_definite, ..Default::default() }),
         ]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {

@@ -50,7 +50,8 @@ mvn_family!(
     "MultivariateNormalTriL::new(Tensor::zeros(&[3], DType::F64)?, Tensor::from_slice(&[1.0, 0.0, 0.0, 0.5, 2.0, 0.0, -1.0, 0.3, 1.5], &[3, 3], DType::F64)?)?"
 );
 
-fn tril_shape(s: &[usize]) -> Vec<usize> {
+/// `[..., n]` → `[..., n, n]`: a matrix parameter's shape from the event's.
+pub(crate) fn tril_shape(s: &[usize]) -> Vec<usize> {
     let mut v = s.to_vec();
     if let Some(&n) = s.last() {
         v.push(n);

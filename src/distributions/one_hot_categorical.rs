@@ -5,6 +5,7 @@
 //! ```
 
 use super::distribution::{check_dtype, impl_display};
+use super::categorical::simplex;
 use super::{Categorical, Distribution, ReparameterizationType};
 use crate::error::Result;
 use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable};
@@ -142,10 +143,6 @@ impl_display!(OneHotCategorical);
 /// ```
 pub fn kl_one_hot_categorical(p: &OneHotCategorical, q: &OneHotCategorical) -> Result<Tensor> {
     super::categorical::kl_categorical(&p.cat, &q.cat)
-}
-
-fn simplex(_: DType) -> std::sync::Arc<dyn crate::bijectors::Bijector> {
-    std::sync::Arc::new(crate::bijectors::SoftmaxCentered::new())
 }
 
 impl Trainable for OneHotCategorical {
