@@ -55,6 +55,7 @@ pub mod psd_kernels;
 pub mod random;
 pub mod save;
 pub mod tensor;
+mod variables;
 pub mod vi;
 
 pub use error::{Error, Result};

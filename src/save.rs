@@ -232,7 +232,7 @@ impl SavedDistribution {
                     Param::Variable(v) => SavedParam::Variable { name: v.name().into(), value: SavedTensor::of(&v.numpy())? },
                     Param::Transformed(v) => SavedParam::Transformed {
                         name: v.name().into(),
-                        bijector: v.bijector().name().into(),
+                        bijector: v.bijector().transform_name().into(),
                         pretransformed: SavedTensor::of(&v.pretransformed_input().numpy())?,
                     },
                     Param::Deferred(_) => {

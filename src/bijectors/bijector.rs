@@ -8,7 +8,7 @@
 //! constant Jacobian is multiplied by their size).
 
 use crate::error::{Error, Result};
-use crate::params::Variable;
+use crate::variables::{collect_variables, Param, Transform, Variable};
 use crate::tensor::{broadcast_shapes, Tensor};
 
 /// A bijective transformation `y = f(x)`.
@@ -34,7 +34,7 @@ use crate::tensor::{broadcast_shapes, Tensor};
 /// assert!((ildj[0] + 2f64.ln()).abs() < 1e-12);
 /// # Ok::<(), probrs::Error>(())
 /// ```
-pub trait Bijector: Send + Sync {
+pub trait Bijector: Transform + Send + Sync {
     /// The bijector's name (`"exp"`, `"softplus"`, ...).
     fn name(&self) -> &str;
     /// Rank of the smallest input event the map acts on (0: elementwise).
@@ -88,7 +88,25 @@ pub trait Bijector: Send + Sync {
     }
     /// The variables this bijector holds, each once.
     fn trainable_variables(&self) -> Vec<Variable> {
-        crate::params::collect_variables(|f| self.visit_variables(f))
+        collect_variables(|f| self.visit_variables(f))
+    }
+}
+
+/// Every bijector is a [`Transform`], the interface a
+/// [`TransformedVariable`](crate::params::TransformedVariable) reads it through (defined below
+/// the bijectors, so that parameters can hold bijectors and bijectors parameters).
+impl<B: Bijector + ?Sized> Transform for B {
+    fn transform_name(&self) -> &str {
+        self.name()
+    }
+    fn transform_forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.forward(x)
+    }
+    fn transform_inverse(&self, y: &Tensor) -> Result<Tensor> {
+        self.inverse(y)
+    }
+    fn visit_transform_variables(&self, f: &mut dyn FnMut(&Variable)) {
+        self.visit_variables(f)
     }
 }
 
@@ -125,24 +143,6 @@ pub fn reduce_over_event(ldj: &Tensor, reduce_shape: &[usize]) -> Result<Tensor>
 }
 
 /// The dtype-matched value of a bijector parameter for input `x`.
-pub(crate) fn param_for(p: &crate::params::Param, x: &Tensor) -> Result<Tensor> {
+pub(crate) fn param_for(p: &Param, x: &Tensor) -> Result<Tensor> {
     p.value(x.dtype())
 }
-
-/// `Trainable` for a bijector without tensor parameters: no properties; construction rejects any
-/// argument.
-macro_rules! parameterless {
-    ($($t:ident),*) => {$(
-        impl crate::params::Trainable for super::$t {
-            const NAME: &'static str = stringify!($t);
-            fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, crate::params::ParameterProperties)> {
-                vec![]
-            }
-            fn from_parameters(p: crate::params::Parameters) -> Result<Self> {
-                p.finish(Self::NAME)?;
-                Ok(super::$t::new())
-            }
-        }
-    )*};
-}
-parameterless!(Identity, Exp, Tanh, Square, SoftmaxCentered, CholeskyOuterProduct, CorrelationCholesky, FillTriangular, FillScaleTriL);

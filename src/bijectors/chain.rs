@@ -6,7 +6,7 @@
 
 use super::Bijector;
 use crate::error::{Error, Result};
-use crate::params::Variable;
+use crate::variables::Variable;
 use crate::tensor::Tensor;
 use std::sync::Arc;
 

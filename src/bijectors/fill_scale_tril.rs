@@ -7,7 +7,7 @@
 
 use super::{Bijector, Chain, FillTriangular, IntoArcBijector, Shift, Softplus, TransformDiagonal};
 use crate::error::Result;
-use crate::params::Variable;
+use crate::variables::Variable;
 use crate::tensor::Tensor;
 use std::sync::Arc;
 

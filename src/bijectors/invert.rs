@@ -2,7 +2,7 @@
 
 use super::Bijector;
 use crate::error::Result;
-use crate::params::Variable;
+use crate::variables::Variable;
 use crate::tensor::Tensor;
 use std::sync::Arc;
 

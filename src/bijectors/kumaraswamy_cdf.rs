@@ -5,7 +5,8 @@
 use super::bijector::param_for;
 use super::Bijector;
 use crate::error::Result;
-use crate::params::{constraining, Param, ParameterProperties, Parameters, Trainable, Variable};
+use crate::variables::{Param, Parameters, Variable};
+use super::{constraining, ParameterProperties, Trainable};
 use crate::tensor::DType;
 use crate::tensor::Tensor;
 

@@ -5,6 +5,7 @@
 
 mod bijector;
 mod chain;
+pub mod constraining;
 mod cholesky_outer_product;
 mod correlation_cholesky;
 mod exp;
@@ -14,6 +15,7 @@ mod identity;
 mod invert;
 mod kumaraswamy_cdf;
 mod pad;
+mod parameter_properties;
 mod power;
 mod reshape;
 mod scale;
@@ -38,6 +40,7 @@ pub use identity::Identity;
 pub use invert::Invert;
 pub use kumaraswamy_cdf::KumaraswamyCDF;
 pub use pad::Pad;
+pub use parameter_properties::{ParameterProperties, Trainable};
 pub use power::Power;
 pub use reshape::Reshape;
 pub use scale::Scale;

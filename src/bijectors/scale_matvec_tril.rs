@@ -4,7 +4,7 @@
 use super::bijector::param_for;
 use super::Bijector;
 use crate::error::{Error, Result};
-use crate::params::{Param, Variable};
+use crate::variables::{Param, Variable};
 use crate::tensor::{linalg::triangular_solve, Tensor};
 
 /// Multiplication of vector events by a lower-triangular matrix.
@@ -145,29 +145,29 @@ fn fill_scale_tril(_: crate::tensor::DType) -> std::sync::Arc<dyn Bijector> {
     std::sync::Arc::new(super::FillScaleTriL::new())
 }
 
-impl crate::params::Trainable for ScaleMatvecTriL {
+impl super::Trainable for ScaleMatvecTriL {
     const NAME: &'static str = "ScaleMatvecTriL";
     /// `scale_tril [..., n, n]` for inputs `[..., n]`, constrained by `FillScaleTriL`.
-    fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, crate::params::ParameterProperties)> {
+    fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, super::ParameterProperties)> {
         vec![(
             "scale_tril",
-            crate::params::ParameterProperties { event_ndims: 2, shape_fn: tril_shape, default_constraining_bijector: fill_scale_tril, ..Default::default() },
+            super::ParameterProperties { event_ndims: 2, shape_fn: tril_shape, default_constraining_bijector: fill_scale_tril, ..Default::default() },
         )]
     }
-    fn from_parameters(mut p: crate::params::Parameters) -> Result<Self> {
+    fn from_parameters(mut p: crate::variables::Parameters) -> Result<Self> {
         let b = Self::new(p.take_required("scale_tril", Self::NAME)?)?;
         p.finish(Self::NAME)?;
         Ok(b)
     }
 }
 
-impl crate::params::Trainable for ScaleMatvecDiag {
+impl super::Trainable for ScaleMatvecDiag {
     const NAME: &'static str = "ScaleMatvecDiag";
-    /// `scale_diag [..., n]` for inputs `[..., n]`, crate::params::constraining::positive (Softplus(low = eps)).
-    fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, crate::params::ParameterProperties)> {
-        vec![("scale_diag", crate::params::ParameterProperties { event_ndims: 1, default_constraining_bijector: crate::params::constraining::positive, ..Default::default() })]
+    /// `scale_diag [..., n]` for inputs `[..., n]`, super::constraining::positive (Softplus(low = eps)).
+    fn parameter_properties(_: crate::tensor::DType) -> Vec<(&'static str, super::ParameterProperties)> {
+        vec![("scale_diag", super::ParameterProperties { event_ndims: 1, default_constraining_bijector: super::constraining::positive, ..Default::default() })]
     }
-    fn from_parameters(mut p: crate::params::Parameters) -> Result<Self> {
+    fn from_parameters(mut p: crate::variables::Parameters) -> Result<Self> {
         let b = Self::new(p.take_required("scale_diag", Self::NAME)?);
         p.finish(Self::NAME)?;
         Ok(b)

@@ -3,7 +3,8 @@
 use super::bijector::param_for;
 use super::Bijector;
 use crate::error::Result;
-use crate::params::{Param, ParameterProperties, Parameters, Trainable, Variable};
+use crate::variables::{Param, Parameters, Variable};
+use super::{ParameterProperties, Trainable};
 use crate::tensor::{DType, Tensor};
 
 /// Elementwise translation.

@@ -3,12 +3,13 @@
 //! `c` is `hinge_softness` (default 1) and `low` the lower bound (default 0).
 //! `log|dy/dx| = log_sigmoid(x / c)`. The inverse is `c · softplus⁻¹((y − low) / c)`.
 
-use crate::params::constraining;
 use super::bijector::param_for;
 use super::Bijector;
 use crate::error::{Error, Result};
-use crate::params::{Param, ParameterProperties, Parameters, Trainable, Variable};
+use crate::variables::{Param, Parameters, Variable};
+use super::{ParameterProperties, Trainable};
 use crate::tensor::{DType, Tensor};
+use std::sync::Arc;
 
 /// The softplus map onto `(low, ∞)`.
 ///
@@ -124,7 +125,7 @@ impl Bijector for Softplus {
 impl Trainable for Softplus {
     const NAME: &'static str = "Softplus";
     fn parameter_properties(_: DType) -> Vec<(&'static str, ParameterProperties)> {
-        vec![("hinge_softness", ParameterProperties::constrained(constraining::positive)), ("low", ParameterProperties::default())]
+        vec![("hinge_softness", ParameterProperties::constrained(softplus_with_eps_floor)), ("low", ParameterProperties::default())]
     }
     fn from_parameters(mut p: Parameters) -> Result<Self> {
         let mut b = Softplus::new();
@@ -137,4 +138,11 @@ impl Trainable for Softplus {
         p.finish(Self::NAME)?;
         Ok(b)
     }
+}
+
+/// Softplus with `low = eps(dtype)`: TFP's constraint for a positive parameter
+/// ([`constraining::positive`](super::constraining::positive)), defined here so that Softplus's
+/// own `hinge_softness` can use it without a cycle.
+pub(crate) fn softplus_with_eps_floor(dtype: DType) -> Arc<dyn Bijector> {
+    Arc::new(Softplus::new().with_low(Tensor::scalar(dtype.eps(), dtype).expect("a scalar tensor is always constructible")))
 }

@@ -187,20 +187,3 @@ impl Distribution for Independent {
 
 impl_display!(Independent);
 
-/// KL(Independent(p) ‖ Independent(q)) = Σ over the reinterpreted dims of KL(p ‖ q).
-///
-/// ```
-/// use probrs::distributions::{kl_independent, Independent, Normal};
-/// use probrs::tensor::{DType, Tensor};
-/// // Two independent coordinates: the KLs add up.
-/// let p = Independent::new(Normal::new(Tensor::vector(&[0.0, 0.0], DType::F64)?, 1.0)?, 1)?;
-/// let q = Independent::new(Normal::new(Tensor::vector(&[1.0, 2.0], DType::F64)?, 1.0)?, 1)?;
-/// assert!((kl_independent(&p, &q)?.to_scalar()? - (0.5 + 2.0)).abs() < 1e-12);
-/// # Ok::<(), probrs::Error>(())
-/// ```
-pub fn kl_independent(p: &Independent, q: &Independent) -> Result<Tensor> {
-    if p.k != q.k || p.event_shape() != q.event_shape() {
-        return Err(Error::ShapeMismatch { context: "kl_divergence(Independent, Independent) event shapes".into(), lhs: p.event_shape(), rhs: q.event_shape() });
-    }
-    super::kl_divergence(p.inner.as_ref(), q.inner.as_ref())?.sum_last(p.k)
-}

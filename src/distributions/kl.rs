@@ -10,7 +10,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::Distribution;
+use super::{Distribution, Independent, Sample};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use std::any::{Any, TypeId};
@@ -24,7 +24,7 @@ fn registry() -> &'static RwLock<HashMap<(TypeId, TypeId), KlFn>> {
     R.get_or_init(|| {
         let mut m: HashMap<(TypeId, TypeId), KlFn> = HashMap::new();
         insert(&mut m, super::normal::kl_normal_normal);
-        insert(&mut m, super::independent::kl_independent);
+        insert(&mut m, kl_independent);
         insert(&mut m, super::exponential::kl_exponential);
         insert(&mut m, super::bernoulli::kl_bernoulli);
         insert(&mut m, super::categorical::kl_categorical);
@@ -42,7 +42,7 @@ fn registry() -> &'static RwLock<HashMap<(TypeId, TypeId), KlFn>> {
         insert(&mut m, super::pareto::kl_pareto);
         insert(&mut m, super::weibull::kl_weibull);
         insert(&mut m, super::one_hot_categorical::kl_one_hot_categorical);
-        insert(&mut m, super::sample::kl_sample);
+        insert(&mut m, kl_sample);
         register_mvn_pairs(&mut m);
         RwLock::new(m)
     })
@@ -109,4 +109,40 @@ macro_rules! mvn_pairs {
 fn register_mvn_pairs(m: &mut HashMap<(TypeId, TypeId), KlFn>) {
     use super::{MultivariateNormalDiag as D, MultivariateNormalDiagPlusLowRank as L, MultivariateNormalFullCovariance as F, MultivariateNormalTriL as T};
     mvn_pairs!(m; D, T, F, L);
+}
+
+/// KL(Independent(p) ‖ Independent(q)) = Σ over the reinterpreted dims of KL(p ‖ q).
+///
+/// ```
+/// use probrs::distributions::{kl_independent, Independent, Normal};
+/// use probrs::tensor::{DType, Tensor};
+/// // Two independent coordinates: the KLs add up.
+/// let p = Independent::new(Normal::new(Tensor::vector(&[0.0, 0.0], DType::F64)?, 1.0)?, 1)?;
+/// let q = Independent::new(Normal::new(Tensor::vector(&[1.0, 2.0], DType::F64)?, 1.0)?, 1)?;
+/// assert!((kl_independent(&p, &q)?.to_scalar()? - (0.5 + 2.0)).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn kl_independent(p: &Independent, q: &Independent) -> Result<Tensor> {
+    if p.reinterpreted_batch_ndims() != q.reinterpreted_batch_ndims() || p.event_shape() != q.event_shape() {
+        return Err(Error::ShapeMismatch { context: "kl_divergence(Independent, Independent) event shapes".into(), lhs: p.event_shape(), rhs: q.event_shape() });
+    }
+    kl_divergence(p.distribution().as_ref(), q.distribution().as_ref())?.sum_last(p.reinterpreted_batch_ndims())
+}
+
+/// KL(Sample(p, s) ‖ Sample(q, s)) = |s| · KL(p ‖ q) for equal sample shapes (iid draws).
+///
+/// ```
+/// use probrs::distributions::{kl_normal_normal, kl_sample, Normal, Sample};
+/// // Three i.i.d. draws: three times the KL of one.
+/// let p = Sample::new(Normal::new(0.0, 1.0)?, &[3])?;
+/// let q = Sample::new(Normal::new(1.0, 1.0)?, &[3])?;
+/// let one = kl_normal_normal(&Normal::new(0.0, 1.0)?, &Normal::new(1.0, 1.0)?)?.to_scalar()?;
+/// assert!((kl_sample(&p, &q)?.to_scalar()? - 3.0 * one).abs() < 1e-5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn kl_sample(p: &Sample, q: &Sample) -> Result<Tensor> {
+    if p.sample_shape() != q.sample_shape() {
+        return Err(Error::ShapeMismatch { context: "kl_divergence(Sample, Sample) sample shapes".into(), lhs: p.sample_shape().to_vec(), rhs: q.sample_shape().to_vec() });
+    }
+    kl_divergence(p.distribution().as_ref(), q.distribution().as_ref())?.mul_scalar(p.sample_shape().iter().product::<usize>() as f64)
 }

@@ -71,6 +71,27 @@ impl Sample {
         self.name = name.into();
         self
     }
+    /// The distribution drawn from (TFP's `Sample.distribution`).
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal, Sample};
+    /// let s = Sample::new(Normal::new(0.0, 1.0)?, &[3])?;
+    /// assert_eq!(s.distribution().class_name(), "Normal");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn distribution(&self) -> &Arc<dyn Distribution> {
+        &self.inner
+    }
+    /// The shape of the i.i.d. draws (TFP's `Sample.sample_shape`).
+    ///
+    /// ```
+    /// use probrs::distributions::{Normal, Sample};
+    /// assert_eq!(Sample::new(Normal::new(0.0, 1.0)?, &[2, 3])?.sample_shape(), &[2, 3]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn sample_shape(&self) -> &[usize] {
+        &self.sample_shape
+    }
     fn n(&self) -> usize {
         self.sample_shape.iter().product()
     }
@@ -165,20 +186,3 @@ impl Distribution for Sample {
 
 impl_display!(Sample);
 
-/// KL(Sample(p, s) ‖ Sample(q, s)) = |s| · KL(p ‖ q) for equal sample shapes (iid draws).
-///
-/// ```
-/// use probrs::distributions::{kl_normal_normal, kl_sample, Normal, Sample};
-/// // Three i.i.d. draws: three times the KL of one.
-/// let p = Sample::new(Normal::new(0.0, 1.0)?, &[3])?;
-/// let q = Sample::new(Normal::new(1.0, 1.0)?, &[3])?;
-/// let one = kl_normal_normal(&Normal::new(0.0, 1.0)?, &Normal::new(1.0, 1.0)?)?.to_scalar()?;
-/// assert!((kl_sample(&p, &q)?.to_scalar()? - 3.0 * one).abs() < 1e-5);
-/// # Ok::<(), probrs::Error>(())
-/// ```
-pub fn kl_sample(p: &Sample, q: &Sample) -> Result<Tensor> {
-    if p.sample_shape != q.sample_shape {
-        return Err(crate::Error::ShapeMismatch { context: "kl_divergence(Sample, Sample) sample shapes".into(), lhs: p.sample_shape.clone(), rhs: q.sample_shape.clone() });
-    }
-    super::kl_divergence(p.inner.as_ref(), q.inner.as_ref())?.mul_scalar(p.n() as f64)
-}

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::params::Variable;
 use crate::random::Seed;
 use crate::tensor::Tensor;
-use crate::vi::{Structure, SurrogatePosterior};
+use super::structure::{Structure, SurrogatePosterior};
 use std::sync::Arc;
 
 pub(crate) type ModelFn = Arc<dyn Fn(&mut ModelContext) -> Result<()> + Send + Sync>;
@@ -209,7 +209,7 @@ impl JointDistribution {
     /// ```
     pub fn trainable_variables(&self) -> Result<Vec<Variable>> {
         let draw = self.sample(&[], Seed::new(0))?.try_map(|t| Ok(t.detach()))?;
-        crate::math::minimize::variables_of(&self.log_prob(&draw)?.sum_all()?)
+        crate::params::variables_of(&self.log_prob(&draw)?.sum_all()?)
     }
     /// Per site, the bijector from unconstrained reals onto its support (TFP's
     /// `experimental_default_event_space_bijector`, one part per site; a site's bijector may
@@ -243,24 +243,6 @@ impl JointDistribution {
     /// ```
     pub fn fully_reparameterized(&self) -> Result<bool> {
         Ok(self.sample_sites(&[], Seed::new(0))?.iter().all(|s| s.distribution.reparameterization_type() == ReparameterizationType::FullyReparameterized))
-    }
-    /// Fixes the named sites to observed values (TFP's `experimental_pin`): the result's
-    /// `unnormalized_log_prob` takes the remaining sites.
-    ///
-    /// ```
-    /// use probrs::tensor::{DType, Tensor};
-    /// use probrs::distributions::Normal;
-    /// use probrs::joint::{JointDistributionSequential, Part};
-    /// let j = JointDistributionSequential::new(vec![Part::dist(Normal::new(0.0, 1.0)?), Part::func(|p| Ok(Box::new(Normal::new(&p[0], 1.0)?)))])?;
-    /// let posterior = j.pin(vec![("x1".into(), Tensor::scalar(1.0, DType::F32)?)])?;
-    /// assert_eq!(posterior.unpinned_site_names()?, vec!["x0"]);
-    /// // An unknown site name is an error naming it.
-    /// let err = j.pin(vec![("y".into(), Tensor::scalar(1.0, DType::F32)?)]).err().expect("no site y");
-/// assert!(err.to_string().contains('y'));
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn pin(&self, pins: Vec<(String, Tensor)>) -> Result<super::JointDistributionPinned> {
-        super::JointDistributionPinned::new(self.clone(), pins)
     }
 }
 

@@ -12,13 +12,15 @@ mod model_context;
 mod named;
 mod pinned;
 mod sequential;
+mod structure;
 
 pub use coroutine::JointDistributionCoroutine;
 pub use joint_distribution::JointDistribution;
 pub use model_context::{ModelContext, Root, Site, SiteDistribution};
 pub use named::{JointDistributionNamed, NamedPart};
-pub use pinned::JointDistributionPinned;
+pub use pinned::{JointDistributionPinned, SurrogatePart};
 pub use sequential::{JointDistributionSequential, Part};
+pub use structure::{Structure, SurrogatePosterior};
 
 /// Derefs a joint-distribution newtype to the shared core and makes it a surrogate posterior.
 macro_rules! joint_distribution_newtype {
@@ -29,14 +31,14 @@ macro_rules! joint_distribution_newtype {
                 &self.0
             }
         }
-        impl $crate::vi::SurrogatePosterior for $t {
-            fn sample_structure(&self, s: &[usize], seed: $crate::random::Seed) -> $crate::Result<$crate::vi::Structure> {
+        impl $crate::joint::SurrogatePosterior for $t {
+            fn sample_structure(&self, s: &[usize], seed: $crate::random::Seed) -> $crate::Result<$crate::joint::Structure> {
                 self.0.sample(s, seed)
             }
-            fn sample_and_log_prob_structure(&self, s: &[usize], seed: $crate::random::Seed) -> $crate::Result<($crate::vi::Structure, $crate::tensor::Tensor)> {
+            fn sample_and_log_prob_structure(&self, s: &[usize], seed: $crate::random::Seed) -> $crate::Result<($crate::joint::Structure, $crate::tensor::Tensor)> {
                 self.0.sample_and_log_prob(s, seed)
             }
-            fn log_prob_structure(&self, x: &$crate::vi::Structure) -> $crate::Result<$crate::tensor::Tensor> {
+            fn log_prob_structure(&self, x: &$crate::joint::Structure) -> $crate::Result<$crate::tensor::Tensor> {
                 self.0.log_prob(x)
             }
             fn fully_reparameterized(&self) -> bool {

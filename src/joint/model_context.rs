@@ -11,7 +11,7 @@ use crate::distributions::Distribution;
 use crate::error::{Error, Result};
 use crate::random::Seed;
 use crate::tensor::Tensor;
-use crate::vi::Structure;
+use super::structure::Structure;
 use std::sync::Arc;
 
 /// Marks a site whose distribution depends on no other site (TFP's `JointDistributionCoroutine.Root`).

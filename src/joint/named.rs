@@ -22,7 +22,7 @@ use super::model_context::Root;
 use crate::distributions::Distribution;
 use crate::error::Result;
 use crate::tensor::Tensor;
-use crate::vi::Structure;
+use super::structure::Structure;
 use std::sync::Arc;
 
 type NamedFn = Arc<dyn Fn(&Structure) -> Result<Box<dyn Distribution>> + Send + Sync>;

@@ -23,7 +23,9 @@
 use super::joint_distribution::JointDistribution;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
-use crate::vi::Structure;
+use super::structure::Structure;
+use crate::bijectors::Bijector;
+use std::sync::Arc;
 
 /// A joint distribution conditioned on observed sites.
 ///
@@ -48,6 +50,28 @@ use crate::vi::Structure;
 pub struct JointDistributionPinned {
     joint: JointDistribution,
     pins: Vec<(String, Tensor)>,
+}
+
+/// Pinning lives beside the pinned type, so that `joint_distribution.rs` need not import it.
+impl JointDistribution {
+    /// Fixes the named sites to observed values (TFP's `experimental_pin`): the result's
+    /// `unnormalized_log_prob` takes the remaining sites.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionSequential, Part};
+    /// let j = JointDistributionSequential::new(vec![Part::dist(Normal::new(0.0, 1.0)?), Part::func(|p| Ok(Box::new(Normal::new(&p[0], 1.0)?)))])?;
+    /// let posterior = j.pin(vec![("x1".into(), Tensor::scalar(1.0, DType::F32)?)])?;
+    /// assert_eq!(posterior.unpinned_site_names()?, vec!["x0"]);
+    /// // An unknown site name is an error naming it.
+    /// let err = j.pin(vec![("y".into(), Tensor::scalar(1.0, DType::F32)?)]).err().expect("no site y");
+    /// assert!(err.to_string().contains('y'));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn pin(&self, pins: Vec<(String, Tensor)>) -> Result<JointDistributionPinned> {
+        JointDistributionPinned::new(self.clone(), pins)
+    }
 }
 
 impl JointDistributionPinned {
@@ -135,7 +159,7 @@ impl JointDistributionPinned {
     /// assert_eq!(parts[0].bijector.name(), "softplus");
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    pub fn unpinned_parts(&self) -> Result<Vec<crate::vi::SurrogatePart>> {
+    pub fn unpinned_parts(&self) -> Result<Vec<SurrogatePart>> {
         let sites = self.joint.sample_sites(&[], crate::random::Seed::new(0))?;
         sites
             .into_iter()
@@ -145,8 +169,77 @@ impl JointDistributionPinned {
                 // Batch and event dims together: the surrogate draws the site's whole value.
                 let mut shape = s.distribution.batch_shape();
                 shape.extend(s.distribution.event_shape());
-                Ok(crate::vi::SurrogatePart { name: s.name.clone(), event_shape: shape, bijector })
+                Ok(SurrogatePart { name: s.name.clone(), event_shape: shape, bijector })
             })
             .collect()
+    }
+}
+
+/// One part of a surrogate: its name, event shape (constrained), and bijector onto its support.
+///
+/// ```
+/// use probrs::bijectors::Softplus;
+/// use probrs::distributions::{Gamma, Normal};
+/// use probrs::joint::{JointDistributionCoroutine, Root};
+/// use probrs::tensor::{DType, Tensor};
+/// use probrs::vi::SurrogatePart;
+/// // A part by hand: a positive scalar site...
+/// let part = SurrogatePart::new("scale", &[], Softplus::new());
+/// assert_eq!(part.name, "scale");
+/// // ...or every unpinned site of a model, with its default event-space bijector.
+/// let model = JointDistributionCoroutine::new(|m| {
+///     let s = m.sample("scale", Root(Gamma::new(2.0, 2.0)?))?;
+///     m.sample("y", Normal::new(0.0, &s)?)?;
+///     Ok(())
+/// });
+/// let pinned = model.pin(vec![("y".into(), Tensor::scalar(0.3, DType::F32)?)])?;
+/// let parts = SurrogatePart::from_pinned(&pinned)?;
+/// assert_eq!(parts.len(), 1);
+/// assert_eq!(parts[0].name, "scale");
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct SurrogatePart {
+    /// The part's name (a site of the target).
+    pub name: String,
+    /// The part's event shape in constrained space.
+    pub event_shape: Vec<usize>,
+    /// The bijector from unconstrained reals onto the part's support.
+    pub bijector: Arc<dyn Bijector>,
+}
+
+impl SurrogatePart {
+    /// A part named `name` with `event_shape`, mapped onto its support by `bijector`.
+    ///
+    /// ```
+    /// use probrs::bijectors::Exp;
+    /// use probrs::vi::SurrogatePart;
+    /// let p = SurrogatePart::new("rate", &[3], Exp::new());
+    /// assert_eq!((p.name.as_str(), p.event_shape.clone()), ("rate", vec![3]));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn new(name: &str, event_shape: &[usize], bijector: impl Bijector + 'static) -> Self {
+        SurrogatePart { name: name.into(), event_shape: event_shape.to_vec(), bijector: Arc::new(bijector) }
+    }
+    /// The parts of a pinned model's unpinned sites, with their default event-space bijectors.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Beta, Bernoulli};
+    /// use probrs::joint::{JointDistributionNamed, NamedPart};
+    /// use probrs::vi::SurrogatePart;
+    /// let j = JointDistributionNamed::new(vec![
+    ///     ("p", NamedPart::dist(Beta::new(1.0, 1.0)?)),
+    ///     ("flip", NamedPart::func(|v| Ok(Box::new(Bernoulli::from_probs(v.get("p")?)?)))),
+    /// ])?;
+    /// let parts = SurrogatePart::from_pinned(&j.pin(vec![("flip".into(), Tensor::scalar(1.0, DType::F32)?)])?)?;
+    /// assert_eq!((parts[0].name.as_str(), parts[0].bijector.name()), ("p", "sigmoid"));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn from_pinned(model: &JointDistributionPinned) -> Result<Vec<SurrogatePart>> {
+        model.unpinned_parts()
+    }
+    pub(crate) fn unconstrained_shape(&self) -> Result<Vec<usize>> {
+        self.bijector.inverse_event_shape(&self.event_shape)
     }
 }

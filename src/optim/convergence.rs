@@ -1,4 +1,4 @@
-//! Convergence criteria for [`crate::math::minimize`] (TFP's
+//! Convergence criteria for [`crate::optim::minimize`] (TFP's
 //! `tfp.optimizer.convergence_criteria`).
 //!
 //! `minimize` calls [`ConvergenceCriterion::bootstrap`] after the first step and

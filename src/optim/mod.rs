@@ -1,9 +1,10 @@
 //! Optimizers (Adam, SGD, RMSProp, Adagrad in Keras's formulations), convergence criteria,
-//! and [`minimize`] (re-exported from [`crate::math`]).
+//! and [`minimize`] (which `probrs::math` re-exports under TFP's `tfp.math` path).
 
 mod adagrad;
 mod adam;
 mod convergence;
+mod minimize;
 mod optimizer;
 mod rmsprop;
 mod sgd;
@@ -14,4 +15,4 @@ pub use convergence::{ConvergenceCriterion, LossNotDecreasing, SuccessiveGradien
 pub use optimizer::Optimizer;
 pub use rmsprop::{RmsProp, RmsPropOptions};
 pub use sgd::{Sgd, SgdOptions};
-pub use crate::math::minimize::{minimize, trace_loss, MinimizeOptions, MinimizeResult, TraceableQuantities};
+pub use minimize::{minimize, trace_loss, MinimizeOptions, MinimizeResult, TraceableQuantities};

@@ -22,9 +22,8 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::properties::{Arg, Parameters, Trainable};
-use super::{Param, TransformedVariable};
-use crate::bijectors::Bijector;
+use crate::bijectors::{Bijector, Trainable};
+use crate::variables::{Arg, Param, Parameters, TransformedVariable};
 use crate::error::{Error, Result};
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};

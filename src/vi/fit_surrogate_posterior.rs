@@ -37,9 +37,9 @@
 
 use super::csiszar::Discrepancy;
 use super::monte_carlo_variational_loss::{default_estimator, monte_carlo_variational_loss, GradientEstimator, VariationalLossOptions};
-use super::surrogate::{Structure, SurrogatePosterior};
+use crate::joint::{Structure, SurrogatePosterior};
 use crate::error::{Error, Result};
-use crate::math::minimize::{minimize, MinimizeOptions, MinimizeResult, TraceableQuantities};
+use crate::optim::{minimize, MinimizeOptions, MinimizeResult, TraceableQuantities};
 use crate::optim::{ConvergenceCriterion, Optimizer};
 use crate::params::Variable;
 use crate::random::Seed;

@@ -5,7 +5,7 @@
 pub mod csiszar;
 mod fit_surrogate_posterior;
 mod monte_carlo_variational_loss;
-mod surrogate;
+mod target;
 mod surrogate_builders;
 mod vimco;
 
@@ -15,6 +15,6 @@ pub use csiszar::{
 };
 pub use fit_surrogate_posterior::{fit_surrogate_posterior, fit_surrogate_posterior_stateless, FitOptions};
 pub use monte_carlo_variational_loss::{monte_carlo_variational_loss, GradientEstimator, VariationalLossOptions};
-pub use surrogate::{Structure, SurrogatePosterior};
-pub use surrogate_builders::{build_affine_surrogate_posterior, build_factored_surrogate_posterior, AffineOperator, AffineSurrogatePosterior, SurrogatePart};
+pub use crate::joint::{Structure, SurrogatePart, SurrogatePosterior};
+pub use surrogate_builders::{build_affine_surrogate_posterior, build_factored_surrogate_posterior, AffineOperator, AffineSurrogatePosterior};
 pub use vimco::{csiszar_vimco, csiszar_vimco_helper};

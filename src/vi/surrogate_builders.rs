@@ -24,84 +24,16 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::surrogate::{Structure, SurrogatePosterior};
+use crate::joint::{SurrogatePart, Structure, SurrogatePosterior};
 use crate::bijectors::{Bijector, FillScaleTriL, Softplus};
 use crate::distributions::{Distribution, Independent, MultivariateNormalDiag, MultivariateNormalTriL, Normal, TransformedDistribution};
 use crate::error::{Error, Result};
-use crate::joint::{JointDistributionNamed, JointDistributionPinned, NamedPart};
+use crate::joint::{JointDistributionNamed, NamedPart};
 use crate::params::{TransformedVariable, Variable};
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
 
-/// One part of a surrogate: its name, event shape (constrained), and bijector onto its support.
-///
-/// ```
-/// use probrs::bijectors::Softplus;
-/// use probrs::distributions::{Gamma, Normal};
-/// use probrs::joint::{JointDistributionCoroutine, Root};
-/// use probrs::tensor::{DType, Tensor};
-/// use probrs::vi::SurrogatePart;
-/// // A part by hand: a positive scalar site...
-/// let part = SurrogatePart::new("scale", &[], Softplus::new());
-/// assert_eq!(part.name, "scale");
-/// // ...or every unpinned site of a model, with its default event-space bijector.
-/// let model = JointDistributionCoroutine::new(|m| {
-///     let s = m.sample("scale", Root(Gamma::new(2.0, 2.0)?))?;
-///     m.sample("y", Normal::new(0.0, &s)?)?;
-///     Ok(())
-/// });
-/// let pinned = model.pin(vec![("y".into(), Tensor::scalar(0.3, DType::F32)?)])?;
-/// let parts = SurrogatePart::from_pinned(&pinned)?;
-/// assert_eq!(parts.len(), 1);
-/// assert_eq!(parts[0].name, "scale");
-/// # Ok::<(), probrs::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct SurrogatePart {
-    /// The part's name (a site of the target).
-    pub name: String,
-    /// The part's event shape in constrained space.
-    pub event_shape: Vec<usize>,
-    /// The bijector from unconstrained reals onto the part's support.
-    pub bijector: Arc<dyn Bijector>,
-}
-
-impl SurrogatePart {
-    /// A part named `name` with `event_shape`, mapped onto its support by `bijector`.
-    ///
-    /// ```
-    /// use probrs::bijectors::Exp;
-    /// use probrs::vi::SurrogatePart;
-    /// let p = SurrogatePart::new("rate", &[3], Exp::new());
-    /// assert_eq!((p.name.as_str(), p.event_shape.clone()), ("rate", vec![3]));
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn new(name: &str, event_shape: &[usize], bijector: impl Bijector + 'static) -> Self {
-        SurrogatePart { name: name.into(), event_shape: event_shape.to_vec(), bijector: Arc::new(bijector) }
-    }
-    /// The parts of a pinned model's unpinned sites, with their default event-space bijectors.
-    ///
-    /// ```
-    /// use probrs::tensor::{DType, Tensor};
-    /// use probrs::distributions::{Beta, Bernoulli};
-    /// use probrs::joint::{JointDistributionNamed, NamedPart};
-    /// use probrs::vi::SurrogatePart;
-    /// let j = JointDistributionNamed::new(vec![
-    ///     ("p", NamedPart::dist(Beta::new(1.0, 1.0)?)),
-    ///     ("flip", NamedPart::func(|v| Ok(Box::new(Bernoulli::from_probs(v.get("p")?)?)))),
-    /// ])?;
-    /// let parts = SurrogatePart::from_pinned(&j.pin(vec![("flip".into(), Tensor::scalar(1.0, DType::F32)?)])?)?;
-    /// assert_eq!((parts[0].name.as_str(), parts[0].bijector.name()), ("p", "sigmoid"));
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn from_pinned(model: &JointDistributionPinned) -> Result<Vec<SurrogatePart>> {
-        model.unpinned_parts()
-    }
-    fn unconstrained_shape(&self) -> Result<Vec<usize>> {
-        self.bijector.inverse_event_shape(&self.event_shape)
-    }
-}
 
 /// The factored (mean-field) surrogate: independent normals in unconstrained space.
 ///

@@ -9,8 +9,8 @@
 //! have shape `[m, num_batch_draws]`; the result is averaged over the batch draws.
 
 use super::csiszar::Discrepancy;
-use super::monte_carlo_variational_loss::call_target;
-use super::surrogate::{Structure, SurrogatePosterior};
+use super::target::call_target;
+use crate::joint::{Structure, SurrogatePosterior};
 use crate::error::{Error, Result};
 use crate::random::Seed;
 use crate::tensor::Tensor;

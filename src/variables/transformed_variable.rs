@@ -1,15 +1,44 @@
 //! `TransformedVariable`: a variable stored unconstrained and read through a bijector.
 //!
-//! `TransformedVariable::new(initial, bijector, name)` stores `bijector.inverse(initial)` in a
-//! [`Variable`] and presents `bijector.forward(variable)` at every read, so the transform runs
+//! `TransformedVariable::new(initial, bijector, name)` stores `bijector.transform_inverse(initial)` in a
+//! [`Variable`] and presents `bijector.transform_forward(variable)` at every read, so the transform runs
 //! at use time and gradients reach the stored variable (TFP's `tfp.util.TransformedVariable`).
 
 use super::Variable;
-use crate::bijectors::Bijector;
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
 use std::fmt;
 use std::sync::Arc;
+
+/// What a [`TransformedVariable`] needs of its bijector: the map, its inverse, a name and the
+/// variables the bijector itself holds.
+///
+/// Every [`Bijector`](crate::bijectors::Bijector) is a `Transform` (a blanket impl in
+/// `bijectors/bijector.rs`; `Bijector` has it as a supertrait, so an `Arc<dyn Bijector>` is an
+/// `Arc<dyn Transform>` too). The trait is defined here, below the bijectors, so that a
+/// parameter can hold a variable read through a bijector while the bijectors hold parameters:
+/// each layer imports only the one below it. There is no reason to implement it by hand.
+///
+/// ```
+/// use probrs::bijectors::Softplus;
+/// use probrs::params::Transform;
+/// use probrs::tensor::{DType, Tensor};
+/// let t: &dyn Transform = &Softplus::new();
+/// assert_eq!(t.transform_name(), "softplus");
+/// let y = t.transform_forward(&Tensor::scalar(0.0, DType::F64)?)?;
+/// assert!((y.to_scalar()? - 2f64.ln()).abs() < 1e-15);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub trait Transform: Send + Sync {
+    /// The bijector's name (`"softplus"`).
+    fn transform_name(&self) -> &str;
+    /// The bijector's forward map.
+    fn transform_forward(&self, x: &Tensor) -> Result<Tensor>;
+    /// The bijector's inverse map.
+    fn transform_inverse(&self, y: &Tensor) -> Result<Tensor>;
+    /// Visits the variables the bijector holds.
+    fn visit_transform_variables(&self, f: &mut dyn FnMut(&Variable));
+}
 
 /// A variable in unconstrained space, presented through a bijector.
 ///
@@ -26,12 +55,12 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct TransformedVariable {
     var: Variable,
-    bijector: Arc<dyn Bijector>,
+    bijector: Arc<dyn Transform>,
     shape: Vec<usize>,
 }
 
 impl TransformedVariable {
-    /// Stores `bijector.inverse(initial_value)`; fails if that is not finite.
+    /// Stores `bijector.transform_inverse(initial_value)`; fails if that is not finite.
     ///
     /// ```
     /// use probrs::tensor::{DType, Tensor};
@@ -44,7 +73,7 @@ impl TransformedVariable {
     /// assert!(TransformedVariable::new(&Tensor::scalar(-1.0, DType::F64)?, Exp::new(), "bad").is_err());
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    pub fn new(initial_value: &Tensor, bijector: impl Bijector + 'static, name: impl Into<String>) -> Result<Self> {
+    pub fn new(initial_value: &Tensor, bijector: impl Transform + 'static, name: impl Into<String>) -> Result<Self> {
         Self::from_arc(initial_value, Arc::new(bijector), name)
     }
     /// As [`TransformedVariable::new`] with a shared bijector.
@@ -60,20 +89,20 @@ impl TransformedVariable {
     /// assert!((a.value()?.to_scalar()? - 1.0).abs() < 1e-12 && (c.value()?.to_scalar()? - 2.0).abs() < 1e-12);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    pub fn from_arc(initial_value: &Tensor, bijector: Arc<dyn Bijector>, name: impl Into<String>) -> Result<Self> {
+    pub fn from_arc(initial_value: &Tensor, bijector: Arc<dyn Transform>, name: impl Into<String>) -> Result<Self> {
         let name = name.into();
-        let raw = bijector.inverse(initial_value)?;
+        let raw = bijector.transform_inverse(initial_value)?;
         if !raw.all_finite()? {
             return Err(Error::invalid_parameter(
                 name,
-                format!("initial value {} is outside the domain of bijector {}", initial_value, bijector.name()),
+                format!("initial value {} is outside the domain of bijector {}", initial_value, bijector.transform_name()),
             ));
         }
         Ok(TransformedVariable { var: Variable::new(&raw, name)?, bijector, shape: initial_value.shape().to_vec() })
     }
     /// A variable whose stored (unconstrained) values are `pretransformed` exactly — the
     /// inverse of [`TransformedVariable::pretransformed_input`], for loading a saved variable
-    /// bit for bit (`new` would store `bijector.inverse(value)`, which need not round-trip).
+    /// bit for bit (`new` would store `bijector.transform_inverse(value)`, which need not round-trip).
     ///
     /// ```
     /// use probrs::tensor::{DType, Tensor};
@@ -84,15 +113,15 @@ impl TransformedVariable {
     /// assert_eq!(t.value()?.to_scalar()?, 1.0);
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    pub fn from_pretransformed(pretransformed: &Tensor, bijector: Arc<dyn Bijector>, name: impl Into<String>) -> Result<Self> {
+    pub fn from_pretransformed(pretransformed: &Tensor, bijector: Arc<dyn Transform>, name: impl Into<String>) -> Result<Self> {
         let name = name.into();
-        let value = bijector.forward(pretransformed)?;
+        let value = bijector.transform_forward(pretransformed)?;
         if !value.all_finite()? {
-            return Err(Error::invalid_parameter(name, format!("stored value {pretransformed} maps outside the reals through bijector {}", bijector.name())));
+            return Err(Error::invalid_parameter(name, format!("stored value {pretransformed} maps outside the reals through bijector {}", bijector.transform_name())));
         }
         Ok(TransformedVariable { var: Variable::new(pretransformed, name)?, bijector, shape: value.shape().to_vec() })
     }
-    /// `bijector.forward(pretransformed)`, computed now (tracked for autodiff).
+    /// `bijector.transform_forward(pretransformed)`, computed now (tracked for autodiff).
     ///
     /// ```
     /// use probrs::tensor::{DType, Tensor};
@@ -108,7 +137,7 @@ impl TransformedVariable {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn value(&self) -> Result<Tensor> {
-        self.bijector.forward(&self.var.value())
+        self.bijector.transform_forward(&self.var.value())
     }
     /// The stored, unconstrained variable.
     ///
@@ -130,10 +159,10 @@ impl TransformedVariable {
     /// use probrs::bijectors::Exp;
     /// use probrs::params::TransformedVariable;
     /// let t = TransformedVariable::new(&Tensor::scalar(1.0, DType::F64)?, Exp::new(), "t")?;
-    /// assert_eq!(t.bijector().name(), "exp");
+    /// assert_eq!(t.bijector().transform_name(), "exp");
     /// # Ok::<(), probrs::Error>(())
     /// ```
-    pub fn bijector(&self) -> &Arc<dyn Bijector> {
+    pub fn bijector(&self) -> &Arc<dyn Transform> {
         &self.bijector
     }
     /// The variable's name.
@@ -173,7 +202,7 @@ impl TransformedVariable {
     pub fn dtype(&self) -> DType {
         self.var.dtype()
     }
-    /// Sets the presented value: stores `bijector.inverse(value)`.
+    /// Sets the presented value: stores `bijector.transform_inverse(value)`.
     ///
     /// ```
     /// use probrs::tensor::{DType, Tensor};
@@ -193,7 +222,7 @@ impl TransformedVariable {
                 rhs: value.shape().to_vec(),
             });
         }
-        let raw = self.bijector.inverse(value)?;
+        let raw = self.bijector.transform_inverse(value)?;
         if !raw.all_finite()? {
             return Err(Error::invalid_parameter(self.name(), format!("value {value} is outside the bijector's range")));
         }
@@ -214,7 +243,7 @@ impl TransformedVariable {
     /// ```
     pub fn trainable_variables(&self) -> Vec<Variable> {
         let mut v = vec![self.var.clone()];
-        self.bijector.visit_variables(&mut |x| v.push(x.clone()));
+        self.bijector.visit_transform_variables(&mut |x| v.push(x.clone()));
         v
     }
 }
@@ -228,7 +257,7 @@ impl fmt::Display for TransformedVariable {
             self.name(),
             self.dtype(),
             self.shape,
-            self.bijector.name(),
+            self.bijector.transform_name(),
             val
         )
     }

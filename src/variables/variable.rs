@@ -238,8 +238,8 @@ thread_local! {
 /// // Inside, reads of x carry no gradient: the loss does not depend on x for autodiff.
 /// let stopped = with_stopped_variables(|| x.value().square())?;
 /// assert_eq!(stopped.to_scalar()?, 9.0);
-/// assert!(probrs::math::minimize::variables_of(&stopped)?.is_empty());
-/// assert_eq!(probrs::math::minimize::variables_of(&tracked)?.len(), 1);
+/// assert!(probrs::params::variables_of(&stopped)?.is_empty());
+/// assert_eq!(probrs::params::variables_of(&tracked)?.len(), 1);
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn with_stopped_variables<T>(f: impl FnOnce() -> T) -> T {
@@ -251,4 +251,37 @@ pub fn with_stopped_variables<T>(f: impl FnOnce() -> T) -> T {
     }
     let _restore = Restore(STOPPED.with(|s| s.replace(true)));
     f()
+}
+
+/// The variables `loss` depends on and `loss`'s gradients with respect to them (one backward pass).
+pub(crate) fn variables_and_gradients(loss: &Tensor) -> Result<(Vec<Variable>, Vec<Tensor>)> {
+    let store = loss.as_candle().backward()?;
+    let mut found: Vec<(Variable, Tensor)> = vec![];
+    for id in store.get_ids() {
+        if let Some(v) = Variable::lookup(*id) {
+            if let Some(g) = store.get_id(*id) {
+                found.push((v, Tensor(g.clone())));
+            }
+        }
+    }
+    found.sort_by_key(|(v, _)| v.serial());
+    Ok(found.into_iter().unzip())
+}
+
+/// The variables `loss` depends on, found in its autodiff graph (in creation order).
+///
+/// ```
+/// use probrs::distributions::{Distribution, Normal};
+/// use probrs::params::variables_of;
+/// use probrs::params::{MakeTrainable, Variable};
+/// use probrs::tensor::{DType, Tensor};
+/// let model: Normal = MakeTrainable::new().fixed("scale", 1.0).seed(0).build()?;
+/// let loss = model.log_prob(&Tensor::scalar(1.0, DType::F32)?)?.neg()?;
+/// let found: Vec<Variable> = variables_of(&loss)?;
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].name(), "loc");
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn variables_of(loss: &Tensor) -> Result<Vec<Variable>> {
+    Ok(variables_and_gradients(loss)?.0)
 }

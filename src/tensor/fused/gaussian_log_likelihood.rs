@@ -12,10 +12,10 @@
 //! matmuls) builds the same values from many more operations. Gradients are checked against
 //! finite differences in the tests.
 
-use super::Tensor;
+use crate::tensor::Tensor;
 use crate::error::{Error, Result};
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape};
-use super::vector_exp::Real as VReal;
+use crate::tensor::special::vector_exp::Real as VReal;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::{factor, solve};
 use faer::linalg::matmul::triangular::{self, BlockStructure};
@@ -51,7 +51,7 @@ struct Op {
 /// faer's parallelism for an `n × n` operation that gains from a second thread from `min_n` on:
 /// rayon's pool when probrs runs on more than one thread and `n ≥ min_n`, else sequential.
 fn par_for(n: usize, min_n: usize) -> Par {
-    let t = super::op_threads();
+    let t = crate::tensor::op_threads();
     if t > 1 && n >= min_n {
         Par::rayon(t)
     } else {
@@ -130,7 +130,7 @@ fn backward<T: Real>(mut f: Factor<T>, g: &[f64]) -> (Vec<T>, T, Vec<T>) {
     let (two, mgsum) = (T::of(2.0), T::of(-0.5 * gsum));
     let ga: Vec<T> = (0..pts).flat_map(|s| f.alpha[s * n..(s + 1) * n].iter().map(move |a| T::of(g[s] * a.to_f64()))).collect();
     let mut trace = 0.0;
-    super::vector_exp::multiversion!({
+    crate::tensor::special::vector_exp::multiversion!({
         for j in 0..n {
             // Column j: rows above the diagonal (row-major: below it) are 0; from the diagonal
             // down, 2W (the diagonal W).
@@ -159,7 +159,7 @@ fn backward<T: Real>(mut f: Factor<T>, g: &[f64]) -> (Vec<T>, T, Vec<T>) {
 
 /// A contiguous input's elements, borrowed (the shared helper, with this op's name).
 fn slice<'a, T>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
-    super::contiguous_slice(s, l, "gaussian_log_likelihood")
+    crate::tensor::contiguous_slice(s, l, "gaussian_log_likelihood")
 }
 
 impl CustomOp3 for Op {
@@ -167,7 +167,7 @@ impl CustomOp3 for Op {
         "gaussian_log_likelihood"
     }
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        super::fix_matmul_thread_count();
+        crate::tensor::fix_matmul_thread_count();
         let n = l1.shape().dims()[0];
         let (out, saved) = match (s1, s2, s3) {
             (CpuStorage::F32(k), CpuStorage::F32(v), CpuStorage::F32(d)) => {

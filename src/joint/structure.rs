@@ -1,4 +1,4 @@
-//! What variational inference needs of a surrogate posterior, and the structure of its draws.
+//! What a surrogate posterior (VI) or a target (MCMC) is to inference, and the structure of its draws.
 //!
 //! A target log-density receives the surrogate's draw as a [`Structure`]: a single tensor (a
 //! plain distribution), a list (TFP's `target_log_prob_fn(*q_sample)`), or named values

@@ -25,8 +25,8 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::optim::{ConvergenceCriterion, Optimizer};
-use crate::params::Variable;
+use super::{ConvergenceCriterion, Optimizer};
+use crate::variables::{variables_and_gradients, Variable};
 use crate::tensor::Tensor;
 
 /// What `trace_fn` may look at after each step.
@@ -141,38 +141,6 @@ pub struct MinimizeResult<T> {
     pub variables: Vec<Variable>,
 }
 
-fn discover(loss: &Tensor) -> Result<(Vec<Variable>, Vec<Tensor>)> {
-    let store = loss.as_candle().backward()?;
-    let mut found: Vec<(Variable, Tensor)> = vec![];
-    for id in store.get_ids() {
-        if let Some(v) = Variable::lookup(*id) {
-            if let Some(g) = store.get_id(*id) {
-                found.push((v, Tensor(g.clone())));
-            }
-        }
-    }
-    found.sort_by_key(|(v, _)| v.serial());
-    Ok(found.into_iter().unzip())
-}
-
-/// The variables `loss` depends on, found in its autodiff graph (in creation order).
-///
-/// ```
-/// use probrs::distributions::{Distribution, Normal};
-/// use probrs::math::minimize::variables_of;
-/// use probrs::params::{MakeTrainable, Variable};
-/// use probrs::tensor::{DType, Tensor};
-/// let model: Normal = MakeTrainable::new().fixed("scale", 1.0).seed(0).build()?;
-/// let loss = model.log_prob(&Tensor::scalar(1.0, DType::F32)?)?.neg()?;
-/// let found: Vec<Variable> = variables_of(&loss)?;
-/// assert_eq!(found.len(), 1);
-/// assert_eq!(found[0].name(), "loc");
-/// # Ok::<(), probrs::Error>(())
-/// ```
-pub fn variables_of(loss: &Tensor) -> Result<Vec<Variable>> {
-    Ok(discover(loss)?.0)
-}
-
 fn gradients(loss: &Tensor, vars: &[Variable]) -> Result<Vec<Tensor>> {
     let store = loss.as_candle().backward()?;
     vars.iter()
@@ -223,7 +191,7 @@ pub fn minimize<T: Clone>(
         let grads = match &vars {
             Some(v) => gradients(&loss, v)?,
             None => {
-                let (v, g) = discover(&loss)?;
+                let (v, g) = variables_and_gradients(&loss)?;
                 if v.is_empty() {
                     return Err(Error::invalid_parameter("loss_fn", "the loss depends on no variable"));
                 }

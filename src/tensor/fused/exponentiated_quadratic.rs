@@ -13,9 +13,9 @@
 //! AVX-512 or AVX2 when the CPU has them. Gradients are checked against finite differences in
 //! `tests/gradients.rs`.
 
-use super::Tensor;
+use crate::tensor::Tensor;
 use crate::error::{Error, Result};
-use super::vector_exp::Real;
+use crate::tensor::special::vector_exp::Real;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape};
 
 struct Op;
@@ -73,7 +73,7 @@ fn forward<T: Real>(x1: &[T], x2: &[T], p: &[T], n: usize, m: usize, d: usize) -
     // Rows split across threads. With one point set for both, the matrix is computed whole
     // rather than as a triangle and a mirror (the vectorized rows cost less than the strided
     // mirror), and is exactly symmetric: (x_i − x_j)² = (x_j − x_i)² in floating point.
-    let t = super::threads_for(n * m * d).min(n.max(1));
+    let t = crate::tensor::threads_for(n * m * d).min(n.max(1));
     let bounds: Vec<usize> = (0..=t).map(|k| n * k / t).collect();
     // Written once, row by row, into uninitialized capacity (a zeroed n × m buffer would cost
     // one more pass over memory than the kernel itself).
@@ -88,7 +88,7 @@ fn forward<T: Real>(x1: &[T], x2: &[T], p: &[T], n: usize, m: usize, d: usize) -
         }
         let x2t = &x2t;
         let fill = move |(lo, hi, rows): (usize, usize, &mut [std::mem::MaybeUninit<T>])| {
-            super::vector_exp::multiversion!({
+            crate::tensor::special::vector_exp::multiversion!({
                 let mut row = vec![T::ZERO; m];
                 for i in lo..hi {
                     sq_dists(&x1[i * d..(i + 1) * d], x2t, m, &mut row);
@@ -120,8 +120,8 @@ fn backward<T: Real>(x1: &[T], x2: &[T], p: &[T], k: &[T], g: &[T], n: usize, m:
     let (a, l) = (p[0].to_f64(), p[1].to_f64());
     let inv_l2 = T::of(1.0 / (l * l));
     let x2t = feature_major(x2, m, d);
-    let parts = super::parallel_ranges(n, m * d, |lo, hi| {
-        super::vector_exp::multiversion!({
+    let parts = crate::tensor::parallel_ranges(n, m * d, |lo, hi| {
+        crate::tensor::special::vector_exp::multiversion!({
             let (mut s_a, mut s_l) = (0.0, 0.0);
             let mut g1 = vec![0.0; if want_x { (hi - lo) * d } else { 0 }];
             // Feature-major [d, m], like x2t.
@@ -170,7 +170,7 @@ fn backward<T: Real>(x1: &[T], x2: &[T], p: &[T], k: &[T], g: &[T], n: usize, m:
 
 /// A contiguous input's elements, borrowed (the shared helper, with this op's name).
 fn slice<'a, T>(s: &'a [T], l: &Layout) -> candle_core::Result<&'a [T]> {
-    super::contiguous_slice(s, l, "exponentiated_quadratic_matrix")
+    crate::tensor::contiguous_slice(s, l, "exponentiated_quadratic_matrix")
 }
 
 impl CustomOp3 for Op {
@@ -199,7 +199,7 @@ impl CustomOp3 for Op {
                 let v = |t: &candle_core::Tensor| t.flatten_all()?.to_vec1::<$t>();
                 let (x1v, x2v, pv) = (v(x1)?, v(x2)?, v(p)?);
                 // K and its upstream gradient (n × m each) are read in place.
-                let (g1, g2, gp) = super::with_slice::<$t, _>(res, |k| super::with_slice::<$t, _>(&g, |gs| backward(&x1v, &x2v, &pv, k, gs, n, m, d, want_x)))??;
+                let (g1, g2, gp) = crate::tensor::with_slice::<$t, _>(res, |k| crate::tensor::with_slice::<$t, _>(&g, |gs| backward(&x1v, &x2v, &pv, k, gs, n, m, d, want_x)))??;
                 let gp = candle_core::Tensor::from_vec(gp, 2, dev)?;
                 if want_x {
                     (Some(candle_core::Tensor::from_vec(g1, (n, d), dev)?), Some(candle_core::Tensor::from_vec(g2, (m, d), dev)?), Some(gp))

@@ -19,7 +19,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
-use super::Tensor;
+use crate::tensor::Tensor;
 use crate::error::{Error, Result};
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 use std::sync::{Arc, Mutex};
@@ -251,12 +251,12 @@ impl CustomOp1 for Op {
         "bernoulli_logit_glm_log_prob"
     }
     fn cpu_fwd(&self, st: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let wv: Vec<f32> = super::storage_f64(st, l)?.into_iter().map(|v| v as f32).collect();
+        let wv: Vec<f32> = crate::tensor::storage_f64(st, l)?.into_iter().map(|v| v as f32).collect();
         let d = self.glm.d;
         let s = wv.len() / d;
         let n = self.glm.units();
         let per_unit = self.glm.n.div_ceil(n.max(1)) * d * s;
-        let parts = super::parallel_ranges(n, per_unit, |lo, hi| self.glm.block(&wv, s, lo, hi));
+        let parts = crate::tensor::parallel_ranges(n, per_unit, |lo, hi| self.glm.block(&wv, s, lo, hi));
         let mut ll = vec![0.0; s];
         let mut grad = vec![0.0; s * d];
         for (a, g) in parts {

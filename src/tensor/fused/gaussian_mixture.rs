@@ -24,7 +24,7 @@
 //! Single-threaded by measurement: on this project's 2-vCPU machine a 2-way split was slower
 //! (0.68–0.84 ms vs 0.63 ms per W5 step); parallelism belongs a level up (DESIGN.md).
 
-use super::{map_layout, storage_f64, Tensor};
+use crate::tensor::{map_layout, storage_f64, Tensor};
 use crate::error::{Error, Result};
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage};
 use std::ops::{Add, AddAssign, Mul, MulAssign, Sub, SubAssign};

@@ -6,7 +6,7 @@
 //! statrs function with step `1e-6·max(1, |a|)` (relative accuracy ~1e-8; no maintained Rust
 //! crate provides these derivatives). Both are checked against finite differences in the tests.
 
-use super::{map_layout, Tensor};
+use crate::tensor::{map_layout, Tensor};
 use crate::error::Result;
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape};
 
@@ -62,7 +62,7 @@ fn step(a: f64) -> f64 {
 }
 
 fn read2(s: &CpuStorage, l: &Layout) -> candle_core::Result<Vec<f64>> {
-    super::storage_f64(s, l)
+    crate::tensor::storage_f64(s, l)
 }
 
 fn out_like(s: &CpuStorage, v: Vec<f64>) -> CpuStorage {
@@ -178,7 +178,7 @@ impl Tensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn igamma(a: &Tensor, x: &Tensor) -> Result<Tensor> {
-        let s = super::broadcast_shapes(a.shape(), x.shape())?;
+        let s = crate::tensor::broadcast_shapes(a.shape(), x.shape())?;
         let (a, x) = (a.broadcast_to(&s)?, x.broadcast_to(&s)?);
         Ok(Tensor(a.0.apply_op2(&x.0, IGamma)?))
     }
@@ -192,7 +192,7 @@ impl Tensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn betainc(a: &Tensor, b: &Tensor, x: &Tensor) -> Result<Tensor> {
-        let s = super::broadcast_shapes(&super::broadcast_shapes(a.shape(), b.shape())?, x.shape())?;
+        let s = crate::tensor::broadcast_shapes(&crate::tensor::broadcast_shapes(a.shape(), b.shape())?, x.shape())?;
         let (a, b, x) = (a.broadcast_to(&s)?, b.broadcast_to(&s)?, x.broadcast_to(&s)?);
         Ok(Tensor(a.0.apply_op3(&b.0, &x.0, BetaInc)?))
     }

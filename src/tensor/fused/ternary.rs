@@ -7,7 +7,7 @@
 //! them back over broadcast dimensions. The backward is computed directly (it is not itself
 //! differentiable). Each kernel's gradient is checked by finite differences in the tests.
 
-use super::{broadcast_shapes, map_layout, storage_f64, Tensor};
+use crate::tensor::{broadcast_shapes, map_layout, storage_f64, Tensor};
 use crate::error::Result;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage};
 

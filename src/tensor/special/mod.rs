@@ -19,10 +19,18 @@
 //! | `log_ndtr(x)` | log Φ(x), asymptotic series for x ≪ 0 | φ(x) / Φ(x) |
 //! | `ndtri(p)` | Φ⁻¹(p) | 1 / φ(Φ⁻¹(p)) |
 //! | `xlogy(x, y)` | x·log(y), 0 where x = 0 | (log y, x / y), 0 where x = 0 |
+//!
+//! Beside these: [`incomplete`] (regularized incomplete gamma and beta functions, for CDFs),
+//! [`bessel`] (`log I0e`/`I1e` for the von Mises family), and `vector_exp.rs` (a branch-free
+//! `exp` for f32/f64 slices that the fused kernels vectorize).
 
-use super::{Mask, Tensor};
+pub mod bessel;
+pub mod incomplete;
+pub(crate) mod vector_exp;
+
+use crate::tensor::{Mask, Tensor};
 use crate::error::Result;
-use super::map_layout as unary_map;
+use crate::tensor::map_layout as unary_map;
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;

@@ -16,8 +16,8 @@
 //! the number of whole periods added back. `∂F/∂κ` is carried through the series in forward
 //! mode (as TFP) and is a central difference in the normal branch.
 
-use super::special::{apply, Elementwise};
-use super::{storage_f64, Tensor};
+use crate::tensor::special::{apply, Elementwise};
+use crate::tensor::{storage_f64, Tensor};
 use crate::error::Result;
 use candle_core::{CpuStorage, CustomOp2, Layout, Shape};
 use std::f64::consts::PI;
@@ -143,7 +143,7 @@ impl Tensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn von_mises_cdf(x: &Tensor, kappa: &Tensor) -> Result<Tensor> {
-        let s = super::broadcast_shapes(x.shape(), kappa.shape())?;
+        let s = crate::tensor::broadcast_shapes(x.shape(), kappa.shape())?;
         let (x, k) = (x.broadcast_to(&s)?.contiguous()?, kappa.broadcast_to(&s)?.contiguous()?);
         Ok(Tensor(x.0.apply_op2(&k.0, VonMisesCdf)?))
     }

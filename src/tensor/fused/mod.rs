@@ -1,0 +1,21 @@
+//! Fused kernels: a log-density's hot path computed as one autodiff node, value and gradient in
+//! one pass over the data, instead of a graph of elementwise ops and intermediate tensors.
+//!
+//! | file | computes | used by |
+//! |---|---|---|
+//! | `ternary.rs` | [`TernaryKernel`]: any elementwise `f(a, b, c)` with its three partials | `Normal::log_prob` and other scalar families |
+//! | [`gaussian_mixture`] | the log-likelihood of a mixture of diagonal/full Gaussians | `MixtureSameFamily` of MVNs |
+//! | [`glm`] (and `glm_avx512.rs`) | the Bernoulli-logit GLM log-likelihood and its gradient | logistic-regression targets (bench W6) |
+//! | [`gaussian_log_likelihood`] | a zero-mean Gaussian's log-likelihood from its covariance matrix, on faer | `GaussianProcess` marginal likelihood |
+//! | [`exponentiated_quadratic`] | the EQ kernel matrix with its gradients | `ExponentiatedQuadratic` kernel matrices |
+//!
+//! Each kernel's gradient is checked by finite differences in its tests.
+
+pub mod exponentiated_quadratic;
+pub mod gaussian_log_likelihood;
+pub mod gaussian_mixture;
+pub mod glm;
+mod glm_avx512;
+mod ternary;
+
+pub use ternary::TernaryKernel;
