@@ -3,10 +3,17 @@
 //!
 //! The family is built with `make_trainable` (parameters in unconstrained space behind their
 //! default constraining bijectors), started from moment-based values computed from the data, and
-//! fitted with `minimize(mean −log p(x), Adam)`. Parameters that bound the support (Uniform's
-//! `low`/`high`, Pareto's `scale`, HalfCauchy's `loc`) are anchored at the data instead
-//! (`min − softplus(raw)`, ...), so every iterate contains every point and the boundary MLE is
-//! approached from inside.
+//! fitted with `minimize(mean −log p(x), Adam)`, then finished at the maximum-likelihood
+//! estimate itself: the closed form where one exists (Normal, LogNormal, HalfNormal,
+//! Exponential, Laplace, Uniform, Pareto, Poisson, Geometric), else L-BFGS from Adam's last
+//! iterate until the gradient's largest entry is below 1e-11. The estimates equal scipy's MLEs
+//! to 1e-6 relative for every family (`tests/fit_scipy_mle.rs`). Parameters that bound the
+//! support are the data's extremes, as their MLEs are: Uniform's `low`/`high` are the minimum
+//! and maximum, Pareto's `scale` and HalfCauchy's `loc` the minimum (during Adam, Uniform and
+//! Pareto approach them from inside, `min − softplus(raw)`, ...).
+//!
+//! Family names are case-insensitive and take the usual aliases ([`canonical_family`]:
+//! `gamma`, `norm`, `t`, `negbinom`, ...); an unknown name suggests the nearest known ones.
 //!
 //! The report carries the log-likelihood, AIC and BIC, and standard errors from the observed
 //! information (the inverse of the negative log-likelihood's Hessian in the parameters'
@@ -26,8 +33,9 @@
 
 use crate::distributions::*;
 use crate::error::{Error, Result};
-use crate::optim::{minimize, trace_loss, Adam, MinimizeOptions};
-use crate::params::{MakeTrainable, Trainable};
+use crate::optim::{lbfgs_minimize_variables, minimize, trace_loss, Adam, MinimizeOptions, QuasiNewtonOptions};
+use crate::bijectors::Softplus;
+use crate::params::{DeferredTensor, MakeTrainable, Trainable, TransformedVariable, Variable};
 use crate::progress::ProgressFn;
 use crate::tensor::{DType, Tensor};
 
@@ -85,6 +93,8 @@ pub struct FitReport {
     pub num_points: usize,
     /// The Adam steps run.
     pub steps: usize,
+    /// How the estimate was finished after Adam: a closed form, or L-BFGS.
+    pub estimate: Estimate,
     /// Standard errors of the parameters (same order), from the observed information; `None`
     /// where the maximum is on the support's boundary (Uniform, Pareto, HalfCauchy's `loc`) or
     /// the Hessian is not negative definite there.
@@ -135,6 +145,29 @@ impl FitReport {
     pub fn is_discrete(&self) -> bool {
         DISCRETE.contains(&self.family.as_str())
     }
+}
+
+/// How a fit reached its maximum-likelihood estimate after the Adam steps.
+///
+/// ```
+/// use probrs::fit::{fit_family, Estimate, FitOptions};
+/// let data = [0.3, 1.1, 0.7, 2.4, 1.9, 0.2, 1.3, 0.8];
+/// assert_eq!(fit_family("Exponential", &data, &FitOptions::default())?.estimate, Estimate::ClosedForm);
+/// assert!(matches!(fit_family("Gamma", &data, &FitOptions::default())?.estimate, Estimate::Lbfgs { converged: true, .. }));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Estimate {
+    /// The closed-form MLE (Normal, LogNormal, HalfNormal, Exponential, Laplace, Uniform,
+    /// Pareto, Poisson, Geometric).
+    ClosedForm,
+    /// L-BFGS from Adam's last iterate, on the mean negative log-likelihood.
+    Lbfgs {
+        /// L-BFGS iterations.
+        iterations: usize,
+        /// Whether the gradient's largest entry reached the tolerance (1e-11).
+        converged: bool,
+    },
 }
 
 /// The discrete families among [`FAMILIES`].
@@ -188,14 +221,19 @@ fn build<T: Trainable + Distribution>(init: &[(&str, f64)], seed: u64) -> Result
     builder.build()
 }
 
-fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(&str, f64)], opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
+/// Fits family `T` from `init`; `exact`, where given, is the closed-form MLE that replaces the
+/// fitted values at the end.
+fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(&str, f64)], exact: Option<&[(&str, f64)]>, opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
     let model: T = build(init, opts.seed)?;
     let data = Tensor::vector(x, DType::F64)?;
     let start = model.log_prob(&data)?.sum_all()?.to_scalar()?;
     if !start.is_finite() {
         return Err(Error::BadInput { location: format!("family {family}"), reason: "the data lie outside the family's support".into() });
     }
-    let mut report = run_model(family, std::sync::Arc::new(model), &data, opts, progress)?;
+    let mut report = run_model(family, std::sync::Arc::new(model), &data, opts, progress, exact.is_none())?;
+    if let Some(exact) = exact {
+        report.set_closed_form(std::sync::Arc::new(build::<T>(exact, opts.seed)?), &data)?;
+    }
     // The log-likelihood at any parameter values: the same family built with them.
     let names: Vec<String> = report.parameters.iter().map(|p| p.0.clone()).collect();
     let loglik = |theta: &[f64]| -> Result<f64> {
@@ -208,19 +246,53 @@ fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(
 }
 
 /// Minimizes the mean NLL of an already-built model and reports it.
-fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, data: &Tensor, opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
+/// L-BFGS's tolerance on the largest entry of the mean negative log-likelihood's gradient.
+const POLISH_TOLERANCE: f64 = 1e-11;
+
+/// Adam on the mean negative log-likelihood; then, if `polish`, L-BFGS from Adam's last iterate.
+fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, data: &Tensor, opts: &FitOptions, progress: Option<ProgressFn>, polish: bool) -> Result<FitReport> {
     let num_points = data.elem_count();
     let n = num_points as f64;
-    let nll = || model.log_prob(data)?.sum_all()?.neg();
+    let mean_nll = || model.log_prob(data)?.sum_all()?.neg()?.mul_scalar(1.0 / n);
     let options = MinimizeOptions { progress, ..Default::default() };
-    let r = minimize(|| nll()?.mul_scalar(1.0 / n), opts.steps, &mut Adam::new(opts.learning_rate), options, trace_loss)?;
-    let parameters = model
-        .parameters()
-        .into_iter()
-        .map(|(name, p)| Ok((name.to_string(), p.values_f64(DType::F64)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let log_likelihood = -nll()?.to_scalar()?;
-    Ok(FitReport { family: family.into(), parameters, log_likelihood, num_points, steps: opts.steps, standard_errors: None, losses: r.trace, model })
+    let r = minimize(mean_nll, opts.steps, &mut Adam::new(opts.learning_rate), options, trace_loss)?;
+    let estimate = if polish {
+        let q = QuasiNewtonOptions { tolerance: POLISH_TOLERANCE, max_iterations: 500, ..Default::default() };
+        let p = lbfgs_minimize_variables(&mean_nll, &model.trainable_variables(), 10, q)?;
+        Estimate::Lbfgs { iterations: p.num_iterations, converged: p.converged }
+    } else {
+        Estimate::ClosedForm
+    };
+    let mut report = FitReport { family: family.into(), parameters: vec![], log_likelihood: 0.0, num_points, steps: opts.steps, estimate, standard_errors: None, losses: r.trace, model: model.clone() };
+    report.read_model(data)?;
+    Ok(report)
+}
+
+impl FitReport {
+    /// Reads the parameters and the log-likelihood off `self.model`.
+    fn read_model(&mut self, data: &Tensor) -> Result<()> {
+        self.parameters = self.model.parameters().into_iter().map(|(name, p)| Ok((name.to_string(), p.values_f64(DType::F64)?))).collect::<Result<Vec<_>>>()?;
+        self.log_likelihood = self.model.log_prob(data)?.sum_all()?.to_scalar()?;
+        Ok(())
+    }
+    /// Replaces the fitted model by the closed-form MLE.
+    fn set_closed_form(&mut self, model: std::sync::Arc<dyn Distribution>, data: &Tensor) -> Result<()> {
+        self.model = model;
+        self.estimate = Estimate::ClosedForm;
+        self.read_model(data)
+    }
+}
+
+/// numpy's median (the mean of the middle two for an even count).
+fn median(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    v.sort_by(f64::total_cmp);
+    let k = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[k]
+    } else {
+        0.5 * (v[k - 1] + v[k])
+    }
 }
 
 /// Standard errors from the observed information: `sqrt(diag((−H)⁻¹))`, `H` the Hessian of the
@@ -254,9 +326,9 @@ fn standard_errors(loglik: &dyn Fn(&[f64]) -> Result<f64>, theta: &[f64]) -> Opt
 
 /// A parameter bounding the support, anchored at the data so every iterate contains it:
 /// `anchor − softplus(raw)` (below) or `anchor + softplus(raw)` (above), starting `gap` away.
-fn anchored(name: &str, anchor: f64, gap: f64, above: bool) -> Result<crate::params::DeferredTensor> {
-    let raw = crate::params::Variable::new(&Tensor::scalar(gap.max(1e-6), DType::F64)?.softplus_inverse()?, name)?;
-    Ok(crate::params::DeferredTensor::new(raw, move |r| {
+fn anchored(name: &str, anchor: f64, gap: f64, above: bool) -> Result<DeferredTensor> {
+    let raw = Variable::new(&Tensor::scalar(gap.max(1e-6), DType::F64)?.softplus_inverse()?, name)?;
+    Ok(DeferredTensor::new(raw, move |r| {
         let sp = r.softplus()?;
         if above {
             sp.add_scalar(anchor)
@@ -375,6 +447,92 @@ pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress
     Ok((ok, skipped))
 }
 
+/// Aliases of each family's name, compared case-insensitively with `_`, `-` and spaces
+/// ignored: scipy's names (`norm`, `expon`, `invgamma`, `t`, `gumbel_r`, `weibull_min`,
+/// `nbinom`, ...) and the usual spellings.
+const ALIASES: &[(&str, &str)] = &[
+    ("gaussian", "Normal"),
+    ("norm", "Normal"),
+    ("lognorm", "LogNormal"),
+    ("halfnorm", "HalfNormal"),
+    ("exp", "Exponential"),
+    ("expon", "Exponential"),
+    ("invgamma", "InverseGamma"),
+    ("chisquare", "Chi2"),
+    ("chisquared", "Chi2"),
+    ("chisq", "Chi2"),
+    ("unif", "Uniform"),
+    ("t", "StudentT"),
+    ("student", "StudentT"),
+    ("doubleexponential", "Laplace"),
+    ("gumbelr", "Gumbel"),
+    ("weibullmin", "Weibull"),
+    ("kumaraswamy", "Kumaraswamy"),
+    ("vonmises", "VonMises"),
+    ("pois", "Poisson"),
+    ("geom", "Geometric"),
+    ("negbinom", "NegativeBinomial"),
+    ("nbinom", "NegativeBinomial"),
+    ("negbin", "NegativeBinomial"),
+    ("nb", "NegativeBinomial"),
+];
+
+fn normalize(name: &str) -> String {
+    name.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).flat_map(char::to_lowercase).collect()
+}
+
+/// Levenshtein distance (for suggestions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The family a user's name means: any capitalization of a name in [`FAMILIES`], or an alias
+/// (`gamma`, `normal`/`norm`/`gaussian`, `lognormal`, `t`/`studentt`, `negbinom`/`nbinom`,
+/// `chi2`/`chisq`, ...). An unknown name is an error suggesting the nearest known names.
+///
+/// ```
+/// use probrs::fit::canonical_family;
+/// assert_eq!(canonical_family("gamma")?, "Gamma");
+/// assert_eq!(canonical_family("Student_T")?, "StudentT");
+/// assert_eq!(canonical_family("t")?, "StudentT");
+/// assert_eq!(canonical_family("negbinom")?, "NegativeBinomial");
+/// assert_eq!(canonical_family("log-normal")?, "LogNormal");
+/// let err = canonical_family("gama").unwrap_err().to_string();
+/// assert!(err.contains("did you mean Gamma"), "{err}");
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn canonical_family(name: &str) -> Result<&'static str> {
+    let key = normalize(name);
+    if let Some(f) = FAMILIES.iter().find(|f| normalize(f) == key) {
+        return Ok(f);
+    }
+    if let Some((_, f)) = ALIASES.iter().find(|(a, _)| *a == key) {
+        return Ok(f);
+    }
+    // Suggest the families whose name or alias is nearest (at most 3 edits away).
+    let mut near: Vec<(usize, &str)> = FAMILIES.iter().map(|f| (normalize(f), *f)).chain(ALIASES.iter().map(|(a, f)| (a.to_string(), *f))).map(|(k, f)| (edit_distance(&key, &k), f)).filter(|(d, _)| *d <= 3).collect();
+    near.sort();
+    let mut names: Vec<&str> = vec![];
+    for (_, f) in near {
+        if !names.contains(&f) && names.len() < 3 {
+            names.push(f);
+        }
+    }
+    let hint = if names.is_empty() { String::new() } else { format!("did you mean {}? ", names.join(", ")) };
+    Err(Error::BadInput { location: format!("family {name}"), reason: format!("unknown family; {hint}known: {}", FAMILIES.join(", ")) })
+}
+
 /// [`fit_family`] with a progress callback called after every optimizer step.
 ///
 /// ```
@@ -389,6 +547,7 @@ pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
+    let family = canonical_family(family)?;
     check_options(opts)?;
     check_data(data)?;
     let s = summary(data);
@@ -403,29 +562,41 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
     let spread = (s.max - s.min).max(1e-6);
     let (m, v) = (s.mean, s.sd * s.sd);
     match family {
-        "Normal" => run::<Normal>(family, data, &[("loc", m), ("scale", s.sd)], opts, progress),
+        "Normal" => {
+            let mle = [("loc", m), ("scale", s.sd)];
+            run::<Normal>(family, data, &mle, Some(&mle), opts, progress)
+        }
         "LogNormal" => {
             need_positive(family)?;
-            run::<LogNormal>(family, data, &[("loc", s.log_mean), ("scale", s.log_sd)], opts, progress)
+            let mle = [("loc", s.log_mean), ("scale", s.log_sd)];
+            run::<LogNormal>(family, data, &mle, Some(&mle), opts, progress)
         }
-        "HalfNormal" => run::<HalfNormal>(family, data, &[("scale", (data.iter().map(|x| x * x).sum::<f64>() / data.len() as f64).sqrt())], opts, progress),
+        "HalfNormal" => {
+            let mle = [("scale", (data.iter().map(|x| x * x).sum::<f64>() / data.len() as f64).sqrt())];
+            run::<HalfNormal>(family, data, &mle, Some(&mle), opts, progress)
+        }
         "HalfCauchy" => {
-            let scale = crate::params::TransformedVariable::new(&Tensor::scalar(s.sd, DType::F64)?, crate::bijectors::Softplus::new(), "scale")?;
-            run_model(family, std::sync::Arc::new(HalfCauchy::new(anchored("loc", s.min, 0.05 * spread, false)?, scale)?), &Tensor::vector(data, DType::F64)?, opts, progress)
+            let scale = TransformedVariable::new(&Tensor::scalar(s.sd, DType::F64)?, Softplus::new(), "scale")?;
+            // The likelihood increases with loc up to the smallest point: loc's MLE is the minimum.
+            let loc = Tensor::scalar(s.min, DType::F64)?;
+            run_model(family, std::sync::Arc::new(HalfCauchy::new(loc, scale)?), &Tensor::vector(data, DType::F64)?, opts, progress, true)
         }
-        "Exponential" => run::<Exponential>(family, data, &[("rate", 1.0 / m.max(1e-6))], opts, progress),
+        "Exponential" => {
+            let mle = [("rate", 1.0 / m.max(1e-6))];
+            run::<Exponential>(family, data, &mle, Some(&mle), opts, progress)
+        }
         "Gamma" => {
             need_positive(family)?;
-            run::<Gamma>(family, data, &[("concentration", m * m / v), ("rate", m / v)], opts, progress)
+            run::<Gamma>(family, data, &[("concentration", m * m / v), ("rate", m / v)], None, opts, progress)
         }
         "InverseGamma" => {
             need_positive(family)?;
             let a = m * m / v + 2.0;
-            run::<InverseGamma>(family, data, &[("concentration", a), ("scale", m * (a - 1.0))], opts, progress)
+            run::<InverseGamma>(family, data, &[("concentration", a), ("scale", m * (a - 1.0))], None, opts, progress)
         }
         "Chi2" => {
             need_positive(family)?;
-            run::<Chi2>(family, data, &[("df", m)], opts, progress)
+            run::<Chi2>(family, data, &[("df", m)], None, opts, progress)
         }
         "Beta" | "Kumaraswamy" => {
             if !(s.min > 0.0 && s.max < 1.0) {
@@ -433,47 +604,71 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
             }
             let c = (m * (1.0 - m) / v - 1.0).max(0.1);
             if family == "Beta" {
-                run::<Beta>(family, data, &[("concentration1", m * c), ("concentration0", (1.0 - m) * c)], opts, progress)
+                run::<Beta>(family, data, &[("concentration1", m * c), ("concentration0", (1.0 - m) * c)], None, opts, progress)
             } else {
-                run::<Kumaraswamy>(family, data, &[("concentration1", 1.0), ("concentration0", 1.0)], opts, progress)
+                run::<Kumaraswamy>(family, data, &[("concentration1", 1.0), ("concentration0", 1.0)], None, opts, progress)
             }
         }
-        "Uniform" => run_model(family, std::sync::Arc::new(Uniform::new(anchored("low", s.min, 0.01 * spread, false)?, anchored("high", s.max, 0.01 * spread, true)?)?), &Tensor::vector(data, DType::F64)?, opts, progress),
-        "StudentT" => run::<StudentT>(family, data, &[("df", 5.0), ("loc", m), ("scale", s.sd)], opts, progress),
-        "Cauchy" => run::<Cauchy>(family, data, &[("loc", m), ("scale", s.sd)], opts, progress),
-        "Laplace" => run::<Laplace>(family, data, &[("loc", m), ("scale", s.sd / std::f64::consts::SQRT_2)], opts, progress),
-        "Logistic" => run::<Logistic>(family, data, &[("loc", m), ("scale", s.sd * 3f64.sqrt() / std::f64::consts::PI)], opts, progress),
-        "Gumbel" => run::<Gumbel>(family, data, &[("loc", m - 0.45 * s.sd), ("scale", s.sd * 6f64.sqrt() / std::f64::consts::PI)], opts, progress),
+        "Uniform" => {
+            let x = Tensor::vector(data, DType::F64)?;
+            let mut r = run_model(family, std::sync::Arc::new(Uniform::new(anchored("low", s.min, 0.01 * spread, false)?, anchored("high", s.max, 0.01 * spread, true)?)?), &x, opts, progress, false)?;
+            // The MLE: the smallest and largest points.
+            let (low, high) = (Variable::new(&Tensor::scalar(s.min, DType::F64)?, "low")?, Variable::new(&Tensor::scalar(s.max, DType::F64)?, "high")?);
+            r.set_closed_form(std::sync::Arc::new(Uniform::new(low, high)?), &x)?;
+            Ok(r)
+        }
+        "StudentT" => run::<StudentT>(family, data, &[("df", 5.0), ("loc", m), ("scale", s.sd)], None, opts, progress),
+        "Cauchy" => run::<Cauchy>(family, data, &[("loc", m), ("scale", s.sd)], None, opts, progress),
+        "Laplace" => {
+            // The MLE: the median (the likelihood is flat between the middle two points of an
+            // even count; numpy's and scipy's convention, their mean, is taken) and the mean
+            // absolute deviation from it.
+            let loc = median(data);
+            let mle = [("loc", loc), ("scale", (data.iter().map(|x| (x - loc).abs()).sum::<f64>() / data.len() as f64).max(1e-6))];
+            run::<Laplace>(family, data, &[("loc", m), ("scale", s.sd / std::f64::consts::SQRT_2)], Some(&mle), opts, progress)
+        }
+        "Logistic" => run::<Logistic>(family, data, &[("loc", m), ("scale", s.sd * 3f64.sqrt() / std::f64::consts::PI)], None, opts, progress),
+        "Gumbel" => run::<Gumbel>(family, data, &[("loc", m - 0.45 * s.sd), ("scale", s.sd * 6f64.sqrt() / std::f64::consts::PI)], None, opts, progress),
         "Weibull" => {
             need_positive(family)?;
-            run::<Weibull>(family, data, &[("concentration", 1.2 * m / s.sd), ("scale", m)], opts, progress)
+            run::<Weibull>(family, data, &[("concentration", 1.2 * m / s.sd), ("scale", m)], None, opts, progress)
         }
         "Pareto" => {
             need_positive(family)?;
             // scale = min · sigmoid(raw) stays below every point.
-            let raw = crate::params::Variable::new(&Tensor::scalar(4.0, DType::F64)?, "scale")?;
+            let raw = Variable::new(&Tensor::scalar(4.0, DType::F64)?, "scale")?;
             let min = s.min;
-            let scale = crate::params::DeferredTensor::new(raw, move |r| r.sigmoid()?.mul_scalar(min));
-            let conc = crate::params::TransformedVariable::new(&Tensor::scalar(2.0, DType::F64)?, crate::bijectors::Softplus::new(), "concentration")?;
-            run_model(family, std::sync::Arc::new(Pareto::new(conc, scale)?), &Tensor::vector(data, DType::F64)?, opts, progress)
+            let scale = DeferredTensor::new(raw, move |r| r.sigmoid()?.mul_scalar(min));
+            let conc = TransformedVariable::new(&Tensor::scalar(2.0, DType::F64)?, Softplus::new(), "concentration")?;
+            let x = Tensor::vector(data, DType::F64)?;
+            let mut r = run_model(family, std::sync::Arc::new(Pareto::new(conc, scale)?), &x, opts, progress, false)?;
+            // The MLE: scale at the smallest point, concentration n / Σ log(x / scale).
+            let sum_log: f64 = data.iter().map(|v| (v / s.min).ln()).sum();
+            if !(sum_log > 0.0) {
+                return Err(Error::BadInput { location: format!("family {family}"), reason: "every value is the same: the concentration's MLE is unbounded".into() });
+            }
+            let conc = TransformedVariable::new(&Tensor::scalar(data.len() as f64 / sum_log, DType::F64)?, Softplus::new(), "concentration")?;
+            r.set_closed_form(std::sync::Arc::new(Pareto::new(conc, Variable::new(&Tensor::scalar(s.min, DType::F64)?, "scale")?)?), &x)?;
+            Ok(r)
         }
         "VonMises" => {
             // Angles: the circular mean and the mean resultant length R̄ give the start
             // (κ ≈ R̄(2 − R̄²)/(1 − R̄²), Fisher 1993).
             let (sn, cs) = data.iter().fold((0.0, 0.0), |(a, b), x| (a + x.sin(), b + x.cos()));
             let r = ((sn * sn + cs * cs).sqrt() / data.len() as f64).min(0.99);
-            run::<VonMises>(family, data, &[("loc", sn.atan2(cs)), ("concentration", (r * (2.0 - r * r) / (1.0 - r * r)).max(0.05))], opts, progress)
+            run::<VonMises>(family, data, &[("loc", sn.atan2(cs)), ("concentration", (r * (2.0 - r * r) / (1.0 - r * r)).max(0.05))], None, opts, progress)
         }
-        "Poisson" => run::<Poisson>(family, data, &[("rate", m.max(1e-3))], opts, progress),
-        "Geometric" => run::<Geometric>(family, data, &[("probs", 1.0 / (1.0 + m))], opts, progress),
+        // Closed forms where the MLE is interior (not all zeros).
+        "Poisson" => run::<Poisson>(family, data, &[("rate", m.max(1e-3))], (m > 0.0).then_some(&[("rate", m)][..]), opts, progress),
+        "Geometric" => run::<Geometric>(family, data, &[("probs", 1.0 / (1.0 + m))], (m > 0.0).then_some(&[("probs", 1.0 / (1.0 + m))][..]), opts, progress),
         "NegativeBinomial" => {
             // Moments: mean r p/(1 − p), variance mean/(1 − p) (underdispersed data start at
             // variance 1.1 × mean).
             let q = (m / v.max(1.1 * m)).clamp(1e-3, 1.0 - 1e-3); // 1 − p
             let p = 1.0 - q;
-            run::<NegativeBinomial>(family, data, &[("total_count", (m * q / p).max(1e-3)), ("logits", (p / q).ln())], opts, progress)
+            run::<NegativeBinomial>(family, data, &[("total_count", (m * q / p).max(1e-3)), ("logits", (p / q).ln())], None, opts, progress)
         }
-        other => Err(Error::BadInput { location: format!("family {other}"), reason: format!("unknown family; known: {}", FAMILIES.join(", ")) }),
+        other => Err(Error::BadInput { location: format!("family {other}"), reason: "no fit is written for this family".into() }),
     }
 }
 

@@ -41,7 +41,7 @@ enum Command {
     },
     /// Fit a family to one column of a CSV file by maximum likelihood: parameters, standard
     /// errors (observed information), log-likelihood, AIC and BIC.
-    #[command(after_help = "FAMILY is one of: Normal, LogNormal, HalfNormal, HalfCauchy, Exponential, Gamma, InverseGamma, Chi2, Beta, Uniform, StudentT, Cauchy, Laplace, Logistic, Gumbel, Weibull, Pareto, Kumaraswamy, VonMises, Poisson, Geometric, NegativeBinomial; or `auto` to fit every continuous family and rank them by AIC.\n\nExamples:\n  probrs fit Gamma data.csv --column waiting_time\n  probrs fit Normal data.csv --plot fit.svg --loss-plot loss.png --json\n  probrs fit Weibull data.csv --save weibull.json\n  probrs fit auto data.csv --column 2\n  probrs fit --family auto data.csv")]
+    #[command(after_help = "FAMILY is one of: Normal, LogNormal, HalfNormal, HalfCauchy, Exponential, Gamma, InverseGamma, Chi2, Beta, Uniform, StudentT, Cauchy, Laplace, Logistic, Gumbel, Weibull, Pareto, Kumaraswamy, VonMises, Poisson, Geometric, NegativeBinomial (any capitalization, and aliases such as gaussian, norm, t, chisq, nbinom, negbinom); or `auto` to fit every continuous family and rank them by AIC.\n\nExamples:\n  probrs fit Gamma data.csv --column waiting_time\n  probrs fit Normal data.csv --plot fit.svg --loss-plot loss.png --json\n  probrs fit Weibull data.csv --save weibull.json\n  probrs fit auto data.csv --column 2\n  probrs fit --family auto data.csv")]
     Fit {
         /// The family, or `auto` (or give it with `--family`).
         #[arg(value_name = "FAMILY")]

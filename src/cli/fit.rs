@@ -8,11 +8,20 @@ fn report_json(r: &probrs::fit::FitReport) -> serde_json::Value {
     serde_json::json!({
         "family": r.family, "parameters": params, "standard_errors": r.standard_errors,
         "log_likelihood": r.log_likelihood, "aic": r.aic(), "bic": r.bic(), "num_points": r.num_points, "steps": r.steps,
+        "estimate": match r.estimate {
+            probrs::fit::Estimate::ClosedForm => serde_json::json!({"method": "closed_form"}),
+            probrs::fit::Estimate::Lbfgs { iterations, converged } => serde_json::json!({"method": "lbfgs", "iterations": iterations, "converged": converged}),
+        },
     })
 }
 
 fn print_report(r: &probrs::fit::FitReport) {
-    println!("{} fitted to {} points ({} Adam steps):", r.family, r.num_points, r.steps);
+    let finish = match r.estimate {
+        probrs::fit::Estimate::ClosedForm => "then the closed-form MLE".to_string(),
+        probrs::fit::Estimate::Lbfgs { iterations, converged: true } => format!("then {iterations} L-BFGS iterations to the MLE"),
+        probrs::fit::Estimate::Lbfgs { iterations, converged: false } => format!("then {iterations} L-BFGS iterations, not converged"),
+    };
+    println!("{} fitted to {} points ({} Adam steps, {finish}):", r.family, r.num_points, r.steps);
     for (i, (k, v)) in r.parameters.iter().enumerate() {
         let se = r.standard_errors.as_ref().map(|s| format!("   (se {:.6})", s[i])).unwrap_or_default();
         println!("  {k} = {}{se}", v.iter().map(|x| format!("{x:.6}")).collect::<Vec<_>>().join(", "));
