@@ -187,3 +187,32 @@ proptest! {
         }
     }
 }
+
+/// TFP's `Reshape(event_shape_out, event_shape_in=(-1,))`: one `-1` per shape, inferred from the
+/// input; fixed entries of `event_shape_in` must match; errors name the shapes.
+#[test]
+fn reshape_infers_a_minus_one_dimension_as_tfp() {
+    use probrs::bijectors::{Bijector, Reshape};
+    let x = Tensor::from_slice(&(0..24).map(f64::from).collect::<Vec<_>>(), &[2, 12], DType::F64).unwrap();
+    // Default event_shape_in (-1,): the last dimension is the event.
+    let b = Reshape::with_event_shape_out(&[3, -1]).unwrap();
+    let y = b.forward(&x).unwrap();
+    assert_eq!(y.shape(), &[2, 3, 4]);
+    assert_eq!(y.to_vec().unwrap(), x.to_vec().unwrap()); // a relabelling, row-major
+    assert_eq!(b.inverse(&y).unwrap().shape(), &[2, 12]);
+    assert_eq!(b.forward_event_shape(&[12]).unwrap(), vec![3, 4]);
+    assert_eq!(b.inverse_event_shape(&[5, 3, 2]).unwrap(), vec![5, 6]);
+    assert_eq!(b.forward_log_det_jacobian(&x, 1).unwrap().to_vec().unwrap(), vec![0.0, 0.0]);
+    // -1 in event_shape_in: any [k, 4] event.
+    let b = Reshape::new(&[-1], &[-1, 4]).unwrap();
+    assert_eq!(b.forward(&x.reshape(&[2, 3, 4]).unwrap()).unwrap().shape(), &[2, 12]);
+    assert_eq!(b.inverse(&x).unwrap().shape(), &[2, 3, 4]);
+    // Errors: a fixed entry that does not match, a count that does not divide, bad specs.
+    let b = Reshape::new(&[-1, 5], &[-1]).unwrap();
+    let err = b.forward(&x).unwrap_err().to_string();
+    assert!(err.contains("12") && err.contains("[-1, 5]"), "{err}");
+    assert!(Reshape::new(&[2, 6], &[3, 4]).unwrap().forward(&x.reshape(&[2, 4, 3]).unwrap()).is_err());
+    assert!(Reshape::new(&[-2, 6], &[12]).unwrap_err().to_string().contains("event_shape_out"));
+    assert!(Reshape::new(&[2, 6], &[-1, -1]).unwrap_err().to_string().contains("event_shape_in"));
+    assert!(Reshape::new(&[0, -1], &[4]).is_err());
+}

@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::variables::{collect_variables, Param, Transform, Variable};
-use crate::tensor::{broadcast_shapes, Tensor};
+use crate::tensor::{broadcast_shapes, DType, Mask, Tensor};
 
 /// A bijective transformation `y = f(x)`.
 ///
@@ -71,6 +71,24 @@ pub trait Bijector: Transform + Send + Sync {
     }
     /// Calls `f` on every variable the bijector's parameters hold.
     fn visit_variables(&self, _f: &mut dyn FnMut(&Variable)) {}
+    /// For a scalar bijector that is monotone: where it is increasing (a mask broadcastable
+    /// over its batch, since a parameter's sign can decide, as Scale's), decreasing elsewhere.
+    /// `None` when unknown or not monotone (the default). TFP's `_is_increasing`;
+    /// `TransformedDistribution` needs it for `cdf`, `survival_function` and `quantile`.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Exp, Scale, SoftmaxCentered};
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!(Exp::new().is_increasing()?.unwrap().all()?);
+    /// let s = Scale::new(Tensor::vector(&[2.0, -3.0], DType::F64)?)?;
+    /// let inc = s.is_increasing()?.unwrap();
+    /// assert!(inc.any()? && !inc.all()?);
+    /// assert!(SoftmaxCentered::new().is_increasing()?.is_none());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        Ok(None)
+    }
 
     /// `log |det J_f(x)|` treating the rightmost `event_ndims` dims of `x` as one event.
     fn forward_log_det_jacobian(&self, x: &Tensor, event_ndims: usize) -> Result<Tensor> {
@@ -90,6 +108,11 @@ pub trait Bijector: Transform + Send + Sync {
     fn trainable_variables(&self) -> Vec<Variable> {
         collect_variables(|f| self.visit_variables(f))
     }
+}
+
+/// `is_increasing` of a bijector that increases everywhere.
+pub(crate) fn increasing() -> Result<Option<Mask>> {
+    Ok(Some(Tensor::scalar(1.0, DType::F32)?.gt_scalar(0.0)?))
 }
 
 /// Every bijector is a [`Transform`], the interface a

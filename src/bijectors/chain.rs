@@ -7,7 +7,7 @@
 use super::Bijector;
 use crate::error::{Error, Result};
 use crate::variables::Variable;
-use crate::tensor::Tensor;
+use crate::tensor::{Mask, Tensor};
 use std::sync::Arc;
 
 /// A composition of bijectors.
@@ -110,6 +110,18 @@ impl Bijector for Chain {
     }
     fn is_constant_jacobian(&self) -> bool {
         self.bijectors.iter().all(|b| b.is_constant_jacobian())
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        // Increasing where an even number of the parts decrease.
+        let mut acc: Option<Mask> = None;
+        for b in &self.bijectors {
+            let Some(m) = b.is_increasing()? else { return Ok(None) };
+            acc = Some(match acc {
+                None => m,
+                Some(a) => a.equal(&m)?,
+            });
+        }
+        Ok(acc)
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = x.clone();

@@ -2,7 +2,7 @@
 
 use super::Bijector;
 use crate::error::Result;
-use crate::tensor::Tensor;
+use crate::tensor::{Mask, Tensor};
 
 /// The exponential map onto the positive reals.
 ///
@@ -37,6 +37,9 @@ impl Exp {
 impl Bijector for Exp {
     fn name(&self) -> &str {
         "exp"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         x.exp()

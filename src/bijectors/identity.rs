@@ -2,7 +2,7 @@
 
 use super::Bijector;
 use crate::error::Result;
-use crate::tensor::Tensor;
+use crate::tensor::{Mask, Tensor};
 
 /// The identity map.
 ///
@@ -33,6 +33,9 @@ impl Identity {
 impl Bijector for Identity {
     fn name(&self) -> &str {
         "identity"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn is_constant_jacobian(&self) -> bool {
         true

@@ -3,7 +3,7 @@
 use super::Bijector;
 use crate::error::Result;
 use crate::variables::Variable;
-use crate::tensor::Tensor;
+use crate::tensor::{Mask, Tensor};
 use std::sync::Arc;
 
 /// `Invert(b).forward = b.inverse` and vice versa.
@@ -67,6 +67,10 @@ impl Bijector for Invert {
     }
     fn is_constant_jacobian(&self) -> bool {
         self.inner.is_constant_jacobian()
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        // f⁻¹ increases where f does.
+        self.inner.is_increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         self.inner.inverse(x)

@@ -7,8 +7,7 @@ use super::Bijector;
 use crate::error::Result;
 use crate::variables::{Param, Parameters, Variable};
 use super::{constraining, ParameterProperties, Trainable};
-use crate::tensor::DType;
-use crate::tensor::Tensor;
+use crate::tensor::{DType, Mask, Tensor};
 
 /// The Kumaraswamy CDF as a bijector on the unit interval.
 ///
@@ -48,6 +47,9 @@ impl KumaraswamyCDF {
 impl Bijector for KumaraswamyCDF {
     fn name(&self) -> &str {
         "kumaraswamy_cdf"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (a, b) = (param_for(&self.a, x)?, param_for(&self.b, x)?);

@@ -2,7 +2,7 @@
 
 use super::Bijector;
 use crate::error::{Error, Result};
-use crate::tensor::Tensor;
+use crate::tensor::{DType, Mask, Tensor};
 
 /// The power map on the positive reals.
 ///
@@ -43,6 +43,10 @@ impl Power {
 impl Bijector for Power {
     fn name(&self) -> &str {
         "power"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        // x^p on x > 0: increasing for p > 0, decreasing for p < 0.
+        Ok(Some(Tensor::scalar(self.power, DType::F64)?.gt_scalar(0.0)?))
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         x.powf(self.power)

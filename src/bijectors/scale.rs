@@ -5,7 +5,7 @@ use super::Bijector;
 use crate::error::{Error, Result};
 use crate::variables::{Param, Parameters, Variable};
 use super::{ParameterProperties, Trainable};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Mask, Tensor};
 
 /// Elementwise scaling.
 ///
@@ -65,6 +65,9 @@ impl Bijector for Scale {
     }
     fn is_constant_jacobian(&self) -> bool {
         true
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        Ok(Some(self.scale.value(self.scale.dtype().unwrap_or(DType::F64))?.gt_scalar(0.0)?))
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         x.mul(&param_for(&self.scale, x)?)

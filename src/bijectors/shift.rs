@@ -5,7 +5,7 @@ use super::Bijector;
 use crate::error::Result;
 use crate::variables::{Param, Parameters, Variable};
 use super::{ParameterProperties, Trainable};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Mask, Tensor};
 
 /// Elementwise translation.
 ///
@@ -40,6 +40,9 @@ impl Shift {
 impl Bijector for Shift {
     fn name(&self) -> &str {
         "shift"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn is_constant_jacobian(&self) -> bool {
         true

@@ -8,7 +8,7 @@ use super::Bijector;
 use crate::error::{Error, Result};
 use crate::variables::{Param, Parameters, Variable};
 use super::{ParameterProperties, Trainable};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Mask, Tensor};
 
 /// The logistic map onto `(low, high)`.
 ///
@@ -63,6 +63,9 @@ impl Sigmoid {
 impl Bijector for Sigmoid {
     fn name(&self) -> &str {
         "sigmoid"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let s = x.sigmoid()?;

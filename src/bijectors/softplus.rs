@@ -8,7 +8,7 @@ use super::Bijector;
 use crate::error::{Error, Result};
 use crate::variables::{Param, Parameters, Variable};
 use super::{ParameterProperties, Trainable};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Mask, Tensor};
 use std::sync::Arc;
 
 /// The softplus map onto `(low, ∞)`.
@@ -87,6 +87,9 @@ impl Softplus {
 impl Bijector for Softplus {
     fn name(&self) -> &str {
         "softplus"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let y = match self.c(x)? {

@@ -2,7 +2,7 @@
 
 use super::Bijector;
 use crate::error::Result;
-use crate::tensor::Tensor;
+use crate::tensor::{Mask, Tensor};
 
 /// The square map on the non-negative reals.
 ///
@@ -36,6 +36,9 @@ impl Square {
 impl Bijector for Square {
     fn name(&self) -> &str {
         "square"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         x.square()

@@ -5,7 +5,7 @@
 
 use super::Bijector;
 use crate::error::Result;
-use crate::tensor::Tensor;
+use crate::tensor::{Mask, Tensor};
 
 /// The hyperbolic tangent map.
 ///
@@ -38,6 +38,9 @@ impl Tanh {
 impl Bijector for Tanh {
     fn name(&self) -> &str {
         "tanh"
+    }
+    fn is_increasing(&self) -> Result<Option<Mask>> {
+        super::bijector::increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         x.tanh()

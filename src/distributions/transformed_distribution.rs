@@ -7,6 +7,15 @@
 //! ```
 //! Moments are not defined for a general bijector (as TFP); the mean is `f(E[X])` when `f` has a
 //! constant Jacobian (an affine map), as TFP's `mean`.
+//!
+//! For a scalar bijector that is monotone ([`Bijector::is_increasing`]), the cdf family is
+//! defined as TFP defines it, swapping lower and upper tails where `f` decreases:
+//!
+//! ```text
+//! f increasing:  cdf(y) = F_X(f⁻¹(y))     survival(y) = S_X(f⁻¹(y))     quantile(p) = f(F_X⁻¹(p))
+//! f decreasing:  cdf(y) = S_X(f⁻¹(y))     survival(y) = F_X(f⁻¹(y))     quantile(p) = f(F_X⁻¹(1 − p))
+//! ```
+//! (and `log_cdf`, `log_survival_function` likewise). Other bijectors leave them undefined.
 
 use super::distribution::{check_dtype, impl_display};
 use super::{Distribution, ReparameterizationType};
@@ -14,7 +23,7 @@ use crate::bijectors::Bijector;
 use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
 use crate::random::Seed;
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Mask, Tensor};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -110,6 +119,42 @@ impl TransformedDistribution {
     }
 }
 
+/// Which tail of the base a tail of `Y = f(X)` is: where `f` increases, the same one.
+enum Direction {
+    Increasing,
+    Decreasing,
+    Mixed(Mask),
+}
+
+impl TransformedDistribution {
+    fn direction(&self, what: &str) -> Result<Direction> {
+        if self.bijector.forward_min_event_ndims() != 0 {
+            return Err(Error::not_defined(self.class_name(), &format!("{what} (the bijector {} is not scalar)", self.bijector.name())));
+        }
+        let Some(inc) = self.bijector.is_increasing()? else {
+            return Err(Error::not_defined(self.class_name(), &format!("{what} (the bijector {} is not known to be monotone)", self.bijector.name())));
+        };
+        Ok(if inc.all()? {
+            Direction::Increasing
+        } else if !inc.any()? {
+            Direction::Decreasing
+        } else {
+            Direction::Mixed(inc)
+        })
+    }
+    /// `same(x)` where `f` increases and `swapped(x)` where it decreases, at `x = f⁻¹(y)`.
+    fn tail(&self, y: &Tensor, what: &str, same: impl Fn(&Tensor) -> Result<Tensor>, swapped: impl Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+        check_dtype(self, y, what)?;
+        let direction = self.direction(what)?;
+        let x = self.bijector.inverse(y)?;
+        match direction {
+            Direction::Increasing => same(&x),
+            Direction::Decreasing => swapped(&x),
+            Direction::Mixed(inc) => Tensor::where_(&inc, &same(&x)?, &swapped(&x)?),
+        }
+    }
+}
+
 impl Distribution for TransformedDistribution {
     fn class_name(&self) -> &'static str {
         "TransformedDistribution"
@@ -157,6 +202,27 @@ impl Distribution for TransformedDistribution {
             return Err(Error::not_defined(self.class_name(), "mean"));
         }
         self.bijector.forward(&self.base.mean()?)
+    }
+    fn cdf(&self, y: &Tensor) -> Result<Tensor> {
+        self.tail(y, "cdf", |x| self.base.cdf(x), |x| self.base.survival_function(x))
+    }
+    fn log_cdf(&self, y: &Tensor) -> Result<Tensor> {
+        self.tail(y, "log_cdf", |x| self.base.log_cdf(x), |x| self.base.log_survival_function(x))
+    }
+    fn survival_function(&self, y: &Tensor) -> Result<Tensor> {
+        self.tail(y, "survival_function", |x| self.base.survival_function(x), |x| self.base.cdf(x))
+    }
+    fn log_survival_function(&self, y: &Tensor) -> Result<Tensor> {
+        self.tail(y, "log_survival_function", |x| self.base.log_survival_function(x), |x| self.base.log_cdf(x))
+    }
+    fn quantile(&self, p: &Tensor) -> Result<Tensor> {
+        check_dtype(self, p, "quantile")?;
+        let x = match self.direction("quantile")? {
+            Direction::Increasing => self.base.quantile(p)?,
+            Direction::Decreasing => self.base.quantile(&p.affine(-1.0, 1.0)?)?,
+            Direction::Mixed(inc) => Tensor::where_(&inc, &self.base.quantile(p)?, &self.base.quantile(&p.affine(-1.0, 1.0)?)?)?,
+        };
+        self.bijector.forward(&x)
     }
     fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
         let (x, lp) = self.base.sample_and_log_prob(sample_shape, seed)?;

@@ -157,6 +157,20 @@ impl Mask {
         let s = broadcast_shapes(self.0.dims(), o.0.dims())?;
         Ok(Mask(self.0.broadcast_as(s.as_slice())?.mul(&o.0.broadcast_as(s.as_slice())?)?))
     }
+    /// Elementwise equality of two masks (true where both are set or both unset), broadcasting.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let a = Tensor::vector(&[1.0, -1.0, 1.0], DType::F64)?.gt_scalar(0.0)?;
+    /// let b = Tensor::vector(&[1.0, -1.0, -1.0], DType::F64)?.gt_scalar(0.0)?;
+    /// let x = Tensor::vector(&[1.0, 2.0, 3.0], DType::F64)?;
+    /// assert_eq!(Tensor::where_(&a.equal(&b)?, &x, &x.zeros_like()?)?.to_vec()?, vec![1.0, 2.0, 0.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn equal(&self, o: &Mask) -> Result<Mask> {
+        let s = broadcast_shapes(self.0.dims(), o.0.dims())?;
+        Ok(Mask(self.0.broadcast_as(s.as_slice())?.eq(&o.0.broadcast_as(s.as_slice())?)?))
+    }
     /// Elementwise not.
     ///
     /// ```
