@@ -689,8 +689,21 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
 /// ```
 pub fn read_csv_column(path: &str, column: Option<&str>) -> Result<Vec<f64>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::BadInput { location: path.into(), reason: e.to_string() })?;
+    parse_csv_column(&text, path, column)
+}
+
+/// As [`read_csv_column`], on the text of a CSV file (from anywhere); `path` names it in errors.
+///
+/// ```
+/// use probrs::fit::parse_csv_column;
+/// assert_eq!(parse_csv_column("x,y\n1,2\n3,4\n", "upload.csv", Some("y"))?, vec![2.0, 4.0]);
+/// let err = parse_csv_column("x\n1\nabc\n", "upload.csv", None).unwrap_err().to_string();
+/// assert!(err.contains("upload.csv:3"), "{err}");
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn parse_csv_column(text: &str, path: &str, column: Option<&str>) -> Result<Vec<f64>> {
     // A byte-order mark (spreadsheet exports) is not part of the first header name.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();
     let split = |l: &str| l.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect::<Vec<_>>();
     let header = match lines.peek() {

@@ -86,13 +86,25 @@ impl SavedTensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn tensor(&self) -> Result<Tensor> {
-        let n: usize = self.shape.iter().product();
-        if self.values.len() != n {
-            return Err(Error::BadInput { location: "saved tensor".into(), reason: format!("{} values for shape {:?}", self.values.len(), self.shape) });
+        // The shape comes from a file: its element count may overflow, and is checked against
+        // the values actually present before anything is allocated for it.
+        let n = self.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if n != Some(self.values.len()) {
+            let claimed = n.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string());
+            return Err(Error::BadInput { location: "saved tensor".into(), reason: format!("{} values for shape {:?} ({claimed} elements)", self.values.len(), self.shape) });
+        }
+        // An empty tensor's other dimensions become batch dimensions of whatever is built from
+        // it ([2^32, 0] would give a batch of 2^32): bound them as if the zero were a one.
+        let spread = self.shape.iter().filter(|&&d| d > 0).try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if spread.is_none_or(|m| m > self.values.len().max(MAX_EMPTY_SPREAD)) {
+            return Err(Error::BadInput { location: "saved tensor".into(), reason: format!("shape {:?} spans more than {MAX_EMPTY_SPREAD} entries with no values", self.shape) });
         }
         Tensor::from_slice(&self.values, &self.shape, dtype_of(&self.dtype)?)
     }
 }
+
+/// How far an empty saved tensor's non-zero dimensions may reach (their product).
+const MAX_EMPTY_SPREAD: usize = 1 << 20;
 
 fn dtype_of(name: &str) -> Result<DType> {
     match name {
@@ -303,9 +315,35 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-enum Format {
+/// The two formats of saved files: pretty JSON (exact float round trip; finite values only) or
+/// safetensors (the structure as metadata, the values as tensors; any float).
+///
+/// ```
+/// use probrs::save::Format;
+/// assert_eq!(Format::of_path("fit.JSON")?, Format::Json);
+/// assert_eq!(Format::of_path("fit.safetensors")?, Format::Safetensors);
+/// assert!(Format::of_path("fit.txt").is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.json`
     Json,
+    /// `.safetensors`
     Safetensors,
+}
+
+impl Format {
+    /// The format a path's extension names (case-insensitive), or an error naming the path.
+    ///
+    /// ```
+    /// use probrs::save::Format;
+    /// assert_eq!(Format::of_path(std::path::Path::new("/tmp/a.Safetensors"))?, Format::Safetensors);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn of_path(path: impl AsRef<Path>) -> Result<Format> {
+        format_of(path.as_ref())
+    }
 }
 
 /// The file's extension in lower case (`fit.JSON` → `json`), which picks the format of saved
@@ -425,14 +463,14 @@ fn encode<S: Tensors>(path: &Path, mut saved: S) -> Result<Vec<u8>> {
             for (name, t) in saved.tensors() {
                 check_finite_for_json(&name, t)?;
             }
-            serde_json::to_vec_pretty(&saved).map_err(|e| json_err(path, e))
+            serde_json::to_vec_pretty(&saved).map_err(|e| json_err(&path.display().to_string(), e))
         }
         Format::Safetensors => {
             let mut structure = saved.clone();
             for (_, t) in structure.tensors() {
                 t.values.clear();
             }
-            let structure = serde_json::to_string(&structure).map_err(|e| json_err(path, e))?;
+            let structure = serde_json::to_string(&structure).map_err(|e| json_err(&path.display().to_string(), e))?;
             to_safetensors(saved.tensors(), structure)
         }
     }
@@ -441,17 +479,28 @@ fn encode<S: Tensors>(path: &Path, mut saved: S) -> Result<Vec<u8>> {
 /// The structure saved in `path` by [`encode`], values filled in.
 fn decode<S: Tensors>(path: &Path) -> Result<S> {
     let format = format_of(path)?;
-    let bytes = read(path)?;
+    decode_bytes(&read(path)?, format, &path.display().to_string())
+}
+
+/// The structure in `bytes` (the contents of `source`), values filled in.
+fn decode_bytes<S: Tensors>(bytes: &[u8], format: Format, source: &str) -> Result<S> {
     match format {
-        Format::Json => serde_json::from_slice(&bytes).map_err(|e| json_err(path, e)),
+        Format::Json => serde_json::from_slice(bytes).map_err(|e| json_err(source, e)),
         Format::Safetensors => {
-            let (st, mut s): (_, S) = safetensors_structure(&bytes, path)?;
-            let shown = path.display().to_string();
+            let (st, mut s): (_, S) = safetensors_structure(bytes, source)?;
             for (key, t) in s.tensors() {
-                fill_from_safetensors(&st, &key, t, &shown)?;
+                fill_from_safetensors(&st, &key, t, source)?;
             }
             Ok(s)
         }
+    }
+}
+
+/// An error from rebuilding what a file holds, located in the file.
+fn in_file(source: &str, e: Error) -> Error {
+    match e {
+        Error::BadInput { location, reason } if location.starts_with(source) => Error::BadInput { location, reason },
+        other => Error::BadInput { location: source.to_string(), reason: other.to_string() },
     }
 }
 
@@ -459,13 +508,12 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::Io { path: path.display().to_string(), reason: e.to_string() })
 }
 
-fn json_err(path: &Path, e: serde_json::Error) -> Error {
-    Error::BadInput { location: format!("{}:{}:{}", path.display(), e.line(), e.column()), reason: e.to_string() }
+fn json_err(source: &str, e: serde_json::Error) -> Error {
+    Error::BadInput { location: format!("{source}:{}:{}", e.line(), e.column()), reason: e.to_string() }
 }
 
-fn safetensors_structure<'a, T: for<'de> Deserialize<'de>>(bytes: &'a [u8], path: &Path) -> Result<(safetensors::SafeTensors<'a>, T)> {
-    let shown = path.display().to_string();
-    let bad = |reason: String| Error::BadInput { location: shown.clone(), reason };
+fn safetensors_structure<'a, T: for<'de> Deserialize<'de>>(bytes: &'a [u8], source: &str) -> Result<(safetensors::SafeTensors<'a>, T)> {
+    let bad = |reason: String| Error::BadInput { location: source.to_string(), reason };
     let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
     let json = meta.metadata().as_ref().and_then(|m| m.get("probrs")).ok_or_else(|| bad("not a probrs file (no `probrs` metadata)".into()))?.clone();
     let structure = serde_json::from_str(&json).map_err(|e| bad(format!("metadata: {e}")))?;
@@ -536,7 +584,43 @@ pub fn save_distribution(path: impl AsRef<Path>, d: &dyn Distribution) -> Result
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load_distribution(path: impl AsRef<Path>) -> Result<Arc<dyn Distribution>> {
-    decode::<SavedDistribution>(path.as_ref())?.build()
+    let path = path.as_ref();
+    let source = path.display().to_string();
+    decode::<SavedDistribution>(path)?.build().map_err(|e| in_file(&source, e))
+}
+
+/// Loads a distribution from the bytes of a saved file (read from elsewhere than a path: a
+/// network buffer, an archive); `source` names it in errors.
+///
+/// ```
+/// use probrs::distributions::{Distribution, Gamma};
+/// use probrs::save::{distribution_from_bytes, distribution_to_bytes, Format};
+/// let bytes = distribution_to_bytes(&Gamma::new(2.0, 3.0)?, Format::Safetensors)?;
+/// let d = distribution_from_bytes(&bytes, Format::Safetensors, "upload")?;
+/// assert_eq!(d.class_name(), "Gamma");
+/// // Corrupted bytes: an error naming the source, never a panic.
+/// let err = distribution_from_bytes(&bytes[..bytes.len() / 2], Format::Safetensors, "upload").unwrap_err();
+/// assert!(err.to_string().contains("upload"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn distribution_from_bytes(bytes: &[u8], format: Format, source: &str) -> Result<Arc<dyn Distribution>> {
+    decode_bytes::<SavedDistribution>(bytes, format, source)?.build().map_err(|e| in_file(source, e))
+}
+
+/// The bytes [`save_distribution`] would write, in `format`.
+///
+/// ```
+/// use probrs::distributions::Normal;
+/// use probrs::save::{distribution_to_bytes, Format};
+/// let json = distribution_to_bytes(&Normal::new(0.0, 1.0)?, Format::Json)?;
+/// assert!(String::from_utf8(json).unwrap().contains("\"family\": \"Normal\""));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn distribution_to_bytes(d: &dyn Distribution, format: Format) -> Result<Vec<u8>> {
+    encode(Path::new(match format {
+        Format::Json => "distribution.json",
+        Format::Safetensors => "distribution.safetensors",
+    }), SavedDistribution::of(d)?)
 }
 
 /// Variables as saved: name → values.
@@ -573,15 +657,7 @@ pub struct SavedVariables {
 pub fn save_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<()> {
     let path = path.as_ref();
     format_of(path)?; // a bad extension fails before any other check
-    let mut names = std::collections::HashSet::new();
-    let mut saved = SavedVariables { variables: vec![] };
-    for v in variables {
-        if !names.insert(v.name().to_string()) {
-            return Err(Error::invalid_parameter("variables", format!("two variables are named {:?}; names key the saved values", v.name())));
-        }
-        saved.variables.push((v.name().into(), SavedTensor::of(&v.numpy())?));
-    }
-    let bytes = encode(path, saved)?;
+    let bytes = encode(path, saved_variables(variables)?)?;
     write_atomically(path, &bytes)
 }
 
@@ -603,13 +679,64 @@ pub fn save_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<
 /// ```
 pub fn load_variables(path: impl AsRef<Path>, variables: &[Variable]) -> Result<()> {
     let path = path.as_ref();
-    let shown = path.display().to_string();
-    let saved: SavedVariables = decode(path)?;
+    assign_saved(decode(path)?, &path.display().to_string(), variables)
+}
+
+/// As [`load_variables`], from the bytes of a saved file; `source` names it in errors.
+///
+/// ```
+/// use probrs::params::Variable;
+/// use probrs::save::{variables_from_bytes, variables_to_bytes, Format};
+/// use probrs::tensor::{DType, Tensor};
+/// let w = Variable::new(&Tensor::vector(&[0.5, 1.5], DType::F32)?, "w")?;
+/// let bytes = variables_to_bytes(&[w.clone()], Format::Json)?;
+/// w.assign(&Tensor::vector(&[0.0, 0.0], DType::F32)?)?;
+/// variables_from_bytes(&bytes, Format::Json, "checkpoint", &[w.clone()])?;
+/// assert_eq!(w.numpy().to_vec()?, vec![0.5, 1.5]);
+/// assert!(variables_from_bytes(b"{}", Format::Json, "checkpoint", &[w]).unwrap_err().to_string().contains("checkpoint"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn variables_from_bytes(bytes: &[u8], format: Format, source: &str, variables: &[Variable]) -> Result<()> {
+    assign_saved(decode_bytes(bytes, format, source)?, source, variables)
+}
+
+/// The bytes [`save_variables`] would write, in `format`.
+///
+/// ```
+/// use probrs::params::Variable;
+/// use probrs::save::{variables_to_bytes, Format};
+/// use probrs::tensor::{DType, Tensor};
+/// let w = Variable::new(&Tensor::scalar(2.0, DType::F64)?, "w")?;
+/// assert!(!variables_to_bytes(&[w], Format::Safetensors)?.is_empty());
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn variables_to_bytes(variables: &[Variable], format: Format) -> Result<Vec<u8>> {
+    encode(Path::new(match format {
+        Format::Json => "variables.json",
+        Format::Safetensors => "variables.safetensors",
+    }), saved_variables(variables)?)
+}
+
+fn saved_variables(variables: &[Variable]) -> Result<SavedVariables> {
+    let mut names = std::collections::HashSet::new();
+    let mut saved = SavedVariables { variables: vec![] };
+    for v in variables {
+        if !names.insert(v.name().to_string()) {
+            return Err(Error::invalid_parameter("variables", format!("two variables are named {:?}; names key the saved values", v.name())));
+        }
+        saved.variables.push((v.name().into(), SavedTensor::of(&v.numpy())?));
+    }
+    Ok(saved)
+}
+
+/// Checks every variable against `saved`, then assigns them all (nothing on any mismatch).
+fn assign_saved(saved: SavedVariables, shown: &str, variables: &[Variable]) -> Result<()> {
+    let shown = shown.to_string();
     // Check everything first, then assign: a bad file leaves every variable as it was.
     let mut values = Vec::with_capacity(variables.len());
     for v in variables {
         let t = saved.variables.iter().find(|(n, _)| n == v.name()).ok_or_else(|| Error::BadInput { location: shown.clone(), reason: format!("no variable named {:?}", v.name()) })?;
-        let value = t.1.tensor()?;
+        let value = t.1.tensor().map_err(|e| in_file(&shown, e))?;
         if value.shape() != v.shape() || value.dtype() != v.dtype() {
             return Err(Error::BadInput {
                 location: format!("{shown}: variable {}", v.name()),
