@@ -207,6 +207,61 @@ fn req(params: &Value, k: &str, dtype: DType) -> Result<Tensor> {
     param(params, k, dtype)?.ok_or_else(|| Error::invalid_parameter(k, "missing in case params"))
 }
 
+/// A parameter with TFP's default when the case leaves it out.
+fn or_default(params: &Value, k: &str, default: f64, dtype: DType) -> Result<Tensor> {
+    Ok(param(params, k, dtype)?.map_or_else(|| Tensor::scalar(default, dtype), Ok)?)
+}
+
+/// A shape argument (`sample_shape`, `batch_shape`): a list of integers or one integer.
+fn shape_arg(params: &Value, k: &str) -> Result<Option<Vec<usize>>> {
+    match params.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => Ok(Some(a.iter().map(|v| number(v).map(|x| x as usize)).collect::<Result<_>>()?)),
+        Some(v) => Ok(Some(vec![number(v)? as usize])),
+    }
+}
+
+fn flag(params: &Value, k: &str) -> Option<bool> {
+    params.get(k).and_then(|v| v.as_bool())
+}
+
+/// Keyword arguments that change behaviour in a way probrs does not model: a case that sets one
+/// is unsupported, never silently evaluated without it. (`validate_args`, `name`,
+/// `reparameterize`, `require_integer_total_count` and the like change no value.)
+fn unmodelled_argument(name: &str, params: &Value) -> Option<String> {
+    if flag(params, "allow_nan_stats") == Some(false) {
+        return Some("allow_nan_stats=False (probrs returns NaN statistics, as TFP's default)".into());
+    }
+    if flag(params, "force_probs_to_zero_outside_support") == Some(true) {
+        return Some(format!("{name}(force_probs_to_zero_outside_support=True)"));
+    }
+    if flag(params, "interpolate_nondiscrete") == Some(false) {
+        return Some(format!("{name}(interpolate_nondiscrete=False)"));
+    }
+    for k in ["atol", "rtol"] {
+        if params.get(k).is_some_and(|v| !v.is_null() && v.as_f64() != Some(0.0)) {
+            return Some(format!("{name}({k}=...) tolerances"));
+        }
+    }
+    if flag(params, "adjoint") == Some(true) && name != "ScaleMatvecDiag" {
+        return Some(format!("{name}(adjoint=True)"));
+    }
+    None
+}
+
+/// The shared event size of an MVN's optional `loc` and scale, for TFP's defaults (zeros,
+/// identity).
+fn mvn_size(params: &Value, keys: &[&str], dtype: DType) -> Result<usize> {
+    for k in keys {
+        if let Some(t) = param(params, k, dtype)? {
+            if t.rank() >= 1 {
+                return Ok(t.shape()[t.rank() - 1]);
+            }
+        }
+    }
+    Err(Error::invalid_parameter("loc", "an MVN case needs `loc` or a scale to fix its event size"))
+}
+
 /// Builds a distribution from a class name and JSON parameters; `None` if not implemented.
 ///
 /// ```
@@ -223,7 +278,30 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
         build_distribution(v.get("name").and_then(|x| x.as_str()).unwrap_or(""), v.get("params").unwrap_or(&Value::Null), dtype)
     };
     Ok(match name {
+        _ if unmodelled_argument(name, params).is_some() => None,
         "Normal" => Some(Box::new(Normal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "HalfCauchy" => Some(Box::new(HalfCauchy::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
+        "InverseGamma" => Some(Box::new(InverseGamma::new(req(params, "concentration", dtype)?, req(params, "scale", dtype)?)?)),
+        "Chi2" => Some(Box::new(Chi2::new(req(params, "df", dtype)?)?)),
+        "Weibull" => Some(Box::new(Weibull::new(req(params, "concentration", dtype)?, req(params, "scale", dtype)?)?)),
+        "Pareto" => Some(Box::new(Pareto::new(req(params, "concentration", dtype)?, or_default(params, "scale", 1.0, dtype)?)?)),
+        "TruncatedNormal" => Some(Box::new(TruncatedNormal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?, req(params, "low", dtype)?, req(params, "high", dtype)?)?)),
+        "Geometric" => Some(Box::new(match param(params, "logits", dtype)? {
+            Some(l) => Geometric::new(l.sigmoid()?)?,
+            None => Geometric::new(req(params, "probs", dtype)?)?,
+        })),
+        "NegativeBinomial" => Some(Box::new(match param(params, "logits", dtype)? {
+            Some(l) => NegativeBinomial::from_logits(req(params, "total_count", dtype)?, l)?,
+            None => NegativeBinomial::from_probs(req(params, "total_count", dtype)?, req(params, "probs", dtype)?)?,
+        })),
+        "OneHotCategorical" => Some(Box::new(match param(params, "logits", dtype)? {
+            Some(l) => OneHotCategorical::from_logits(l)?,
+            None => OneHotCategorical::from_probs(req(params, "probs", dtype)?)?,
+        })),
+        "Multinomial" => Some(Box::new(match param(params, "logits", dtype)? {
+            Some(l) => Multinomial::from_logits(req(params, "total_count", dtype)?, l)?,
+            None => Multinomial::from_probs(req(params, "total_count", dtype)?, req(params, "probs", dtype)?)?,
+        })),
         "Exponential" => Some(Box::new(Exponential::new(req(params, "rate", dtype)?)?)),
         "HalfNormal" => Some(Box::new(HalfNormal::new(req(params, "scale", dtype)?)?)),
         "LogNormal" => Some(Box::new(LogNormal::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
@@ -232,9 +310,15 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
         "Gumbel" => Some(Box::new(Gumbel::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
         "Cauchy" => Some(Box::new(Cauchy::new(req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
         "Uniform" => Some(Box::new(Uniform::new(req(params, "low", dtype)?, req(params, "high", dtype)?)?)),
-        "Gamma" => Some(Box::new(Gamma::new(req(params, "concentration", dtype)?, req(params, "rate", dtype)?)?)),
+        "Gamma" => Some(Box::new(Gamma::new(
+            req(params, "concentration", dtype)?,
+            match param(params, "rate", dtype)? {
+                Some(r) => r,
+                None => req(params, "log_rate", dtype)?.exp()?,
+            },
+        )?)),
         "Beta" => Some(Box::new(Beta::new(req(params, "concentration1", dtype)?, req(params, "concentration0", dtype)?)?)),
-        "Kumaraswamy" => Some(Box::new(Kumaraswamy::new(req(params, "concentration1", dtype)?, req(params, "concentration0", dtype)?)?)),
+        "Kumaraswamy" => Some(Box::new(Kumaraswamy::new(or_default(params, "concentration1", 1.0, dtype)?, or_default(params, "concentration0", 1.0, dtype)?)?)),
         "StudentT" => Some(Box::new(StudentT::new(req(params, "df", dtype)?, req(params, "loc", dtype)?, req(params, "scale", dtype)?)?)),
         "Deterministic" => Some(Box::new(Deterministic::new(req(params, "loc", dtype)?)?)),
         "VectorDeterministic" => Some(Box::new(VectorDeterministic::new(req(params, "loc", dtype)?)?)),
@@ -274,11 +358,48 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
             Some(l) => Categorical::from_logits(l)?,
             None => Categorical::from_probs(req(params, "probs", dtype)?)?,
         })),
-        "MultivariateNormalDiag" => Some(Box::new(MultivariateNormalDiag::new(req(params, "loc", dtype)?, req(params, "scale_diag", dtype)?)?)),
-        "MultivariateNormalTriL" => Some(Box::new(MultivariateNormalTriL::new(req(params, "loc", dtype)?, req(params, "scale_tril", dtype)?)?)),
-        "MultivariateNormalFullCovariance" => {
-            Some(Box::new(MultivariateNormalFullCovariance::new(req(params, "loc", dtype)?, req(params, "covariance_matrix", dtype)?)?))
+        // TFP's defaults: loc zeros, scale the identity.
+        "MultivariateNormalDiag" => {
+            let n = mvn_size(params, &["loc", "scale_diag"], dtype)?;
+            let loc = param(params, "loc", dtype)?.map_or_else(|| Tensor::zeros(&[n], dtype), Ok)?;
+            Some(Box::new(MultivariateNormalDiag::new(loc, param(params, "scale_diag", dtype)?.map_or_else(|| Tensor::ones(&[n], dtype), Ok)?)?))
         }
+        "MultivariateNormalTriL" => {
+            let n = mvn_size(params, &["loc", "scale_tril"], dtype)?;
+            let loc = param(params, "loc", dtype)?.map_or_else(|| Tensor::zeros(&[n], dtype), Ok)?;
+            Some(Box::new(MultivariateNormalTriL::new(loc, param(params, "scale_tril", dtype)?.map_or_else(|| Tensor::eye(n, &[], dtype), Ok)?)?))
+        }
+        "MultivariateNormalFullCovariance" => {
+            let n = mvn_size(params, &["loc", "covariance_matrix"], dtype)?;
+            let loc = param(params, "loc", dtype)?.map_or_else(|| Tensor::zeros(&[n], dtype), Ok)?;
+            Some(Box::new(MultivariateNormalFullCovariance::new(loc, param(params, "covariance_matrix", dtype)?.map_or_else(|| Tensor::eye(n, &[], dtype), Ok)?)?))
+        }
+        "MultivariateNormalDiagPlusLowRank" => {
+            let n = mvn_size(params, &["loc", "scale_diag", "scale_perturb_factor"], dtype)?;
+            let loc = param(params, "loc", dtype)?.map_or_else(|| Tensor::zeros(&[n], dtype), Ok)?;
+            let diag = param(params, "scale_diag", dtype)?.map_or_else(|| Tensor::ones(&[n], dtype), Ok)?;
+            let perturb_diag = param(params, "scale_perturb_diag", dtype)?.map(crate::params::Param::from);
+            Some(Box::new(MultivariateNormalDiagPlusLowRank::new(loc, diag, req(params, "scale_perturb_factor", dtype)?, perturb_diag)?))
+        }
+        "Sample" => match nested("distribution")? {
+            Some(inner) => Some(Box::new(Sample::from_arc(Arc::from(inner), &shape_arg(params, "sample_shape")?.unwrap_or_default())?)),
+            None => None,
+        },
+        "BatchReshape" => match nested("distribution")? {
+            Some(inner) => {
+                let shape = shape_arg(params, "batch_shape")?.ok_or_else(|| Error::invalid_parameter("batch_shape", "missing in case params"))?;
+                Some(Box::new(BatchReshape::from_arc(Arc::from(inner), &shape)?))
+            }
+            None => None,
+        },
+        "Masked" => match nested("distribution")? {
+            Some(inner) => {
+                let mask = params.get("validity_mask").ok_or_else(|| Error::invalid_parameter("validity_mask", "missing in case params"))?;
+                let flat: Vec<bool> = json_tensor(&bool_to_number(mask), DType::F64)?.to_vec()?.iter().map(|v| *v != 0.0).collect();
+                Some(Box::new(Masked::from_arc(Arc::from(inner), &flat)?))
+            }
+            None => None,
+        },
         "Independent" => match nested("distribution")? {
             Some(inner) => {
                 let k = match params.get("reinterpreted_batch_ndims") {
@@ -300,6 +421,15 @@ pub fn build_distribution(name: &str, params: &Value, dtype: DType) -> Result<Op
     })
 }
 
+/// `true`/`false` as 1/0, at any depth (a validity mask).
+fn bool_to_number(v: &Value) -> Value {
+    match v {
+        Value::Bool(b) => Value::from(if *b { 1.0 } else { 0.0 }),
+        Value::Array(a) => Value::Array(a.iter().map(bool_to_number).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Builds a bijector from a class name and JSON parameters; `None` if not implemented.
 ///
 /// ```
@@ -315,6 +445,7 @@ pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option
         build_bijector(n, v.get("params").unwrap_or(&Value::Null), dtype)
     };
     Ok(match name {
+        _ if unmodelled_argument(name, params).is_some() => None,
         "Identity" => Some(Arc::new(b::Identity::new())),
         "Exp" => Some(Arc::new(b::Exp::new())),
         "Tanh" => Some(Arc::new(b::Tanh::new())),
@@ -333,7 +464,33 @@ pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option
             (Some(l), Some(h)) => Some(Arc::new(b::Sigmoid::with_bounds(l, h)?)),
             _ => Some(Arc::new(b::Sigmoid::new())),
         },
-        "Scale" => Some(Arc::new(b::Scale::new(req(params, "scale", dtype)?)?)),
+        "Scale" => Some(Arc::new(b::Scale::new(match param(params, "scale", dtype)? {
+            Some(s) => s,
+            None => req(params, "log_scale", dtype)?.exp()?,
+        })?)),
+        "Reshape" => {
+            let spec = |k: &str, default: Option<Vec<isize>>| -> Result<Vec<isize>> {
+                match params.get(k) {
+                    None | Some(Value::Null) => default.ok_or_else(|| Error::invalid_parameter(k, "missing in case params")),
+                    Some(Value::Array(a)) => a.iter().map(|v| number(v).map(|x| x as isize)).collect(),
+                    Some(v) => Ok(vec![number(v)? as isize]),
+                }
+            };
+            Some(Arc::new(b::Reshape::new(&spec("event_shape_out", None)?, &spec("event_shape_in", Some(vec![-1]))?)?))
+        }
+        "Transpose" => {
+            let perm = match (params.get("perm"), params.get("rightmost_transposed_ndims")) {
+                (Some(Value::Array(a)), _) => a.iter().map(|v| number(v).map(|x| x as usize)).collect::<Result<Vec<_>>>()?,
+                // TFP: rightmost_transposed_ndims = k reverses the last k dimensions.
+                (_, Some(k)) if !k.is_null() => (0..number(k)? as usize).rev().collect(),
+                _ => return Err(Error::invalid_parameter("perm", "Transpose needs perm or rightmost_transposed_ndims")),
+            };
+            Some(Arc::new(b::Transpose::new(perm)?))
+        }
+        "TransformDiagonal" => match nested(params.get("diag_bijector").unwrap_or(&Value::Null))? {
+            Some(d) => Some(Arc::new(b::TransformDiagonal::new(d))),
+            None => None,
+        },
         "Shift" => Some(Arc::new(b::Shift::new(req(params, "shift", dtype)?))),
         "Power" => Some(Arc::new(b::Power::new(number(params.get("power").unwrap_or(&Value::Null))?)?)),
         "Invert" => nested(params.get("bijector").unwrap_or(&Value::Null))?.map(|i| Arc::new(b::Invert::from_arc(i)) as Arc<dyn Bijector>),
@@ -374,7 +531,7 @@ pub fn build_bijector(name: &str, params: &Value, dtype: DType) -> Result<Option
         "ScaleMatvecTriL" => Some(Arc::new(b::ScaleMatvecTriL::new(req(params, "scale_tril", dtype)?)?)),
         "ScaleMatvecDiag" => Some(Arc::new(b::ScaleMatvecDiag::new(req(params, "scale_diag", dtype)?))),
         "SoftmaxCentered" => Some(Arc::new(b::SoftmaxCentered::new())),
-        "KumaraswamyCDF" => Some(Arc::new(b::KumaraswamyCDF::new(req(params, "concentration1", dtype)?, req(params, "concentration0", dtype)?))),
+        "KumaraswamyCDF" => Some(Arc::new(b::KumaraswamyCDF::new(or_default(params, "concentration1", 1.0, dtype)?, or_default(params, "concentration0", 1.0, dtype)?))),
         "CholeskyOuterProduct" => Some(Arc::new(b::CholeskyOuterProduct::new())),
         "CorrelationCholesky" => Some(Arc::new(b::CorrelationCholesky::new())),
         "Chain" => {
@@ -402,6 +559,9 @@ fn eval(case: &Value) -> Result<Eval> {
     let event_ndims = case.get("args").and_then(|a| a.get("event_ndims")).and_then(|v| v.as_u64()).map(|v| v as usize);
     match kind {
         "distribution" => {
+            if let Some(reason) = unmodelled_argument(name, &params) {
+                return Ok(Eval::Unsupported(reason));
+            }
             let Some(d) = build_distribution(name, &params, dtype)? else {
                 return Ok(Eval::Unsupported(format!("distribution {name} (or a distribution it wraps) not implemented")));
             };
@@ -412,6 +572,7 @@ fn eval(case: &Value) -> Result<Eval> {
                 "cdf" => d.cdf(&x()?),
                 "log_cdf" => d.log_cdf(&x()?),
                 "survival_function" => d.survival_function(&x()?),
+                "log_survival_function" => d.log_survival_function(&x()?),
                 "quantile" => d.quantile(&x()?),
                 "mean" => d.mean(),
                 "mode" => d.mode(),
@@ -428,6 +589,17 @@ fn eval(case: &Value) -> Result<Eval> {
             }
         }
         "bijector" => {
+            if let Some(reason) = unmodelled_argument(name, &params) {
+                return Ok(Eval::Unsupported(reason));
+            }
+            if method == "forward_event_shape" || method == "inverse_event_shape" {
+                let Some(bij) = build_bijector(name, &params, dtype)? else {
+                    return Ok(Eval::Unsupported(format!("bijector {name} (or a bijector it wraps) not implemented")));
+                };
+                let shape: Vec<usize> = json_tensor(&input, DType::F64)?.to_vec()?.iter().map(|v| *v as usize).collect();
+                let out = if method == "forward_event_shape" { bij.forward_event_shape(&shape)? } else { bij.inverse_event_shape(&shape)? };
+                return Ok(Eval::Value(Tensor::vector(&out.iter().map(|&d| d as f64).collect::<Vec<_>>(), DType::F64)?));
+            }
             let Some(bij) = build_bijector(name, &params, dtype)? else {
                 return Ok(Eval::Unsupported(format!("bijector {name} (or a bijector it wraps) not implemented")));
             };

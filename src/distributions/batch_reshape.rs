@@ -40,7 +40,19 @@ impl BatchReshape {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(distribution: impl Distribution + 'static, batch_shape: &[usize]) -> Result<Self> {
-        let inner: Arc<dyn Distribution> = Arc::new(distribution);
+        Self::from_arc(Arc::new(distribution), batch_shape)
+    }
+    /// As [`BatchReshape::new`], from a shared distribution.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{BatchReshape, Distribution, Normal};
+    /// use std::sync::Arc;
+    /// let d: Arc<dyn Distribution> = Arc::new(Normal::new(Tensor::zeros(&[4], DType::F64)?, 1.0)?);
+    /// assert_eq!(BatchReshape::from_arc(d, &[2, 2])?.batch_shape(), vec![2, 2]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn from_arc(inner: Arc<dyn Distribution>, batch_shape: &[usize]) -> Result<Self> {
         let old = inner.batch_shape();
         if old.iter().product::<usize>() != batch_shape.iter().product::<usize>() {
             return Err(Error::ShapeMismatch { context: "BatchReshape batch shapes (element counts differ)".into(), lhs: old, rhs: batch_shape.to_vec() });

@@ -44,7 +44,20 @@ impl Masked {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(distribution: impl Distribution + 'static, validity_mask: &[bool]) -> Result<Self> {
-        let inner: Arc<dyn Distribution> = Arc::new(distribution);
+        Self::from_arc(Arc::new(distribution), validity_mask)
+    }
+    /// As [`Masked::new`], from a shared distribution.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// use probrs::distributions::{Distribution, Masked, Normal};
+    /// use std::sync::Arc;
+    /// let d: Arc<dyn Distribution> = Arc::new(Normal::new(Tensor::zeros(&[2], DType::F64)?, 1.0)?);
+    /// let m = Masked::from_arc(d, &[false, true])?;
+    /// assert_eq!(m.log_prob(&Tensor::vector(&[0.0, 0.0], DType::F64)?)?.to_vec()?[0], 0.0); // masked out
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn from_arc(inner: Arc<dyn Distribution>, validity_mask: &[bool]) -> Result<Self> {
         let b = inner.batch_shape();
         if validity_mask.len() != b.iter().product::<usize>() {
             return Err(Error::ShapeMismatch { context: "Masked validity_mask vs batch shape".into(), lhs: vec![validity_mask.len()], rhs: b });
