@@ -621,6 +621,7 @@ fn eval(case: &Value) -> Result<Eval> {
                 let std = x.sub(&mean)?.square()?.mean_all()?.sqrt()?;
                 Ok(Eval::Value(Tensor::concat(&[&mean.reshape(&[1])?, &std.reshape(&[1])?], 0)?))
             }
+            _ if name.starts_with("make_trainable(") && name.ends_with(')') => make_trainable_case(&name["make_trainable(".len()..name.len() - 1], method, &params, &input, dtype),
             _ => match build_bijector(name, &params, dtype)? {
                 Some(bij) if method == "inverse" => Ok(Eval::Value(bij.inverse(&json_tensor(&input, dtype)?)?)),
                 Some(bij) if method == "forward" => Ok(Eval::Value(bij.forward(&json_tensor(&input, dtype)?)?)),
@@ -628,6 +629,49 @@ fn eval(case: &Value) -> Result<Eval> {
             },
         },
         k => Ok(Eval::Unsupported(format!("kind {k}"))),
+    }
+}
+
+/// A quantity the seed pages print about `make_trainable(Family)`: built with `params` as
+/// initial values (numbers or lists; `seed` seeds the rest, as `make_trainable`'s random
+/// start), in the case's dtype. Methods: `trainable_variables` (the stored, unconstrained
+/// values, every variable flattened in order; also `pretransformed` and `stored`),
+/// `parameters` (the presented, constrained values in the same order; also `presented`), or
+/// any distribution method of the result.
+fn make_trainable_case(family: &str, method: &str, params: &Value, input: &Value, dtype: DType) -> Result<Eval> {
+    let mut builder = crate::params::MakeTrainable::new().parameter_dtype(dtype);
+    let inits = params.get("initial_parameters").unwrap_or(params);
+    if let Some(map) = inits.as_object() {
+        for (k, v) in map {
+            if k == "seed" {
+                builder = builder.seed(number(v)? as u64);
+            } else if !v.is_null() {
+                builder = builder.initial_value(k, json_tensor(v, dtype)?);
+            }
+        }
+    }
+    if let Some(seed) = params.get("seed") {
+        builder = builder.seed(number(seed)? as u64);
+    }
+    let Some(d) = crate::save::make_trainable_named(family, builder)? else {
+        return Ok(Eval::Unsupported(format!("make_trainable({family}): not a trainable family")));
+    };
+    let flat = |ts: Vec<Tensor>| -> Result<Tensor> { Tensor::vector(&ts.iter().map(|t| t.to_vec()).collect::<Result<Vec<_>>>()?.concat(), dtype) };
+    let out = match method {
+        "trainable_variables" | "pretransformed" | "stored" => flat(d.trainable_variables().iter().map(|v| v.numpy()).collect()),
+        "parameters" | "presented" => flat(d.parameters().iter().map(|(_, p)| p.value(dtype).map(|t| t.detach())).collect::<Result<Vec<_>>>()?),
+        "log_prob" => d.log_prob(&json_tensor(input, dtype)?),
+        "cdf" => d.cdf(&json_tensor(input, dtype)?),
+        "mean" => d.mean(),
+        "stddev" => d.stddev(),
+        "variance" => d.variance(),
+        "entropy" => d.entropy(),
+        m => return Ok(Eval::Unsupported(format!("make_trainable({family}).{m}"))),
+    };
+    match out {
+        Ok(t) => Ok(Eval::Value(t)),
+        Err(Error::NotDefined { family, method }) => Ok(Eval::Unsupported(format!("{method} not defined for {family}"))),
+        Err(e) => Err(e),
     }
 }
 

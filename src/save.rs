@@ -32,7 +32,7 @@
 
 use crate::distributions::*;
 use crate::error::{Error, Result};
-use crate::params::{Param, Parameters, ParameterProperties, Trainable, TransformedVariable, Variable};
+use crate::params::{MakeTrainable, Param, Parameters, ParameterProperties, Trainable, TransformedVariable, Variable};
 use crate::tensor::{DType, Tensor};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -188,6 +188,7 @@ pub struct SavedDistribution {
 struct Family {
     build: fn(Parameters) -> Result<Arc<dyn Distribution>>,
     properties: fn(DType) -> Vec<(&'static str, ParameterProperties)>,
+    trainable: fn(MakeTrainable) -> Result<Arc<dyn Distribution>>,
 }
 
 macro_rules! registry {
@@ -197,6 +198,7 @@ macro_rules! registry {
                 $(<$t as Trainable>::NAME => Some(Family {
                     build: |p| Ok(Arc::new(<$t as Trainable>::from_parameters(p)?) as Arc<dyn Distribution>),
                     properties: <$t as Trainable>::parameter_properties,
+                    trainable: |b| Ok(Arc::new(b.build::<$t>()?) as Arc<dyn Distribution>),
                 }),)+
                 _ => None,
             }
@@ -217,6 +219,24 @@ registry!(
     Logistic, Gumbel, Weibull, Pareto, VonMises, Deterministic, Bernoulli, Binomial, Poisson, Geometric, Categorical, Dirichlet, MultivariateNormalDiag,
     MultivariateNormalTriL, MultivariateNormalFullCovariance, NegativeBinomial, Multinomial, OneHotCategorical, VectorDeterministic,
 );
+
+/// `make_trainable` for a family named at run time (any of [`SAVABLE_FAMILIES`]), configured
+/// by `builder`; `None` for a name outside the registry.
+///
+/// ```
+/// use probrs::params::MakeTrainable;
+/// use probrs::save::make_trainable_named;
+/// use probrs::tensor::DType;
+/// let d = make_trainable_named("Normal", MakeTrainable::new().initial_value("scale", 1.0).seed(0))?.expect("Normal is registered");
+/// // Stored through Softplus(low = eps): softplus⁻¹(1 − eps) in float32, as TFP.
+/// let stored = d.trainable_variables()[1].numpy().to_scalar()?;
+/// assert!((stored - 0.5413246).abs() < 1e-6);
+/// assert!(make_trainable_named("NoSuchFamily", MakeTrainable::new())?.is_none());
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn make_trainable_named(family_name: &str, builder: MakeTrainable) -> Result<Option<Arc<dyn Distribution>>> {
+    family(family_name).map(|f| (f.trainable)(builder)).transpose()
+}
 
 impl SavedDistribution {
     /// The snapshot of `d` (its parameters' current values).

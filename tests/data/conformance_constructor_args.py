@@ -69,6 +69,18 @@ m = np.array([[0.5, 0.0], [1.0, -0.3]])
 add("bijector", "TransformDiagonal", {"diag_bijector": {"name": "Exp", "params": {}}}, "forward", [m.tolist()], [[[np.exp(0.5), 0.0], [1.0, np.exp(-0.3)]]])
 add("bijector", "TransformDiagonal", {"diag_bijector": {"name": "Exp", "params": {}}}, "forward_log_det_jacobian", [m.tolist()], [0.5 - 0.3], args={"event_ndims": 2})
 add("bijector", "KumaraswamyCDF", {"concentration1": 2.0}, "forward", [0.2, 0.7], 1 - (1 - np.array([0.2, 0.7]) ** 2))  # concentration0 defaults to 1
+# make_trainable's objects, as seed page 002 prints them: the stored (unconstrained) values beside
+# the presented ones. TFP's positive parameters go through Softplus(low = eps(dtype)), so a scale
+# of 1 is stored as softplus^-1(1 - eps): 0.5413246 in float32 (not 0.54132485).
+def softplus_inv(y):
+    return np.log(np.expm1(y))
+
+
+e32, e64 = float(np.finfo(np.float32).eps), float(np.finfo(np.float64).eps)
+add("seed_zoo", "make_trainable(Normal)", {"loc": 0.0, "scale": 1.0}, "trainable_variables", None, [0.0, softplus_inv(np.float32(1.0) - np.float32(e32))], dtype="float32", rtol=1e-6, atol=1e-7)
+add("seed_zoo", "make_trainable(Normal)", {"loc": 0.0, "scale": 1.0}, "parameters", None, [0.0, 1.0], dtype="float32", rtol=1e-6, atol=1e-7)
+add("seed_zoo", "make_trainable(Gamma)", {"concentration": 2.0, "rate": 3.0}, "trainable_variables", None, [softplus_inv(2.0 - e64), softplus_inv(3.0 - e64)])
+add("seed_zoo", "make_trainable(Gamma)", {"concentration": 2.0, "rate": 3.0}, "log_prob", [0.5, 1.0], stats.gamma.logpdf([0.5, 1.0], 2.0, scale=1 / 3.0))
 # Arguments that change values probrs does not model are unsupported (not evaluated without them).
 add("distribution", "Normal", {"loc": 0.0, "scale": 1.0, "allow_nan_stats": False}, "log_prob", [0.0], [stats.norm.logpdf(0.0)])
 add("distribution", "Deterministic", {"loc": 1.0, "atol": 0.1}, "log_prob", [1.05], [0.0])
