@@ -1,7 +1,7 @@
 //! TFP's `bfgs_minimize` / `lbfgs_minimize`: convergence on known problems, the result fields,
 //! the stopping tests, and bad input (typed errors, never a panic; the last good position kept).
 
-use probrs::optim::{bfgs_minimize, bfgs_minimize_variables, lbfgs_minimize, lbfgs_minimize_variables, OptimizerResults, QuasiNewtonOptions};
+use probrs::optim::{bfgs_minimize, bfgs_minimize_variables, lbfgs_minimize, lbfgs_minimize_variables, OptimizerResults, QuasiNewtonOptions, StoppingCondition};
 use probrs::params::Variable;
 use probrs::tensor::{DType, Tensor};
 
@@ -53,7 +53,7 @@ fn converge_on_the_quadratic_bowl_and_rosenbrock() {
         assert!(r.converged, "{name}: {r:?}");
         let x = r.position.to_vec().unwrap();
         assert!((x[0] - 1.0).abs() < 1e-7 && (x[1] - 1.0).abs() < 1e-7, "{name}: {x:?}");
-        assert!(r.objective_value < 1e-14, "{name}");
+        assert!(r.objective_value.to_scalar().unwrap() < 1e-14, "{name}");
     }
 }
 
@@ -134,7 +134,9 @@ fn bad_input_is_a_typed_error() {
     let f: Vg = Box::new(rosenbrock);
     let v = Tensor::vector(&[1.0, 2.0], DType::F64).unwrap();
     let msg = |r: probrs::Result<OptimizerResults>| r.unwrap_err().to_string();
-    assert!(msg(lbfgs_minimize(&f, &Tensor::zeros(&[2, 2], DType::F64).unwrap(), 10, QuasiNewtonOptions::default())).contains("initial_position"));
+    assert!(msg(lbfgs_minimize(&f, &Tensor::scalar(1.0, DType::F64).unwrap(), 10, QuasiNewtonOptions::default())).contains("initial_position"));
+    // A batch of starts, but a function that returns one value for the whole batch.
+    assert!(msg(lbfgs_minimize(|x: &Tensor| Ok((x.sum_all()?, x.zeros_like()?)), &Tensor::zeros(&[3, 2], DType::F64).unwrap(), 10, QuasiNewtonOptions::default())).contains("one value per batch member"));
     assert!(msg(lbfgs_minimize(&f, &v, 0, QuasiNewtonOptions::default())).contains("num_correction_pairs"));
     assert!(msg(bfgs_minimize(&f, &v, None, QuasiNewtonOptions { tolerance: -1.0, ..Default::default() })).contains("tolerance"));
     assert!(msg(bfgs_minimize(&f, &v, Some(&Tensor::eye(3, &[], DType::F64).unwrap()), QuasiNewtonOptions::default())).contains("initial_inverse_hessian_estimate"));
@@ -170,4 +172,41 @@ fn over_variables_the_minimizer_is_assigned_and_a_failing_loss_restores_the_star
     assert!(bfgs_minimize_variables(&failing, &[a.clone(), b.clone()], QuasiNewtonOptions::default()).is_err());
     assert_eq!(a.numpy().to_vec().unwrap(), vec![3.0, -1.0]);
     assert!(lbfgs_minimize_variables(&loss, &[], 10, QuasiNewtonOptions::default()).unwrap_err().to_string().contains("variables"));
+}
+
+/// Rosenbrock for a batch `[b, 2]`: values `[b]`, gradients `[b, 2]`.
+fn batched_rosenbrock(x: &Tensor) -> probrs::Result<(Tensor, Tensor)> {
+    let v = x.to_vec()?;
+    let (mut f, mut g) = (vec![], vec![]);
+    for p in v.chunks(2) {
+        let (a, b) = (p[0], p[1]);
+        f.push((1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2));
+        g.extend([-2.0 * (1.0 - a) - 400.0 * a * (b - a * a), 200.0 * (b - a * a)]);
+    }
+    Ok((Tensor::vector(&f, x.dtype())?, Tensor::from_slice(&g, x.shape(), x.dtype())?))
+}
+
+#[test]
+fn a_batch_of_starting_points_is_searched_member_by_member() {
+    // Three starts, one already at the minimum; each member ends where a lone search from its
+    // start ends, to the last bit (members are independent).
+    let starts = Tensor::from_slice(&[-1.2, 1.0, 1.0, 1.0, 2.0, -1.0], &[3, 2], DType::F64).unwrap();
+    let opts = QuasiNewtonOptions { max_iterations: 500, ..Default::default() };
+    for batched in [lbfgs_minimize(batched_rosenbrock, &starts, 10, opts.clone()).unwrap(), bfgs_minimize(batched_rosenbrock, &starts, None, opts.clone()).unwrap()] {
+        assert!(batched.converged && !batched.failed);
+        assert_eq!(batched.converged_members, vec![true, true, true]);
+        assert_eq!(batched.position.shape(), &[3, 2]);
+        assert_eq!(batched.objective_value.shape(), &[3]);
+        assert!(batched.position.to_vec().unwrap().iter().all(|v| (v - 1.0).abs() < 1e-7));
+    }
+    let alone = lbfgs_minimize(rosenbrock, &Tensor::vector(&[2.0, -1.0], DType::F64).unwrap(), 10, opts.clone()).unwrap();
+    let batched = lbfgs_minimize(batched_rosenbrock, &starts, 10, opts.clone()).unwrap();
+    assert_eq!(batched.position.to_vec().unwrap()[4..], alone.position.to_vec().unwrap()[..]);
+    let h = bfgs_minimize(batched_rosenbrock, &starts, None, opts.clone()).unwrap().inverse_hessian_estimate.unwrap();
+    assert_eq!(h.shape(), &[3, 2, 2]);
+    // converged_any: the member that starts at the minimum stops the batch at once.
+    let any = lbfgs_minimize(batched_rosenbrock, &starts, 10, QuasiNewtonOptions { stopping_condition: StoppingCondition::ConvergedAny, ..opts }).unwrap();
+    assert_eq!(any.num_iterations, 0);
+    assert_eq!(any.converged_members, vec![false, true, false]);
+    assert!(!any.converged);
 }

@@ -6,7 +6,7 @@
 //! lengths from a Hager–Zhang line search; stopping tests and result as
 //! [`QuasiNewtonOptions`] and [`OptimizerResults`].
 
-use super::quasi_newton::{dot, position_of, run, run_on_variables, tensor_objective, Direction, OptimizerResults, QuasiNewtonOptions};
+use super::quasi_newton::{dot, minimize_tensor, run_on_variables, Direction, OptimizerResults, QuasiNewtonOptions};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use crate::variables::Variable;
@@ -49,7 +49,11 @@ impl Direction for Bfgs {
     }
 }
 
-fn method(n: usize, initial_inverse_hessian_estimate: Option<&Tensor>) -> Result<Bfgs> {
+fn method(initial_inverse_hessian_estimate: Option<&Tensor>) -> impl Fn(usize) -> Result<Box<dyn Direction>> + '_ {
+    move |n| Ok(Box::new(bfgs(n, initial_inverse_hessian_estimate)?))
+}
+
+fn bfgs(n: usize, initial_inverse_hessian_estimate: Option<&Tensor>) -> Result<Bfgs> {
     match initial_inverse_hessian_estimate {
         None => Ok(Bfgs { n, h: (0..n * n).map(|k| if k / n == k % n { 1.0 } else { 0.0 }).collect(), scale_first: true }),
         Some(h0) => {
@@ -66,9 +70,10 @@ fn method(n: usize, initial_inverse_hessian_estimate: Option<&Tensor>) -> Result
 }
 
 /// Minimizes a function given as TFP's `value_and_gradients_function(position) -> (value,
-/// gradient)` from `initial_position` (a vector). `initial_inverse_hessian_estimate` is a
-/// symmetric positive-definite `[n, n]` matrix, or `None` for TFP's scaled identity. The
-/// result carries the final `inverse_hessian_estimate`.
+/// gradient)` from `initial_position` (a vector `[n]`, or a batch `[..., n]` of independent
+/// starting points searched in lockstep). `initial_inverse_hessian_estimate` is a symmetric
+/// positive-definite `[n, n]` matrix (shared by the members), or `None` for TFP's scaled
+/// identity. The result carries the final `inverse_hessian_estimate` (`[..., n, n]`).
 ///
 /// ```
 /// use probrs::optim::{bfgs_minimize, QuasiNewtonOptions};
@@ -96,9 +101,7 @@ pub fn bfgs_minimize(
     initial_inverse_hessian_estimate: Option<&Tensor>,
     options: QuasiNewtonOptions,
 ) -> Result<OptimizerResults> {
-    let (x0, dtype) = position_of(initial_position)?;
-    let mut m = method(x0.len(), initial_inverse_hessian_estimate)?;
-    run(&mut tensor_objective(&value_and_gradients_function, dtype), x0, dtype, &mut m, &options)
+    minimize_tensor(&value_and_gradients_function, initial_position, &method(initial_inverse_hessian_estimate), &options)
 }
 
 /// BFGS on a loss over trainable variables (every entry of each, in order); the variables end
@@ -119,7 +122,5 @@ pub fn bfgs_minimize(
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn bfgs_minimize_variables(loss: &dyn Fn() -> Result<Tensor>, variables: &[Variable], options: QuasiNewtonOptions) -> Result<OptimizerResults> {
-    let n = variables.iter().map(|v| v.shape().iter().product::<usize>()).sum();
-    let mut m = method(n, None)?;
-    run_on_variables(loss, variables, &mut m, &options)
+    run_on_variables(loss, variables, &method(None), &options)
 }

@@ -5,7 +5,7 @@
 //! no curvature and are skipped. Each step's length comes from a Hager–Zhang line search; the
 //! stopping tests and the result are [`QuasiNewtonOptions`] and [`OptimizerResults`].
 
-use super::quasi_newton::{dot, position_of, run, run_on_variables, tensor_objective, Direction, OptimizerResults, QuasiNewtonOptions};
+use super::quasi_newton::{dot, minimize_tensor, run_on_variables, Direction, OptimizerResults, QuasiNewtonOptions};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use crate::variables::Variable;
@@ -45,16 +45,20 @@ impl Direction for Lbfgs {
     }
 }
 
-fn method(num_correction_pairs: usize) -> Result<Lbfgs> {
-    if num_correction_pairs == 0 {
-        return Err(Error::invalid_parameter("num_correction_pairs", "must be at least 1"));
+fn method(num_correction_pairs: usize) -> impl Fn(usize) -> Result<Box<dyn Direction>> {
+    move |_| {
+        if num_correction_pairs == 0 {
+            return Err(Error::invalid_parameter("num_correction_pairs", "must be at least 1"));
+        }
+        Ok(Box::new(Lbfgs { m: num_correction_pairs, pairs: VecDeque::new() }))
     }
-    Ok(Lbfgs { m: num_correction_pairs, pairs: VecDeque::new() })
 }
 
 /// Minimizes a function given as TFP's `value_and_gradients_function(position) -> (value,
-/// gradient)` from `initial_position` (a vector), keeping `num_correction_pairs` steps (TFP's
-/// default is 10).
+/// gradient)` from `initial_position`, keeping `num_correction_pairs` steps (TFP's default is
+/// 10). A position of shape `[..., n]` is a batch of independent starting points, searched in
+/// lockstep until [`QuasiNewtonOptions::stopping_condition`] holds; the function then returns
+/// one value per member (`[...]`) and gradients of the position's shape.
 ///
 /// ```
 /// use probrs::optim::{lbfgs_minimize, QuasiNewtonOptions};
@@ -74,9 +78,7 @@ fn method(num_correction_pairs: usize) -> Result<Lbfgs> {
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn lbfgs_minimize(value_and_gradients_function: impl Fn(&Tensor) -> Result<(Tensor, Tensor)>, initial_position: &Tensor, num_correction_pairs: usize, options: QuasiNewtonOptions) -> Result<OptimizerResults> {
-    let (x0, dtype) = position_of(initial_position)?;
-    let mut m = method(num_correction_pairs)?;
-    run(&mut tensor_objective(&value_and_gradients_function, dtype), x0, dtype, &mut m, &options)
+    minimize_tensor(&value_and_gradients_function, initial_position, &method(num_correction_pairs), &options)
 }
 
 /// L-BFGS on a loss over trainable variables (every entry of each, in order). The variables end
@@ -100,6 +102,5 @@ pub fn lbfgs_minimize(value_and_gradients_function: impl Fn(&Tensor) -> Result<(
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn lbfgs_minimize_variables(loss: &dyn Fn() -> Result<Tensor>, variables: &[Variable], num_correction_pairs: usize, options: QuasiNewtonOptions) -> Result<OptimizerResults> {
-    let mut m = method(num_correction_pairs)?;
-    run_on_variables(loss, variables, &mut m, &options)
+    run_on_variables(loss, variables, &method(num_correction_pairs), &options)
 }

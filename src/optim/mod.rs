@@ -18,7 +18,7 @@ pub use adagrad::{Adagrad, AdagradOptions};
 pub use adam::{Adam, AdamOptions};
 pub use bfgs::{bfgs_minimize, bfgs_minimize_variables};
 pub use lbfgs::{lbfgs_minimize, lbfgs_minimize_variables};
-pub use quasi_newton::{OptimizerResults, QuasiNewtonOptions};
+pub use quasi_newton::{OptimizerResults, QuasiNewtonOptions, StoppingCondition};
 pub use convergence::{ConvergenceCriterion, LossNotDecreasing, SuccessiveGradientsAreUncorrelated};
 pub use optimizer::Optimizer;
 pub use rmsprop::{RmsProp, RmsPropOptions};
