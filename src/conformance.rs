@@ -565,28 +565,7 @@ fn eval(case: &Value) -> Result<Eval> {
             let Some(d) = build_distribution(name, &params, dtype)? else {
                 return Ok(Eval::Unsupported(format!("distribution {name} (or a distribution it wraps) not implemented")));
             };
-            let x = || json_tensor(&input, dtype);
-            let out = match method {
-                "log_prob" => d.log_prob(&x()?),
-                "prob" => d.prob(&x()?),
-                "cdf" => d.cdf(&x()?),
-                "log_cdf" => d.log_cdf(&x()?),
-                "survival_function" => d.survival_function(&x()?),
-                "log_survival_function" => d.log_survival_function(&x()?),
-                "quantile" => d.quantile(&x()?),
-                "mean" => d.mean(),
-                "mode" => d.mode(),
-                "stddev" => d.stddev(),
-                "variance" => d.variance(),
-                "covariance" => d.covariance(),
-                "entropy" => d.entropy(),
-                m => return Ok(Eval::Unsupported(format!("method {m}"))),
-            };
-            match out {
-                Ok(t) => Ok(Eval::Value(t)),
-                Err(Error::NotDefined { family, method }) => Ok(Eval::Unsupported(format!("{method} not defined for {family}"))),
-                Err(e) => Err(e),
-            }
+            distribution_method(d.as_ref(), method, &input, dtype)
         }
         "bijector" => {
             if let Some(reason) = unmodelled_argument(name, &params) {
@@ -632,6 +611,32 @@ fn eval(case: &Value) -> Result<Eval> {
     }
 }
 
+/// A distribution method of the reference format, evaluated on `d`.
+fn distribution_method(d: &dyn Distribution, method: &str, input: &Value, dtype: DType) -> Result<Eval> {
+    let x = || json_tensor(input, dtype);
+    let out = match method {
+        "log_prob" => d.log_prob(&x()?),
+        "prob" => d.prob(&x()?),
+        "cdf" => d.cdf(&x()?),
+        "log_cdf" => d.log_cdf(&x()?),
+        "survival_function" => d.survival_function(&x()?),
+        "log_survival_function" => d.log_survival_function(&x()?),
+        "quantile" => d.quantile(&x()?),
+        "mean" => d.mean(),
+        "mode" => d.mode(),
+        "stddev" => d.stddev(),
+        "variance" => d.variance(),
+        "covariance" => d.covariance(),
+        "entropy" => d.entropy(),
+        m => return Ok(Eval::Unsupported(format!("method {m}"))),
+    };
+    match out {
+        Ok(t) => Ok(Eval::Value(t)),
+        Err(Error::NotDefined { family, method }) => Ok(Eval::Unsupported(format!("{method} not defined for {family}"))),
+        Err(e) => Err(e),
+    }
+}
+
 /// A quantity the seed pages print about `make_trainable(Family)`: built with `params` as
 /// initial values (numbers or lists; `seed` seeds the rest, as `make_trainable`'s random
 /// start), in the case's dtype. Methods: `trainable_variables` (the stored, unconstrained
@@ -657,22 +662,12 @@ fn make_trainable_case(family: &str, method: &str, params: &Value, input: &Value
         return Ok(Eval::Unsupported(format!("make_trainable({family}): not a trainable family")));
     };
     let flat = |ts: Vec<Tensor>| -> Result<Tensor> { Tensor::vector(&ts.iter().map(|t| t.to_vec()).collect::<Result<Vec<_>>>()?.concat(), dtype) };
-    let out = match method {
-        "trainable_variables" | "pretransformed" | "stored" => flat(d.trainable_variables().iter().map(|v| v.numpy()).collect()),
-        "parameters" | "presented" => flat(d.parameters().iter().map(|(_, p)| p.value(dtype).map(|t| t.detach())).collect::<Result<Vec<_>>>()?),
-        "log_prob" => d.log_prob(&json_tensor(input, dtype)?),
-        "cdf" => d.cdf(&json_tensor(input, dtype)?),
-        "mean" => d.mean(),
-        "stddev" => d.stddev(),
-        "variance" => d.variance(),
-        "entropy" => d.entropy(),
-        m => return Ok(Eval::Unsupported(format!("make_trainable({family}).{m}"))),
+    let flat_values = match method {
+        "trainable_variables" | "pretransformed" | "stored" => flat(d.trainable_variables().iter().map(|v| v.numpy()).collect())?,
+        "parameters" | "presented" => flat(d.parameters().iter().map(|(_, p)| p.value(dtype).map(|t| t.detach())).collect::<Result<Vec<_>>>()?)?,
+        _ => return distribution_method(d.as_ref(), method, input, dtype),
     };
-    match out {
-        Ok(t) => Ok(Eval::Value(t)),
-        Err(Error::NotDefined { family, method }) => Ok(Eval::Unsupported(format!("{method} not defined for {family}"))),
-        Err(e) => Err(e),
-    }
+    Ok(Eval::Value(flat_values))
 }
 
 fn close(a: f64, e: f64, rtol: f64, atol: f64) -> bool {
