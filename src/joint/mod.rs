@@ -3,7 +3,7 @@
 //! running on one core ([`JointDistribution`]) — `sample`, `sample_and_log_prob`, `log_prob`,
 //! `log_prob_parts`, batched evaluation over leading sample dimensions, `trainable_variables`
 //! across all parts, per-site default event-space bijectors, and pinning observed sites.
-//! Each is a [`SurrogatePosterior`](crate::vi::SurrogatePosterior), so a joint can be a
+//! Each is a [`SurrogatePosterior`], so a joint can be a
 //! variational family.
 
 mod coroutine;

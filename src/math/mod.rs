@@ -1,6 +1,6 @@
-//! TFP's `tfp.math`, as one path: [`minimize`] (defined in [`crate::optim`]), the special
+//! TFP's `tfp.math`, as one path: [`minimize()`] (defined in [`crate::optim`]), the special
 //! functions with gradients (defined in [`crate::tensor::special`] as methods of
-//! [`Tensor`](crate::tensor::Tensor)), and [`value_and_gradient`].
+//! [`Tensor`]), and [`value_and_gradient`].
 //!
 //! Nothing numerical is defined here: this module only gathers, from the layers below, what TFP
 //! users look for under `tfp.math`.

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use std::fmt;
 
-/// Floating-point element type of a [`Tensor`].
+/// Floating-point element type of a [`Tensor`](super::Tensor).
 ///
 /// ```
 /// use probrs::tensor::{DType, Tensor};
