@@ -29,7 +29,8 @@
 //! Modules: [`tensor`] (facade over candle), [`random`] (stateless seeds), [`bijectors`],
 //! [`distributions`], [`params`] (variables, `make_trainable`), [`optim`] (optimizers,
 //! `minimize`), [`joint`] (joint distributions), [`psd_kernels`] (Gaussian-process kernels),
-//! [`vi`] (`fit_surrogate_posterior`, Csiszar divergences, surrogate builders),
+//! [`vi`] (`fit_surrogate_posterior`, Csiszar divergences, surrogate builders), [`mcmc`]
+//! (convergence diagnostics so far),
 //! [`progress`] (step callbacks and a terminal bar), `plot` (loss traces, fitted densities,
 //! surrogate marginals; feature `plot`), [`fit`] (maximum likelihood by family name), [`conformance`]
 //! (reference-value runner).
@@ -46,6 +47,7 @@ pub mod guide;
 pub mod joint;
 mod error;
 pub mod math;
+pub mod mcmc;
 pub mod optim;
 pub mod params;
 #[cfg(feature = "plot")]
