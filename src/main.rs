@@ -1,4 +1,4 @@
-//! The `probrs` command line: `demo`, `fit`, `vi`, `bench`, `conformance`.
+//! The `probrs` command line: `demo`, `fit`, `vi`, `summary`, `bench`, `conformance`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -90,6 +90,16 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Summarize MCMC draws saved as CmdStan CSV (one file per chain): mean, sd, quantiles,
+    /// MCSE, bulk/tail ESS and rank-normalized R-hat per quantity, divergences per chain.
+    #[command(after_help = "Examples:\n  probrs summary output_1.csv output_2.csv output_3.csv output_4.csv\n  probrs summary chain*.csv --json")]
+    Summary {
+        /// The chains' CSV files.
+        files: Vec<String>,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run benchmark workloads and print one JSON line per result.
     #[command(after_help = "Examples:\n  probrs bench W1\n  CANDLE_NUM_THREADS=2 probrs bench W6\n\nW5 and W6 read ../shared/baselines/data (or $PROBRS_BASELINE_DATA).")]
     Bench {
@@ -159,6 +169,7 @@ fn main() -> ExitCode {
         }
         Command::Vi { model, steps, seed, plot, output: Output { loss_plot, json, quiet } } => cli::vi::run(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
         Command::Bench { workloads } => cli::bench::run(&workloads),
+        Command::Summary { files, json } => cli::summary::run(&files, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -73,6 +73,14 @@ fn degenerate_and_bad_input() {
     // Typed errors naming the argument.
     assert!(rhat(&[vec![1.0, 2.0, 3.0, 4.0], vec![1.0, 2.0]]).unwrap_err().to_string().contains("chain 1"));
     assert!(ess_bulk(&Vec::<Vec<f64>>::new()).unwrap_err().to_string().contains("chains"));
+    // Too short for Geyer's sequence once split (fewer than 5 draws a half): NaN, not a panic
+    // (found by the summary's doc example).
+    for n in 4..10 {
+        let x: Vec<f64> = (0..n).map(|i| i as f64 * 0.7 % 1.3).collect();
+        assert_eq!(ess_bulk(&[x.clone()]).unwrap().is_nan(), n < 10, "{n}");
+        assert_eq!(mcse_quantile(&[x.clone()], 0.3).unwrap().is_nan(), n < 10, "{n}");
+        assert_eq!(ess_basic(&[x], false).unwrap().is_nan(), n < 5, "{n}");
+    }
     assert!(ess_quantile(&[vec![1.0, 2.0, 3.0, 4.0]], 1.5).unwrap_err().to_string().contains("prob"));
     assert!(CmdStanCsv::read("/no/such/chain.csv").unwrap_err().to_string().contains("/no/such/chain.csv"));
 }
@@ -120,4 +128,28 @@ fn tfp_effective_sample_size_and_potential_scale_reduction() {
     assert!(potential_scale_reduction(&long, 1, true).unwrap().to_scalar().unwrap().is_finite());
     assert!(potential_scale_reduction(&s, 1, true).unwrap_err().to_string().contains("4 draws"));
     assert!(potential_scale_reduction(&s, 2, false).is_err());
+}
+
+/// `probrs summary` on the golden chains: the table's ESS and R-hat are posterior's values.
+#[test]
+fn probrs_summary_prints_the_golden_values() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_probrs"))
+        .args(["summary", &format!("{DIR}blocker.1.csv"), &format!("{DIR}blocker.2.csv"), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["chains"], 2);
+    assert_eq!(v["divergences"], serde_json::json!([0, 0]));
+    let rows = v["summary"].as_array().unwrap();
+    assert_eq!(rows.len(), 49, "lp__ and the 48 parameters");
+    let d = rows.iter().find(|r| r["name"] == "d").unwrap();
+    for (key, want) in [("ess_bulk", 465.136513484671), ("ess_tail", 349.135270438316), ("r_hat", 1.00780272388603), ("mcse_mean", 0.00265985849234941)] {
+        let got = d[key].as_f64().unwrap();
+        assert!((got - want).abs() <= 1e-8 * want, "{key}: {got} vs {want}");
+    }
+    // A missing file: exit 1, one line naming it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_probrs")).args(["summary", "/no/such/chain.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/chain.csv"));
 }

@@ -16,7 +16,8 @@
 //!
 //! Chains are split in half (an odd draw in the middle dropped), the ranks are averaged over
 //! ties and quantiles are R's type 7. A quantity with a non-finite draw, or a constant one, has
-//! NaN diagnostics (as `posterior`'s NA). Reproduces `posterior` 0.1.2 on ArviZ's golden data
+//! NaN diagnostics (as `posterior`'s NA), and so has an ESS over chains of fewer than 5 draws
+//! (after splitting). Reproduces `posterior` 0.1.2 on ArviZ's golden data
 //! to 1e-8 relative (`tests/mcmc_diagnostics.rs`).
 //!
 //! **TFP's** [`effective_sample_size`] and [`potential_scale_reduction`], on tensors whose
@@ -134,6 +135,10 @@ fn autocov(d: &[f64], t: usize) -> f64 {
 fn ess_of(x: &[Vec<f64>]) -> f64 {
     let m = x.len();
     let n = x[0].len();
+    // Geyer's sequence needs one pair past lag 1 (lags up to 3) within the chains.
+    if n < 5 {
+        return f64::NAN;
+    }
     let centred: Vec<Vec<f64>> = x.iter().map(|c| {
         let mu = mean(c);
         c.iter().map(|v| v - mu).collect()
@@ -384,6 +389,10 @@ pub fn mcse_quantile(chains: &[impl AsRef<[f64]>], prob: f64) -> Result<f64> {
     }
     guarded!(chains, 4, {
         let ess = ess_quantile_of(&chains, prob);
+        if !(ess > 0.0) {
+            // puruspe's incomplete beta panics on NaN shapes
+            return Ok(f64::NAN);
+        }
         let s = sorted(&chains);
         let len = s.len() as f64;
         let (a, b) = (ess * prob + 1.0, ess * (1.0 - prob) + 1.0);

@@ -1,13 +1,16 @@
 //! MCMC, TFP's `tfp.mcmc` (issue 14, landing in parts). In this part: the convergence
 //! diagnostics of Vehtari et al. (2021) as the R `posterior` package and ArviZ compute them
 //! (`rhat`, `ess_bulk`, `ess_tail`, `mcse_*`, ...), TFP's `effective_sample_size` and
-//! `potential_scale_reduction`, and a reader of CmdStan's CSV output. Kernels, adaptation and
+//! `potential_scale_reduction`, a reader of CmdStan's CSV output and the summary table
+//! (`probrs summary` prints it). Kernels, adaptation and
 //! `sample_chain` follow.
 
 mod cmdstan_csv;
 mod diagnostics;
+mod summary;
 
 pub use cmdstan_csv::CmdStanCsv;
+pub use summary::{summarize, summarize_cmdstan, CmdStanSummary, SummaryRow};
 pub use diagnostics::{
     effective_sample_size, ess_basic, ess_bulk, ess_mean, ess_median, ess_quantile, ess_sd, ess_tail, mcse_mean, mcse_median, mcse_quantile, mcse_sd,
     potential_scale_reduction, rhat, rhat_basic, EffectiveSampleSizeOptions,
