@@ -2,14 +2,22 @@
 //! diagnostics of Vehtari et al. (2021) as the R `posterior` package and ArviZ compute them
 //! (`rhat`, `ess_bulk`, `ess_tail`, `mcse_*`, ...), TFP's `effective_sample_size` and
 //! `potential_scale_reduction`, a reader of CmdStan's CSV output and the summary table
-//! (`probrs summary` prints it). Kernels, adaptation and
-//! `sample_chain` follow.
+//! (`probrs summary` prints it); the `TransitionKernel` interface, `MetropolisHastings`,
+//! `RandomWalkMetropolis` and `sample_chain`. HMC, NUTS, adaptation and the rest follow.
 
 mod cmdstan_csv;
 mod diagnostics;
+mod kernel;
+mod metropolis_hastings;
+mod random_walk_metropolis;
+mod sample_chain;
 mod summary;
 
 pub use cmdstan_csv::CmdStanCsv;
+pub use kernel::{ProposalResults, TargetLogProbFn, TransitionKernel};
+pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
+pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
+pub use sample_chain::{sample_chain, ChainResults, SampleChainOptions};
 pub use summary::{summarize, summarize_cmdstan, CmdStanSummary, SummaryRow};
 pub use diagnostics::{
     effective_sample_size, ess_basic, ess_bulk, ess_mean, ess_median, ess_quantile, ess_sd, ess_tail, mcse_mean, mcse_median, mcse_quantile, mcse_sd,

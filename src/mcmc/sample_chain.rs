@@ -1,0 +1,127 @@
+//! `sample_chain`: TFP's `tfp.mcmc.sample_chain`. Runs `num_burnin_steps` steps, then
+//! `num_results` results with `num_steps_between_results` steps thinned out between them, and
+//! returns the states (each part stacked along a new leading dimension: `[num_results,
+//! chains..., event...]`), what `trace_fn` read at each result, and the final kernel results.
+//!
+//! Chains are the state's leading dimensions and run together (vectorized, TFP style). Step
+//! `k`'s seed is `seed.fold_in(k)`: the same seed gives the same draws, bit for bit.
+
+use super::kernel::TransitionKernel;
+use crate::error::{Error, Result};
+use crate::joint::Structure;
+use crate::random::Seed;
+use crate::tensor::Tensor;
+
+/// `sample_chain`'s counts and seed, TFP's defaults.
+///
+/// ```
+/// use probrs::mcmc::SampleChainOptions;
+/// let o = SampleChainOptions::default();
+/// assert_eq!((o.num_burnin_steps, o.num_steps_between_results), (0, 0));
+/// let warm = SampleChainOptions { num_burnin_steps: 500, ..Default::default() };
+/// assert_eq!(warm.num_burnin_steps, 500);
+/// ```
+#[derive(Clone, Debug)]
+pub struct SampleChainOptions {
+    /// Steps run and discarded before the first result (default 0).
+    pub num_burnin_steps: usize,
+    /// Steps run and discarded between two results (thinning; default 0).
+    pub num_steps_between_results: usize,
+    /// The seed of the whole run.
+    pub seed: Seed,
+}
+
+impl Default for SampleChainOptions {
+    fn default() -> Self {
+        SampleChainOptions { num_burnin_steps: 0, num_steps_between_results: 0, seed: Seed::new(0) }
+    }
+}
+
+/// What [`sample_chain`] returns (TFP's `StatesAndTrace` with the final kernel results).
+///
+/// ```
+/// use probrs::joint::Structure;
+/// use probrs::mcmc::{random_walk_normal_fn, sample_chain, RandomWalkMetropolis, SampleChainOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let k = RandomWalkMetropolis::new(|s: &Structure| s.as_tensor()?.square()?.neg(), random_walk_normal_fn(1.0));
+/// let run = sample_chain(10, &Structure::Tensor(Tensor::zeros(&[3], DType::F64)?), None, &k, &SampleChainOptions::default(), |s, _| s.as_tensor().unwrap().to_vec().unwrap())?;
+/// assert_eq!((run.all_states.as_tensor()?.shape(), run.trace.len()), (&[10, 3][..], 10));
+/// // The final results resume the chain where it stopped.
+/// assert_eq!(run.final_kernel_results.accepted_results.target_log_prob.shape(), &[3]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ChainResults<T, R> {
+    /// The states, each part stacked: `[num_results, chains..., event...]`.
+    pub all_states: Structure,
+    /// `trace_fn`'s value at each result.
+    pub trace: Vec<T>,
+    /// The kernel results after the last step (TFP's `return_final_kernel_results`), to resume.
+    pub final_kernel_results: R,
+}
+
+/// Runs `kernel` from `current_state` (and `previous_kernel_results`, or the kernel's
+/// bootstrap) and collects `num_results` states and traces.
+///
+/// ```
+/// use probrs::joint::Structure;
+/// use probrs::mcmc::{random_walk_normal_fn, sample_chain, RandomWalkMetropolis, SampleChainOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// // 4 chains on N(0, 1), 500 draws after 100 burn-in steps; trace the acceptance.
+/// let kernel = RandomWalkMetropolis::new(|s: &Structure| s.as_tensor()?.square()?.mul_scalar(-0.5), random_walk_normal_fn(2.0));
+/// let start = Structure::Tensor(Tensor::zeros(&[4], DType::F64)?);
+/// let opts = SampleChainOptions { num_burnin_steps: 100, ..Default::default() };
+/// let run = sample_chain(500, &start, None, &kernel, &opts, |_, r| r.is_accepted.any().unwrap_or(false))?;
+/// assert_eq!(run.all_states.as_tensor()?.shape(), &[500, 4]);
+/// assert_eq!(run.trace.len(), 500);
+/// let draws = run.all_states.as_tensor()?.to_vec()?;
+/// let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+/// assert!(mean.abs() < 0.2);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn sample_chain<K: TransitionKernel, T>(
+    num_results: usize,
+    current_state: &Structure,
+    previous_kernel_results: Option<K::Results>,
+    kernel: &K,
+    options: &SampleChainOptions,
+    mut trace_fn: impl FnMut(&Structure, &K::Results) -> T,
+) -> Result<ChainResults<T, K::Results>> {
+    if num_results == 0 {
+        return Err(Error::invalid_parameter("num_results", "must be at least 1"));
+    }
+    let mut state = current_state.clone();
+    let mut results = match previous_kernel_results {
+        Some(r) => r,
+        None => kernel.bootstrap_results(&state)?,
+    };
+    let mut step = 0u64;
+    let mut advance = |state: &mut Structure, results: &mut K::Results, n: usize| -> Result<()> {
+        for _ in 0..n {
+            let (s, r) = kernel.one_step(state, results, options.seed.fold_in(step)).map_err(|e| Error::BadInput { location: format!("sample_chain step {step}"), reason: e.to_string() })?;
+            *state = s;
+            *results = r;
+            step += 1;
+        }
+        Ok(())
+    };
+    advance(&mut state, &mut results, options.num_burnin_steps)?;
+    let mut states = Vec::with_capacity(num_results);
+    let mut trace = Vec::with_capacity(num_results);
+    for i in 0..num_results {
+        advance(&mut state, &mut results, if i == 0 { 1 } else { 1 + options.num_steps_between_results })?;
+        trace.push(trace_fn(&state, &results));
+        states.push(state.clone());
+    }
+    Ok(ChainResults { all_states: stack(&states)?, trace, final_kernel_results: results })
+}
+
+/// Stacks a run's states part by part along a new leading dimension.
+fn stack(states: &[Structure]) -> Result<Structure> {
+    let mut k = 0;
+    states[0].try_map(|_| {
+        let parts: Vec<Tensor> = states.iter().map(|s| s.tensors()[k].unsqueeze(0)).collect::<Result<_>>()?;
+        k += 1;
+        Tensor::concat(&parts.iter().collect::<Vec<_>>(), 0)
+    })
+}
