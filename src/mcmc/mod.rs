@@ -3,10 +3,12 @@
 //! (`rhat`, `ess_bulk`, `ess_tail`, `mcse_*`, ...), TFP's `effective_sample_size` and
 //! `potential_scale_reduction`, a reader of CmdStan's CSV output and the summary table
 //! (`probrs summary` prints it); the `TransitionKernel` interface, `MetropolisHastings`,
-//! `RandomWalkMetropolis` and `sample_chain`. HMC, NUTS, adaptation and the rest follow.
+//! `RandomWalkMetropolis`, `HamiltonianMonteCarlo` and `sample_chain`. NUTS, adaptation and the
+//! rest follow.
 
 mod cmdstan_csv;
 mod diagnostics;
+mod hamiltonian_monte_carlo;
 mod kernel;
 mod metropolis_hastings;
 mod random_walk_metropolis;
@@ -14,6 +16,7 @@ mod sample_chain;
 mod summary;
 
 pub use cmdstan_csv::CmdStanCsv;
+pub use hamiltonian_monte_carlo::{HamiltonianMonteCarlo, UncalibratedHamiltonianMonteCarlo, UncalibratedHamiltonianMonteCarloResults};
 pub use kernel::{ProposalResults, TargetLogProbFn, TransitionKernel};
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};

@@ -111,6 +111,21 @@ pub(crate) fn cpu() -> &'static Device {
 impl Tensor {
     // ----- autodiff -----------------------------------------------------------------------
 
+    /// A copy that autodiff tracks as a leaf: [`Tensor::grad`] of anything computed from it
+    /// reaches it (what `Variable::value` returns, without a variable; the MCMC kernels take
+    /// gradients of a target at a state this way).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::vector(&[1.0, 3.0], DType::F64)?.tracked()?;
+    /// let g = x.square()?.sum_all()?.grad(&[&x])?[0].clone().expect("tracked");
+    /// assert_eq!(g.to_vec()?, vec![2.0, 6.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn tracked(&self) -> Result<Tensor> {
+        Ok(Tensor(candle_core::Var::from_tensor(&self.0.detach().contiguous()?)?.as_tensor().clone()))
+    }
+
     /// Reverse-mode gradients of this (scalar) tensor with respect to `wrt`.
     ///
     /// Returns `None` for a tensor the value does not depend on.

@@ -1,0 +1,117 @@
+//! Hamiltonian Monte Carlo: moments of a correlated Gaussian within Monte Carlo error, state
+//! structures with a step size per part, leapfrog reversibility and second-order energy
+//! error, gradients, and bad input. Fixed seeds; moment checks are 4-sigma bounds (about 6e-5
+//! false failures per check were the seed drawn anew).
+
+use probrs::joint::Structure;
+use probrs::mcmc::*;
+use probrs::random::Seed;
+use probrs::tensor::{DType, Tensor};
+
+/// N(0, Σ) with Σ = [[1, 1.6], [1.6, 4]], on a `[chains, 2]` state.
+fn correlated(s: &Structure) -> probrs::Result<Tensor> {
+    let x = s.as_tensor()?;
+    let (a, b, c) = (4.0 / 0.36 / 4.0, -1.6 / 0.36 / 4.0, 1.0 / 0.36 / 4.0);
+    let x0 = x.narrow(1, 0, 1)?.squeeze(1)?;
+    let x1 = x.narrow(1, 1, 1)?.squeeze(1)?;
+    x0.square()?.mul_scalar(a)?.add(&x0.mul(&x1)?.mul_scalar(2.0 * b)?)?.add(&x1.square()?.mul_scalar(c)?)?.mul_scalar(-0.5)
+}
+
+#[test]
+fn correlated_gaussian_moments_within_mcse() {
+    let kernel = HamiltonianMonteCarlo::new(correlated, vec![0.35], 8).unwrap();
+    let start = Structure::Tensor(Tensor::from_slice(&[-3.0, 3.0, 3.0, -3.0, 0.0, 5.0, 1.0, 1.0], &[4, 2], DType::F64).unwrap());
+    let opts = SampleChainOptions { num_burnin_steps: 300, seed: Seed::new(21), ..Default::default() };
+    let run = sample_chain(3000, &start, None, &kernel, &opts, |_, r| r.log_accept_ratio.clone()).unwrap();
+    let all = run.all_states.as_tensor().unwrap().to_vec().unwrap();
+    for (j, sd_want) in [(0usize, 1.0), (1, 2.0)] {
+        let chains: Vec<Vec<f64>> = (0..4).map(|c| (0..3000).map(|i| all[(i * 4 + c) * 2 + j]).collect()).collect();
+        let flat = chains.concat();
+        let mean = flat.iter().sum::<f64>() / flat.len() as f64;
+        let sd = (flat.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (flat.len() - 1) as f64).sqrt();
+        let (se, se_sd) = (mcse_mean(&chains).unwrap(), mcse_sd(&chains).unwrap());
+        assert!(mean.abs() <= 4.0 * se, "coordinate {j}: mean {mean}, mcse {se}");
+        assert!((sd - sd_want).abs() <= 4.0 * se_sd, "coordinate {j}: sd {sd}, mcse {se_sd}");
+        assert!(rhat(&chains).unwrap() < 1.01);
+        // HMC mixes far better than a random walk: an ESS of a good fraction of the draws.
+        assert!(ess_bulk(&chains).unwrap() > 2000.0, "ess {}", ess_bulk(&chains).unwrap());
+    }
+    let mean_accept = run.trace.iter().map(|r| r.exp().unwrap().minimum(&r.ones_like().unwrap()).unwrap().mean_all().unwrap().to_scalar().unwrap()).sum::<f64>() / 3000.0;
+    assert!(mean_accept > 0.6, "acceptance {mean_accept}");
+}
+
+#[test]
+fn leapfrog_is_reversible_and_second_order() {
+    let x0 = Structure::Tensor(Tensor::from_slice(&[0.7, -1.2], &[1, 2], DType::F64).unwrap());
+    let p0 = [Tensor::from_slice(&[0.3, 0.9], &[1, 2], DType::F64).unwrap()];
+    let energy = |x: &Structure, p: &Tensor| -correlated(x).unwrap().to_scalar().unwrap() + 0.5 * p.square().unwrap().sum_all().unwrap().to_scalar().unwrap();
+    let h0 = energy(&x0, &p0[0]);
+    let mut errors = vec![];
+    for eps in [0.1, 0.05, 0.025] {
+        // The same trajectory length 2 with shrinking steps.
+        let k = HamiltonianMonteCarlo::new(correlated, vec![eps], (2.0 / eps) as usize).unwrap();
+        let (x1, p1, lp1) = k.leapfrog(&x0, &p0).unwrap();
+        assert!((lp1.to_scalar().unwrap() - correlated(&x1).unwrap().to_scalar().unwrap()).abs() < 1e-12);
+        errors.push((energy(&x1, &p1[0]) - h0).abs());
+        // Reversible: back with the momentum negated, to rounding.
+        let (x2, p2, _) = k.leapfrog(&x1, &[p1[0].neg().unwrap()]).unwrap();
+        for (a, b) in x2.as_tensor().unwrap().to_vec().unwrap().iter().zip(x0.as_tensor().unwrap().to_vec().unwrap()) {
+            assert!((a - b).abs() < 1e-12, "eps {eps}: {a} vs {b}");
+        }
+        for (a, b) in p2[0].to_vec().unwrap().iter().zip(p0[0].to_vec().unwrap()) {
+            assert!((a + b).abs() < 1e-12);
+        }
+    }
+    // Energy error O(ε²): halving ε divides it by about 4.
+    for w in errors.windows(2) {
+        let ratio = w[0] / w[1];
+        assert!(ratio > 3.0 && ratio < 5.5, "energy errors {errors:?}");
+    }
+}
+
+#[test]
+fn structured_state_with_a_step_size_per_part() {
+    // Two parts: a scalar N(1, 0.5²) and a vector of 3 N(0, 2²) per chain.
+    let target = |s: &Structure| -> probrs::Result<Tensor> {
+        let a = s.part(0)?.add_scalar(-1.0)?.square()?.mul_scalar(-0.5 / 0.25)?;
+        let b = s.part(1)?.square()?.mul_scalar(-0.5 / 4.0)?.sum_axes(&[1], false)?;
+        a.add(&b)
+    };
+    let kernel = HamiltonianMonteCarlo::new(target, vec![0.25, 1.0], 6).unwrap();
+    let start = Structure::List(vec![Tensor::zeros(&[4], DType::F64).unwrap(), Tensor::zeros(&[4, 3], DType::F64).unwrap()]);
+    let run = sample_chain(2000, &start, None, &kernel, &SampleChainOptions { num_burnin_steps: 200, seed: Seed::new(3), ..Default::default() }, |_, _| ()).unwrap();
+    let a = run.all_states.part(0).unwrap().to_vec().unwrap();
+    let mean_a = a.iter().sum::<f64>() / a.len() as f64;
+    let chains_a: Vec<Vec<f64>> = (0..4).map(|c| (0..2000).map(|i| a[i * 4 + c]).collect()).collect();
+    assert!((mean_a - 1.0).abs() <= 4.0 * mcse_mean(&chains_a).unwrap(), "mean {mean_a}");
+    let b = run.all_states.part(1).unwrap();
+    assert_eq!(b.shape(), &[2000, 4, 3]);
+    let v = b.to_vec().unwrap();
+    let sd_b = (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt();
+    assert!((sd_b - 2.0).abs() < 0.15, "sd {sd_b}");
+}
+
+#[test]
+fn gradients_bad_input_and_rejected_regions() {
+    // Gradients at bootstrap: ∇(−½xᵀΣ⁻¹x) = −Σ⁻¹x.
+    let k = UncalibratedHamiltonianMonteCarlo::new(correlated, vec![0.1], 3).unwrap();
+    let r = k.bootstrap_results(&Structure::Tensor(Tensor::from_slice(&[1.0, 2.0], &[1, 2], DType::F64).unwrap())).unwrap();
+    let (a, b, c) = (4.0 / 0.36 / 4.0, -1.6 / 0.36 / 4.0, 1.0 / 0.36 / 4.0);
+    let want = [-(a * 1.0 + b * 2.0), -(b * 1.0 + c * 2.0)];
+    for (g, w) in r.grads_target_log_prob[0].to_vec().unwrap().iter().zip(want) {
+        assert!((g - w).abs() < 1e-12);
+    }
+    // A step size per part must match the parts.
+    let k = HamiltonianMonteCarlo::new(correlated, vec![0.1, 0.2], 3).unwrap();
+    let x = Structure::Tensor(Tensor::zeros(&[2, 2], DType::F64).unwrap());
+    assert!(sample_chain(3, &x, None, &k, &SampleChainOptions::default(), |_, _| ()).unwrap_err().to_string().contains("step_size"));
+    assert!(HamiltonianMonteCarlo::new(correlated, vec![f64::NAN], 3).is_err());
+    // A half-normal: −∞ below 0; trajectories that leave the support are rejected.
+    let half = |s: &Structure| -> probrs::Result<Tensor> {
+        let x = s.as_tensor()?;
+        Tensor::where_(&x.lt_scalar(0.0)?, &Tensor::scalar(f64::NEG_INFINITY, x.dtype())?, &x.square()?.mul_scalar(-0.5)?)
+    };
+    let k = HamiltonianMonteCarlo::new(half, vec![0.8], 3).unwrap();
+    let run = sample_chain(300, &Structure::Tensor(Tensor::vector(&[0.5, 1.0, 1.5], DType::F64).unwrap()), None, &k, &SampleChainOptions::default(), |_, _| ()).unwrap();
+    assert!(run.all_states.as_tensor().unwrap().to_vec().unwrap().iter().all(|v| *v >= 0.0));
+}
