@@ -115,3 +115,34 @@ fn gradients_bad_input_and_rejected_regions() {
     let run = sample_chain(300, &Structure::Tensor(Tensor::vector(&[0.5, 1.0, 1.5], DType::F64).unwrap()), None, &k, &SampleChainOptions::default(), |_, _| ()).unwrap();
     assert!(run.all_states.as_tensor().unwrap().to_vec().unwrap().iter().all(|v| *v >= 0.0));
 }
+
+/// After warm-up with either adaptation, HMC's acceptance is near the target (0.75), from step
+/// sizes 100× too small and 10× too large; the adapted step size then stays fixed.
+#[test]
+fn step_size_adaptation_reaches_the_target_acceptance() {
+    // 10-D N(0, diag(0.5², ..., 2²)) per chain, 8 chains.
+    let scales: Vec<f64> = (0..10).map(|i| 0.5 + 1.5 * i as f64 / 9.0).collect();
+    let inv_var = Tensor::vector(&scales.iter().map(|s| 1.0 / (s * s)).collect::<Vec<_>>(), DType::F64).unwrap();
+    let target = move |s: &Structure| s.as_tensor()?.square()?.mul(&inv_var)?.sum_axes(&[1], false)?.mul_scalar(-0.5);
+    let start = Structure::Tensor(Tensor::zeros(&[8, 10], DType::F64).unwrap());
+    let opts = SampleChainOptions { num_burnin_steps: 600, seed: Seed::new(8), ..Default::default() };
+    let accept = |lars: &[Tensor]| lars.iter().map(|l| l.to_vec().unwrap().iter().map(|v| v.min(0.0).exp()).sum::<f64>() / 8.0).sum::<f64>() / lars.len() as f64;
+    for initial in [0.005, 5.0] {
+        let hmc = HamiltonianMonteCarlo::new(target.clone(), vec![initial], 5).unwrap();
+        let dual = DualAveragingStepSizeAdaptation::new(hmc, 600);
+        let run = sample_chain(800, &start, None, &dual, &opts, |_, r| (r.inner_results.log_accept_ratio.clone(), r.inner_results.step_size()[0])).unwrap();
+        let (lars, steps): (Vec<Tensor>, Vec<f64>) = run.trace.into_iter().unzip();
+        let p = accept(&lars);
+        assert!((p - 0.75).abs() < 0.08, "dual averaging from {initial}: acceptance {p}");
+        assert!(steps.windows(2).all(|w| w[0] == w[1]), "the step size is fixed after adaptation");
+        let hmc = HamiltonianMonteCarlo::new(target.clone(), vec![initial], 5).unwrap();
+        let simple = SimpleStepSizeAdaptation::new(hmc, 600);
+        let run = sample_chain(800, &start, None, &simple, &opts, |_, r| r.inner_results.log_accept_ratio.clone()).unwrap();
+        let p = accept(&run.trace);
+        assert!((p - 0.75).abs() < 0.1, "simple adaptation from {initial}: acceptance {p}");
+    }
+    // A shrinkage target per part must match the parts.
+    let mut dual = DualAveragingStepSizeAdaptation::new(HamiltonianMonteCarlo::new(target, vec![0.1], 5).unwrap(), 10);
+    dual.shrinkage_target = Some(vec![0.0, 1.0]);
+    assert!(sample_chain(2, &start, None, &dual, &SampleChainOptions::default(), |_, _| ()).unwrap_err().to_string().contains("shrinkage_target"));
+}

@@ -171,7 +171,11 @@ impl TransitionKernel for UncalibratedHamiltonianMonteCarlo {
 
     fn one_step(&self, current_state: &Structure, previous: &Self::Results, seed: Seed) -> Result<(Structure, Self::Results)> {
         let parts = current_state.tensors();
-        let eps = self.step_sizes(parts.len())?;
+        // The step size lives in the results, so that adaptation can change it between steps.
+        let eps = previous.step_size.clone();
+        if eps.len() != parts.len() {
+            return Err(Error::invalid_parameter("step_size", format!("{} step sizes for a state of {} parts", eps.len(), parts.len())));
+        }
         let seeds = seed.split(parts.len());
         let p0: Vec<Tensor> = parts.iter().zip(&seeds).map(|(t, s)| random::normal(t.shape(), t.dtype(), *s)).collect::<Result<_>>()?;
         let chain_rank = previous.target_log_prob.rank();

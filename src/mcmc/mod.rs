@@ -3,8 +3,9 @@
 //! (`rhat`, `ess_bulk`, `ess_tail`, `mcse_*`, ...), TFP's `effective_sample_size` and
 //! `potential_scale_reduction`, a reader of CmdStan's CSV output and the summary table
 //! (`probrs summary` prints it); the `TransitionKernel` interface, `MetropolisHastings`,
-//! `RandomWalkMetropolis`, `HamiltonianMonteCarlo` and `sample_chain`. NUTS, adaptation and the
-//! rest follow.
+//! `RandomWalkMetropolis`, `HamiltonianMonteCarlo`, `sample_chain`, and step-size adaptation
+//! (`SimpleStepSizeAdaptation`, `DualAveragingStepSizeAdaptation`). NUTS, mass matrices,
+//! windowed warm-up and the rest follow.
 
 mod cmdstan_csv;
 mod diagnostics;
@@ -13,6 +14,7 @@ mod kernel;
 mod metropolis_hastings;
 mod random_walk_metropolis;
 mod sample_chain;
+mod step_size_adaptation;
 mod summary;
 
 pub use cmdstan_csv::CmdStanCsv;
@@ -21,6 +23,9 @@ pub use kernel::{ProposalResults, TargetLogProbFn, TransitionKernel};
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
 pub use sample_chain::{sample_chain, ChainResults, SampleChainOptions};
+pub use step_size_adaptation::{
+    DualAveragingStepSizeAdaptation, DualAveragingStepSizeAdaptationResults, SimpleStepSizeAdaptation, SimpleStepSizeAdaptationResults, StepSizeResults,
+};
 pub use summary::{summarize, summarize_cmdstan, CmdStanSummary, SummaryRow};
 pub use diagnostics::{
     effective_sample_size, ess_basic, ess_bulk, ess_mean, ess_median, ess_quantile, ess_sd, ess_tail, mcse_mean, mcse_median, mcse_quantile, mcse_sd,
