@@ -106,6 +106,9 @@ fn gradients_bad_input_and_rejected_regions() {
     let x = Structure::Tensor(Tensor::zeros(&[2, 2], DType::F64).unwrap());
     assert!(sample_chain(3, &x, None, &k, &SampleChainOptions::default(), |_, _| ()).unwrap_err().to_string().contains("step_size"));
     assert!(HamiltonianMonteCarlo::new(correlated, vec![f64::NAN], 3).is_err());
+    // A state with no parts: an error, not a panic.
+    let empty = HamiltonianMonteCarlo::new(|_: &Structure| Tensor::zeros(&[2], DType::F64), vec![0.1], 3).unwrap();
+    assert!(sample_chain(2, &Structure::List(vec![]), None, &empty, &SampleChainOptions::default(), |_, _| ()).is_err());
     // A half-normal: −∞ below 0; trajectories that leave the support are rejected.
     let half = |s: &Structure| -> probrs::Result<Tensor> {
         let x = s.as_tensor()?;

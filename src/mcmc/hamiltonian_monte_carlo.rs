@@ -145,7 +145,7 @@ fn kinetic_energy(p: &[Tensor], chain_rank: usize) -> Result<Tensor> {
             Some(t) => t.add(&e)?,
         });
     }
-    total.expect("a state has a part").mul_scalar(0.5)
+    total.ok_or_else(|| Error::invalid_parameter("state", "has no parts"))?.mul_scalar(0.5)
 }
 
 impl ProposalResults for UncalibratedHamiltonianMonteCarloResults {
