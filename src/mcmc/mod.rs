@@ -4,7 +4,8 @@
 //! `potential_scale_reduction`, a reader of CmdStan's CSV output and the summary table
 //! (`probrs summary` prints it); the `TransitionKernel` interface, `MetropolisHastings`,
 //! `RandomWalkMetropolis`, `HamiltonianMonteCarlo`, `sample_chain`, and step-size adaptation
-//! (`SimpleStepSizeAdaptation`, `DualAveragingStepSizeAdaptation`). NUTS, mass matrices,
+//! (`SimpleStepSizeAdaptation`, `DualAveragingStepSizeAdaptation`), `TransformedTransitionKernel`.
+//! NUTS, mass matrices,
 //! windowed warm-up and the rest follow.
 
 mod cmdstan_csv;
@@ -15,6 +16,7 @@ mod metropolis_hastings;
 mod random_walk_metropolis;
 mod sample_chain;
 mod step_size_adaptation;
+mod transformed_transition_kernel;
 mod summary;
 
 pub use cmdstan_csv::CmdStanCsv;
@@ -23,6 +25,7 @@ pub use kernel::{ProposalResults, TargetLogProbFn, TransitionKernel};
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
 pub use sample_chain::{sample_chain, ChainResults, SampleChainOptions};
+pub use transformed_transition_kernel::{TransformedTransitionKernel, TransformedTransitionKernelResults};
 pub use step_size_adaptation::{
     DualAveragingStepSizeAdaptation, DualAveragingStepSizeAdaptationResults, SimpleStepSizeAdaptation, SimpleStepSizeAdaptationResults, StepSizeResults,
 };
