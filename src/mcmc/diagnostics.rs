@@ -55,12 +55,12 @@ fn split(x: &[Vec<f64>]) -> Vec<Vec<f64>> {
     x.iter().map(|c| c[..h].to_vec()).chain(x.iter().map(|c| c[n - h..].to_vec())).collect()
 }
 
-fn mean(v: &[f64]) -> f64 {
+pub(crate) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
 /// Sample variance (n − 1).
-fn var(v: &[f64]) -> f64 {
+pub(crate) fn var(v: &[f64]) -> f64 {
     let m = mean(v);
     v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() as f64 - 1.0)
 }
@@ -70,7 +70,7 @@ fn all(x: &[Vec<f64>]) -> Vec<f64> {
 }
 
 /// Type-7 quantile of sorted values.
-fn quantile_sorted(s: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile_sorted(s: &[f64], p: f64) -> f64 {
     let h = (s.len() - 1) as f64 * p;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(s.len() - 1);

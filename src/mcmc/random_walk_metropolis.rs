@@ -24,6 +24,17 @@ use std::sync::Arc;
 /// ```
 pub type NewStateFn = Arc<dyn Fn(&Structure, Seed) -> Result<Structure> + Send + Sync>;
 
+/// Every part plus `step(part, seed)`, each part with its own seed.
+fn add_to_each_part(state: &Structure, seed: Seed, step: impl Fn(&Tensor, Seed) -> Result<Tensor>) -> Result<Structure> {
+    let seeds = seed.split(state.len().max(1));
+    let mut i = 0;
+    state.try_map(|t| {
+        let moved = t.add(&step(t, seeds[i])?);
+        i += 1;
+        moved
+    })
+}
+
 /// TFP's `random_walk_normal_fn(scale)`: every entry moves by `scale · N(0, 1)`.
 ///
 /// ```
@@ -40,15 +51,7 @@ pub type NewStateFn = Arc<dyn Fn(&Structure, Seed) -> Result<Structure> + Send +
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn random_walk_normal_fn(scale: f64) -> NewStateFn {
-    Arc::new(move |state: &Structure, seed: Seed| {
-        let seeds = seed.split(state.len().max(1));
-        let mut i = 0;
-        state.try_map(|t| {
-            let step = random::normal(t.shape(), t.dtype(), seeds[i])?.mul_scalar(scale)?;
-            i += 1;
-            t.add(&step)
-        })
-    })
+    Arc::new(move |state: &Structure, seed: Seed| add_to_each_part(state, seed, |t, s| random::normal(t.shape(), t.dtype(), s)?.mul_scalar(scale)))
 }
 
 /// TFP's `random_walk_uniform_fn(scale)`: every entry moves by `Uniform(−scale, scale)`.
@@ -63,15 +66,7 @@ pub fn random_walk_normal_fn(scale: f64) -> NewStateFn {
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn random_walk_uniform_fn(scale: f64) -> NewStateFn {
-    Arc::new(move |state: &Structure, seed: Seed| {
-        let seeds = seed.split(state.len().max(1));
-        let mut i = 0;
-        state.try_map(|t| {
-            let step = random::uniform_range(t.shape(), -scale, scale, t.dtype(), seeds[i])?;
-            i += 1;
-            t.add(&step)
-        })
-    })
+    Arc::new(move |state: &Structure, seed: Seed| add_to_each_part(state, seed, |t, s| random::uniform_range(t.shape(), -scale, scale, t.dtype(), s)))
 }
 
 /// TFP's `UncalibratedRandomWalk`: proposes `new_state_fn(x)`; not calibrated on its own.

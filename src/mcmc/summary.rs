@@ -4,7 +4,7 @@
 //! with the run's divergent transitions counted per chain.
 
 use super::cmdstan_csv::CmdStanCsv;
-use super::diagnostics::{ess_bulk, ess_tail, mcse_mean, mcse_sd, rhat};
+use super::diagnostics::{ess_bulk, ess_tail, mcse_mean, mcse_sd, mean, quantile_sorted, rhat, var};
 use crate::error::{Error, Result};
 
 /// One quantity's line of the table.
@@ -43,13 +43,6 @@ pub struct SummaryRow {
     pub r_hat: f64,
 }
 
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 /// The table for `names.len()` quantities: `chains[c][j]` holds the draws of quantity `j` in
 /// chain `c`.
 ///
@@ -76,18 +69,16 @@ pub fn summarize(names: &[String], chains: &[Vec<Vec<f64>>]) -> Result<Vec<Summa
             if all.len() < 2 {
                 return Err(Error::invalid_parameter("chains", format!("{name} has {} draws", all.len())));
             }
-            let n = all.len() as f64;
-            let mean = all.iter().sum::<f64>() / n;
-            let sd = (all.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let (mean, sd) = (mean(&all), var(&all).sqrt());
             all.sort_by(f64::total_cmp);
             let err = |e: Error| Error::invalid_parameter("chains", format!("{name}: {e}"));
             Ok(SummaryRow {
                 name: name.clone(),
                 mean,
                 sd,
-                q5: quantile(&all, 0.05),
-                median: quantile(&all, 0.5),
-                q95: quantile(&all, 0.95),
+                q5: quantile_sorted(&all, 0.05),
+                median: quantile_sorted(&all, 0.5),
+                q95: quantile_sorted(&all, 0.95),
                 mcse_mean: mcse_mean(&x).map_err(err)?,
                 mcse_sd: mcse_sd(&x).map_err(err)?,
                 ess_bulk: ess_bulk(&x).map_err(err)?,
