@@ -3,15 +3,21 @@
 //! (`rhat`, `ess_bulk`, `ess_tail`, `mcse_*`, ...), TFP's `effective_sample_size` and
 //! `potential_scale_reduction`, a reader of CmdStan's CSV output and the summary table
 //! (`probrs summary` prints it); the `TransitionKernel` interface, `MetropolisHastings`,
-//! `RandomWalkMetropolis`, `HamiltonianMonteCarlo`, `sample_chain`, and step-size adaptation
-//! (`SimpleStepSizeAdaptation`, `DualAveragingStepSizeAdaptation`), `TransformedTransitionKernel`.
-//! NUTS, mass matrices,
-//! windowed warm-up and the rest follow.
+//! `RandomWalkMetropolis`, `HamiltonianMonteCarlo`, `NoUTurnSampler`, `sample_chain`, step-size
+//! adaptation (`SimpleStepSizeAdaptation`, `DualAveragingStepSizeAdaptation`),
+//! `TransformedTransitionKernel`; Stan's NUTS in one call (`sample_nuts`: chains on threads,
+//! windowed warm-up of the step size and a diagonal or dense `Metric`) over a flat
+//! `LogDensity` or a target over a `Structure`.
 
 mod cmdstan_csv;
 mod diagnostics;
 mod hamiltonian_monte_carlo;
 mod kernel;
+mod log_density;
+mod metric;
+mod no_u_turn_sampler;
+mod sample_nuts;
+mod windowed_adaptation;
 mod metropolis_hastings;
 mod random_walk_metropolis;
 mod sample_chain;
@@ -22,6 +28,11 @@ mod summary;
 pub use cmdstan_csv::CmdStanCsv;
 pub use hamiltonian_monte_carlo::{HamiltonianMonteCarlo, UncalibratedHamiltonianMonteCarlo, UncalibratedHamiltonianMonteCarloResults};
 pub use kernel::{ProposalResults, TargetLogProbFn, TransitionKernel};
+pub use log_density::{Layout, LogDensity, StructureLogDensity};
+pub use metric::Metric;
+pub use no_u_turn_sampler::{NoUTurnSampler, NoUTurnSamplerResults, NutsStats};
+pub use sample_nuts::{sample_nuts, sample_nuts_density, ChainFailure, ChainProgressFn, MetricKind, NutsChain, NutsOptions, NutsRun};
+pub use windowed_adaptation::adaptation_windows;
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
 pub use sample_chain::{sample_chain, ChainResults, SampleChainOptions};
