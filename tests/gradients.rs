@@ -230,6 +230,8 @@ fn bernoulli_logit_glm_kernels_agree_with_f64_reference() {
     for d in [19usize, 20] {
         check_glm_kernels(600, d, 11);
     }
+    // One weight vector: the facade's op takes the 8-row kernel (HMC's evaluation).
+    check_glm_kernels(601, 20, 1);
 }
 
 fn check_glm_kernels(n: usize, d: usize, s: usize) {
@@ -259,6 +261,13 @@ fn check_glm_kernels(n: usize, d: usize, s: usize) {
         assert_close(&ll.to_vec().unwrap(), &want_ll, 2e-5, 1e-3, &format!("{name} kernel value, D = {d}"));
         let grad = ll.sum_all().unwrap().grad(&[&w]).unwrap()[0].clone().unwrap();
         assert_close(&grad.to_vec().unwrap(), &want_g, 2e-4, 1e-2, &format!("{name} kernel gradient, D = {d}"));
+        // One weight vector at a time (MCMC's evaluation, the 8-row kernel), row by row.
+        for k in 0..s {
+            let mut gk = vec![0.0; d];
+            let llk = g.log_prob_and_gradient(&ws[k * d..(k + 1) * d], &mut gk).unwrap();
+            assert_close(&[llk], &want_ll[k..k + 1], 2e-5, 1e-3, &format!("{name} single-vector value, D = {d}"));
+            assert_close(&gk, &want_g[k * d..(k + 1) * d], 2e-4, 1e-2, &format!("{name} single-vector gradient, D = {d}"));
+        }
     }
 }
 

@@ -295,6 +295,128 @@ fn w6_logreg() -> probrs::Result<()> {
     Ok(())
 }
 
+/// W7's posterior: w ~ N(0, I_20), y_n ~ Bernoulli(logits = x_n · w), N = 5,000; the
+/// likelihood and its gradient in one pass over X (the fused GLM kernel, float32 data as the
+/// peers').
+struct W7Posterior {
+    glm: probrs::tensor::glm::BernoulliLogitGlm,
+    d: usize,
+}
+
+impl probrs::mcmc::LogDensity for W7Posterior {
+    fn dim(&self) -> usize {
+        self.d
+    }
+    fn logp_and_grad(&self, w: &[f64], grad: &mut [f64]) -> probrs::Result<f64> {
+        let ll = self.glm.log_prob_and_gradient(w, grad)?;
+        grad.iter_mut().zip(w).for_each(|(g, w)| *g -= w);
+        Ok(ll - 0.5 * w.iter().map(|w| w * w).sum::<f64>())
+    }
+}
+
+/// W7: MCMC on W7's posterior, as `../shared/baselines/w7_mcmc.py`: one chain from w = 0, 1000
+/// warm-up + 1000 kept draws. NUTS with Stan's defaults (the peers' NumPyro NUTS), and HMC with
+/// 10 leapfrog steps from step 0.01 under TFP's dual averaging over 800 steps (the peers'
+/// TFP-on-JAX/TF). ESS is the peers' (NumPyro's `effective_sample_size`: Geyer's initial
+/// monotone sequence, no split, no rank normalization: `ess_basic(_, false)`). Then 4 NUTS chains
+/// on 1 and on 2 threads (draws per second).
+fn w7() -> probrs::Result<()> {
+    use probrs::joint::Structure;
+    use probrs::mcmc::{ess_basic, sample_chain, sample_nuts_density, DualAveragingStepSizeAdaptation, HamiltonianMonteCarlo, LogDensity, NutsOptions, SampleChainOptions};
+    use probrs::random::Seed;
+    use probrs::tensor::{glm::BernoulliLogitGlm, Tensor};
+    let start = Instant::now();
+    let dir = data_dir();
+    let x = read_npy(&format!("{dir}/w7_logreg_X.npy"))?;
+    let y = read_npy(&format!("{dir}/w7_logreg_y.npy"))?;
+    let w_true = read_npy(&format!("{dir}/w7_logreg_w_true.npy"))?.to_vec()?;
+    let (n, d) = (x.shape()[0], x.shape()[1]);
+    let glm = BernoulliLogitGlm::new(&x, &y)?;
+    let model = W7Posterior { glm: glm.clone(), d };
+    let report = |algo: &str, chains: &[Vec<Vec<f64>>], wall: f64, grads: usize, accept: f64, step: f64, extra: serde_json::Value| -> probrs::Result<()> {
+        // chains[c][j]: draws of coordinate j in chain c
+        let mut ess: Vec<f64> = (0..d).map(|j| ess_basic(&chains.iter().map(|c| c[j].clone()).collect::<Vec<_>>(), false)).collect::<probrs::Result<_>>()?;
+        let means: Vec<f64> = (0..d).map(|j| chains.iter().flat_map(|c| c[j].iter()).sum::<f64>() / (chains.len() * chains[0][j].len()) as f64).collect();
+        let sds: Vec<f64> = (0..d).map(|j| {
+            let all: Vec<f64> = chains.iter().flat_map(|c| c[j].iter().copied()).collect();
+            (all.iter().map(|v| (v - means[j]).powi(2)).sum::<f64>() / (all.len() - 1) as f64).sqrt()
+        }).collect();
+        let rmse = (means.iter().zip(&w_true).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / d as f64).sqrt();
+        ess.sort_by(f64::total_cmp);
+        let (ess_min, ess_median) = (ess[0], 0.5 * (ess[d / 2 - 1] + ess[d / 2]));
+        let mut line = json!({
+            "workload": "W7-mcmc", "system": "probrs", "algorithm": algo, "N": n, "D": d,
+            "num_warmup": 1000, "num_results": 1000, "compile_s": 0.0, "wall_s": wall,
+            "time_per_step_s": wall / 2000.0, "grad_evals": grads, "grad_evals_per_s": grads as f64 / wall,
+            "ess_min": ess_min, "ess_median": ess_median, "ess_min_per_s": ess_min / wall, "ess_median_per_s": ess_median / wall,
+            "accept_rate": accept, "final_step_size": step,
+            "posterior_mean_first5": &means[..5], "posterior_sd_first5": &sds[..5], "rmse_post_mean_vs_w_true": rmse,
+            "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+        });
+        if let (Some(l), Some(e)) = (line.as_object_mut(), extra.as_object()) {
+            l.extend(e.clone());
+        }
+        println!("{line}");
+        Ok(())
+    };
+    // NUTS, one chain, Stan's warm-up.
+    let first = std::sync::Arc::new(std::sync::Mutex::new(None::<f64>));
+    let seen = first.clone();
+    let o = NutsOptions {
+        num_chains: 1,
+        seed: Seed::new(7),
+        num_threads: Some(1),
+        progress: Some(std::sync::Arc::new(move |_, _| {
+            seen.lock().unwrap().get_or_insert(start.elapsed().as_secs_f64());
+        })),
+        ..Default::default()
+    };
+    let t0 = Instant::now();
+    let run = sample_nuts_density(&model, &[vec![0.0; d]], &o)?;
+    let wall = t0.elapsed().as_secs_f64();
+    run.check()?;
+    let ch = &run.chains[0];
+    let chains = vec![(0..d).map(|j| ch.draws.iter().map(|w| w[j]).collect()).collect::<Vec<Vec<f64>>>()];
+    let accept = ch.stats.iter().map(|s| s.accept_prob).sum::<f64>() / ch.stats.len() as f64;
+    let first_iteration_s = first.lock().unwrap().unwrap_or(f64::NAN);
+    report("NUTS", &chains, wall, ch.num_gradient_evaluations(), accept, ch.step_size, json!({"first_iteration_s_since_bench_start": first_iteration_s, "warmup_s": ch.warmup_time.as_secs_f64(), "sampling_s": ch.sampling_time.as_secs_f64(), "divergences": ch.num_divergent()}))?;
+    // Per-gradient cost, alone.
+    let mut g = vec![0.0; d];
+    let w: Vec<f64> = (0..d).map(|j| 0.1 * j as f64).collect();
+    let t = Instant::now();
+    for _ in 0..2000 {
+        model.logp_and_grad(&w, &mut g)?;
+    }
+    let per_grad = t.elapsed().as_secs_f64() / 2000.0;
+    // HMC L = 10 with TFP's dual averaging, the target through the tensor facade (autodiff of
+    // the fused GLM op).
+    let target = move |s: &Structure| -> probrs::Result<Tensor> {
+        let w = s.as_tensor()?;
+        w.square()?.sum_all()?.mul_scalar(-0.5)?.add(&glm.log_prob(w)?)
+    };
+    let kernel = DualAveragingStepSizeAdaptation::new(HamiltonianMonteCarlo::new(target, vec![0.01], 10)?, 800);
+    let t0 = Instant::now();
+    let run = sample_chain(1000, &Structure::Tensor(Tensor::zeros(&[d], DType::F32)?), None, &kernel, &SampleChainOptions { num_burnin_steps: 1000, seed: Seed::new(7), ..Default::default() }, |_, r| (r.inner_results.is_accepted.any().unwrap_or(false), r.inner_results.accepted_results.step_size[0]))?;
+    let wall = t0.elapsed().as_secs_f64();
+    let v = run.all_states.as_tensor()?.to_vec()?;
+    let chains = vec![(0..d).map(|j| (0..1000).map(|i| v[i * d + j]).collect()).collect::<Vec<Vec<f64>>>()];
+    let accept = run.trace.iter().filter(|t| t.0).count() as f64 / 1000.0;
+    report("HMC(L=10)+DualAveraging", &chains, wall, 20000, accept, run.trace[999].1, json!({"seconds_per_gradient_alone": per_grad}))?;
+    // Four NUTS chains on one thread and on two.
+    for threads in [1usize, 2] {
+        let o = NutsOptions { num_chains: 4, seed: Seed::new(7), num_threads: Some(threads), ..Default::default() };
+        let t0 = Instant::now();
+        let run = sample_nuts_density(&model, &[vec![0.0; d]], &o)?;
+        let wall = t0.elapsed().as_secs_f64();
+        run.check()?;
+        let chains: Vec<Vec<Vec<f64>>> = run.chains.iter().map(|ch| (0..d).map(|j| ch.draws.iter().map(|w| w[j]).collect()).collect()).collect();
+        let grads: usize = run.chains.iter().map(|c| c.num_gradient_evaluations()).sum();
+        let accept = run.chains.iter().flat_map(|c| c.stats.iter().map(|s| s.accept_prob)).sum::<f64>() / 4000.0;
+        report(&format!("NUTS x4 chains, {threads} thread(s)"), &chains, wall, grads, accept, run.chains[0].step_size, json!({"chains": 4, "chain_threads": threads, "draws_per_s": 4000.0 / wall, "iterations_per_s": 8000.0 / wall}))?;
+    }
+    Ok(())
+}
+
 /// W6b: GP regression marginal-likelihood fit, ExponentiatedQuadratic(exp a, exp l) with
 /// observation noise exp s (jitter 1e-6), loss −log_prob(y), Adam(0.05), 100 steps; n = 1000 in
 /// float32 and n = 2000 in float64 (the speed targets' configurations), or the sizes in
@@ -379,8 +501,12 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         with_data("W5", "w5_mixture_x.npy", w5)?;
         ran = true;
     }
+    if want("W7") {
+        with_data("W7", "w7_logreg_X.npy", w7)?;
+        ran = true;
+    }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7")));
     }
     Ok(())
 }

@@ -48,6 +48,10 @@ pub struct BernoulliLogitGlm {
     data: Arc<Data>,
     n: usize,
     d: usize,
+    /// The 8-row packing of `glm_single.rs`, made on the first single-vector evaluation.
+    single: Arc<std::sync::OnceLock<super::glm_single::Packed>>,
+    /// Use the portable kernels only (tests comparing kernels).
+    portable: bool,
 }
 
 /// The stored data, in the layout of the kernel that reads it.
@@ -93,7 +97,7 @@ impl BernoulliLogitGlm {
         } else {
             Data::RowMajor { x: xf, y: yf }
         };
-        Ok(BernoulliLogitGlm { data: Arc::new(data), n, d })
+        Ok(BernoulliLogitGlm { data: Arc::new(data), n, d, single: Default::default(), portable: false })
     }
 
     /// The same data for the portable (row-major, faer) kernel whatever the CPU: for tests
@@ -101,7 +105,7 @@ impl BernoulliLogitGlm {
     #[doc(hidden)]
     pub fn portable(&self) -> Self {
         let data = match &*self.data {
-            Data::RowMajor { .. } => return self.clone(),
+            Data::RowMajor { .. } => return BernoulliLogitGlm { portable: true, single: Default::default(), ..self.clone() },
             Data::Packed { x, y, .. } => {
                 let (n, d) = (self.n, self.d);
                 let mut xr = vec![0f32; n * d];
@@ -113,7 +117,7 @@ impl BernoulliLogitGlm {
                 Data::RowMajor { x: xr, y: y[..n].to_vec() }
             }
         };
-        BernoulliLogitGlm { data: Arc::new(data), n: self.n, d: self.d }
+        BernoulliLogitGlm { data: Arc::new(data), n: self.n, d: self.d, single: Default::default(), portable: true }
     }
 
     /// The units of work the rows are split into across threads: rows, or super-blocks.
@@ -149,6 +153,48 @@ impl BernoulliLogitGlm {
         let flat = w.reshape(&[s, self.d])?.contiguous()?;
         let out = Tensor(flat.0.apply_op1(Op { glm: self.clone(), grad: Mutex::new(None) })?);
         out.reshape(&lead)
+    }
+
+    /// The log-likelihood at one weight vector `w [D]` with its gradient written into `grad`,
+    /// without the tensor facade: for hand-written log-densities (MCMC), where the caller runs
+    /// chains on threads, so this runs on the calling thread only.
+    ///
+    /// ```
+    /// use probrs::tensor::glm::BernoulliLogitGlm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::from_slice(&[1.0, -1.0], &[2, 1], DType::F32)?;
+    /// let glm = BernoulliLogitGlm::new(&x, &Tensor::vector(&[1.0, 0.0], DType::F32)?)?;
+    /// let mut g = [0.0];
+    /// let ll = glm.log_prob_and_gradient(&[0.0], &mut g)?;
+    /// assert!((ll - 2.0 * 0.5f64.ln()).abs() < 1e-6 && (g[0] - 1.0).abs() < 1e-6);
+    /// assert!(glm.log_prob_and_gradient(&[0.0, 1.0], &mut g).is_err()); // D = 1
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn log_prob_and_gradient(&self, w: &[f64], grad: &mut [f64]) -> Result<f64> {
+        if w.len() != self.d || grad.len() != self.d {
+            return Err(Error::ShapeMismatch { context: "BernoulliLogitGlm weights and gradient [D] vs X [N, D]".into(), lhs: vec![w.len(), grad.len()], rhs: vec![self.n, self.d] });
+        }
+        let wf: Vec<f32> = w.iter().map(|v| *v as f32).collect();
+        let (ll, g) = self.single_vector(&wf);
+        grad.copy_from_slice(&g);
+        Ok(ll)
+    }
+
+    /// Log-likelihood and gradient at one weight vector, by the 8-row kernel of `glm_single.rs`
+    /// (the data packed for it on first use).
+    fn single_vector(&self, w: &[f32]) -> (f64, Vec<f64>) {
+        let packed = self.single.get_or_init(|| {
+            let d = self.d;
+            match &*self.data {
+                Data::RowMajor { x, y } => super::glm_single::pack(|i, j| x[i * d + j], y, self.n, d),
+                Data::Packed { x, y, .. } => super::glm_single::pack(|i, j| x[super::glm_avx512::index(i, j, d)], &y[..self.n], self.n, d),
+            }
+        });
+        if self.portable {
+            super::glm_single::log_prob_and_gradient_portable(packed, self.d, w)
+        } else {
+            super::glm_single::log_prob_and_gradient(packed, self.d, w)
+        }
     }
 
     /// Log-likelihood and gradient for `w [S, D]` (row-major) over the units `[lo, hi)`: the
@@ -254,6 +300,16 @@ impl CustomOp1 for Op {
         let wv: Vec<f32> = crate::tensor::storage_f64(st, l)?.into_iter().map(|v| v as f32).collect();
         let d = self.glm.d;
         let s = wv.len() / d;
+        if s == 1 {
+            // One weight vector (an HMC or NUTS chain): the 8-row kernel, on this thread.
+            let (ll, grad) = self.glm.single_vector(&wv);
+            *self.grad.lock().unwrap_or_else(|p| p.into_inner()) = Some(grad);
+            let out = match st {
+                CpuStorage::F32(_) => CpuStorage::F32(vec![ll as f32]),
+                _ => CpuStorage::F64(vec![ll]),
+            };
+            return Ok((out, Shape::from(vec![1])));
+        }
         let n = self.glm.units();
         let per_unit = self.glm.n.div_ceil(n.max(1)) * d * s;
         let parts = crate::tensor::parallel_ranges(n, per_unit, |lo, hi| self.glm.block(&wv, s, lo, hi));
