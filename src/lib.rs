@@ -48,6 +48,7 @@ pub mod joint;
 mod error;
 pub mod math;
 pub mod mcmc;
+pub mod models;
 pub mod optim;
 pub mod params;
 #[cfg(feature = "plot")]

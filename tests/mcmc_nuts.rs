@@ -7,6 +7,7 @@
 //! the seed drawn anew); the 100-D check uses 5 sigma over its 200 checks (1.2e-4 in all); the
 //! calibration test's chi-square threshold has a 1e-3 false-failure rate.
 
+use probrs::distributions::Distribution;
 use probrs::joint::Structure;
 use probrs::mcmc::*;
 use probrs::random::Seed;
@@ -324,7 +325,7 @@ fn a_failing_log_density_keeps_the_draws_made() {
         }
         fn logp_and_grad(&self, x: &[f64], g: &mut [f64]) -> probrs::Result<f64> {
             if self.0.fetch_add(1, Ordering::Relaxed) > 1500 {
-                return Err(probrs::Error::invalid_parameter("model", "simulated failure"));
+                return Err(probrs::Error::BadInput { location: "model".into(), reason: "simulated failure".into() });
             }
             g[0] = -x[0];
             Ok(-0.5 * x[0] * x[0])
@@ -366,6 +367,14 @@ fn bad_input_is_a_typed_error() {
     let init = Structure::Named(vec![("sigma".into(), Tensor::vector(&[1.0, 0.0], DType::F64).unwrap())]);
     let err = sample_nuts(target, &init, &NutsOptions::default()).unwrap_err().to_string();
     assert!(err.contains("chain 0"), "{err}");
+    // Mid-run, a domain error (a scale driven to 0) rejects the point as Stan does, and the
+    // chain goes on: an exponential-family scale sampled on the log scale near underflow.
+    let target = |s: &Structure| {
+        let z = s.as_tensor()?;
+        probrs::distributions::Normal::new(Tensor::scalar(0.0, DType::F64)?, z.exp()?.sum_all()?)?.log_prob(&Tensor::scalar(1.0, DType::F64)?)?.add(&z.square()?.sum_all()?.mul_scalar(-0.5)?)
+    };
+    let run = sample_nuts(target, &Structure::Tensor(Tensor::vector(&[0.0], DType::F64).unwrap()), &NutsOptions { init_step_size: 1e3, num_warmup: 100, num_draws: 100, ..Default::default() }).unwrap();
+    run.check().unwrap();
     // The TFP kernel rejects non-positive step sizes.
     assert!(NoUTurnSampler::new(|s: &Structure| s.as_tensor()?.neg(), vec![0.0]).is_err());
 }

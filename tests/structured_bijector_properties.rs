@@ -43,6 +43,7 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
         ("CorrelationCholesky", |_| Arc::new(CorrelationCholesky::new()), vec![3], Some((|v| v.clone(), strictly_lower))),
         ("CorrelationCholesky(n=4)", |_| Arc::new(CorrelationCholesky::new()), vec![6], Some((|v| v.clone(), strictly_lower))),
         ("SoftmaxCentered", |_| Arc::new(SoftmaxCentered::new()), vec![3], None),
+        ("Ascending", |_| Arc::new(Ascending::new()), vec![4], Some((|v| v.clone(), flat))),
         ("Pad", |_| Arc::new(Pad::new(vec![(1, 2)]).unwrap().with_constant_values(0.5)), vec![3], None),
         ("Reshape", |_| Arc::new(Reshape::new(&[3, 2], &[6]).unwrap()), vec![6], Some((|v| v.clone(), flat))),
         ("Transpose", |_| Arc::new(Transpose::new(vec![1, 0]).unwrap()), vec![2, 3], Some((|v| v.reshape(&[2, 3]).unwrap(), flat))),

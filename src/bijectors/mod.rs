@@ -3,6 +3,7 @@
 //! One file per bijector. All implement [`Bijector`]; users implement it for their own types
 //! (see `examples/` for TFP's `PadEye`).
 
+mod ascending;
 mod bijector;
 mod chain;
 pub mod constraining;
@@ -29,6 +30,7 @@ mod tanh;
 mod transform_diagonal;
 mod transpose;
 
+pub use ascending::Ascending;
 pub use bijector::{reduce_over_event, Bijector};
 pub use chain::{Chain, IntoArcBijector};
 pub use cholesky_outer_product::CholeskyOuterProduct;

@@ -122,4 +122,4 @@ macro_rules! parameterless {
         }
     )*};
 }
-parameterless!(Identity, Exp, Tanh, Square, SoftmaxCentered, CholeskyOuterProduct, CorrelationCholesky, FillTriangular, FillScaleTriL);
+parameterless!(Ascending, Identity, Exp, Tanh, Square, SoftmaxCentered, CholeskyOuterProduct, CorrelationCholesky, FillTriangular, FillScaleTriL);

@@ -22,6 +22,7 @@ mod metropolis_hastings;
 mod random_walk_metropolis;
 mod sample_chain;
 mod step_size_adaptation;
+mod transformed_log_density;
 mod transformed_transition_kernel;
 mod summary;
 
@@ -31,11 +32,12 @@ pub use kernel::{ProposalResults, TargetLogProbFn, TransitionKernel};
 pub use log_density::{Layout, LogDensity, StructureLogDensity};
 pub use metric::Metric;
 pub use no_u_turn_sampler::{NoUTurnSampler, NoUTurnSamplerResults, NutsStats};
-pub use sample_nuts::{sample_nuts, sample_nuts_density, ChainFailure, ChainProgressFn, MetricKind, NutsChain, NutsOptions, NutsRun};
+pub use sample_nuts::{sample_nuts, sample_nuts_density, sample_nuts_transformed, ChainFailure, ChainProgressFn, MetricKind, NutsChain, NutsOptions, NutsRun};
 pub use windowed_adaptation::adaptation_windows;
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
 pub use sample_chain::{sample_chain, ChainResults, SampleChainOptions};
+pub use transformed_log_density::TransformedLogDensity;
 pub use transformed_transition_kernel::{TransformedTransitionKernel, TransformedTransitionKernelResults};
 pub use step_size_adaptation::{
     DualAveragingStepSizeAdaptation, DualAveragingStepSizeAdaptationResults, SimpleStepSizeAdaptation, SimpleStepSizeAdaptationResults, StepSizeResults,

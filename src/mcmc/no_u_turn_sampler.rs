@@ -54,6 +54,17 @@ fn log_sum_exp(a: f64, b: f64) -> f64 {
     m + ((a - m).exp() + (b - m).exp()).ln()
 }
 
+/// The log-density at `q`, with Stan's rule for failures: a domain error (a parameter out of
+/// its domain, a non-finite value, a matrix that is not positive definite — what Stan's
+/// `domain_error` covers) rejects the point (`−∞`, a divergence of the trajectory); any other
+/// error (a shape mismatch, a failing data source) stops the chain.
+pub(crate) fn log_density_or_reject(density: &dyn LogDensity, q: &[f64], grad: &mut [f64]) -> Result<f64> {
+    match density.logp_and_grad(q, grad) {
+        Err(Error::InvalidParameter { .. } | Error::NonFinite { .. } | Error::LinearAlgebra { .. }) => Ok(f64::NEG_INFINITY),
+        other => other,
+    }
+}
+
 impl PhasePoint {
     /// The point at `q` (evaluating the target), with zero momentum.
     pub(crate) fn at(density: &dyn LogDensity, q: Vec<f64>) -> Result<Self> {
@@ -76,7 +87,7 @@ impl PhasePoint {
         self.p.iter_mut().zip(&self.grad).for_each(|(p, g)| *p += 0.5 * eps * g);
         metric.velocity_into(&self.p, &mut self.v);
         self.q.iter_mut().zip(&self.v).for_each(|(q, v)| *q += eps * v);
-        self.logp = density.logp_and_grad(&self.q, &mut self.grad)?;
+        self.logp = log_density_or_reject(density, &self.q, &mut self.grad)?;
         if !self.logp.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {
             // Outside the support or an overflow: infinite energy, a divergence.
             self.logp = f64::NEG_INFINITY;

@@ -26,6 +26,7 @@
 use super::cmdstan_csv::CmdStanCsv;
 use super::log_density::{Layout, LogDensity, StructureLogDensity};
 use super::metric::Metric;
+use super::transformed_log_density::TransformedLogDensity;
 use super::no_u_turn_sampler::{find_reasonable_step_size, map_chains, transition, NutsStats, PhasePoint, TransitionOptions};
 use super::summary::{summarize_cmdstan, CmdStanSummary};
 use super::windowed_adaptation::{MetricEstimator, StepSizeDualAveraging, WindowedAdaptation};
@@ -119,6 +120,11 @@ pub struct NutsOptions {
     pub num_threads: Option<usize>,
     /// Told of each chain's progress (`None`: nothing).
     pub progress: Option<ChainProgressFn>,
+    /// Stan's random initialization (`init=2`): `Some(r)` starts each chain at a point drawn
+    /// uniformly from `(−r, r)` in every unconstrained coordinate (redrawn, up to 100 times,
+    /// until the log-density and its gradient are finite), ignoring the given values; `None`
+    /// (the default) starts every chain at the given initial state.
+    pub init_radius: Option<f64>,
 }
 
 impl Default for NutsOptions {
@@ -142,6 +148,7 @@ impl Default for NutsOptions {
             seed: Seed::new(0),
             num_threads: None,
             progress: None,
+            init_radius: None,
         }
     }
 }
@@ -166,6 +173,11 @@ impl NutsOptions {
         if !(self.gamma > 0.0 && self.kappa > 0.0 && self.t0 >= 0.0) {
             return Err(Error::invalid_parameter("gamma/kappa/t0", "dual averaging needs gamma > 0, kappa > 0, t0 ≥ 0"));
         }
+        if let Some(r) = self.init_radius {
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(Error::invalid_parameter("init_radius", format!("must be positive and finite, got {r}")));
+            }
+        }
         if let Some(m) = &self.init_inv_metric {
             m.check_dim(dim)?;
             let fits = matches!((self.metric, m), (MetricKind::Unit, Metric::Unit) | (MetricKind::Diagonal, Metric::Unit | Metric::Diagonal(_)) | (MetricKind::Dense, _));
@@ -179,10 +191,13 @@ impl NutsOptions {
 
 /// Where and why a chain stopped early (its draws so far are kept).
 ///
+/// A domain error (a parameter outside its domain, a non-finite value, a matrix that is not
+/// positive definite) only rejects the point, as in Stan; other errors stop the chain.
+///
 /// ```
 /// use probrs::mcmc::{sample_nuts_density, LogDensity, NutsOptions};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// // A model that fails on its 2000th evaluation.
+/// // A model whose data source fails on its 2000th evaluation.
 /// struct Flaky(AtomicUsize);
 /// impl LogDensity for Flaky {
 ///     fn dim(&self) -> usize {
@@ -190,7 +205,7 @@ impl NutsOptions {
 ///     }
 ///     fn logp_and_grad(&self, x: &[f64], g: &mut [f64]) -> probrs::Result<f64> {
 ///         if self.0.fetch_add(1, Ordering::Relaxed) == 2000 {
-///             return Err(probrs::Error::invalid_parameter("model", "failed"));
+///             return Err(probrs::Error::BadInput { location: "data.csv".into(), reason: "failed".into() });
 ///         }
 ///         g[0] = -x[0];
 ///         Ok(-0.5 * x[0] * x[0])
@@ -525,6 +540,44 @@ pub fn sample_nuts(target_log_prob_fn: impl Fn(&Structure) -> Result<Tensor> + S
     Ok(run)
 }
 
+/// NUTS on a target over constrained parameters (one unbatched state like `init`, returning a
+/// scalar), sampled in unconstrained space through `bijectors` (one per state part; see
+/// [`TransformedLogDensity`]); the draws come back constrained, `lp__` includes the Jacobian
+/// (as Stan's).
+///
+/// ```
+/// use probrs::bijectors::{Bijector, Exp};
+/// use probrs::joint::Structure;
+/// use probrs::mcmc::{sample_nuts_transformed, NutsOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// // σ ~ Gamma(3, 2) (mean 1.5, sd √3/2), on its positive support through Exp.
+/// let target = |s: &Structure| { let x = s.get("sigma")?; x.log()?.mul_scalar(2.0)?.sub(&x.mul_scalar(2.0)?)?.sum_all() };
+/// let init = Structure::Named(vec![("sigma".into(), Tensor::scalar(1.0, DType::F64)?)]);
+/// let run = sample_nuts_transformed(target, &init, vec![Arc::new(Exp::new())], &NutsOptions { num_warmup: 300, num_draws: 500, ..Default::default() })?;
+/// let s = run.summary()?;
+/// assert!(run.chains.iter().all(|c| c.draws.iter().all(|d| d[0] > 0.0)));
+/// assert!((s.rows[1].mean - 1.5).abs() < 0.1, "{}", s.rows[1].mean);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn sample_nuts_transformed(
+    target_log_prob_fn: impl Fn(&Structure) -> Result<Tensor> + Send + Sync + 'static,
+    init: &Structure,
+    bijectors: Vec<Arc<dyn crate::bijectors::Bijector>>,
+    options: &NutsOptions,
+) -> Result<NutsRun> {
+    let (density, z0) = TransformedLogDensity::new(target_log_prob_fn, init, bijectors)?;
+    let mut run = sample_nuts_density(&density, &[z0], options)?;
+    for (c, chain) in run.chains.iter_mut().enumerate() {
+        for (i, d) in chain.draws.iter_mut().enumerate() {
+            *d = density.constrain(d).map_err(|e| Error::BadInput { location: format!("chain {c}, draw {i}"), reason: format!("mapping the draw to constrained space: {e}") })?;
+        }
+    }
+    run.param_names = density.constrained_layout().param_names();
+    run.layout = Some(density.constrained_layout().clone());
+    Ok(run)
+}
+
 /// NUTS on a flat [`LogDensity`] (a model with a hand-written gradient), from `inits` (one per
 /// chain, or one for all chains).
 ///
@@ -556,9 +609,12 @@ pub fn sample_nuts_density(density: &dyn LogDensity, inits: &[Vec<f64>], options
     // Every chain's start is checked before any chain runs.
     let mut starts = vec![];
     for c in 0..options.num_chains {
-        let q = inits[if inits.len() == 1 { 0 } else { c }].clone();
+        let mut q = inits[if inits.len() == 1 { 0 } else { c }].clone();
         if q.len() != dim {
             return Err(Error::ShapeMismatch { context: format!("chain {c}'s initial state vs the log-density's dimension"), lhs: vec![q.len()], rhs: vec![dim] });
+        }
+        if let Some(r) = options.init_radius {
+            q = random_init(density, r, options.seed.fold_in(c as u64).fold_in(0x1417)).map_err(|e| Error::BadInput { location: format!("initial state, chain {c}"), reason: e.to_string() })?;
         }
         let z = PhasePoint::at(density, q).map_err(|e| Error::BadInput { location: format!("initial state, chain {c}"), reason: e.to_string() })?;
         if !z.logp.is_finite() {
@@ -572,6 +628,24 @@ pub fn sample_nuts_density(density: &dyn LogDensity, inits: &[Vec<f64>], options
     let threads = options.num_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let chains = map_chains(options.num_chains, threads, |c| run_chain(density, starts[c].clone(), c, options));
     Ok(NutsRun { chains, param_names: names, layout: None })
+}
+
+/// Stan's random initialization: uniform on `(−r, r)` per coordinate until the log-density and
+/// its gradient are finite (100 attempts).
+fn random_init(density: &dyn LogDensity, r: f64, seed: Seed) -> Result<Vec<f64>> {
+    use rand::Rng;
+    let mut rng = seed.rng();
+    let d = density.dim();
+    let mut grad = vec![0.0; d];
+    for _ in 0..100 {
+        let q: Vec<f64> = (0..d).map(|_| rng.random_range(-r..r)).collect();
+        if let Ok(lp) = density.logp_and_grad(&q, &mut grad) {
+            if lp.is_finite() && grad.iter().all(|g| g.is_finite()) {
+                return Ok(q);
+            }
+        }
+    }
+    Err(Error::invalid_parameter("init_radius", format!("no point drawn uniformly from (−{r}, {r}) in 100 attempts has a finite log-density and gradient")))
 }
 
 /// One chain: Stan's `run_adaptive_sampler`.
