@@ -542,3 +542,52 @@ pub fn vi_poisson_process_with_progress(num_steps: usize, seed: u64, trace_sampl
         q_scale,
     })
 }
+
+/// What [`mcmc_eight_schools`] reports.
+///
+/// ```
+/// use probrs::demo::mcmc_eight_schools;
+/// let d = mcmc_eight_schools(200, 1)?;
+/// assert_eq!(d.summary.draws_per_chain, vec![200; 4]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct McmcDemo {
+    /// The summary table of the draws (CmdStan's columns).
+    pub summary: crate::mcmc::CmdStanSummary,
+    /// posteriordb's criterion per reference quantity.
+    pub checks: Vec<crate::models::ReferenceCheck>,
+    /// Divergent transitions over all chains.
+    pub divergences: usize,
+    /// Gradient evaluations over all chains (warm-up included).
+    pub gradients: usize,
+    /// Wall time of the run.
+    pub seconds: f64,
+}
+
+/// NUTS with Stan's defaults (4 chains, `num_draws` draws after as many warm-up iterations,
+/// Stan's random inits) on the eight schools (non-centred), checked against posteriordb's
+/// reference posterior: the MCMC example of `probrs demo`.
+///
+/// ```
+/// use probrs::demo::mcmc_eight_schools;
+/// let d = mcmc_eight_schools(500, 1)?;
+/// let tau = d.summary.rows.iter().find(|r| r.name == "tau").unwrap();
+/// assert!(tau.mean > 2.5 && tau.mean < 4.5 && tau.r_hat < 1.02);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn mcmc_eight_schools(num_draws: usize, seed: u64) -> Result<McmcDemo> {
+    let model = crate::models::reference_model("eight_schools")?;
+    let options = crate::mcmc::NutsOptions { num_draws, num_warmup: num_draws, seed: Seed::new(seed), init_radius: Some(2.0), ..Default::default() };
+    let t0 = std::time::Instant::now();
+    let run = model.sample(&options)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    run.check()?;
+    Ok(McmcDemo {
+        summary: run.summary()?,
+        checks: model.check(&run)?,
+        divergences: run.chains.iter().map(|c| c.num_divergent()).sum(),
+        gradients: run.chains.iter().map(|c| c.num_gradient_evaluations()).sum(),
+        seconds,
+    })
+}

@@ -1,4 +1,4 @@
-//! The `probrs` command line: `demo`, `fit`, `vi`, `summary`, `bench`, `conformance`.
+//! The `probrs` command line: `demo`, `fit`, `vi`, `sample`, `summary`, `bench`, `conformance`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,9 +25,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the seed examples on embedded data and print their results.
-    #[command(after_help = "Examples:\n  probrs demo                 every example\n  probrs demo fit_normal      one (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo)")]
+    #[command(after_help = "Examples:\n  probrs demo                 every example\n  probrs demo fit_normal      one (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc)")]
     Demo {
-        /// One example (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo); all when omitted.
+        /// One example (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc); all when omitted.
         name: Option<String>,
     },
     /// Evaluate reference cases (TFP's values) and report `N passed, N failed, N unsupported`.
@@ -100,10 +100,50 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// NUTS with Stan's defaults on a built-in model (posteriordb's reference posteriors):
+    /// per-chain progress, the summary table, the check against the reference; CmdStan CSV and
+    /// trace / rank / density plots on request.
+    #[command(after_help = "MODEL is one of the built-ins (`probrs sample list` names them): eight_schools, arK, kidiq, earnings, sblrc, gp_pois_regr, low_dim_gauss_mix (or posteriordb's full names).\n\nExamples:\n  probrs sample eight_schools\n  probrs sample arK --chains 4 --draws 2000 --plot ark.svg\n  probrs sample kidiq --save out/ && probrs summary out/kidiq-kidscore_momhsiq-*.csv")]
+    Sample {
+        /// The model, or `list`.
+        model: String,
+        /// Chains (run on threads; the draws do not depend on the thread count).
+        #[arg(long, default_value_t = 4)]
+        chains: usize,
+        /// Draws kept per chain.
+        #[arg(long, default_value_t = 1000)]
+        draws: usize,
+        /// Warm-up iterations per chain.
+        #[arg(long, default_value_t = 1000)]
+        warmup: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The acceptance statistic the step size adapts to (Stan's adapt_delta).
+        #[arg(long, default_value_t = 0.8)]
+        adapt_delta: f64,
+        /// The deepest NUTS tree.
+        #[arg(long, default_value_t = 10)]
+        max_depth: usize,
+        /// diag, dense or unit.
+        #[arg(long, default_value = "diag")]
+        metric: String,
+        /// Trace, rank and density plots of the first ten quantities (.svg or .png).
+        #[arg(long)]
+        plot: Option<String>,
+        /// Write each chain as CmdStan CSV into this directory.
+        #[arg(long)]
+        save: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// No progress bars.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Run benchmark workloads and print one JSON line per result.
-    #[command(after_help = "Examples:\n  probrs bench W1\n  CANDLE_NUM_THREADS=2 probrs bench W6\n\nW5 and W6 read ../shared/baselines/data (or $PROBRS_BASELINE_DATA).")]
+    #[command(after_help = "Examples:\n  probrs bench W1\n  CANDLE_NUM_THREADS=2 probrs bench W6\n\nW5, W6 and W7 read ../shared/baselines/data (or $PROBRS_BASELINE_DATA).")]
     Bench {
-        /// Workloads (W1, W2, W3, W4, W5, W6); all when omitted.
+        /// Workloads (W1, W2, W3, W4, W5, W6, W7); all when omitted.
         workloads: Vec<String>,
     },
 }
@@ -169,6 +209,9 @@ fn main() -> ExitCode {
         }
         Command::Vi { model, steps, seed, plot, output: Output { loss_plot, json, quiet } } => cli::vi::run(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
         Command::Bench { workloads } => cli::bench::run(&workloads),
+        Command::Sample { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet } => {
+            cli::sample::run(&cli::sample::SampleArgs { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet })
+        }
         Command::Summary { files, json } => cli::summary::run(&files, json),
     };
     match result {

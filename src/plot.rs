@@ -2,7 +2,8 @@
 //! [`minimize`](crate::optim::minimize) or
 //! [`fit_surrogate_posterior`](crate::vi::fit_surrogate_posterior) run, a fitted density or
 //! mass function over a histogram of the data, and for variational inference the surrogate's
-//! marginal against the target's density on a grid (1-D) and pairwise contours (2-D).
+//! marginal against the target's density on a grid (1-D) and pairwise contours (2-D); for MCMC,
+//! each quantity's trace, rank histogram and density per chain.
 //!
 //! The format follows the file's extension: `.svg` or `.png` (text in DejaVu Sans, embedded, so
 //! no system fonts are needed). Files are written whole or not at all: the picture is rendered
@@ -452,6 +453,146 @@ pub fn pairwise_contours(
         }
     }
     save(path.as_ref(), options, &Contours { panels, title: options.title.clone().unwrap_or_else(|| "target vs surrogate, pairwise".into()) })
+}
+
+/// Chain colours (matplotlib's first ten).
+const CHAIN_COLORS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// One quantity's three panels: per chain its trace, its rank histogram (ranks over all
+/// chains, `RANK_BINS` bins, as fractions of the chain) and its kernel density estimate.
+struct McmcRow {
+    name: String,
+    traces: Vec<Vec<f64>>,
+    ranks: Vec<Vec<f64>>,
+    densities: Vec<Vec<(f64, f64)>>,
+}
+
+struct McmcPanels {
+    rows: Vec<McmcRow>,
+    title: String,
+}
+
+const RANK_BINS: usize = 20;
+
+impl Figure for McmcPanels {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let root = root.titled(&self.title, ("sans-serif", 22)).map_err(perr)?;
+        let cells = root.split_evenly((self.rows.len(), 3));
+        for (r, row) in self.rows.iter().enumerate() {
+            let small = |area: &DrawingArea<DB, Shift>, title: String, x: (f64, f64), y: (f64, f64)| {
+                ChartBuilder::on(area).caption(title, ("sans-serif", 14)).margin(6).x_label_area_size(22).y_label_area_size(48).build_cartesian_2d(x.0..x.1, y.0..y.1).map_err(perr)
+            };
+            let n = row.traces.iter().map(Vec::len).max().unwrap_or(1).max(2);
+            let (lo, hi) = range(row.traces.iter().flatten().copied());
+            let mut trace = small(&cells[3 * r], format!("{}: trace", row.name), (0.0, (n - 1) as f64), (lo, hi))?;
+            trace.configure_mesh().max_light_lines(0).x_labels(5).label_style(("sans-serif", 11)).draw().map_err(perr)?;
+            for (c, t) in row.traces.iter().enumerate() {
+                let color = CHAIN_COLORS[c % CHAIN_COLORS.len()].mix(0.7);
+                trace.draw_series(LineSeries::new(t.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, v)| (i as f64, *v)), color)).map_err(perr)?;
+            }
+            let top = row.ranks.iter().flatten().copied().fold(0.0, f64::max) * 1.15;
+            let mut rank = small(&cells[3 * r + 1], format!("{}: rank", row.name), (0.0, RANK_BINS as f64), (0.0, top.max(1e-9)))?;
+            rank.configure_mesh().max_light_lines(0).x_labels(5).label_style(("sans-serif", 11)).draw().map_err(perr)?;
+            for (c, h) in row.ranks.iter().enumerate() {
+                let color = CHAIN_COLORS[c % CHAIN_COLORS.len()];
+                let steps: Vec<(f64, f64)> = h.iter().enumerate().flat_map(|(b, v)| [(b as f64, *v), ((b + 1) as f64, *v)]).collect();
+                rank.draw_series(LineSeries::new(steps, color.stroke_width(2))).map_err(perr)?;
+            }
+            // the uniform level every chain should scatter around
+            rank.draw_series(LineSeries::new(vec![(0.0, 1.0 / RANK_BINS as f64), (RANK_BINS as f64, 1.0 / RANK_BINS as f64)], BLACK.mix(0.5))).map_err(perr)?;
+            let (x0, x1) = range(row.densities.iter().flatten().map(|p| p.0));
+            let dtop = row.densities.iter().flatten().map(|p| p.1).filter(|v| v.is_finite()).fold(0.0, f64::max) * 1.08;
+            let mut dens = small(&cells[3 * r + 2], format!("{}: density", row.name), (x0, x1), (0.0, dtop.max(1e-12)))?;
+            dens.configure_mesh().max_light_lines(0).x_labels(5).label_style(("sans-serif", 11)).draw().map_err(perr)?;
+            for (c, d) in row.densities.iter().enumerate() {
+                dens.draw_series(LineSeries::new(d.iter().copied(), CHAIN_COLORS[c % CHAIN_COLORS.len()].stroke_width(2))).map_err(perr)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A Gaussian kernel density estimate (Silverman's bandwidth) on 200 points over `[lo, hi]`.
+fn kde(x: &[f64], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+    let mut sorted = x.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let q = |p: f64| sorted[((p * (n - 1.0)).round() as usize).min(sorted.len() - 1)];
+    let spread = sd.min((q(0.75) - q(0.25)) / 1.34);
+    let h = 0.9 * if spread > 0.0 { spread } else { sd.max(1e-12) } * n.powf(-0.2);
+    let norm = 1.0 / (n * h * (2.0 * std::f64::consts::PI).sqrt());
+    (0..200)
+        .map(|i| {
+            let g = lo + (hi - lo) * i as f64 / 199.0;
+            (g, norm * x.iter().map(|v| (-0.5 * ((g - v) / h).powi(2)).exp()).sum::<f64>())
+        })
+        .collect()
+}
+
+/// MCMC diagnostics, one row per quantity: each chain's trace, rank histogram (the ranks of
+/// the draws among all chains' draws: flat when the chains agree, as ArviZ's `plot_rank`) and
+/// kernel density estimate. `chains[c][j]` holds chain `c`'s draws of quantity `names[j]`; at
+/// most the first `max_rows` quantities are drawn.
+///
+/// ```
+/// use probrs::plot::{trace_rank_density, PlotOptions};
+/// // Two chains of two quantities.
+/// let a: Vec<f64> = (0..300).map(|i| ((i * 7919) % 300) as f64 / 300.0).collect();
+/// let b: Vec<f64> = (0..300).map(|i| ((i * 104729) % 300) as f64 / 100.0).collect();
+/// let chains = vec![vec![a.clone(), b.clone()], vec![b, a]];
+/// let path = std::env::temp_dir().join("probrs_doc_mcmc.svg");
+/// trace_rank_density(&path, &["mu", "tau"], &chains, 8, &PlotOptions::default())?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("tau: rank"));
+/// assert!(trace_rank_density(&path, &["mu"], &chains, 8, &PlotOptions::default()).is_err()); // 2 quantities, 1 name
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn trace_rank_density(path: impl AsRef<Path>, names: &[&str], chains: &[Vec<Vec<f64>>], max_rows: usize, options: &PlotOptions) -> Result<()> {
+    if chains.is_empty() || names.is_empty() {
+        return Err(Error::invalid_parameter("chains", "nothing to plot"));
+    }
+    if let Some((c, ch)) = chains.iter().enumerate().find(|(_, ch)| ch.len() != names.len()) {
+        return Err(Error::invalid_parameter("chains", format!("chain {c} has {} quantities, {} are named", ch.len(), names.len())));
+    }
+    let mut rows = vec![];
+    for (j, name) in names.iter().enumerate().take(max_rows.max(1)) {
+        let traces: Vec<Vec<f64>> = chains.iter().map(|ch| ch[j].clone()).collect();
+        let mut pooled: Vec<(f64, usize)> = traces.iter().enumerate().flat_map(|(c, t)| t.iter().map(move |v| (*v, c))).filter(|(v, _)| v.is_finite()).collect();
+        if pooled.len() < 2 {
+            return Err(Error::invalid_parameter("chains", format!("{name} has fewer than 2 finite draws")));
+        }
+        pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let total = pooled.len();
+        let mut ranks = vec![vec![0.0; RANK_BINS]; chains.len()];
+        for (r, (_, c)) in pooled.iter().enumerate() {
+            ranks[*c][(r * RANK_BINS / total).min(RANK_BINS - 1)] += 1.0;
+        }
+        for (c, h) in ranks.iter_mut().enumerate() {
+            let n = traces[c].iter().filter(|v| v.is_finite()).count().max(1) as f64;
+            h.iter_mut().for_each(|v| *v /= n);
+        }
+        let (lo, hi) = range(pooled.iter().map(|p| p.0));
+        let densities = traces.iter().map(|t| t.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>()).map(|t| if t.len() > 1 { kde(&t, lo, hi) } else { vec![] }).collect();
+        rows.push(McmcRow { name: name.to_string(), traces, ranks, densities });
+    }
+    let mut opts = options.clone();
+    if opts.height == PlotOptions::default().height {
+        opts.height = (60 + 220 * rows.len() as u32).min(4000);
+    }
+    let title = options.title.clone().unwrap_or_else(|| format!("{} chains: trace, rank, density", chains.len()));
+    save(path.as_ref(), &opts, &McmcPanels { rows, title })
 }
 
 #[cfg(test)]

@@ -216,3 +216,103 @@ impl ProgressBar {
         self.bar.finish_and_clear();
     }
 }
+
+/// One progress bar per MCMC chain, stacked on standard error (indicatif's `MultiProgress`),
+/// each showing its chain's iteration (warm-up and draws) and iterations per second; hidden
+/// when standard error is not a terminal.
+///
+/// ```
+/// use probrs::progress::{ChainProgressBars, Progress};
+/// let bars = ChainProgressBars::new(4, 2000, "chain");
+/// bars.update(2, &Progress { step: 10, num_steps: 2000, loss: None, elapsed: Default::default() });
+/// bars.finish();
+/// assert!(bars.is_hidden()); // not a terminal under `cargo test`
+/// ```
+#[cfg(feature = "progress")]
+#[derive(Clone)]
+pub struct ChainProgressBars {
+    bars: Vec<indicatif::ProgressBar>,
+    hidden: bool,
+}
+
+#[cfg(feature = "progress")]
+impl ChainProgressBars {
+    /// `chains` bars of `num_steps` steps each, labelled `label 0`, `label 1`, ...
+    ///
+    /// ```
+    /// use probrs::progress::ChainProgressBars;
+    /// assert!(ChainProgressBars::new(2, 100, "chain").is_hidden());
+    /// ```
+    pub fn new(chains: usize, num_steps: usize, label: &str) -> Self {
+        let multi = indicatif::MultiProgress::new();
+        let hidden = multi.is_hidden();
+        let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len}  {msg}  {per_sec}  eta {eta}").expect("a valid template").progress_chars("=> ");
+        let bars = (0..chains)
+            .map(|c| {
+                let b = multi.add(indicatif::ProgressBar::new(num_steps as u64));
+                b.set_style(style.clone());
+                b.set_prefix(format!("{label} {c}"));
+                b
+            })
+            .collect();
+        ChainProgressBars { bars, hidden }
+    }
+
+    /// A set of bars that never draws.
+    ///
+    /// ```
+    /// use probrs::progress::ChainProgressBars;
+    /// assert!(ChainProgressBars::hidden(4).is_hidden());
+    /// ```
+    pub fn hidden(chains: usize) -> Self {
+        ChainProgressBars { bars: (0..chains).map(|_| indicatif::ProgressBar::hidden()).collect(), hidden: true }
+    }
+
+    /// Whether nothing is drawn.
+    ///
+    /// ```
+    /// use probrs::progress::ChainProgressBars;
+    /// assert!(ChainProgressBars::hidden(1).is_hidden());
+    /// ```
+    pub fn is_hidden(&self) -> bool {
+        self.hidden
+    }
+
+    /// Shows chain `chain`'s report (the message says whether it is still warming up).
+    ///
+    /// ```
+    /// use probrs::progress::{ChainProgressBars, Progress};
+    /// let bars = ChainProgressBars::hidden(2);
+    /// bars.update(1, &Progress { step: 5, num_steps: 10, loss: None, elapsed: Default::default() });
+    /// bars.update(7, &Progress { step: 5, num_steps: 10, loss: None, elapsed: Default::default() }); // no such chain: ignored
+    /// ```
+    pub fn update(&self, chain: usize, p: &Progress) {
+        if let Some(b) = self.bars.get(chain) {
+            b.set_position(p.step as u64);
+        }
+    }
+
+    /// Sets chain `chain`'s message (e.g. "warm-up" or "sampling").
+    ///
+    /// ```
+    /// use probrs::progress::ChainProgressBars;
+    /// ChainProgressBars::hidden(1).set_message(0, "sampling");
+    /// ```
+    pub fn set_message(&self, chain: usize, message: &str) {
+        if let Some(b) = self.bars.get(chain) {
+            b.set_message(message.to_string());
+        }
+    }
+
+    /// Removes the bars from the terminal.
+    ///
+    /// ```
+    /// use probrs::progress::ChainProgressBars;
+    /// ChainProgressBars::hidden(3).finish();
+    /// ```
+    pub fn finish(&self) {
+        for b in &self.bars {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -417,6 +417,59 @@ fn w7() -> probrs::Result<()> {
     Ok(())
 }
 
+/// The cost of one gradient evaluation of each posteriordb model (`probrs::models`, written with
+/// the tensor facade and differentiated by autodiff, through `TransformedLogDensity`), at the
+/// unconstrained image of the model's initial point; and eight schools' gradient written by
+/// hand, for the facade's share.
+fn models() -> probrs::Result<()> {
+    use probrs::mcmc::{LogDensity, TransformedLogDensity};
+    use probrs::models::{reference_model, reference_model_names};
+    for name in reference_model_names() {
+        let m = reference_model(name)?;
+        let target = m.target.clone();
+        let (density, z0) = TransformedLogDensity::new(move |s: &probrs::joint::Structure| target(s), &m.init, m.bijectors.clone())?;
+        let mut g = vec![0.0; density.dim()];
+        for _ in 0..50 {
+            density.logp_and_grad(&z0, &mut g)?;
+        }
+        let (_, _, mut runs, min) = time_runs(5, || {
+            for _ in 0..100 {
+                density.logp_and_grad(&z0, &mut g)?;
+            }
+            Ok(())
+        })?;
+        println!("{}", json!({"workload": "MCMC-gradient", "system": "probrs", "model": name, "dim": density.dim(), "seconds_per_gradient": median(&mut runs) / 100.0, "best_seconds_per_gradient": min / 100.0, "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default()}));
+    }
+    // Eight schools by hand: the same log-density and gradient on plain f64.
+    let y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0];
+    let sigma = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0];
+    let by_hand = |z: &[f64], g: &mut [f64]| -> f64 {
+        let (mu, log_tau) = (z[8], z[9]);
+        let tau = log_tau.exp();
+        let mut lp = -0.5 * mu * mu / 25.0 - (1.0 + tau * tau / 25.0).ln() + log_tau;
+        g[8] = -mu / 25.0;
+        g[9] = -2.0 * tau * tau / 25.0 / (1.0 + tau * tau / 25.0) + 1.0;
+        for j in 0..8 {
+            let r = (y[j] - (mu + tau * z[j])) / sigma[j];
+            lp += -0.5 * z[j] * z[j] - 0.5 * r * r;
+            g[j] = -z[j] + r / sigma[j] * tau;
+            g[8] += r / sigma[j];
+            g[9] += r / sigma[j] * tau * z[j];
+        }
+        lp
+    };
+    let z = [0.1; 10];
+    let mut g = [0.0; 10];
+    let (_, _, mut runs, min) = time_runs(5, || {
+        for _ in 0..100_000 {
+            std::hint::black_box(by_hand(std::hint::black_box(&z), &mut g));
+        }
+        Ok(())
+    })?;
+    println!("{}", json!({"workload": "MCMC-gradient", "system": "probrs", "model": "eight_schools by hand (plain f64)", "dim": 10, "seconds_per_gradient": median(&mut runs) / 1e5, "best_seconds_per_gradient": min / 1e5}));
+    Ok(())
+}
+
 /// W6b: GP regression marginal-likelihood fit, ExponentiatedQuadratic(exp a, exp l) with
 /// observation noise exp s (jitter 1e-6), loss −log_prob(y), Adam(0.05), 100 steps; n = 1000 in
 /// float32 and n = 2000 in float64 (the speed targets' configurations), or the sizes in
@@ -501,12 +554,16 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         with_data("W5", "w5_mixture_x.npy", w5)?;
         ran = true;
     }
+    if want("models") || want("MCMC-gradient") {
+        models()?;
+        ran = true;
+    }
     if want("W7") {
         with_data("W7", "w7_logreg_X.npy", w7)?;
         ran = true;
     }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models")));
     }
     Ok(())
 }

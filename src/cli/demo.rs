@@ -54,7 +54,20 @@ pub(crate) fn run(name: Option<&str>) -> probrs::Result<()> {
             let (before, after) = probrs::demo::fit_by_mle(d.as_ref(), &data, 300, 0.1)?;
             println!("fitted by maximum likelihood: mean NLL {before:.4} -> {after:.4} (300 x Adam(0.1), 2000 points)");
         }
+        if !all {
+            return Ok(());
+        }
+    }
+    if all || name == Some("mcmc") {
+        println!("\n== MCMC: NUTS on the eight schools, non-centred (seed page 004, Layer 3) ==");
+        let d = probrs::demo::mcmc_eight_schools(1000, 1)?;
+        println!("4 chains x 1000 draws after 1000 warm-up iterations (Stan's defaults): {:.2} s, {} gradient evaluations, {} divergent transitions", d.seconds, d.gradients, d.divergences);
+        println!("{:<8} {:>8} {:>8} {:>9} {:>8} {:>7}   posteriordb reference (mean, sd)", "", "mean", "sd", "ess_bulk", "r_hat", "");
+        for c in d.checks.iter().filter(|c| c.name == "mu" || c.name == "tau" || c.name == "theta.1") {
+            println!("{:<8} {:>8.3} {:>8.3} {:>9.0} {:>8.4} {:>7}   {:.3}, {:.3}", c.name, c.mean, c.sd, c.ess_bulk, c.rhat, if c.passes() { "ok" } else { "OFF" }, c.ref_mean, c.ref_sd);
+        }
+        println!("{} of {} reference quantities pass posteriordb's criterion", d.checks.iter().filter(|c| c.passes()).count(), d.checks.len());
         return Ok(());
     }
-    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo", name.unwrap_or(""))))
+    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc", name.unwrap_or(""))))
 }
