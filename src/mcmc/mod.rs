@@ -13,13 +13,16 @@ mod cmdstan_csv;
 mod diagnostics;
 mod hamiltonian_monte_carlo;
 mod kernel;
+mod langevin;
 mod log_density;
 mod metric;
 mod no_u_turn_sampler;
 mod sample_nuts;
+mod slice_sampler;
 mod windowed_adaptation;
 mod metropolis_hastings;
 mod random_walk_metropolis;
+mod replica_exchange_mc;
 mod sample_chain;
 mod step_size_adaptation;
 mod transformed_log_density;
@@ -29,6 +32,7 @@ mod summary;
 pub use cmdstan_csv::CmdStanCsv;
 pub use hamiltonian_monte_carlo::{HamiltonianMonteCarlo, UncalibratedHamiltonianMonteCarlo, UncalibratedHamiltonianMonteCarloResults};
 pub use kernel::{ProposalResults, TargetLogProbFn, TransitionKernel};
+pub use langevin::{MetropolisAdjustedLangevinAlgorithm, UncalibratedLangevin, UncalibratedLangevinResults, VolatilityFn};
 pub use log_density::{Layout, LogDensity, StructureLogDensity};
 pub use metric::Metric;
 pub use no_u_turn_sampler::{NoUTurnSampler, NoUTurnSamplerResults, NutsStats};
@@ -36,12 +40,14 @@ pub use sample_nuts::{sample_nuts, sample_nuts_density, sample_nuts_transformed,
 pub use windowed_adaptation::adaptation_windows;
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
+pub use replica_exchange_mc::{ReplicaExchangeMC, ReplicaExchangeMCResults};
 pub use sample_chain::{sample_chain, ChainResults, SampleChainOptions};
 pub use transformed_log_density::TransformedLogDensity;
 pub use transformed_transition_kernel::{TransformedTransitionKernel, TransformedTransitionKernelResults};
 pub use step_size_adaptation::{
     DualAveragingStepSizeAdaptation, DualAveragingStepSizeAdaptationResults, SimpleStepSizeAdaptation, SimpleStepSizeAdaptationResults, StepSizeResults,
 };
+pub use slice_sampler::{SliceSampler, SliceSamplerResults};
 pub use summary::{summarize, summarize_cmdstan, CmdStanSummary, SummaryRow};
 pub use diagnostics::{
     effective_sample_size, ess_basic, ess_bulk, ess_mean, ess_median, ess_quantile, ess_sd, ess_tail, mcse_mean, mcse_median, mcse_quantile, mcse_sd,
