@@ -49,6 +49,7 @@ mod error;
 pub mod math;
 pub mod mcmc;
 pub mod models;
+pub mod monte_carlo;
 pub mod optim;
 pub mod params;
 #[cfg(feature = "plot")]

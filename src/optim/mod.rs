@@ -13,6 +13,7 @@ mod optimizer;
 mod quasi_newton;
 mod rmsprop;
 mod sgd;
+mod stochastic_gradient_langevin_dynamics;
 
 pub use adagrad::{Adagrad, AdagradOptions};
 pub use adam::{Adam, AdamOptions};
@@ -23,4 +24,5 @@ pub use convergence::{ConvergenceCriterion, LossNotDecreasing, SuccessiveGradien
 pub use optimizer::Optimizer;
 pub use rmsprop::{RmsProp, RmsPropOptions};
 pub use sgd::{Sgd, SgdOptions};
+pub use stochastic_gradient_langevin_dynamics::StochasticGradientLangevinDynamics;
 pub use minimize::{minimize, trace_loss, MinimizeOptions, MinimizeResult, TraceableQuantities};
