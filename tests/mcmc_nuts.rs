@@ -391,3 +391,23 @@ fn short_warmup_falls_back_as_stan() {
     let run = sample_nuts_density(&target, &[vec![0.0]], &NutsOptions { num_warmup: 0, num_draws: 100, ..options(11) }).unwrap();
     assert_eq!(run.chains[0].draws.len(), 100);
 }
+
+#[test]
+fn a_pinned_joint_distribution_samples_its_conjugate_posterior() {
+    use probrs::distributions::{Gamma, Poisson, Sample};
+    use probrs::joint::{JointDistributionCoroutine, Root};
+    // λ ~ Gamma(3, 2), y_1..8 ~ Poisson(λ): λ | y ~ Gamma(3 + Σy, 2 + 8).
+    let f = |v: f64| Tensor::scalar(v, DType::F64).unwrap();
+    let model = JointDistributionCoroutine::new(move |m| {
+        let rate = m.sample("rate", Root(Gamma::new(f(3.0), f(2.0))?))?;
+        m.sample("y", Sample::new(Poisson::from_rate(&rate)?, &[8])?)?;
+        Ok(())
+    });
+    let y = [2.0, 0.0, 3.0, 1.0, 4.0, 2.0, 1.0, 3.0];
+    let posterior = model.pin(vec![("y".into(), Tensor::vector(&y, DType::F64).unwrap())]).unwrap();
+    let run = sample_nuts_pinned(&posterior, &options(12)).unwrap();
+    run.check().unwrap();
+    let (a, b) = (3.0 + y.iter().sum::<f64>(), 10.0);
+    assert_eq!(run.param_names, vec!["rate"]);
+    assert_moments(&run, 0, a / b, a.sqrt() / b, 4.0);
+}

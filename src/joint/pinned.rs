@@ -146,6 +146,22 @@ impl JointDistributionPinned {
     pub fn unpinned_site_names(&self) -> Result<Vec<String>> {
         Ok(self.joint.site_names()?.into_iter().filter(|n| !self.pins.iter().any(|(p, _)| p == n)).collect())
     }
+    /// A draw of the unpinned sites from the model's prior (TFP's `sample_unpinned`), named.
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::joint::{JointDistributionNamed, NamedPart};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let j = JointDistributionNamed::new(vec![("a", NamedPart::dist(Normal::new(0.0, 1.0)?)), ("b", NamedPart::dist(Normal::new(0.0, 1.0)?))])?;
+    /// let draw = j.pin(vec![("a".into(), Tensor::scalar(0.0, DType::F32)?)])?.sample_unpinned(Seed::new(1))?;
+    /// assert_eq!(draw.describe(), "named parts [\"b: []\"]");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn sample_unpinned(&self, seed: crate::random::Seed) -> Result<Structure> {
+        let sites = self.joint.sample_sites(&[], seed)?;
+        Ok(Structure::Named(sites.into_iter().filter(|s| !self.pins.iter().any(|(p, _)| *p == s.name)).map(|s| (s.name, s.value)).collect()))
+    }
     /// The unpinned sites as surrogate parts: name, event shape and default event-space
     /// bijector (from one draw of the model).
     ///

@@ -36,7 +36,7 @@ pub use langevin::{MetropolisAdjustedLangevinAlgorithm, UncalibratedLangevin, Un
 pub use log_density::{Layout, LogDensity, StructureLogDensity};
 pub use metric::Metric;
 pub use no_u_turn_sampler::{NoUTurnSampler, NoUTurnSamplerResults, NutsStats};
-pub use sample_nuts::{sample_nuts, sample_nuts_density, sample_nuts_transformed, ChainFailure, ChainProgressFn, MetricKind, NutsChain, NutsOptions, NutsRun};
+pub use sample_nuts::{sample_nuts, sample_nuts_density, sample_nuts_pinned, sample_nuts_transformed, ChainFailure, ChainProgressFn, MetricKind, NutsChain, NutsOptions, NutsRun};
 pub use windowed_adaptation::adaptation_windows;
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
