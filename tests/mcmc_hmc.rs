@@ -77,7 +77,8 @@ fn structured_state_with_a_step_size_per_part() {
         let b = s.part(1)?.square()?.mul_scalar(-0.5 / 4.0)?.sum_axes(&[1], false)?;
         a.add(&b)
     };
-    let kernel = HamiltonianMonteCarlo::new(target, vec![0.25, 1.0], 6).unwrap();
+    // Trajectories of 1 and 4 against sds of 0.5 and 2: clear of the half periods (π/2, 2π).
+    let kernel = HamiltonianMonteCarlo::new(target, vec![0.25, 1.0], 4).unwrap();
     let start = Structure::List(vec![Tensor::zeros(&[4], DType::F64).unwrap(), Tensor::zeros(&[4, 3], DType::F64).unwrap()]);
     let run = sample_chain(2000, &start, None, &kernel, &SampleChainOptions { num_burnin_steps: 200, seed: Seed::new(3), ..Default::default() }, |_, _| ()).unwrap();
     let a = run.all_states.part(0).unwrap().to_vec().unwrap();

@@ -1,23 +1,29 @@
 //! Hamiltonian Monte Carlo: TFP's `UncalibratedHamiltonianMonteCarlo` and
 //! `HamiltonianMonteCarlo` (the same corrected by [`MetropolisHastings`]).
 //!
-//! With momentum `p ~ N(0, I)` (unit mass) and `U(x) = −log π(x)`, `num_leapfrog_steps` steps of
-//! the leapfrog integrator with step size `ε` (one per state part)
+//! With momentum `p ~ N(0, M)` (a [`Metric`]: unit by default, diagonal or dense as TFP's
+//! preconditioned HMC) and `U(x) = −log π(x)`, `num_leapfrog_steps` steps of the leapfrog
+//! integrator with step size `ε` (one per state part)
 //!
 //! ```text
-//! p ← p + ε/2 ∇log π(x);   repeat L times: x ← x + ε p;  p ← p + ε ∇log π(x)  (ε/2 on the last)
+//! p ← p + ε/2 ∇log π(x);   repeat L times: x ← x + ε M⁻¹p;  p ← p + ε ∇log π(x)  (ε/2 on the last)
 //! ```
 //!
 //! propose `(x′, p′)`; the acceptance correction is the change of kinetic energy,
-//! `½Σp² − ½Σp′²` per chain, so that Metropolis–Hastings accepts with `min(1, exp(−ΔH))`.
-//! Gradients come from autodiff of the target (summed over chains, which are independent).
-//! A proposal whose target or gradient is not finite is rejected, never a panic.
+//! `½pᵀM⁻¹p − ½p′ᵀM⁻¹p′` per chain, so that Metropolis–Hastings accepts with `min(1, exp(−ΔH))`.
+//! The chains' trajectories run in lockstep on their flat states (`integrator.rs`; chain `c`'s
+//! momentum from `seed.fold_in(chain)`), with one batched evaluation of the target and its
+//! autodiff gradient per leapfrog step, so each chain may have its own target as in TFP. A trajectory that leaves the support (a non-finite target or
+//! gradient, or a domain error) is rejected, never a panic.
 
-use super::kernel::{choose_tensor, target_at, ProposalResults, TargetLogProbFn, TransitionKernel};
+use super::integrator::{per_part_step, PhasePoint};
+use super::kernel::{choose_tensor, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
+use super::log_density::Layout;
+use super::metric::Metric;
 use super::metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 use crate::error::{Error, Result};
 use crate::joint::Structure;
-use crate::random::{self, Seed};
+use crate::random::Seed;
 use crate::tensor::{Mask, Tensor};
 use std::sync::Arc;
 
@@ -34,6 +40,8 @@ pub struct UncalibratedHamiltonianMonteCarlo {
     target: Arc<TargetLogProbFn>,
     step_size: Vec<f64>,
     num_leapfrog_steps: usize,
+    /// The inverse metric (default unit).
+    pub metric: Metric,
 }
 
 /// TFP's `UncalibratedHamiltonianMonteCarloKernelResults`.
@@ -63,19 +71,9 @@ pub struct UncalibratedHamiltonianMonteCarloResults {
     pub num_leapfrog_steps: usize,
 }
 
-/// The target and its gradient at `state`, one gradient per part.
-pub(crate) fn value_and_gradients(target: &TargetLogProbFn, state: &Structure, initial: bool) -> Result<(Structure, Tensor, Vec<Tensor>)> {
-    let tracked = state.try_map(|t| t.tracked())?;
-    let lp = target_at(target, &tracked, initial)?;
-    let parts = tracked.tensors();
-    let grads = lp.sum_all()?.grad(&parts)?;
-    let grads = grads.into_iter().zip(&parts).map(|(g, p)| g.map_or_else(|| p.zeros_like(), Ok)).collect::<Result<Vec<_>>>()?;
-    Ok((tracked.try_map(|t| Ok(t.detach()))?, lp.detach(), grads.into_iter().map(|g| g.detach()).collect()))
-}
-
 impl UncalibratedHamiltonianMonteCarlo {
-    /// HMC on `target_log_prob_fn` with `step_size` (one for every state part, or one per part)
-    /// and `num_leapfrog_steps` leapfrog steps per proposal.
+    /// HMC with `step_size` (one for every state part, or one per part), `num_leapfrog_steps`
+    /// leapfrog steps per proposal and a unit metric.
     ///
     /// ```
     /// use probrs::joint::Structure;
@@ -92,8 +90,24 @@ impl UncalibratedHamiltonianMonteCarlo {
         if num_leapfrog_steps == 0 {
             return Err(Error::invalid_parameter("num_leapfrog_steps", "must be at least 1"));
         }
-        Ok(UncalibratedHamiltonianMonteCarlo { target: Arc::new(target_log_prob_fn), step_size, num_leapfrog_steps })
+        Ok(UncalibratedHamiltonianMonteCarlo { target: Arc::new(target_log_prob_fn), step_size, num_leapfrog_steps, metric: Metric::Unit })
     }
+
+    /// The same with an inverse metric `M⁻¹` over the flattened state (TFP's preconditioned
+    /// HMC; e.g. the posterior covariance estimated by a warm-up).
+    ///
+    /// ```
+    /// use probrs::joint::Structure;
+    /// use probrs::mcmc::{Metric, UncalibratedHamiltonianMonteCarlo};
+    /// let k = UncalibratedHamiltonianMonteCarlo::new(|s: &Structure| s.as_tensor()?.neg(), vec![0.1], 3)?.with_metric(Metric::diagonal(vec![4.0, 0.25])?);
+    /// assert_eq!(k.metric, Metric::Diagonal(vec![4.0, 0.25]));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
+    }
+
     /// The step size of each of `n` state parts.
     fn step_sizes(&self, n: usize) -> Result<Vec<f64>> {
         match self.step_size.len() {
@@ -102,50 +116,64 @@ impl UncalibratedHamiltonianMonteCarlo {
             k => Err(Error::invalid_parameter("step_size", format!("{k} step sizes for a state of {n} parts"))),
         }
     }
-    /// `num_leapfrog_steps` leapfrog steps from `(x, p)` with the gradient `g` at `x`: the
-    /// final position, momentum, target and gradient.
-    pub(crate) fn leapfrog(&self, x: &Structure, p: &[Tensor], g: &[Tensor], eps: &[f64]) -> Result<(Structure, Vec<Tensor>, Tensor, Vec<Tensor>)> {
-        let half = |p: &[Tensor], g: &[Tensor], scale: f64| -> Result<Vec<Tensor>> { p.iter().zip(g).zip(eps).map(|((p, g), e)| p.add(&g.mul_scalar(scale * e)?)).collect() };
-        let mut p = half(p, g, 0.5)?;
-        let mut x = x.clone();
-        let mut lp;
-        let mut g;
-        let mut step = 0;
-        loop {
-            let mut k = 0;
-            x = x.try_map(|t| {
-                let r = t.add(&p[k].mul_scalar(eps[k])?);
-                k += 1;
-                r
-            })?;
-            let (_, l, gr) = value_and_gradients(self.target.as_ref(), &x, false)?;
-            lp = l;
-            g = gr;
-            step += 1;
-            if step == self.num_leapfrog_steps {
-                p = half(&p, &g, 0.5)?;
-                break;
-            }
-            p = half(&p, &g, 1.0)?;
-        }
-        Ok((x, p, lp, g))
-    }
-}
 
-/// ½ Σ p² per chain: each momentum summed over its dimensions after the chains' (`chain_rank`
-/// leading dimensions).
-fn kinetic_energy(p: &[Tensor], chain_rank: usize) -> Result<Tensor> {
-    let mut total: Option<Tensor> = None;
-    for part in p {
-        let sq = part.square()?;
-        let k = sq.rank() - chain_rank;
-        let e = if k == 0 { sq } else { sq.sum_last(k)? };
-        total = Some(match total {
-            None => e,
-            Some(t) => t.add(&e)?,
-        });
+    /// Runs `num_leapfrog_steps` steps per chain from `state` (chain dimensions `chain_rank`)
+    /// with momenta set by `momentum(chain, point, metric)`: each chain's final point, its
+    /// initial kinetic energy and whether the trajectory stayed in the support. The chains step
+    /// in lockstep and the target is evaluated once per leapfrog step for all of them, so each
+    /// chain may have its own target (TFP's batch semantics).
+    #[allow(clippy::type_complexity)]
+    fn trajectories(&self, state: &Structure, grads: &[Tensor], lps: &[f64], eps: &[f64], chain_rank: usize, momentum: &dyn Fn(usize, &mut PhasePoint, &Metric)) -> Result<(Layout, Vec<usize>, Vec<(PhasePoint, f64, bool)>, Metric)> {
+        let layout = Layout::of(state, chain_rank)?;
+        let (h, metric) = per_part_step(&self.metric, eps, &layout)?;
+        metric.check_dim(layout.dim())?;
+        let batch = state.tensors()[0].shape()[..chain_rank].to_vec();
+        let positions = layout.flatten(state)?;
+        let grads = layout.flatten(&Structure::List(grads.to_vec()))?;
+        let mut points: Vec<(PhasePoint, f64, bool)> = positions
+            .into_iter()
+            .zip(grads)
+            .zip(lps)
+            .enumerate()
+            .map(|(c, ((q, grad), lp))| {
+                let d = q.len();
+                let mut z = PhasePoint { q, p: vec![0.0; d], v: vec![0.0; d], grad, logp: *lp };
+                momentum(c, &mut z, &metric);
+                let k0 = metric.kinetic_energy(&z.p);
+                (z, k0, true)
+            })
+            .collect();
+        for _ in 0..self.num_leapfrog_steps {
+            for (z, _, _) in points.iter_mut().filter(|(_, _, inside)| *inside) {
+                z.p.iter_mut().zip(&z.grad).for_each(|(p, g)| *p += 0.5 * h * g);
+                metric.velocity_into(&z.p, &mut z.v);
+                z.q.iter_mut().zip(&z.v).for_each(|(q, v)| *q += h * v);
+            }
+            // One evaluation for every chain.
+            let qs: Vec<&[f64]> = points.iter().map(|(z, _, _)| z.q.as_slice()).collect();
+            let (lp, g) = match value_and_gradients(self.target.as_ref(), &layout.structure(&qs, &batch)?, false) {
+                Ok((_, lp, g)) => (lp.to_vec()?, layout.flatten(&Structure::List(g))?),
+                // A domain error anywhere (Stan's rule) rejects the step for every chain that
+                // the evaluation covered; the chains cannot be told apart, so all are rejected.
+                Err(Error::InvalidParameter { .. } | Error::NonFinite { .. } | Error::LinearAlgebra { .. }) => (vec![f64::NEG_INFINITY; points.len()], vec![vec![0.0; layout.dim()]; points.len()]),
+                Err(e) => return Err(e),
+            };
+            for ((z, _, inside), (lp, g)) in points.iter_mut().zip(lp.into_iter().zip(g)) {
+                if !*inside {
+                    continue;
+                }
+                z.logp = lp;
+                z.grad = g;
+                if !lp.is_finite() || z.grad.iter().any(|g| !g.is_finite()) {
+                    *inside = false;
+                    continue;
+                }
+                z.p.iter_mut().zip(&z.grad).for_each(|(p, g)| *p += 0.5 * h * g);
+                metric.velocity_into(&z.p, &mut z.v);
+            }
+        }
+        Ok((layout, batch, points, metric))
     }
-    total.ok_or_else(|| Error::invalid_parameter("state", "has no parts"))?.mul_scalar(0.5)
 }
 
 impl ProposalResults for UncalibratedHamiltonianMonteCarloResults {
@@ -170,18 +198,36 @@ impl TransitionKernel for UncalibratedHamiltonianMonteCarlo {
     type Results = UncalibratedHamiltonianMonteCarloResults;
 
     fn one_step(&self, current_state: &Structure, previous: &Self::Results, seed: Seed) -> Result<(Structure, Self::Results)> {
-        let parts = current_state.tensors();
         // The step size lives in the results, so that adaptation can change it between steps.
         let eps = previous.step_size.clone();
-        if eps.len() != parts.len() {
-            return Err(Error::invalid_parameter("step_size", format!("{} step sizes for a state of {} parts", eps.len(), parts.len())));
+        if eps.len() != current_state.len() || eps.iter().any(|e| !(*e > 0.0 && e.is_finite())) {
+            return Err(Error::invalid_parameter("step_size", format!("{eps:?} for a state of {} parts (positive and finite, one per part)", current_state.len())));
         }
-        let seeds = seed.split(parts.len());
-        let p0: Vec<Tensor> = parts.iter().zip(&seeds).map(|(t, s)| random::normal(t.shape(), t.dtype(), *s)).collect::<Result<_>>()?;
         let chain_rank = previous.target_log_prob.rank();
-        let (x1, p1, lp1, g1) = self.leapfrog(current_state, &p0, &previous.grads_target_log_prob, &eps)?;
-        let correction = kinetic_energy(&p0, chain_rank)?.sub(&kinetic_energy(&p1, chain_rank)?)?;
-        Ok((x1, UncalibratedHamiltonianMonteCarloResults { log_acceptance_correction: correction, target_log_prob: lp1, grads_target_log_prob: g1, step_size: eps, num_leapfrog_steps: self.num_leapfrog_steps }))
+        let lps = previous.target_log_prob.to_vec()?;
+        let draw = |c: usize, z: &mut PhasePoint, m: &Metric| {
+            m.sample_momentum(&mut seed.fold_in(c as u64).rng(), &mut z.p);
+            m.velocity_into(&z.p, &mut z.v);
+        };
+        let (layout, batch, out, metric) = self.trajectories(current_state, &previous.grads_target_log_prob, &lps, &eps, chain_rank, &draw)?;
+        let dtype = previous.target_log_prob.dtype();
+        let qs: Vec<&[f64]> = out.iter().map(|(z, _, _)| z.q.as_slice()).collect();
+        let gs: Vec<Vec<f64>> = out.iter().map(|(z, _, inside)| if *inside { z.grad.clone() } else { vec![0.0; z.grad.len()] }).collect();
+        let next = layout.structure(&qs, &batch)?;
+        let grads = layout.structure(&gs.iter().map(|g| g.as_slice()).collect::<Vec<_>>(), &batch)?.tensors().into_iter().cloned().collect();
+        // Outside the support: a −∞ target, which Metropolis–Hastings rejects.
+        let lp: Vec<f64> = out.iter().map(|(z, _, inside)| if *inside { z.logp } else { f64::NEG_INFINITY }).collect();
+        let correction: Vec<f64> = out.iter().map(|(z, k0, inside)| if *inside { k0 - metric.kinetic_energy(&z.p) } else { 0.0 }).collect();
+        Ok((
+            next,
+            UncalibratedHamiltonianMonteCarloResults {
+                log_acceptance_correction: Tensor::from_slice(&correction, &batch, dtype)?,
+                target_log_prob: Tensor::from_slice(&lp, &batch, dtype)?,
+                grads_target_log_prob: grads,
+                step_size: eps,
+                num_leapfrog_steps: self.num_leapfrog_steps,
+            },
+        ))
     }
 
     fn bootstrap_results(&self, init_state: &Structure) -> Result<Self::Results> {
@@ -243,9 +289,39 @@ impl HamiltonianMonteCarlo {
     pub fn leapfrog(&self, state: &Structure, momentum: &[Tensor]) -> Result<(Structure, Vec<Tensor>, Tensor)> {
         let inner = self.0.inner_kernel();
         let eps = inner.step_sizes(state.len())?;
-        let (_, _, g) = value_and_gradients(inner.target.as_ref(), state, false)?;
-        let (x, p, lp, _) = inner.leapfrog(state, momentum, &g, &eps)?;
-        Ok((x, p, lp))
+        let (_, lp, g) = value_and_gradients(inner.target.as_ref(), state, false)?;
+        let chain_rank = lp.rank();
+        let momenta = Layout::of(state, chain_rank)?.flatten(&Structure::List(momentum.to_vec()))?;
+        let set = |c: usize, z: &mut PhasePoint, m: &Metric| {
+            z.p.clone_from(&momenta[c]);
+            m.velocity_into(&z.p, &mut z.v);
+        };
+        let (layout, batch, out, _) = inner.trajectories(state, &g, &lp.to_vec()?, &eps, chain_rank, &set)?;
+        let qs: Vec<&[f64]> = out.iter().map(|(z, _, _)| z.q.as_slice()).collect();
+        let ps: Vec<&[f64]> = out.iter().map(|(z, _, _)| z.p.as_slice()).collect();
+        let p = layout.structure(&ps, &batch)?.tensors().into_iter().cloned().collect();
+        let lps: Vec<f64> = out.iter().map(|(z, _, _)| z.logp).collect();
+        Ok((layout.structure(&qs, &batch)?, p, Tensor::from_slice(&lps, &batch, lp.dtype())?))
+    }
+
+    /// HMC from a configured [`UncalibratedHamiltonianMonteCarlo`] (e.g. with a metric).
+    ///
+    /// ```
+    /// use probrs::joint::Structure;
+    /// use probrs::mcmc::{sample_chain, HamiltonianMonteCarlo, Metric, SampleChainOptions, UncalibratedHamiltonianMonteCarlo};
+    /// use probrs::tensor::{DType, Tensor};
+    /// // N(0, diag(100, 0.01)): hopeless with a unit metric, easy with the right one.
+    /// let target = |s: &Structure| { let x = s.as_tensor()?; x.square()?.mul(&Tensor::vector(&[0.005, 50.0], DType::F64)?)?.sum_axes(&[1], false)?.neg() };
+    /// let inner = UncalibratedHamiltonianMonteCarlo::new(target, vec![0.5], 4)?.with_metric(Metric::diagonal(vec![100.0, 0.01])?);
+    /// let k = HamiltonianMonteCarlo::from_inner(inner);
+    /// let run = sample_chain(2000, &Structure::Tensor(Tensor::zeros(&[4, 2], DType::F64)?), None, &k, &SampleChainOptions::default(), |_, _| ())?;
+    /// let v = run.all_states.as_tensor()?.to_vec()?;
+    /// let var0 = v.iter().step_by(2).map(|x| x * x).sum::<f64>() / 8000.0;
+    /// assert!((var0 / 100.0 - 1.0).abs() < 0.2, "{var0}");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn from_inner(inner: UncalibratedHamiltonianMonteCarlo) -> Self {
+        HamiltonianMonteCarlo(MetropolisHastings::new(inner))
     }
 }
 

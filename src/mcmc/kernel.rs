@@ -125,3 +125,13 @@ pub(crate) fn target_at(target: &TargetLogProbFn, state: &Structure, initial: bo
     }
     Ok(lp)
 }
+
+/// The target and its gradient at `state`, one gradient per part.
+pub(crate) fn value_and_gradients(target: &TargetLogProbFn, state: &Structure, initial: bool) -> Result<(Structure, Tensor, Vec<Tensor>)> {
+    let tracked = state.try_map(|t| t.tracked())?;
+    let lp = target_at(target, &tracked, initial)?;
+    let parts = tracked.tensors();
+    let grads = lp.sum_all()?.grad(&parts)?;
+    let grads = grads.into_iter().zip(&parts).map(|(g, p)| g.map_or_else(|| p.zeros_like(), Ok)).collect::<Result<Vec<_>>>()?;
+    Ok((tracked.try_map(|t| Ok(t.detach()))?, lp.detach(), grads.into_iter().map(|g| g.detach()).collect()))
+}

@@ -13,8 +13,7 @@
 //! `volatility_fn` is applied entry by entry (each volatility depends on its own coordinate,
 //! TFP's diagonal preconditioning), so `∇(v²)` is the gradient of `Σ v²`.
 
-use super::hamiltonian_monte_carlo::value_and_gradients;
-use super::kernel::{choose_tensor, ProposalResults, TargetLogProbFn, TransitionKernel};
+use super::kernel::{choose_tensor, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
 use super::metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 use super::step_size_adaptation::StepSizeResults;
 use crate::error::{Error, Result};

@@ -12,6 +12,7 @@
 mod cmdstan_csv;
 mod diagnostics;
 mod hamiltonian_monte_carlo;
+mod integrator;
 mod kernel;
 mod langevin;
 mod log_density;

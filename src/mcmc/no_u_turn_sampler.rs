@@ -17,7 +17,8 @@
 //! - a subtree that diverges or turns is discarded whole; the acceptance statistic is the mean
 //!   of `min(1, exp(H₀ − H))` over every leapfrog step taken (Stan's `accept_stat__`).
 
-use super::kernel::{TargetLogProbFn, TransitionKernel};
+use super::integrator::{dot, log_sum_exp, map_chains, per_part_step, PhasePoint};
+use super::kernel::{value_and_gradients, TargetLogProbFn, TransitionKernel};
 use super::log_density::{Layout, LogDensity, StructureLogDensity};
 use super::metric::Metric;
 use super::step_size_adaptation::StepSizeResults;
@@ -27,82 +28,6 @@ use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 use rand::Rng;
 use std::sync::Arc;
-
-/// A point of phase space: position, momentum, velocity `M⁻¹p`, and the target and its
-/// gradient at the position.
-#[derive(Clone, Debug)]
-pub(crate) struct PhasePoint {
-    pub q: Vec<f64>,
-    pub p: Vec<f64>,
-    pub v: Vec<f64>,
-    pub grad: Vec<f64>,
-    pub logp: f64,
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn log_sum_exp(a: f64, b: f64) -> f64 {
-    if a == f64::NEG_INFINITY {
-        return b;
-    }
-    if b == f64::NEG_INFINITY {
-        return a;
-    }
-    let m = a.max(b);
-    m + ((a - m).exp() + (b - m).exp()).ln()
-}
-
-/// The log-density at `q`, with Stan's rule for failures: a domain error (a parameter out of
-/// its domain, a non-finite value, a matrix that is not positive definite — what Stan's
-/// `domain_error` covers) rejects the point (`−∞`, a divergence of the trajectory); any other
-/// error (a shape mismatch, a failing data source) stops the chain.
-pub(crate) fn log_density_or_reject(density: &dyn LogDensity, q: &[f64], grad: &mut [f64]) -> Result<f64> {
-    match density.logp_and_grad(q, grad) {
-        Err(Error::InvalidParameter { .. } | Error::NonFinite { .. } | Error::LinearAlgebra { .. }) => Ok(f64::NEG_INFINITY),
-        other => other,
-    }
-}
-
-impl PhasePoint {
-    /// The point at `q` (evaluating the target), with zero momentum.
-    pub(crate) fn at(density: &dyn LogDensity, q: Vec<f64>) -> Result<Self> {
-        let d = q.len();
-        let mut grad = vec![0.0; d];
-        let logp = density.logp_and_grad(&q, &mut grad)?;
-        Ok(PhasePoint { q, p: vec![0.0; d], v: vec![0.0; d], grad, logp })
-    }
-    /// `H = −log π(q) + ½ pᵀ M⁻¹ p`, `+∞` where it is not a number.
-    fn hamiltonian(&self) -> f64 {
-        let h = -self.logp + 0.5 * dot(&self.p, &self.v);
-        if h.is_nan() {
-            f64::INFINITY
-        } else {
-            h
-        }
-    }
-    /// One leapfrog step of size `eps` (negative: backward in time).
-    fn leapfrog(&mut self, density: &dyn LogDensity, metric: &Metric, eps: f64) -> Result<()> {
-        self.p.iter_mut().zip(&self.grad).for_each(|(p, g)| *p += 0.5 * eps * g);
-        metric.velocity_into(&self.p, &mut self.v);
-        self.q.iter_mut().zip(&self.v).for_each(|(q, v)| *q += eps * v);
-        self.logp = log_density_or_reject(density, &self.q, &mut self.grad)?;
-        if !self.logp.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {
-            // Outside the support or an overflow: infinite energy, a divergence.
-            self.logp = f64::NEG_INFINITY;
-            return Ok(());
-        }
-        self.p.iter_mut().zip(&self.grad).for_each(|(p, g)| *p += 0.5 * eps * g);
-        metric.velocity_into(&self.p, &mut self.v);
-        Ok(())
-    }
-    /// A fresh momentum `p ~ N(0, M)` and its velocity.
-    fn resample_momentum<R: Rng + ?Sized>(&mut self, metric: &Metric, rng: &mut R) {
-        metric.sample_momentum(rng, &mut self.p);
-        metric.velocity_into(&self.p, &mut self.v);
-    }
-}
 
 /// What one NUTS transition reports (Stan's sampler diagnostics).
 ///
@@ -323,7 +248,11 @@ pub(crate) fn find_reasonable_step_size(density: &dyn LogDensity, metric: &Metri
 
 /// TFP's `NoUTurnSampler`: NUTS over a state whose leading dimensions are independent chains;
 /// each chain builds its own trajectory (from its own seed, `seed.fold_in(chain)`), so the
-/// draws do not depend on how chains are batched or threaded.
+/// draws do not depend on how chains are batched or threaded. The target is evaluated one chain
+/// at a time (its chain dimensions of size 1), so all chains share one target; TFP's batches of
+/// different targets (per-chain data) run with [`HamiltonianMonteCarlo`](super::HamiltonianMonteCarlo),
+/// which evaluates every chain at once, or one kernel per target. A target that returns more
+/// than one value for one chain is a typed shape error.
 ///
 /// ```
 /// use probrs::joint::Structure;
@@ -408,30 +337,6 @@ impl NoUTurnSampler {
         check_step_size(&step_size)?;
         Ok(NoUTurnSampler { target: Arc::new(target_log_prob_fn), step_size, max_tree_depth: 10, max_energy_diff: 1000.0, metric: Metric::Unit, num_threads: 1 })
     }
-
-    /// The step and metric one chain integrates with: one step size for all parts keeps the
-    /// metric; per-part step sizes `ε_k` are the same dynamics as step 1 with the inverse
-    /// metric scaled by `ε_k²` (diagonal metrics only).
-    fn effective(&self, eps: &[f64], layout: &Layout) -> Result<(f64, Metric)> {
-        if eps.iter().all(|e| *e == eps[0]) {
-            return Ok((eps[0], self.metric.clone()));
-        }
-        let d = layout.dim();
-        let base = match &self.metric {
-            Metric::Unit => vec![1.0; d],
-            Metric::Diagonal(v) => v.clone(),
-            Metric::Dense { .. } => return Err(Error::invalid_parameter("step_size", "one step size per state part needs a unit or diagonal metric, not a dense one")),
-        };
-        let mut scaled = Vec::with_capacity(d);
-        let mut i = 0;
-        for (shape, e) in layout.shapes.iter().zip(eps) {
-            for _ in 0..shape.iter().product::<usize>() {
-                scaled.push(base[i] * e * e);
-                i += 1;
-            }
-        }
-        Ok((1.0, Metric::diagonal(scaled)?))
-    }
 }
 
 fn check_step_size(step_size: &[f64]) -> Result<()> {
@@ -439,34 +344,6 @@ fn check_step_size(step_size: &[f64]) -> Result<()> {
         return Err(Error::invalid_parameter("step_size", format!("must be positive and finite, got {step_size:?}")));
     }
     Ok(())
-}
-
-/// Runs `f(chain)` for `0..n` on up to `threads` threads, results in chain order.
-pub(crate) fn map_chains<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = threads.clamp(1, n.max(1));
-    if threads == 1 {
-        return (0..n).map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<(usize, T)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = vec![];
-                    loop {
-                        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if c >= n {
-                            break mine;
-                        }
-                        mine.push((c, f(c)));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a chain thread panicked")).collect()
-    });
-    out.sort_by_key(|(c, _)| *c);
-    out.into_iter().map(|(_, t)| t).collect()
 }
 
 impl TransitionKernel for NoUTurnSampler {
@@ -481,7 +358,7 @@ impl TransitionKernel for NoUTurnSampler {
             k if k == layout.shapes.len() => previous.step_size.clone(),
             k => return Err(Error::invalid_parameter("step_size", format!("{k} step sizes for a state of {} parts", layout.shapes.len()))),
         };
-        let (eps_eff, metric) = self.effective(&eps, &layout)?;
+        let (eps_eff, metric) = per_part_step(&self.metric, &eps, &layout)?;
         metric.check_dim(layout.dim())?;
         let batch_shape = previous.target_log_prob.shape().to_vec();
         let positions = layout.flatten(current_state)?;
@@ -518,7 +395,7 @@ impl TransitionKernel for NoUTurnSampler {
     }
 
     fn bootstrap_results(&self, init_state: &Structure) -> Result<Self::Results> {
-        let (_, lp, grads) = super::hamiltonian_monte_carlo::value_and_gradients(self.target.as_ref(), init_state, true)?;
+        let (_, lp, grads) = value_and_gradients(self.target.as_ref(), init_state, true)?;
         let n = lp.elem_count();
         let parts = init_state.len();
         if self.step_size.len() != 1 && self.step_size.len() != parts {

@@ -10,7 +10,7 @@
 
 use super::kernel::{target_at, TargetLogProbFn, TransitionKernel};
 use super::log_density::Layout;
-use super::no_u_turn_sampler::map_chains;
+use super::integrator::map_chains;
 use crate::error::{Error, Result};
 use crate::joint::Structure;
 use crate::random::Seed;
