@@ -322,7 +322,7 @@ impl probrs::mcmc::LogDensity for W7Posterior {
 /// on 1 and on 2 threads (draws per second).
 fn w7() -> probrs::Result<()> {
     use probrs::joint::Structure;
-    use probrs::mcmc::{ess_basic, sample_chain, sample_nuts_density, DualAveragingStepSizeAdaptation, HamiltonianMonteCarlo, LogDensity, NutsOptions, SampleChainOptions};
+    use probrs::mcmc::{ess_basic, sample_chain, sample_nuts_density, DualAveragingStepSizeAdaptation, HamiltonianMonteCarlo, LogDensity, NutsOptions, SampleChainOptions, UncalibratedHamiltonianMonteCarlo};
     use probrs::random::Seed;
     use probrs::tensor::{glm::BernoulliLogitGlm, Tensor};
     let start = Instant::now();
@@ -388,20 +388,25 @@ fn w7() -> probrs::Result<()> {
         model.logp_and_grad(&w, &mut g)?;
     }
     let per_grad = t.elapsed().as_secs_f64() / 2000.0;
-    // HMC L = 10 with TFP's dual averaging, the target through the tensor facade (autodiff of
-    // the fused GLM op).
+    // HMC L = 10 with TFP's dual averaging: the target through the tensor facade (autodiff of
+    // the fused GLM op), and the same posterior as a LogDensity (the kernel's gradient, no
+    // autodiff).
     let target = move |s: &Structure| -> probrs::Result<Tensor> {
         let w = s.as_tensor()?;
         w.square()?.sum_all()?.mul_scalar(-0.5)?.add(&glm.log_prob(w)?)
     };
-    let kernel = DualAveragingStepSizeAdaptation::new(HamiltonianMonteCarlo::new(target, vec![0.01], 10)?, 800);
-    let t0 = Instant::now();
-    let run = sample_chain(1000, &Structure::Tensor(Tensor::zeros(&[d], DType::F32)?), None, &kernel, &SampleChainOptions { num_burnin_steps: 1000, seed: Seed::new(7), ..Default::default() }, |_, r| (r.inner_results.is_accepted.any().unwrap_or(false), r.inner_results.accepted_results.step_size[0]))?;
-    let wall = t0.elapsed().as_secs_f64();
-    let v = run.all_states.as_tensor()?.to_vec()?;
-    let chains = vec![(0..d).map(|j| (0..1000).map(|i| v[i * d + j]).collect()).collect::<Vec<Vec<f64>>>()];
-    let accept = run.trace.iter().filter(|t| t.0).count() as f64 / 1000.0;
-    report("HMC(L=10)+DualAveraging", &chains, wall, 20000, accept, run.trace[999].1, json!({"seconds_per_gradient_alone": per_grad}))?;
+    let by_target = HamiltonianMonteCarlo::new(target, vec![0.01], 10)?;
+    let by_density = HamiltonianMonteCarlo::from_inner(UncalibratedHamiltonianMonteCarlo::from_log_density(std::sync::Arc::new(W7Posterior { glm: model.glm.clone(), d }), vec![0.01], 10)?);
+    for (name, hmc) in [("HMC(L=10)+DualAveraging", by_target), ("HMC(L=10)+DualAveraging, LogDensity", by_density)] {
+        let kernel = DualAveragingStepSizeAdaptation::new(hmc, 800);
+        let t0 = Instant::now();
+        let run = sample_chain(1000, &Structure::Tensor(Tensor::zeros(&[d], DType::F32)?), None, &kernel, &SampleChainOptions { num_burnin_steps: 1000, seed: Seed::new(7), ..Default::default() }, |_, r| (r.inner_results.is_accepted.any().unwrap_or(false), r.inner_results.accepted_results.step_size[0]))?;
+        let wall = t0.elapsed().as_secs_f64();
+        let v = run.all_states.as_tensor()?.to_vec()?;
+        let chains = vec![(0..d).map(|j| (0..1000).map(|i| v[i * d + j]).collect()).collect::<Vec<Vec<f64>>>()];
+        let accept = run.trace.iter().filter(|t| t.0).count() as f64 / 1000.0;
+        report(name, &chains, wall, 20000, accept, run.trace[999].1, json!({"seconds_per_gradient_alone": per_grad}))?;
+    }
     // Four NUTS chains on one thread and on two.
     for threads in [1usize, 2] {
         let o = NutsOptions { num_chains: 4, seed: Seed::new(7), num_threads: Some(threads), ..Default::default() };

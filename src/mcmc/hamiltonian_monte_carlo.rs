@@ -16,9 +16,9 @@
 //! autodiff gradient per leapfrog step, so each chain may have its own target as in TFP. A trajectory that leaves the support (a non-finite target or
 //! gradient, or a domain error) is rejected, never a panic.
 
-use super::integrator::{per_part_step, PhasePoint};
+use super::integrator::{log_density_or_reject, per_part_step, PhasePoint};
 use super::kernel::{choose_tensor, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
-use super::log_density::Layout;
+use super::log_density::{Layout, LogDensity};
 use super::metric::Metric;
 use super::metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 use crate::error::{Error, Result};
@@ -38,6 +38,8 @@ use std::sync::Arc;
 /// ```
 pub struct UncalibratedHamiltonianMonteCarlo {
     target: Arc<TargetLogProbFn>,
+    /// A flat per-chain density with its own gradient, when built by `from_log_density`.
+    density: Option<Arc<dyn LogDensity>>,
     step_size: Vec<f64>,
     num_leapfrog_steps: usize,
     /// The inverse metric (default unit).
@@ -90,7 +92,74 @@ impl UncalibratedHamiltonianMonteCarlo {
         if num_leapfrog_steps == 0 {
             return Err(Error::invalid_parameter("num_leapfrog_steps", "must be at least 1"));
         }
-        Ok(UncalibratedHamiltonianMonteCarlo { target: Arc::new(target_log_prob_fn), step_size, num_leapfrog_steps, metric: Metric::Unit })
+        Ok(UncalibratedHamiltonianMonteCarlo { target: Arc::new(target_log_prob_fn), density: None, step_size, num_leapfrog_steps, metric: Metric::Unit })
+    }
+
+    /// HMC on a hand-written [`LogDensity`] (a model with its own gradient, e.g. a fused GLM
+    /// kernel): the state is a `[chains..., d]` tensor and each chain's log-density and
+    /// gradient come from `density` directly, with no autodiff.
+    ///
+    /// ```
+    /// use probrs::joint::Structure;
+    /// use probrs::mcmc::{sample_chain, HamiltonianMonteCarlo, LogDensity, SampleChainOptions, UncalibratedHamiltonianMonteCarlo};
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// struct StdNormal;
+    /// impl LogDensity for StdNormal {
+    ///     fn dim(&self) -> usize {
+    ///         2
+    ///     }
+    ///     fn logp_and_grad(&self, x: &[f64], g: &mut [f64]) -> probrs::Result<f64> {
+    ///         g.iter_mut().zip(x).for_each(|(g, x)| *g = -x);
+    ///         Ok(-0.5 * x.iter().map(|x| x * x).sum::<f64>())
+    ///     }
+    /// }
+    /// let k = HamiltonianMonteCarlo::from_inner(UncalibratedHamiltonianMonteCarlo::from_log_density(Arc::new(StdNormal), vec![0.5], 3)?);
+    /// let run = sample_chain(1000, &Structure::Tensor(Tensor::zeros(&[4, 2], DType::F64)?), None, &k, &SampleChainOptions::default(), |_, _| ())?;
+    /// let v = run.all_states.as_tensor()?.to_vec()?;
+    /// assert!((v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64 - 1.0).abs() < 0.15);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn from_log_density(density: Arc<dyn LogDensity>, step_size: Vec<f64>, num_leapfrog_steps: usize) -> Result<Self> {
+        let d = density.clone();
+        // The tensor target (for what reads it, e.g. TransformedTransitionKernel's checks): the
+        // density per chain, without gradients.
+        let target = move |s: &Structure| -> Result<Tensor> {
+            let t = s.as_tensor()?;
+            let dim = d.dim();
+            if t.rank() == 0 || t.shape()[t.rank() - 1] != dim {
+                return Err(Error::ShapeMismatch { context: "a LogDensity's state [chains..., d]".into(), lhs: t.shape().to_vec(), rhs: vec![dim] });
+            }
+            let v = t.to_vec()?;
+            let mut g = vec![0.0; dim];
+            let lp: Vec<f64> = v.chunks(dim).map(|x| d.logp_and_grad(x, &mut g)).collect::<Result<_>>()?;
+            Tensor::from_slice(&lp, &t.shape()[..t.rank() - 1], t.dtype())
+        };
+        let mut k = Self::new(target, step_size, num_leapfrog_steps)?;
+        k.density = Some(density);
+        Ok(k)
+    }
+
+    /// The log-density and gradient of every chain of `state`: one batched autodiff evaluation
+    /// of the target, or each chain through the flat density. A domain error (Stan's rule)
+    /// yields `−∞` for the chains it covers.
+    fn evaluate(&self, layout: &Layout, qs: &[&[f64]], batch: &[usize]) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+        if let Some(d) = &self.density {
+            let mut lps = Vec::with_capacity(qs.len());
+            let mut gs = Vec::with_capacity(qs.len());
+            for q in qs {
+                let mut g = vec![0.0; q.len()];
+                lps.push(log_density_or_reject(d.as_ref(), q, &mut g)?);
+                gs.push(g);
+            }
+            return Ok((lps, gs));
+        }
+        match value_and_gradients(self.target.as_ref(), &layout.structure(qs, batch)?, false) {
+            Ok((_, lp, g)) => Ok((lp.to_vec()?, layout.flatten(&Structure::List(g))?)),
+            // The chains cannot be told apart in one evaluation: all are rejected.
+            Err(Error::InvalidParameter { .. } | Error::NonFinite { .. } | Error::LinearAlgebra { .. }) => Ok((vec![f64::NEG_INFINITY; qs.len()], vec![vec![0.0; layout.dim()]; qs.len()])),
+            Err(e) => Err(e),
+        }
     }
 
     /// The same with an inverse metric `M⁻¹` over the flattened state (TFP's preconditioned
@@ -151,13 +220,7 @@ impl UncalibratedHamiltonianMonteCarlo {
             }
             // One evaluation for every chain.
             let qs: Vec<&[f64]> = points.iter().map(|(z, _, _)| z.q.as_slice()).collect();
-            let (lp, g) = match value_and_gradients(self.target.as_ref(), &layout.structure(&qs, &batch)?, false) {
-                Ok((_, lp, g)) => (lp.to_vec()?, layout.flatten(&Structure::List(g))?),
-                // A domain error anywhere (Stan's rule) rejects the step for every chain that
-                // the evaluation covered; the chains cannot be told apart, so all are rejected.
-                Err(Error::InvalidParameter { .. } | Error::NonFinite { .. } | Error::LinearAlgebra { .. }) => (vec![f64::NEG_INFINITY; points.len()], vec![vec![0.0; layout.dim()]; points.len()]),
-                Err(e) => return Err(e),
-            };
+            let (lp, g) = self.evaluate(&layout, &qs, &batch)?;
             for ((z, _, inside), (lp, g)) in points.iter_mut().zip(lp.into_iter().zip(g)) {
                 if !*inside {
                     continue;
@@ -232,7 +295,31 @@ impl TransitionKernel for UncalibratedHamiltonianMonteCarlo {
 
     fn bootstrap_results(&self, init_state: &Structure) -> Result<Self::Results> {
         let eps = self.step_sizes(init_state.len())?;
-        let (_, lp, grads) = value_and_gradients(self.target.as_ref(), init_state, true)?;
+        let (lp, grads) = match &self.density {
+            None => {
+                let (_, lp, grads) = value_and_gradients(self.target.as_ref(), init_state, true)?;
+                (lp, grads)
+            }
+            Some(d) => {
+                let t = init_state.as_tensor()?;
+                if t.rank() == 0 || t.shape()[t.rank() - 1] != d.dim() {
+                    return Err(Error::ShapeMismatch { context: "a LogDensity's state [chains..., d]".into(), lhs: t.shape().to_vec(), rhs: vec![d.dim()] });
+                }
+                let batch = t.shape()[..t.rank() - 1].to_vec();
+                let v = t.to_vec()?;
+                let (mut lps, mut gs) = (vec![], vec![]);
+                for (c, x) in v.chunks(d.dim()).enumerate() {
+                    let mut g = vec![0.0; d.dim()];
+                    let lp = d.logp_and_grad(x, &mut g).map_err(|e| Error::BadInput { location: format!("initial state, chain {c}"), reason: e.to_string() })?;
+                    if !lp.is_finite() {
+                        return Err(Error::BadInput { location: format!("initial state, chain {c}"), reason: format!("the log-density is {lp}") });
+                    }
+                    lps.push(lp);
+                    gs.extend(g);
+                }
+                (Tensor::from_slice(&lps, &batch, t.dtype())?, vec![Tensor::from_slice(&gs, t.shape(), t.dtype())?])
+            }
+        };
         Ok(UncalibratedHamiltonianMonteCarloResults { log_acceptance_correction: lp.zeros_like()?, target_log_prob: lp, grads_target_log_prob: grads, step_size: eps, num_leapfrog_steps: self.num_leapfrog_steps })
     }
 
@@ -289,7 +376,8 @@ impl HamiltonianMonteCarlo {
     pub fn leapfrog(&self, state: &Structure, momentum: &[Tensor]) -> Result<(Structure, Vec<Tensor>, Tensor)> {
         let inner = self.0.inner_kernel();
         let eps = inner.step_sizes(state.len())?;
-        let (_, lp, g) = value_and_gradients(inner.target.as_ref(), state, false)?;
+        let r = inner.bootstrap_results(state)?;
+        let (lp, g) = (r.target_log_prob, r.grads_target_log_prob);
         let chain_rank = lp.rank();
         let momenta = Layout::of(state, chain_rank)?.flatten(&Structure::List(momentum.to_vec()))?;
         let set = |c: usize, z: &mut PhasePoint, m: &Metric| {
