@@ -240,3 +240,27 @@ fn simulation_based_calibration_of_hmc() {
     let chi2: f64 = bins.iter().map(|b| (*b as f64 - expected).powi(2) / expected).sum();
     assert!(chi2 < 27.88, "rank histogram {bins:?}, chi2 {chi2}");
 }
+
+#[test]
+fn chains_on_threads_give_the_same_draws_whatever_the_thread_count() {
+    let kernel = HamiltonianMonteCarlo::new(correlated, vec![0.35], 4).unwrap();
+    let start = Structure::Tensor(Tensor::from_slice(&[-1.0, 1.0, 1.0, -1.0, 0.0, 2.0, 1.0, 0.0], &[4, 2], DType::F64).unwrap());
+    let o = SampleChainOptions { num_burnin_steps: 100, seed: Seed::new(71), ..Default::default() };
+    let one = sample_chain_on_threads(1500, &start, &kernel, &o, 1, |_, r| r.is_accepted.any().unwrap()).unwrap();
+    let two = sample_chain_on_threads(1500, &start, &kernel, &o, 2, |_, r| r.is_accepted.any().unwrap()).unwrap();
+    let a = one.all_states.as_tensor().unwrap();
+    assert_eq!(a.shape(), &[1500, 4, 2]);
+    assert_eq!(a.to_vec().unwrap(), two.all_states.as_tensor().unwrap().to_vec().unwrap());
+    assert_eq!(one.trace, two.trace);
+    assert_eq!(one.final_kernel_results.len(), 4);
+    // The draws are the target's: x₁ has sd 2.
+    let v = a.to_vec().unwrap();
+    let chains: Vec<Vec<f64>> = (0..4).map(|c| (0..1500).map(|i| v[(i * 4 + c) * 2 + 1]).collect()).collect();
+    let all = chains.concat();
+    let sd = (all.iter().map(|x| x * x).sum::<f64>() / all.len() as f64).sqrt();
+    assert!((sd - 2.0).abs() <= 4.0 * mcse_sd(&chains).unwrap() + 0.05, "{sd}");
+    // A failing chain is named.
+    let bad = Structure::Tensor(Tensor::from_slice(&[0.0, 0.0, f64::NAN, 0.0], &[2, 2], DType::F64).unwrap());
+    let err = sample_chain_on_threads(10, &bad, &kernel, &o, 2, |_, _| ()).unwrap_err().to_string();
+    assert!(err.contains("chain 1"), "{err}");
+}

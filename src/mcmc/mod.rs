@@ -42,7 +42,7 @@ pub use windowed_adaptation::adaptation_windows;
 pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
 pub use replica_exchange_mc::{ReplicaExchangeMC, ReplicaExchangeMCResults};
-pub use sample_chain::{sample_chain, ChainResults, SampleChainOptions};
+pub use sample_chain::{sample_chain, sample_chain_on_threads, ChainResults, SampleChainOptions};
 pub use transformed_log_density::TransformedLogDensity;
 pub use transformed_transition_kernel::{TransformedTransitionKernel, TransformedTransitionKernelResults};
 pub use step_size_adaptation::{

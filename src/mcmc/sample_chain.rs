@@ -3,8 +3,9 @@
 //! returns the states (each part stacked along a new leading dimension: `[num_results,
 //! chains..., event...]`), what `trace_fn` read at each result, and the final kernel results.
 //!
-//! Chains are the state's leading dimensions and run together (vectorized, TFP style). Step
-//! `k`'s seed is `seed.fold_in(k)`: the same seed gives the same draws, bit for bit.
+//! Chains are the state's leading dimensions and run together (vectorized, TFP style); or,
+//! with [`sample_chain_on_threads`], each chain alone on a pool of threads. Step `k`'s seed is
+//! `seed.fold_in(k)`: the same seed gives the same draws, bit for bit, whatever the threads.
 
 use super::kernel::TransitionKernel;
 use crate::error::{Error, Result};
@@ -124,4 +125,59 @@ fn stack(states: &[Structure]) -> Result<Structure> {
         k += 1;
         Tensor::concat(&parts.iter().collect::<Vec<_>>(), 0)
     })
+}
+
+/// [`sample_chain`] with each chain run on its own, spread over `num_threads` threads: chain
+/// `c` of `current_state` (the leading dimension indexes chains) runs alone with seed
+/// `options.seed.fold_in(c)`, so the draws are the same bit for bit whatever the thread count.
+/// The states come back stacked as `sample_chain`'s (`[num_results, chains, event...]`), the
+/// traces and final kernel results one per chain.
+///
+/// ```
+/// use probrs::joint::Structure;
+/// use probrs::mcmc::{random_walk_normal_fn, sample_chain_on_threads, RandomWalkMetropolis, SampleChainOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let kernel = RandomWalkMetropolis::new(|s: &Structure| s.as_tensor()?.square()?.sum_axes(&[1], false)?.mul_scalar(-0.5), random_walk_normal_fn(1.0));
+/// let start = Structure::Tensor(Tensor::zeros(&[4, 2], DType::F64)?);
+/// let one = sample_chain_on_threads(200, &start, &kernel, &SampleChainOptions::default(), 1, |_, _| ())?;
+/// let two = sample_chain_on_threads(200, &start, &kernel, &SampleChainOptions::default(), 2, |_, _| ())?;
+/// assert_eq!(one.all_states.as_tensor()?.shape(), &[200, 4, 2]);
+/// assert_eq!(one.all_states.as_tensor()?.to_vec()?, two.all_states.as_tensor()?.to_vec()?);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn sample_chain_on_threads<K, T>(
+    num_results: usize,
+    current_state: &Structure,
+    kernel: &K,
+    options: &SampleChainOptions,
+    num_threads: usize,
+    trace_fn: impl Fn(&Structure, &K::Results) -> T + Sync,
+) -> Result<ChainResults<Vec<T>, Vec<K::Results>>>
+where
+    K: TransitionKernel + Sync,
+    K::Results: Send,
+    T: Send,
+{
+    let first = current_state.tensors().first().copied().ok_or_else(|| Error::invalid_parameter("current_state", "has no parts"))?.clone();
+    let chains = *first.shape().first().ok_or_else(|| Error::invalid_shape("current_state", first.shape(), "needs a leading chain dimension"))?;
+    let runs = super::integrator::map_chains(chains, num_threads, |c| -> Result<ChainResults<T, K::Results>> {
+        let one = current_state.try_map(|t| t.narrow(0, c, 1))?;
+        let o = SampleChainOptions { seed: options.seed.fold_in(c as u64), ..options.clone() };
+        sample_chain(num_results, &one, None, kernel, &o, |s, r| trace_fn(s, r)).map_err(|e| Error::BadInput { location: format!("chain {c}"), reason: e.to_string() })
+    });
+    let runs: Vec<ChainResults<T, K::Results>> = runs.into_iter().collect::<Result<_>>()?;
+    // Each run's states are [num_results, 1, event...]: join them along the chain dimension.
+    let mut k = 0;
+    let all_states = runs[0].all_states.try_map(|_| {
+        let parts: Vec<&Tensor> = runs.iter().map(|r| r.all_states.tensors()[k]).collect();
+        k += 1;
+        Tensor::concat(&parts, 1)
+    })?;
+    let mut trace = vec![];
+    let mut finals = vec![];
+    for r in runs {
+        trace.push(r.trace);
+        finals.push(r.final_kernel_results);
+    }
+    Ok(ChainResults { all_states, trace, final_kernel_results: finals })
 }
