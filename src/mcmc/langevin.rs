@@ -15,7 +15,7 @@
 
 use super::kernel::{choose_tensor, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
 use super::metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
-use super::step_size_adaptation::StepSizeResults;
+use super::step_size_adaptation::ProposalStepSize;
 use crate::error::{Error, Result};
 use crate::joint::Structure;
 use crate::random::{self, Seed};
@@ -290,17 +290,11 @@ impl TransitionKernel for MetropolisAdjustedLangevinAlgorithm {
     }
 }
 
-impl StepSizeResults for MetropolisHastingsResults<UncalibratedLangevinResults> {
-    fn step_size(&self) -> &[f64] {
-        &self.accepted_results.step_size
+impl ProposalStepSize for UncalibratedLangevinResults {
+    fn proposal_step_size(&self) -> &[f64] {
+        &self.step_size
     }
-    fn with_step_size(&self, step_size: Vec<f64>) -> Self {
-        let mut r = self.clone();
-        r.accepted_results.step_size = step_size.clone();
-        r.proposed_results.step_size = step_size;
-        r
-    }
-    fn log_accept_ratio(&self) -> &Tensor {
-        &self.log_accept_ratio
+    fn set_step_size(&mut self, step_size: Vec<f64>) {
+        self.step_size = step_size;
     }
 }

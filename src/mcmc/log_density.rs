@@ -294,20 +294,27 @@ impl LogDensity for StructureLogDensity {
         if lp.elem_count() != 1 {
             return Err(Error::ShapeMismatch { context: "target_log_prob_fn output for one chain (one value)".into(), lhs: lp.shape().to_vec(), rhs: batch });
         }
-        let parts = state.tensors();
-        let grads = lp.sum_all()?.grad(&parts)?;
-        let mut offset = 0;
-        for (g, p) in grads.iter().zip(&parts) {
-            let n = p.elem_count();
-            match g {
-                Some(g) => grad[offset..offset + n].copy_from_slice(&g.to_vec()?),
-                None => grad[offset..offset + n].fill(0.0),
-            }
-            offset += n;
-        }
-        lp.sum_all()?.to_scalar()
+        let lp = lp.sum_all()?;
+        gradient_into(&lp, &state.tensors(), grad)?;
+        lp.to_scalar()
     }
     fn param_names(&self) -> Vec<String> {
         self.layout.param_names()
     }
+}
+
+/// The gradient of the scalar `lp` with respect to `parts` (tracked), laid end to end in `grad`
+/// (zeros for a part `lp` does not depend on).
+pub(crate) fn gradient_into(lp: &Tensor, parts: &[&Tensor], grad: &mut [f64]) -> Result<()> {
+    let grads = lp.grad(parts)?;
+    let mut offset = 0;
+    for (g, p) in grads.iter().zip(parts) {
+        let n = p.elem_count();
+        match g {
+            Some(g) => grad[offset..offset + n].copy_from_slice(&g.to_vec()?),
+            None => grad[offset..offset + n].fill(0.0),
+        }
+        offset += n;
+    }
+    Ok(())
 }

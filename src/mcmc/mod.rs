@@ -46,7 +46,7 @@ pub use sample_chain::{sample_chain, sample_chain_on_threads, ChainResults, Samp
 pub use transformed_log_density::TransformedLogDensity;
 pub use transformed_transition_kernel::{TransformedTransitionKernel, TransformedTransitionKernelResults};
 pub use step_size_adaptation::{
-    DualAveragingStepSizeAdaptation, DualAveragingStepSizeAdaptationResults, SimpleStepSizeAdaptation, SimpleStepSizeAdaptationResults, StepSizeResults,
+    DualAveragingStepSizeAdaptation, DualAveragingStepSizeAdaptationResults, ProposalStepSize, SimpleStepSizeAdaptation, SimpleStepSizeAdaptationResults, StepSizeResults,
 };
 pub use slice_sampler::{SliceSampler, SliceSamplerResults};
 pub use summary::{summarize, summarize_cmdstan, CmdStanSummary, SummaryRow};

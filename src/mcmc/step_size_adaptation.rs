@@ -41,14 +41,43 @@ pub trait StepSizeResults: Clone {
     fn log_accept_ratio(&self) -> &Tensor;
 }
 
-impl StepSizeResults for MetropolisHastingsResults<UncalibratedHamiltonianMonteCarloResults> {
+/// The results of an uncalibrated proposal that carries its step size (HMC's, MALA's): with
+/// it, Metropolis–Hastings' results are [`StepSizeResults`].
+///
+/// ```
+/// use probrs::joint::Structure;
+/// use probrs::mcmc::{ProposalStepSize, TransitionKernel, UncalibratedHamiltonianMonteCarlo};
+/// use probrs::tensor::{DType, Tensor};
+/// let k = UncalibratedHamiltonianMonteCarlo::new(|s: &Structure| s.as_tensor()?.neg(), vec![0.2], 2)?;
+/// let mut r = k.bootstrap_results(&Structure::Tensor(Tensor::ones(&[1], DType::F64)?))?;
+/// r.set_step_size(vec![0.1]);
+/// assert_eq!(r.proposal_step_size(), &[0.1]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub trait ProposalStepSize: Clone {
+    /// The step size per state part.
+    fn proposal_step_size(&self) -> &[f64];
+    /// Replaces it.
+    fn set_step_size(&mut self, step_size: Vec<f64>);
+}
+
+impl ProposalStepSize for UncalibratedHamiltonianMonteCarloResults {
+    fn proposal_step_size(&self) -> &[f64] {
+        &self.step_size
+    }
+    fn set_step_size(&mut self, step_size: Vec<f64>) {
+        self.step_size = step_size;
+    }
+}
+
+impl<R: ProposalStepSize> StepSizeResults for MetropolisHastingsResults<R> {
     fn step_size(&self) -> &[f64] {
-        &self.accepted_results.step_size
+        self.accepted_results.proposal_step_size()
     }
     fn with_step_size(&self, step_size: Vec<f64>) -> Self {
         let mut r = self.clone();
-        r.accepted_results.step_size = step_size.clone();
-        r.proposed_results.step_size = step_size;
+        r.accepted_results.set_step_size(step_size.clone());
+        r.proposed_results.set_step_size(step_size);
         r
     }
     fn log_accept_ratio(&self) -> &Tensor {

@@ -10,7 +10,7 @@
 //! sampler moves `z` freely; draws are mapped back with [`constrain`](TransformedLogDensity::constrain).
 
 use super::kernel::TargetLogProbFn;
-use super::log_density::{Layout, LogDensity};
+use super::log_density::{gradient_into, Layout, LogDensity};
 use crate::bijectors::Bijector;
 use crate::error::{Error, Result};
 use crate::joint::Structure;
@@ -146,16 +146,7 @@ impl LogDensity for TransformedLogDensity {
         for (part, b) in parts.iter().zip(&self.bijectors) {
             lp = lp.add(&b.forward_log_det_jacobian(part, part.rank())?.sum_all()?)?;
         }
-        let grads = lp.grad(&parts)?;
-        let mut offset = 0;
-        for (g, p) in grads.iter().zip(&parts) {
-            let n = p.elem_count();
-            match g {
-                Some(g) => grad[offset..offset + n].copy_from_slice(&g.to_vec()?),
-                None => grad[offset..offset + n].fill(0.0),
-            }
-            offset += n;
-        }
+        gradient_into(&lp, &parts, grad)?;
         lp.to_scalar()
     }
     fn param_names(&self) -> Vec<String> {
