@@ -135,3 +135,69 @@ pub(crate) fn per_part_step(metric: &Metric, eps: &[f64], layout: &Layout) -> Re
     }
     Ok((1.0, Metric::diagonal(scaled)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// N(0, Σ) with Σ⁻¹ = [[2, 0.6], [0.6, 1]].
+    struct Quadratic;
+    impl LogDensity for Quadratic {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn logp_and_grad(&self, x: &[f64], g: &mut [f64]) -> Result<f64> {
+            g[0] = -(2.0 * x[0] + 0.6 * x[1]);
+            g[1] = -(0.6 * x[0] + x[1]);
+            Ok(0.5 * (x[0] * g[0] + x[1] * g[1]))
+        }
+    }
+
+    #[test]
+    fn leapfrog_is_reversible_and_conserves_energy_to_second_order() {
+        let metric = Metric::dense(vec![0.8, 0.3, 0.3, 1.5], 2).unwrap();
+        let mut start = PhasePoint::at(&Quadratic, vec![0.7, -1.1]).unwrap();
+        start.p = vec![0.4, -0.2];
+        metric.velocity_into(&start.p, &mut start.v);
+        let h0 = start.hamiltonian();
+        let mut errors = vec![];
+        for eps in [0.1, 0.05, 0.025] {
+            let mut z = start.clone();
+            let n = (1.0 / eps) as usize;
+            for _ in 0..n {
+                z.leapfrog(&Quadratic, &metric, eps).unwrap();
+            }
+            errors.push((z.hamiltonian() - h0).abs());
+            // Backward in time: the start again, to rounding.
+            for _ in 0..n {
+                z.leapfrog(&Quadratic, &metric, -eps).unwrap();
+            }
+            for (a, b) in z.q.iter().chain(&z.p).zip(start.q.iter().chain(&start.p)) {
+                assert!((a - b).abs() < 1e-12, "eps {eps}: {a} vs {b}");
+            }
+        }
+        // Energy error O(ε²): halving ε quarters it.
+        for w in errors.windows(2) {
+            assert!((w[0] / w[1] - 4.0).abs() < 0.5, "{errors:?}");
+        }
+    }
+
+    #[test]
+    fn a_domain_error_rejects_and_other_errors_propagate() {
+        struct Failing(Error);
+        impl LogDensity for Failing {
+            fn dim(&self) -> usize {
+                1
+            }
+            fn logp_and_grad(&self, _: &[f64], _: &mut [f64]) -> Result<f64> {
+                Err(match &self.0 {
+                    Error::InvalidParameter { name, reason } => Error::InvalidParameter { name: name.clone(), reason: reason.clone() },
+                    _ => Error::BadInput { location: "data".into(), reason: "gone".into() },
+                })
+            }
+        }
+        let mut g = [0.0];
+        assert_eq!(log_density_or_reject(&Failing(Error::invalid_parameter("scale", "0")), &[0.0], &mut g).unwrap(), f64::NEG_INFINITY);
+        assert!(log_density_or_reject(&Failing(Error::BadInput { location: String::new(), reason: String::new() }), &[0.0], &mut g).is_err());
+    }
+}
