@@ -221,7 +221,7 @@ fn simulation_based_calibration_of_hmc() {
     // step 0.25 × 5 steps gave a rank histogram of chi2 65).
     let kernel = HamiltonianMonteCarlo::new(target, vec![0.25], 3).unwrap();
     let start = Structure::Tensor(Tensor::zeros(&[reps], DType::F64).unwrap());
-    let o = SampleChainOptions { num_burnin_steps: 100, num_steps_between_results: 19, seed: Seed::new(62) };
+    let o = SampleChainOptions { num_burnin_steps: 100, num_steps_between_results: 19, seed: Seed::new(62), ..Default::default() };
     let run = sample_chain(99, &start, None, &kernel, &o, |_, _| ()).unwrap();
     let draws = run.all_states.as_tensor().unwrap().to_vec().unwrap();
     let mut sq = 0.0;

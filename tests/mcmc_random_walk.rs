@@ -29,7 +29,7 @@ fn correlated_gaussian_moments_within_mcse() {
     };
     let kernel = RandomWalkMetropolis::new(target, random_walk_normal_fn(1.2));
     let start = Structure::Tensor(Tensor::from_slice(&[-3.0, 3.0, 3.0, -3.0, 0.0, 5.0, 1.0, 1.0], &[4, 2], DType::F64).unwrap());
-    let opts = SampleChainOptions { num_burnin_steps: 2000, num_steps_between_results: 1, seed: Seed::new(11) };
+    let opts = SampleChainOptions { num_burnin_steps: 2000, num_steps_between_results: 1, seed: Seed::new(11), ..Default::default() };
     let run = sample_chain(10_000, &start, None, &kernel, &opts, |_, r| r.is_accepted.clone()).unwrap();
     let all = run.all_states.as_tensor().unwrap();
     assert_eq!(all.shape(), &[10_000, 4, 2]);
@@ -182,6 +182,23 @@ fn bad_input_is_a_typed_error_and_bad_regions_are_rejected() {
     );
     let err = sample_chain(20, &start, None, &flaky, &SampleChainOptions::default(), |_, _| ()).unwrap_err().to_string();
     assert!(err.contains("step 6") && err.contains("the model failed"), "{err}");
+    // With keep_draws_on_failure, the six results before the failing step come back with it.
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let flaky = RandomWalkMetropolis::new(
+        move |s: &Structure| {
+            if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 7 {
+                return Err(probrs::Error::invalid_parameter("x", "the model failed"));
+            }
+            s.as_tensor()?.square()?.neg()
+        },
+        random_walk_normal_fn(1.0),
+    );
+    let o = SampleChainOptions { keep_draws_on_failure: true, ..Default::default() };
+    let run = sample_chain(20, &start, None, &flaky, &o, |_, _| ()).unwrap();
+    assert_eq!(run.all_states.as_tensor().unwrap().shape(), &[6, 3]);
+    assert_eq!(run.trace.len(), 6);
+    let (step, why) = run.failure.clone().unwrap();
+    assert!(step == 6 && why.contains("the model failed"), "{step} {why}");
 }
 
 /// Draws saved as CmdStan CSV, one file per chain, read back by `probrs summary`, entries named

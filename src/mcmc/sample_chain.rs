@@ -18,7 +18,7 @@ use crate::tensor::Tensor;
 /// ```
 /// use probrs::mcmc::SampleChainOptions;
 /// let o = SampleChainOptions::default();
-/// assert_eq!((o.num_burnin_steps, o.num_steps_between_results), (0, 0));
+/// assert_eq!((o.num_burnin_steps, o.num_steps_between_results, o.keep_draws_on_failure), (0, 0, false));
 /// let warm = SampleChainOptions { num_burnin_steps: 500, ..Default::default() };
 /// assert_eq!(warm.num_burnin_steps, 500);
 /// ```
@@ -30,11 +30,15 @@ pub struct SampleChainOptions {
     pub num_steps_between_results: usize,
     /// The seed of the whole run.
     pub seed: Seed,
+    /// When a step fails after some results were collected: `false` (default, TFP's behaviour)
+    /// returns the error naming the step; `true` returns the results so far with the failure
+    /// recorded in [`ChainResults::failure`], so no draw already made is lost.
+    pub keep_draws_on_failure: bool,
 }
 
 impl Default for SampleChainOptions {
     fn default() -> Self {
-        SampleChainOptions { num_burnin_steps: 0, num_steps_between_results: 0, seed: Seed::new(0) }
+        SampleChainOptions { num_burnin_steps: 0, num_steps_between_results: 0, seed: Seed::new(0), keep_draws_on_failure: false }
     }
 }
 
@@ -59,6 +63,8 @@ pub struct ChainResults<T, R> {
     pub trace: Vec<T>,
     /// The kernel results after the last step (TFP's `return_final_kernel_results`), to resume.
     pub final_kernel_results: R,
+    /// With `keep_draws_on_failure`: the step that failed and why (the results stop before it).
+    pub failure: Option<(usize, String)>,
 }
 
 /// Runs `kernel` from `current_state` (and `previous_kernel_results`, or the kernel's
@@ -109,12 +115,19 @@ pub fn sample_chain<K: TransitionKernel, T>(
     advance(&mut state, &mut results, options.num_burnin_steps)?;
     let mut states = Vec::with_capacity(num_results);
     let mut trace = Vec::with_capacity(num_results);
+    let mut failure = None;
     for i in 0..num_results {
-        advance(&mut state, &mut results, if i == 0 { 1 } else { 1 + options.num_steps_between_results })?;
+        if let Err(e) = advance(&mut state, &mut results, if i == 0 { 1 } else { 1 + options.num_steps_between_results }) {
+            if !options.keep_draws_on_failure || states.is_empty() {
+                return Err(e);
+            }
+            failure = Some((options.num_burnin_steps + i * (1 + options.num_steps_between_results), e.to_string()));
+            break;
+        }
         trace.push(trace_fn(&state, &results));
         states.push(state.clone());
     }
-    Ok(ChainResults { all_states: stack(&states)?, trace, final_kernel_results: results })
+    Ok(ChainResults { all_states: stack(&states)?, trace, final_kernel_results: results, failure })
 }
 
 /// Stacks a run's states part by part along a new leading dimension.
@@ -179,5 +192,5 @@ where
         trace.push(r.trace);
         finals.push(r.final_kernel_results);
     }
-    Ok(ChainResults { all_states, trace, final_kernel_results: finals })
+    Ok(ChainResults { all_states, trace, final_kernel_results: finals, failure: None })
 }
