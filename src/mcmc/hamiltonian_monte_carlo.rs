@@ -17,7 +17,7 @@
 //! gradient, or a domain error) is rejected, never a panic.
 
 use super::integrator::{log_density_or_reject, per_part_step, PhasePoint};
-use super::kernel::{choose_tensor, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
+use super::kernel::{check_step_size, choose_tensor, step_size_per_part, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
 use super::log_density::{Layout, LogDensity};
 use super::metric::Metric;
 use super::metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
@@ -86,9 +86,7 @@ impl UncalibratedHamiltonianMonteCarlo {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(target_log_prob_fn: impl Fn(&Structure) -> Result<Tensor> + Send + Sync + 'static, step_size: Vec<f64>, num_leapfrog_steps: usize) -> Result<Self> {
-        if step_size.is_empty() || step_size.iter().any(|e| !(*e > 0.0 && e.is_finite())) {
-            return Err(Error::invalid_parameter("step_size", format!("must be positive and finite, got {step_size:?}")));
-        }
+        check_step_size(&step_size)?;
         if num_leapfrog_steps == 0 {
             return Err(Error::invalid_parameter("num_leapfrog_steps", "must be at least 1"));
         }
@@ -177,15 +175,6 @@ impl UncalibratedHamiltonianMonteCarlo {
         self
     }
 
-    /// The step size of each of `n` state parts.
-    fn step_sizes(&self, n: usize) -> Result<Vec<f64>> {
-        match self.step_size.len() {
-            1 => Ok(vec![self.step_size[0]; n]),
-            k if k == n => Ok(self.step_size.clone()),
-            k => Err(Error::invalid_parameter("step_size", format!("{k} step sizes for a state of {n} parts"))),
-        }
-    }
-
     /// Runs `num_leapfrog_steps` steps per chain from `state` (chain dimensions `chain_rank`)
     /// with momenta set by `momentum(chain, point, metric)`: each chain's final point, its
     /// initial kinetic energy and whether the trajectory stayed in the support. The chains step
@@ -262,10 +251,7 @@ impl TransitionKernel for UncalibratedHamiltonianMonteCarlo {
 
     fn one_step(&self, current_state: &Structure, previous: &Self::Results, seed: Seed) -> Result<(Structure, Self::Results)> {
         // The step size lives in the results, so that adaptation can change it between steps.
-        let eps = previous.step_size.clone();
-        if eps.len() != current_state.len() || eps.iter().any(|e| !(*e > 0.0 && e.is_finite())) {
-            return Err(Error::invalid_parameter("step_size", format!("{eps:?} for a state of {} parts (positive and finite, one per part)", current_state.len())));
-        }
+        let eps = step_size_per_part(&previous.step_size, current_state.len())?;
         let chain_rank = previous.target_log_prob.rank();
         let lps = previous.target_log_prob.to_vec()?;
         let draw = |c: usize, z: &mut PhasePoint, m: &Metric| {
@@ -294,7 +280,7 @@ impl TransitionKernel for UncalibratedHamiltonianMonteCarlo {
     }
 
     fn bootstrap_results(&self, init_state: &Structure) -> Result<Self::Results> {
-        let eps = self.step_sizes(init_state.len())?;
+        let eps = step_size_per_part(&self.step_size, init_state.len())?;
         let (lp, grads) = match &self.density {
             None => {
                 let (_, lp, grads) = value_and_gradients(self.target.as_ref(), init_state, true)?;
@@ -375,7 +361,7 @@ impl HamiltonianMonteCarlo {
     /// ```
     pub fn leapfrog(&self, state: &Structure, momentum: &[Tensor]) -> Result<(Structure, Vec<Tensor>, Tensor)> {
         let inner = self.0.inner_kernel();
-        let eps = inner.step_sizes(state.len())?;
+        let eps = step_size_per_part(&inner.step_size, state.len())?;
         let r = inner.bootstrap_results(state)?;
         let (lp, g) = (r.target_log_prob, r.grads_target_log_prob);
         let chain_rank = lp.rank();

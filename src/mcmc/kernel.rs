@@ -135,3 +135,21 @@ pub(crate) fn value_and_gradients(target: &TargetLogProbFn, state: &Structure, i
     let grads = grads.into_iter().zip(&parts).map(|(g, p)| g.map_or_else(|| p.zeros_like(), Ok)).collect::<Result<Vec<_>>>()?;
     Ok((tracked.try_map(|t| Ok(t.detach()))?, lp.detach(), grads.into_iter().map(|g| g.detach()).collect()))
 }
+
+/// Step sizes are positive and finite (a typed error on `step_size` otherwise).
+pub(crate) fn check_step_size(step_size: &[f64]) -> Result<()> {
+    if step_size.is_empty() || step_size.iter().any(|e| !(*e > 0.0 && e.is_finite())) {
+        return Err(Error::invalid_parameter("step_size", format!("must be positive and finite, got {step_size:?}")));
+    }
+    Ok(())
+}
+
+/// One checked step size for each of `n` state parts: a single one serves every part.
+pub(crate) fn step_size_per_part(step_size: &[f64], n: usize) -> Result<Vec<f64>> {
+    check_step_size(step_size)?;
+    match step_size.len() {
+        1 => Ok(vec![step_size[0]; n]),
+        k if k == n => Ok(step_size.to_vec()),
+        k => Err(Error::invalid_parameter("step_size", format!("{k} step sizes for a state of {n} parts"))),
+    }
+}

@@ -13,7 +13,7 @@
 //! `volatility_fn` is applied entry by entry (each volatility depends on its own coordinate,
 //! TFP's diagonal preconditioning), so `∇(v²)` is the gradient of `Σ v²`.
 
-use super::kernel::{choose_tensor, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
+use super::kernel::{check_step_size, choose_tensor, step_size_per_part, value_and_gradients, ProposalResults, TargetLogProbFn, TransitionKernel};
 use super::metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 use super::step_size_adaptation::ProposalStepSize;
 use crate::error::{Error, Result};
@@ -72,6 +72,8 @@ pub struct UncalibratedLangevinResults {
     pub grads_target_log_prob: Vec<Tensor>,
     /// The volatility at the state, one tensor per part.
     pub volatility: Vec<Tensor>,
+    /// The gradient of `Σ v²` at the state, one tensor per part (TFP's `grads_volatility`).
+    pub grads_volatility: Vec<Tensor>,
     /// The drift `d(x)` at the state, one tensor per part.
     pub diffusion_drift: Vec<Tensor>,
     /// The step size per state part.
@@ -88,9 +90,7 @@ impl UncalibratedLangevin {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(target_log_prob_fn: impl Fn(&Structure) -> Result<Tensor> + Send + Sync + 'static, step_size: Vec<f64>) -> Result<Self> {
-        if step_size.is_empty() || step_size.iter().any(|e| !(*e > 0.0 && e.is_finite())) {
-            return Err(Error::invalid_parameter("step_size", format!("must be positive and finite, got {step_size:?}")));
-        }
+        check_step_size(&step_size)?;
         Ok(UncalibratedLangevin { target: Arc::new(target_log_prob_fn), step_size, volatility_fn: None })
     }
 
@@ -108,14 +108,6 @@ impl UncalibratedLangevin {
     pub fn with_volatility_fn(mut self, volatility_fn: Arc<VolatilityFn>) -> Self {
         self.volatility_fn = Some(volatility_fn);
         self
-    }
-
-    fn step_sizes(&self, n: usize) -> Result<Vec<f64>> {
-        match self.step_size.len() {
-            1 => Ok(vec![self.step_size[0]; n]),
-            k if k == n => Ok(self.step_size.clone()),
-            k => Err(Error::invalid_parameter("step_size", format!("{k} step sizes for a state of {n} parts"))),
-        }
     }
 
     /// The volatility at `state` and the gradient of `Σ v²`, one tensor per part.
@@ -184,6 +176,7 @@ impl ProposalResults for UncalibratedLangevinResults {
             target_log_prob: choose_tensor(accept, &proposed.target_log_prob, &current.target_log_prob)?,
             grads_target_log_prob: pick(&proposed.grads_target_log_prob, &current.grads_target_log_prob)?,
             volatility: pick(&proposed.volatility, &current.volatility)?,
+            grads_volatility: pick(&proposed.grads_volatility, &current.grads_volatility)?,
             diffusion_drift: pick(&proposed.diffusion_drift, &current.diffusion_drift)?,
             step_size: current.step_size.clone(),
         })
@@ -195,12 +188,9 @@ impl TransitionKernel for UncalibratedLangevin {
 
     fn one_step(&self, current_state: &Structure, previous: &Self::Results, seed: Seed) -> Result<(Structure, Self::Results)> {
         let parts = current_state.tensors();
-        let eps = previous.step_size.clone();
-        if eps.len() != parts.len() || eps.iter().any(|e| !(*e > 0.0 && e.is_finite())) {
-            return Err(Error::invalid_parameter("step_size", format!("{eps:?} for a state of {} parts (positive, one per part)", parts.len())));
-        }
+        let eps = step_size_per_part(&previous.step_size, parts.len())?;
         // The drift for this step size (the step size may have changed since the results).
-        let drift = Self::drift(&eps, &previous.volatility, &self.volatility(current_state)?.1, &previous.grads_target_log_prob)?;
+        let drift = Self::drift(&eps, &previous.volatility, &previous.grads_volatility, &previous.grads_target_log_prob)?;
         let seeds = seed.split(parts.len());
         let mut k = 0;
         let proposed = current_state.try_map(|x| {
@@ -216,15 +206,15 @@ impl TransitionKernel for UncalibratedLangevin {
         let pparts = proposed.tensors();
         let forward = Self::energy(&parts, &pparts, &drift, &previous.volatility, &eps, chain_rank)?;
         let backward = Self::energy(&pparts, &parts, &drift1, &v1, &eps, chain_rank)?;
-        Ok((proposed.clone(), UncalibratedLangevinResults { log_acceptance_correction: forward.sub(&backward)?, target_log_prob: lp, grads_target_log_prob: grads, volatility: v1, diffusion_drift: drift1, step_size: eps }))
+        Ok((proposed.clone(), UncalibratedLangevinResults { log_acceptance_correction: forward.sub(&backward)?, target_log_prob: lp, grads_target_log_prob: grads, volatility: v1, grads_volatility: gv1, diffusion_drift: drift1, step_size: eps }))
     }
 
     fn bootstrap_results(&self, init_state: &Structure) -> Result<Self::Results> {
-        let eps = self.step_sizes(init_state.len())?;
+        let eps = step_size_per_part(&self.step_size, init_state.len())?;
         let (_, lp, grads) = value_and_gradients(self.target.as_ref(), init_state, true)?;
         let (v, gv) = self.volatility(init_state)?;
         let drift = Self::drift(&eps, &v, &gv, &grads)?;
-        Ok(UncalibratedLangevinResults { log_acceptance_correction: lp.zeros_like()?, target_log_prob: lp, grads_target_log_prob: grads, volatility: v, diffusion_drift: drift, step_size: eps })
+        Ok(UncalibratedLangevinResults { log_acceptance_correction: lp.zeros_like()?, target_log_prob: lp, grads_target_log_prob: grads, volatility: v, grads_volatility: gv, diffusion_drift: drift, step_size: eps })
     }
 
     fn is_calibrated(&self) -> bool {

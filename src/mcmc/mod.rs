@@ -50,6 +50,7 @@ pub use step_size_adaptation::{
 };
 pub use slice_sampler::{SliceSampler, SliceSamplerResults};
 pub use summary::{summarize, summarize_cmdstan, CmdStanSummary, SummaryRow};
+pub(crate) use diagnostics::{mean, var};
 pub use diagnostics::{
     effective_sample_size, ess_basic, ess_bulk, ess_mean, ess_median, ess_quantile, ess_sd, ess_tail, mcse_mean, mcse_median, mcse_quantile, mcse_sd,
     potential_scale_reduction, rhat, rhat_basic, EffectiveSampleSizeOptions,

@@ -18,7 +18,7 @@
 //!   of `min(1, exp(H₀ − H))` over every leapfrog step taken (Stan's `accept_stat__`).
 
 use super::integrator::{dot, log_sum_exp, map_chains, per_part_step, PhasePoint};
-use super::kernel::{value_and_gradients, TargetLogProbFn, TransitionKernel};
+use super::kernel::{check_step_size, step_size_per_part, value_and_gradients, TargetLogProbFn, TransitionKernel};
 use super::log_density::{Layout, LogDensity, StructureLogDensity};
 use super::metric::Metric;
 use super::step_size_adaptation::StepSizeResults;
@@ -339,25 +339,14 @@ impl NoUTurnSampler {
     }
 }
 
-fn check_step_size(step_size: &[f64]) -> Result<()> {
-    if step_size.is_empty() || step_size.iter().any(|e| !(*e > 0.0 && e.is_finite())) {
-        return Err(Error::invalid_parameter("step_size", format!("must be positive and finite, got {step_size:?}")));
-    }
-    Ok(())
-}
 
 impl TransitionKernel for NoUTurnSampler {
     type Results = NoUTurnSamplerResults;
 
     fn one_step(&self, current_state: &Structure, previous: &Self::Results, seed: Seed) -> Result<(Structure, Self::Results)> {
-        check_step_size(&previous.step_size)?;
         let chain_rank = previous.target_log_prob.rank();
         let layout = Layout::of(current_state, chain_rank)?;
-        let eps = match previous.step_size.len() {
-            1 => vec![previous.step_size[0]; layout.shapes.len()],
-            k if k == layout.shapes.len() => previous.step_size.clone(),
-            k => return Err(Error::invalid_parameter("step_size", format!("{k} step sizes for a state of {} parts", layout.shapes.len()))),
-        };
+        let eps = step_size_per_part(&previous.step_size, layout.shapes.len())?;
         let (eps_eff, metric) = per_part_step(&self.metric, &eps, &layout)?;
         metric.check_dim(layout.dim())?;
         let batch_shape = previous.target_log_prob.shape().to_vec();
@@ -398,9 +387,7 @@ impl TransitionKernel for NoUTurnSampler {
         let (_, lp, grads) = value_and_gradients(self.target.as_ref(), init_state, true)?;
         let n = lp.elem_count();
         let parts = init_state.len();
-        if self.step_size.len() != 1 && self.step_size.len() != parts {
-            return Err(Error::invalid_parameter("step_size", format!("{} step sizes for a state of {parts} parts", self.step_size.len())));
-        }
+        step_size_per_part(&self.step_size, parts)?;
         let dtype = if lp.dtype() == DType::F32 { DType::F32 } else { DType::F64 };
         Ok(NoUTurnSamplerResults {
             log_accept_ratio: lp.zeros_like()?,

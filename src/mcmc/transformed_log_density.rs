@@ -84,15 +84,6 @@ impl TransformedLogDensity {
         Ok((TransformedLogDensity { target: Arc::new(target), bijectors, constrained, unconstrained }, z0))
     }
 
-    fn forward(&self, z: &Structure) -> Result<Structure> {
-        let mut k = 0;
-        z.try_map(|t| {
-            let r = self.bijectors[k].forward(t);
-            k += 1;
-            r
-        })
-    }
-
     /// The constrained state (flat, in the constrained layout's order) of an unconstrained one.
     ///
     /// ```
@@ -107,7 +98,7 @@ impl TransformedLogDensity {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn constrain(&self, z: &[f64]) -> Result<Vec<f64>> {
-        let x = self.forward(&self.unconstrained.structure(&[z], &[])?)?;
+        let x = map_parts(&self.unconstrained.structure(&[z], &[])?, &self.bijectors, true)?;
         Ok(self.constrained.flatten(&x)?.remove(0))
     }
 
@@ -136,7 +127,7 @@ impl LogDensity for TransformedLogDensity {
     }
     fn logp_and_grad(&self, z: &[f64], grad: &mut [f64]) -> Result<f64> {
         let zs = self.unconstrained.structure(&[z], &[])?.try_map(|t| t.tracked())?;
-        let x = self.forward(&zs)?;
+        let x = map_parts(&zs, &self.bijectors, true)?;
         let mut lp = (self.target)(&x)?;
         if lp.elem_count() != 1 {
             return Err(Error::ShapeMismatch { context: "target_log_prob_fn output for one unbatched state (a scalar)".into(), lhs: lp.shape().to_vec(), rhs: vec![] });
@@ -152,4 +143,17 @@ impl LogDensity for TransformedLogDensity {
     fn param_names(&self) -> Vec<String> {
         self.unconstrained.param_names()
     }
+}
+
+/// Maps each part of `s` by its bijector's forward (or inverse) map.
+pub(crate) fn map_parts(s: &Structure, bijectors: &[Arc<dyn Bijector>], forward: bool) -> Result<Structure> {
+    if s.len() != bijectors.len() {
+        return Err(Error::invalid_parameter("bijectors", format!("{} bijectors for {}", bijectors.len(), s.describe())));
+    }
+    let mut k = 0;
+    s.try_map(|t| {
+        let r = if forward { bijectors[k].forward(t) } else { bijectors[k].inverse(t) };
+        k += 1;
+        r
+    })
 }

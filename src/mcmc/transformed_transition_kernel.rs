@@ -11,6 +11,7 @@
 //! outside its support.
 
 use super::kernel::{TargetLogProbFn, TransitionKernel};
+use super::transformed_log_density::map_parts;
 use crate::bijectors::Bijector;
 use crate::error::{Error, Result};
 use crate::joint::Structure;
@@ -60,19 +61,6 @@ pub struct TransformedTransitionKernelResults<R> {
     pub transformed_state: Structure,
     /// The inner kernel's results there.
     pub inner_results: R,
-}
-
-/// Maps each part of `s` by its bijector's forward (or inverse) map.
-fn map_parts(s: &Structure, bijectors: &[Arc<dyn Bijector>], forward: bool) -> Result<Structure> {
-    if s.len() != bijectors.len() {
-        return Err(Error::invalid_parameter("bijectors", format!("{} bijectors for {}", bijectors.len(), s.describe())));
-    }
-    let mut k = 0;
-    s.try_map(|t| {
-        let r = if forward { bijectors[k].forward(t) } else { bijectors[k].inverse(t) };
-        k += 1;
-        r
-    })
 }
 
 impl<K: TransitionKernel> TransformedTransitionKernel<K> {

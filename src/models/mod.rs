@@ -234,8 +234,7 @@ impl ReferenceModel {
             .map(|r| {
                 let chains: Vec<Vec<f64>> = (0..run.chains.len()).map(|c| run.column(c, &r.name).ok_or_else(|| Error::invalid_parameter("run", format!("no draws of {}", r.name)))).collect::<Result<_>>()?;
                 let all: Vec<f64> = chains.concat();
-                let mean = all.iter().sum::<f64>() / all.len() as f64;
-                let sd = (all.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (all.len() - 1) as f64).sqrt();
+                let (mean, sd) = (crate::mcmc::mean(&all), crate::mcmc::var(&all).sqrt());
                 let ess = ess_bulk(&chains)?;
                 Ok(ReferenceCheck { name: r.name.clone(), mean, ref_mean: r.mean, mcse: sd / ess.sqrt(), ref_mcse: r.mcse_mean, sd, ref_sd: r.sd, rhat: rhat(&chains)?, ess_bulk: ess })
             })
