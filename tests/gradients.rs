@@ -232,6 +232,7 @@ fn bernoulli_logit_glm_kernels_agree_with_f64_reference() {
     }
     // One weight vector: the facade's op takes the 8-row kernel (HMC's evaluation).
     check_glm_kernels(601, 20, 1);
+    check_glm_kernels(5003, 20, 2);
 }
 
 fn check_glm_kernels(n: usize, d: usize, s: usize) {
@@ -268,6 +269,14 @@ fn check_glm_kernels(n: usize, d: usize, s: usize) {
             assert_close(&[llk], &want_ll[k..k + 1], 2e-5, 1e-3, &format!("{name} single-vector value, D = {d}"));
             assert_close(&gk, &want_g[k * d..(k + 1) * d], 2e-4, 1e-2, &format!("{name} single-vector gradient, D = {d}"));
         }
+    }
+    // The same evaluation split over two threads: the same bits (chunk sums in one order).
+    let two = glm.with_two_threads().unwrap();
+    for k in 0..s {
+        let (mut g1, mut g2) = (vec![0.0; d], vec![0.0; d]);
+        let l1 = glm.log_prob_and_gradient(&ws[k * d..(k + 1) * d], &mut g1).unwrap();
+        let l2 = two.log_prob_and_gradient(&ws[k * d..(k + 1) * d], &mut g2).unwrap();
+        assert_eq!((l1.to_bits(), g1.iter().map(|v| v.to_bits()).collect::<Vec<_>>()), (l2.to_bits(), g2.iter().map(|v| v.to_bits()).collect::<Vec<_>>()), "two threads, N = {n}, D = {d}");
     }
 }
 

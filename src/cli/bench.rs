@@ -388,6 +388,15 @@ fn w7() -> probrs::Result<()> {
         model.logp_and_grad(&w, &mut g)?;
     }
     let per_grad = t.elapsed().as_secs_f64() / 2000.0;
+    let two = W7Posterior { glm: model.glm.with_two_threads()?, d };
+    for _ in 0..200 {
+        two.logp_and_grad(&w, &mut g)?;
+    }
+    let t = Instant::now();
+    for _ in 0..2000 {
+        two.logp_and_grad(&w, &mut g)?;
+    }
+    let per_grad_two_threads = t.elapsed().as_secs_f64() / 2000.0;
     // HMC L = 10 with TFP's dual averaging: the target through the tensor facade (autodiff of
     // the fused GLM op), and the same posterior as a LogDensity (the kernel's gradient, no
     // autodiff).
@@ -397,7 +406,8 @@ fn w7() -> probrs::Result<()> {
     };
     let by_target = HamiltonianMonteCarlo::new(target, vec![0.01], 10)?;
     let by_density = HamiltonianMonteCarlo::from_inner(UncalibratedHamiltonianMonteCarlo::from_log_density(std::sync::Arc::new(W7Posterior { glm: model.glm.clone(), d }), vec![0.01], 10)?);
-    for (name, hmc) in [("HMC(L=10)+DualAveraging", by_target), ("HMC(L=10)+DualAveraging, LogDensity", by_density)] {
+    let by_density_two = HamiltonianMonteCarlo::from_inner(UncalibratedHamiltonianMonteCarlo::from_log_density(std::sync::Arc::new(two), vec![0.01], 10)?);
+    for (name, hmc) in [("HMC(L=10)+DualAveraging", by_target), ("HMC(L=10)+DualAveraging, LogDensity", by_density), ("HMC(L=10)+DualAveraging, LogDensity, gradient on 2 threads", by_density_two)] {
         let kernel = DualAveragingStepSizeAdaptation::new(hmc, 800);
         let t0 = Instant::now();
         let run = sample_chain(1000, &Structure::Tensor(Tensor::zeros(&[d], DType::F32)?), None, &kernel, &SampleChainOptions { num_burnin_steps: 1000, seed: Seed::new(7), ..Default::default() }, |_, r| (r.inner_results.is_accepted.any().unwrap_or(false), r.inner_results.accepted_results.step_size[0]))?;
@@ -405,7 +415,8 @@ fn w7() -> probrs::Result<()> {
         let v = run.all_states.as_tensor()?.to_vec()?;
         let chains = vec![(0..d).map(|j| (0..1000).map(|i| v[i * d + j]).collect()).collect::<Vec<Vec<f64>>>()];
         let accept = run.trace.iter().filter(|t| t.0).count() as f64 / 1000.0;
-        report(name, &chains, wall, 20000, accept, run.trace[999].1, json!({"seconds_per_gradient_alone": per_grad}))?;
+        let alone = if name.ends_with("2 threads") { per_grad_two_threads } else { per_grad };
+        report(name, &chains, wall, 20000, accept, run.trace[999].1, json!({"seconds_per_gradient_alone": alone}))?;
     }
     // Four NUTS chains on one thread and on two.
     for threads in [1usize, 2] {

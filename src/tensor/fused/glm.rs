@@ -52,6 +52,8 @@ pub struct BernoulliLogitGlm {
     single: Arc<std::sync::OnceLock<super::glm_single::Packed>>,
     /// Use the portable kernels only (tests comparing kernels).
     portable: bool,
+    /// The second thread single-vector evaluations are split over ([`BernoulliLogitGlm::with_two_threads`]).
+    helper: Option<Arc<super::helper_thread::HelperThread>>,
 }
 
 /// The stored data, in the layout of the kernel that reads it.
@@ -97,7 +99,37 @@ impl BernoulliLogitGlm {
         } else {
             Data::RowMajor { x: xf, y: yf }
         };
-        Ok(BernoulliLogitGlm { data: Arc::new(data), n, d, single: Default::default(), portable: false })
+        Ok(BernoulliLogitGlm { data: Arc::new(data), n, d, single: Default::default(), portable: false, helper: None })
+    }
+
+    /// The same GLM with its single-vector evaluations ([`log_prob_and_gradient`]) split over
+    /// two threads — the calling thread and a helper thread this GLM owns (it spins while
+    /// gradients keep coming and parks after 2 ms without one) — for one chain on a machine
+    /// with a core to spare (W7's HMC: one chain, one gradient at a time). The result is the
+    /// same bits as on one thread (the chunks' partial sums are added in the same order). Leave
+    /// it off when chains already run on every core; clones share the helper, and a clone
+    /// called while another is using it computes on its own thread alone.
+    ///
+    /// Errors: [`Error::Io`] when the operating system refuses the thread.
+    ///
+    /// [`log_prob_and_gradient`]: BernoulliLogitGlm::log_prob_and_gradient
+    ///
+    /// ```
+    /// use probrs::tensor::glm::BernoulliLogitGlm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let n = 2000;
+    /// let x: Vec<f64> = (0..2 * n).map(|k| ((k * 37) % 11) as f64 / 5.0 - 1.0).collect();
+    /// let y: Vec<f64> = (0..n).map(|i| (i % 3 == 0) as u8 as f64).collect();
+    /// let glm = BernoulliLogitGlm::new(&Tensor::from_slice(&x, &[n, 2], DType::F32)?, &Tensor::vector(&y, DType::F32)?)?;
+    /// let (mut g1, mut g2) = ([0.0; 2], [0.0; 2]);
+    /// let one = glm.log_prob_and_gradient(&[0.3, -0.2], &mut g1)?;
+    /// let two = glm.with_two_threads()?.log_prob_and_gradient(&[0.3, -0.2], &mut g2)?;
+    /// assert_eq!((one, g1), (two, g2));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_two_threads(&self) -> Result<Self> {
+        let helper = super::helper_thread::HelperThread::new().map_err(|e| Error::Io { path: "thread probrs-helper".into(), reason: e.to_string() })?;
+        Ok(BernoulliLogitGlm { helper: Some(Arc::new(helper)), ..self.clone() })
     }
 
     /// The same data for the portable (row-major, faer) kernel whatever the CPU: for tests
@@ -117,7 +149,7 @@ impl BernoulliLogitGlm {
                 Data::RowMajor { x: xr, y: y[..n].to_vec() }
             }
         };
-        BernoulliLogitGlm { data: Arc::new(data), n: self.n, d: self.d, single: Default::default(), portable: true }
+        BernoulliLogitGlm { data: Arc::new(data), n: self.n, d: self.d, single: Default::default(), portable: true, helper: None }
     }
 
     /// The units of work the rows are split into across threads: rows, or super-blocks.
@@ -193,7 +225,10 @@ impl BernoulliLogitGlm {
         if self.portable {
             super::glm_single::log_prob_and_gradient_portable(packed, self.d, w)
         } else {
-            super::glm_single::log_prob_and_gradient(packed, self.d, w)
+            match &self.helper {
+                Some(h) => super::glm_single::log_prob_and_gradient(packed, self.d, w, Some(&|a, b| h.join(a, b))),
+                None => super::glm_single::log_prob_and_gradient(packed, self.d, w, None),
+            }
         }
     }
 

@@ -30,22 +30,58 @@ pub(super) fn pack(row: impl Fn(usize, usize) -> f32, y: &[f32], n: usize, d: us
     Packed { xp, yp, valid }
 }
 
-/// `(Σ_n log Bernoulli(y_n | x_n·w), ∇_w)` over the packed data.
-pub(super) fn log_prob_and_gradient(p: &Packed, d: usize, w: &[f32]) -> (f64, Vec<f64>) {
-    let (xp, yp, valid) = (&p.xp[..], &p.yp[..], &p.valid[..]);
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports the features the function is compiled for.
-            return unsafe { kernel_avx2(xp, yp, valid, d, w) };
-        }
-    }
-    kernel(xp, yp, valid, d, w)
+/// Blocks per chunk: a chunk's float32 lane sums are flushed to float64 partials, and the
+/// partials are summed in chunk order, so the result is the same bits however the chunks are
+/// shared between threads.
+pub(super) const FLUSH: usize = 64;
+
+/// `(Σ_n log Bernoulli(y_n | x_n·w), ∇_w)` over the packed data, on the calling thread and, with
+/// `helper` (a two-way split of the chunks), on one more thread for the second half.
+pub(super) fn log_prob_and_gradient(p: &Packed, d: usize, w: &[f32], helper: Option<&dyn Fn(&(dyn Fn() + Sync), &dyn Fn())>) -> (f64, Vec<f64>) {
+    run_chunks(p, d, w, helper, false)
 }
 
 /// The portable kernel, whatever the CPU (for tests comparing the two).
 pub(super) fn log_prob_and_gradient_portable(p: &Packed, d: usize, w: &[f32]) -> (f64, Vec<f64>) {
-    kernel(&p.xp, &p.yp, &p.valid, d, w)
+    run_chunks(p, d, w, None, true)
+}
+
+fn run_chunks(p: &Packed, d: usize, w: &[f32], helper: Option<&dyn Fn(&(dyn Fn() + Sync), &dyn Fn())>, portable: bool) -> (f64, Vec<f64>) {
+    let nb = p.yp.len();
+    let chunks = nb.div_ceil(FLUSH);
+    let width = d + 1;
+    let mut partials = vec![0f64; chunks * width];
+    // Chunks [c0, c1) into `out` (their partials, `width` per chunk).
+    let part = |c0: usize, c1: usize, out: &mut [f64]| {
+        let (b0, b1) = (c0 * FLUSH, (c1 * FLUSH).min(nb));
+        let (xp, yp, valid) = (&p.xp[b0 * d..b1 * d], &p.yp[b0..b1], &p.valid[b0..b1]);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if !portable && std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports the features the function is compiled for.
+                return unsafe { kernel_avx2(xp, yp, valid, d, w, out) };
+            }
+        }
+        let _ = portable;
+        kernel(xp, yp, valid, d, w, out)
+    };
+    match helper {
+        Some(run_both) if chunks >= 2 => {
+            let mid = chunks / 2;
+            let (first, second) = partials.split_at_mut(mid * width);
+            let second = std::sync::Mutex::new(second);
+            let first = std::cell::RefCell::new(first);
+            run_both(&|| part(mid, chunks, &mut second.lock().unwrap_or_else(|e| e.into_inner())), &|| part(0, mid, &mut first.borrow_mut()));
+        }
+        _ => part(0, chunks, &mut partials),
+    }
+    let mut ll = 0f64;
+    let mut g = vec![0f64; d];
+    for chunk in partials.chunks_exact(width) {
+        ll += chunk[0];
+        g.iter_mut().zip(&chunk[1..]).for_each(|(a, v)| *a += v);
+    }
+    (ll, g)
 }
 
 /// The AVX2 + FMA kernel in intrinsics (`wide` picks its instructions at compile time, so
@@ -53,9 +89,8 @@ pub(super) fn log_prob_and_gradient_portable(p: &Packed, d: usize, w: &[f32]) ->
 /// Cephes `expf`/`logf` polynomials as in `glm_avx512.rs`, `2ⁿ` by the exponent bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn kernel_avx2(xp: &[f32x8], yp: &[f32x8], valid: &[f32x8], d: usize, w: &[f32]) -> (f64, Vec<f64>) {
+unsafe fn kernel_avx2(xp: &[f32x8], yp: &[f32x8], valid: &[f32x8], d: usize, w: &[f32], out: &mut [f64]) {
     use std::arch::x86_64::*;
-    const FLUSH: usize = 64;
     let nb = yp.len();
     let ld = |v: &f32x8| _mm256_loadu_ps(v as *const f32x8 as *const f32);
     let hsum = |v: __m256| -> f64 {
@@ -65,9 +100,7 @@ unsafe fn kernel_avx2(xp: &[f32x8], yp: &[f32x8], valid: &[f32x8], d: usize, w: 
     };
     let ws: Vec<__m256> = w.iter().map(|v| _mm256_set1_ps(*v)).collect();
     let mut g = vec![_mm256_setzero_ps(); d];
-    let mut g64 = vec![0f64; d];
     let mut ll = _mm256_setzero_ps();
-    let mut ll64 = 0f64;
     let zero = _mm256_setzero_ps();
     let one = _mm256_set1_ps(1.0);
     // Two blocks per iteration, each logit summed in two halves: independent dependency
@@ -118,15 +151,15 @@ unsafe fn kernel_avx2(xp: &[f32x8], yp: &[f32x8], valid: &[f32x8], d: usize, w: 
             b += 1;
         }
         if b % FLUSH == 0 || b == nb {
-            ll64 += hsum(ll);
+            let chunk = &mut out[(b - 1) / FLUSH * (d + 1)..][..d + 1];
+            chunk[0] = hsum(ll);
             ll = zero;
-            for (a, v) in g64.iter_mut().zip(g.iter_mut()) {
-                *a += hsum(*v);
+            for (a, v) in chunk[1..].iter_mut().zip(g.iter_mut()) {
+                *a = hsum(*v);
                 *v = zero;
             }
         }
     }
-    (ll64, g64)
 }
 
 /// `exp(x)` for `x ≤ 0`, clamped at −87 (the smallest normal float32 power of e).
@@ -170,14 +203,11 @@ unsafe fn log1p_unit_avx2(e: std::arch::x86_64::__m256) -> std::arch::x86_64::__
 }
 
 #[inline(always)]
-fn kernel(xp: &[f32x8], yp: &[f32x8], valid: &[f32x8], d: usize, w: &[f32]) -> (f64, Vec<f64>) {
-    const FLUSH: usize = 64;
+fn kernel(xp: &[f32x8], yp: &[f32x8], valid: &[f32x8], d: usize, w: &[f32], out: &mut [f64]) {
     let nb = yp.len();
     let ws: Vec<f32x8> = w.iter().map(|v| f32x8::splat(*v)).collect();
     let mut g = vec![f32x8::ZERO; d];
-    let mut g64 = vec![0f64; d];
     let mut ll = f32x8::ZERO;
-    let mut ll64 = 0f64;
     for b in 0..nb {
         let xb = &xp[b * d..(b + 1) * d];
         let mut eta = f32x8::ZERO;
@@ -195,13 +225,13 @@ fn kernel(xp: &[f32x8], yp: &[f32x8], valid: &[f32x8], d: usize, w: &[f32]) -> (
             *gj = x.mul_add(r, *gj);
         }
         if (b + 1) % FLUSH == 0 || b + 1 == nb {
-            ll64 += ll.to_array().iter().map(|v| *v as f64).sum::<f64>();
+            let chunk = &mut out[b / FLUSH * (d + 1)..][..d + 1];
+            chunk[0] = ll.to_array().iter().map(|v| *v as f64).sum::<f64>();
             ll = f32x8::ZERO;
-            for (a, v) in g64.iter_mut().zip(g.iter_mut()) {
-                *a += v.to_array().iter().map(|v| *v as f64).sum::<f64>();
+            for (a, v) in chunk[1..].iter_mut().zip(g.iter_mut()) {
+                *a = v.to_array().iter().map(|v| *v as f64).sum::<f64>();
                 *v = f32x8::ZERO;
             }
         }
     }
-    (ll64, g64)
 }

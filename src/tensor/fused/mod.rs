@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `ternary.rs` | [`TernaryKernel`]: any elementwise `f(a, b, c)` with its three partials | `Normal::log_prob` and other scalar families |
 //! | [`gaussian_mixture`] | the log-likelihood of a mixture of diagonal/full Gaussians | `MixtureSameFamily` of MVNs |
-//! | [`glm`] (and `glm_avx512.rs`, `glm_single.rs`) | the Bernoulli-logit GLM log-likelihood and its gradient (batched over weight vectors; or at one vector, for MCMC) | logistic-regression targets (bench W6, W7) |
+//! | [`glm`] (and `glm_avx512.rs`, `glm_single.rs`; `helper_thread.rs` splits one evaluation over two cores) | the Bernoulli-logit GLM log-likelihood and its gradient (batched over weight vectors; or at one vector, for MCMC) | logistic-regression targets (bench W6, W7) |
 //! | [`gaussian_log_likelihood`] | a zero-mean Gaussian's log-likelihood from its covariance matrix, on faer | `GaussianProcess` marginal likelihood |
 //! | [`exponentiated_quadratic`] | the EQ kernel matrix with its gradients | `ExponentiatedQuadratic` kernel matrices |
 //!
@@ -17,6 +17,7 @@ pub mod gaussian_mixture;
 pub mod glm;
 mod glm_avx512;
 mod glm_single;
+mod helper_thread;
 mod ternary;
 
 pub use ternary::TernaryKernel;
