@@ -43,6 +43,7 @@ pub mod conformance;
 pub mod demo;
 pub mod distributions;
 pub mod fit;
+pub mod glm;
 pub mod guide;
 pub mod joint;
 mod error;

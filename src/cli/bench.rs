@@ -531,6 +531,43 @@ fn w6_gp() -> probrs::Result<()> {
     Ok(())
 }
 
+/// GLM `fit` (Fisher scoring) on 1,000,000 × 20 logistic data: an intercept and 19 standard
+/// normal features (ChaCha8 from seed 0), y ~ Bernoulli(σ(xβ)) with β_j = (j − 10)/20. The peer is
+/// `benches/peers/glm_statsmodels.py` (the same sizes, numpy's generator): statsmodels' IRLS.
+fn glm_fit() -> probrs::Result<()> {
+    use probrs::glm::{fit_data, Bernoulli, FitOptions, GlmData};
+    use rand::{Rng, SeedableRng};
+    use rand_distr::StandardNormal;
+    let (n, d) = (1_000_000usize, 20usize);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let mut x = vec![0f64; n * d];
+    let mut y = vec![0f64; n];
+    for i in 0..n {
+        x[i * d] = 1.0;
+        let mut eta = 0.0;
+        for j in 1..d {
+            let v: f64 = rng.sample(StandardNormal);
+            x[i * d + j] = v;
+            eta += v * (j as f64 - 10.0) / 20.0;
+        }
+        eta += -0.5;
+        y[i] = (rng.random::<f64>() < 1.0 / (1.0 + (-eta).exp())) as u8 as f64;
+    }
+    let t0 = Instant::now();
+    let data = GlmData::from_rows(x, y, d, &Bernoulli)?;
+    let read_s = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let fit = fit_data(&data, &Bernoulli, &FitOptions::default())?;
+    let wall = t0.elapsed().as_secs_f64();
+    println!("{}", json!({
+        "workload": "GLM-fit", "system": "probrs", "family": "Bernoulli", "N": n, "D": d,
+        "iterations": fit.iter, "converged": fit.is_converged, "wall_s": wall, "time_per_iteration_s": wall / fit.iter as f64,
+        "data_check_s": read_s, "coefficients_first5": &fit.model_coefficients[..5],
+        "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+    }));
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -578,8 +615,12 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         with_data("W7", "w7_logreg_X.npy", w7)?;
         ran = true;
     }
+    if want("glm") {
+        glm_fit()?;
+        ran = true;
+    }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models, glm")));
     }
     Ok(())
 }

@@ -141,6 +141,25 @@ fn ndtr64(x: f64) -> f64 {
     0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
 
+/// Φ(x), the standard normal CDF, on one `f64` (`Tensor::ndtr`'s scalar form).
+///
+/// ```
+/// assert!((probrs::tensor::special::ndtr_scalar(1.959963984540054) - 0.975).abs() < 1e-15);
+/// ```
+pub fn ndtr_scalar(x: f64) -> f64 {
+    ndtr64(x)
+}
+
+/// log Φ(x) on one `f64`, accurate far in the lower tail (`Tensor::log_ndtr`'s scalar form).
+///
+/// ```
+/// let v = probrs::tensor::special::log_ndtr_scalar(-40.0);
+/// assert!((v - (-804.608442013754)).abs() < 1e-9);
+/// ```
+pub fn log_ndtr_scalar(x: f64) -> f64 {
+    log_ndtr64(x)
+}
+
 /// log Φ(x) following TFP: log1p(−Φ(−x)) above `upper`, log Φ(x) in the middle, and the
 /// asymptotic series of order 3 below `lower` (−20 for float64, −10 for float32).
 fn log_ndtr_impl(x: f64, lower: f64, upper: f64) -> f64 {
