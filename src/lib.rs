@@ -49,6 +49,7 @@ pub mod joint;
 mod error;
 pub mod math;
 pub mod mcmc;
+pub mod mixed_effects;
 pub mod models;
 pub mod monte_carlo;
 pub mod optim;

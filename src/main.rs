@@ -1,4 +1,4 @@
-//! The `probrs` command line: `demo`, `fit`, `vi`, `sample`, `summary`, `bench`, `conformance`.
+//! The `probrs` command line: `demo`, `fit`, `vi`, `sample`, `summary`, `lmer`, `bench`, `conformance`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the seed examples on embedded data and print their results.
-    #[command(after_help = "Examples:\n  probrs demo                 every example\n  probrs demo fit_normal      one (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc)")]
+    #[command(after_help = "Examples:\n  probrs demo                 every example\n  probrs demo fit_normal      one (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, lme)")]
     Demo {
         /// One example (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc); all when omitted.
         name: Option<String>,
@@ -97,6 +97,21 @@ enum Command {
         /// The chains' CSV files.
         files: Vec<String>,
         /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A linear mixed model fitted as lme4's `lmer` (REML by default; `--ml` for maximum
+    /// likelihood), printed as lme4's summary.
+    #[command(after_help = "Examples:\n  probrs lmer \"Reaction ~ Days + (Days | Subject)\" sleepstudy.csv\n  probrs lmer \"y ~ service + (1|s) + (1|d) + (1|dept)\" InstEval.csv.gz --ml --json")]
+    Lmer {
+        /// The model formula, e.g. "y ~ x + (1 | g)".
+        formula: String,
+        /// A CSV file with a header row (`.gz` accepted).
+        data: String,
+        /// Maximum likelihood instead of REML.
+        #[arg(long)]
+        ml: bool,
+        /// Print one JSON object instead of the summary.
         #[arg(long)]
         json: bool,
     },
@@ -213,6 +228,7 @@ fn main() -> ExitCode {
             cli::sample::run(&cli::sample::SampleArgs { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet })
         }
         Command::Summary { files, json } => cli::summary::run(&files, json),
+        Command::Lmer { formula, data, ml, json } => cli::lmer::run(&formula, &data, ml, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -67,7 +67,21 @@ pub(crate) fn run(name: Option<&str>) -> probrs::Result<()> {
             println!("{:<8} {:>8.3} {:>8.3} {:>9.0} {:>8.4} {:>7}   {:.3}, {:.3}", c.name, c.mean, c.sd, c.ess_bulk, c.rhat, if c.passes() { "ok" } else { "OFF" }, c.ref_mean, c.ref_sd);
         }
         println!("{} of {} reference quantities pass posteriordb's criterion", d.checks.iter().filter(|c| c.passes()).count(), d.checks.len());
+        if !all {
+            return Ok(());
+        }
+    }
+    if all || name == Some("lme") {
+        use probrs::mixed_effects::{inst_eval, lmer, sleepstudy, LmerOptions};
+        println!("\n== Linear mixed effects like lme4 (seed page 004, Layer 4) ==");
+        let fit = lmer("Reaction ~ Days + (Days | Subject)", &sleepstudy()?, &LmerOptions::default())?;
+        println!("{fit}");
+        println!("  (lme4: 251.405 (6.825), 10.467 (1.546); sds 24.740, 5.922, correlation 0.066; residual 25.592; REML criterion 1743.6)\n");
+        let t0 = std::time::Instant::now();
+        let fit = lmer("y ~ service + (1|s) + (1|d) + (1|dept)", &inst_eval()?, &LmerOptions { reml: false, ..Default::default() })?;
+        println!("{fit}");
+        println!("InstEval, ML: {:.2} s, {} deviance evaluations; gradient of the profiled deviance at the optimum {:?}", t0.elapsed().as_secs_f64(), fit.evaluations, fit.gradient);
         return Ok(());
     }
-    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc", name.unwrap_or(""))))
+    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, lme", name.unwrap_or(""))))
 }
