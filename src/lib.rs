@@ -57,6 +57,7 @@ pub mod params;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod progress;
+pub mod ppl;
 pub mod psd_kernels;
 pub mod random;
 pub mod save;
