@@ -83,8 +83,11 @@ pub struct RandomTerm {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Formula {
-    /// The response column.
+    /// The response column (for `cbind(successes, failures)`, the successes).
     pub response: String,
+    /// `cbind(successes, failures)`'s failures column (a binomial response with trials
+    /// `successes + failures` per row, as in `glmer`).
+    pub failures: Option<String>,
     /// Fixed effects.
     pub fixed: Terms,
     /// Random-effects terms, as written (after expanding `/` and `||`).
@@ -155,6 +158,7 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>> {
                 ':' => ":",
                 '*' => "*",
                 '/' => "/",
+                ',' => ",",
                 _ => return Err(err(text, i, &format!("unexpected character '{c}'"))),
             };
             out.push((Tok::Sym(sym), i));
@@ -183,6 +187,7 @@ impl Parser<'_> {
             ":" => ":",
             "*" => "*",
             "/" => "/",
+            "," => ",",
             _ => return false,
         })) {
             self.k += 1;
@@ -333,18 +338,28 @@ impl Formula {
     /// assert!(!f.fixed.intercept);
     /// assert_eq!(f.fixed.terms.len(), 3); // a, b, a:b
     /// assert!(Formula::parse("~ x").is_err()); // no response
+    /// // A binomial response as successes and failures.
+    /// let b = Formula::parse("cbind(k, n_minus_k) ~ x + (1 | g)")?;
+    /// assert_eq!((b.response.as_str(), b.failures.as_deref()), ("k", Some("n_minus_k")));
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let toks = tokenize(text)?;
         let mut p = Parser { toks, k: 0, text };
-        let response = p.name()?;
+        let mut response = p.name()?;
+        let mut failures = None;
+        if response == "cbind" && p.eat("(") {
+            response = p.name()?;
+            p.expect(",")?;
+            failures = Some(p.name()?);
+            p.expect(")")?;
+        }
         p.expect("~")?;
         let mut random = vec![];
         let fixed = p.terms(true, &mut random)?;
         if p.k < p.toks.len() {
             return Err(err(text, p.pos(), "unexpected text after the formula"));
         }
-        Ok(Formula { response, fixed, random, text: text.trim().to_string() })
+        Ok(Formula { response, failures, fixed, random, text: text.trim().to_string() })
     }
 }

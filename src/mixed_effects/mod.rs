@@ -8,6 +8,7 @@
 //!   with R's coding of factors (`model_frame.rs`);
 //! - the profiled deviance and REML criterion on a sparse Cholesky factor (`profiled_deviance.rs`);
 //! - [`lmer`]: the fit, its estimates and lme4's printed summary (`lmer.rs`);
+//! - [`glmer`]: binomial and Poisson mixed models by the Laplace approximation (`glmer.rs`);
 //! - lme4's [`sleepstudy`] and [`inst_eval`] data, embedded (`datasets.rs`, `data/`).
 //!
 //! ```
@@ -24,6 +25,7 @@
 mod data_frame;
 mod datasets;
 mod formula;
+mod glmer;
 mod lmer;
 mod model_frame;
 mod profiled_deviance;
@@ -31,6 +33,7 @@ mod profiled_deviance;
 pub use data_frame::{Column, DataFrame};
 pub use datasets::{inst_eval, sleepstudy};
 pub use formula::{Formula, RandomTerm, Terms, Variable};
+pub use glmer::{glmer, GlmerFit, GlmerOptions};
 pub use lmer::{lmer, LmerFit, LmerOptions, VarianceComponent};
 pub use model_frame::{ModelFrame, RandomEffectsTerm};
 pub use profiled_deviance::{Evaluation, ProfiledDeviance};

@@ -60,6 +60,8 @@ pub struct ModelFrame {
     pub terms: Vec<RandomEffectsTerm>,
     /// Rows kept (rows with a missing value in a used column are dropped, as R's `na.omit`).
     pub rows: Vec<usize>,
+    /// Binomial trials per row, from a `cbind(successes, failures)` response.
+    pub trials: Option<Vec<f64>>,
 }
 
 impl ModelFrame {
@@ -78,6 +80,7 @@ impl ModelFrame {
     pub fn new(formula: &Formula, data: &DataFrame) -> Result<Self> {
         // Rows with a missing (NaN) value in any numeric column the formula uses are dropped.
         let mut used: Vec<&str> = vec![formula.response.as_str()];
+        used.extend(formula.failures.as_deref());
         for t in std::iter::once(&formula.fixed).chain(formula.random.iter().map(|r| &r.effects)) {
             for term in &t.terms {
                 for v in term {
@@ -98,6 +101,13 @@ impl ModelFrame {
         }
         let y_all = data.numeric(&formula.response)?;
         let y: Vec<f64> = rows.iter().map(|i| y_all[*i]).collect();
+        let trials = match &formula.failures {
+            Some(f) => {
+                let fail = data.numeric(f)?;
+                Some(rows.iter().map(|i| y_all[*i] + fail[*i]).collect())
+            }
+            None => None,
+        };
         let (fixed_names, x) = model_matrix(&formula.fixed, data, &rows)?;
         let mut terms = vec![];
         for r in &formula.random {
@@ -120,7 +130,7 @@ impl ModelFrame {
             terms.push(RandomEffectsTerm { group, levels, codes, names, x: xi });
         }
         terms.sort_by_key(|t| std::cmp::Reverse(t.levels.len()));
-        Ok(ModelFrame { y, x, fixed_names, terms, rows })
+        Ok(ModelFrame { y, x, fixed_names, terms, rows, trials })
     }
 
     /// Observations.

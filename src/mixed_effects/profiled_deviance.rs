@@ -389,6 +389,78 @@ impl ProfiledDeviance {
     }
 }
 
+/// The sparse Cholesky factor of `ΛᵀZᵀWZΛ + I` for row weights `W` (glmer's penalized
+/// iteratively reweighted least squares), with `ZΛ`'s row values it was built from.
+pub(crate) struct WeightedFactor {
+    l_values: Vec<f64>,
+    /// `log|L|²`.
+    pub(crate) log_det: f64,
+}
+
+impl ProfiledDeviance {
+    /// `ZΛ`'s values at θ, `[n, k]` (row r's k nonzeros, at the columns of `cols`).
+    pub(crate) fn z_lambda_values(&self, theta: &[f64]) -> Vec<f64> {
+        let lambdas: Vec<Vec<f64>> = (0..self.term_dims.len()).map(|i| self.lambda_block(theta, i)).collect();
+        let mut zl = vec![0f64; self.n * self.k];
+        self.z_lambda(&lambdas, &mut zl);
+        zl
+    }
+
+    /// `ZΛ u`.
+    pub(crate) fn zl_times(&self, zl: &[f64], u: &[f64]) -> Vec<f64> {
+        let k = self.k;
+        (0..self.n).map(|r| (0..k).map(|a| zl[r * k + a] * u[self.cols[r * k + a]]).sum()).collect()
+    }
+
+    /// `(ZΛ)ᵀ v`.
+    pub(crate) fn zl_transpose_times(&self, zl: &[f64], v: &[f64]) -> Vec<f64> {
+        let k = self.k;
+        let mut out = vec![0f64; self.q];
+        for r in 0..self.n {
+            for a in 0..k {
+                out[self.cols[r * k + a]] += zl[r * k + a] * v[r];
+            }
+        }
+        out
+    }
+
+    /// Factors `ΛᵀZᵀWZΛ + I`.
+    pub(crate) fn weighted_factor(&self, zl: &[f64], w: &[f64]) -> Result<WeightedFactor> {
+        let (n, q, k) = (self.n, self.q, self.k);
+        let mut values = vec![0f64; self.row_idx.len()];
+        for &d in &self.diag_pos {
+            values[d] = 1.0;
+        }
+        let np = self.pair_slots.len();
+        for r in 0..n {
+            let z = &zl[r * k..(r + 1) * k];
+            for (pos, &(a, b)) in self.pair_pos[r * np..(r + 1) * np].iter().zip(&self.pair_slots) {
+                values[*pos as usize] += w[r] * z[a] * z[b];
+            }
+        }
+        let par = Par::Seq;
+        let mut l_values = vec![0f64; self.symbolic.len_val()];
+        let a = SparseColMatRef::new(SymbolicSparseColMatRef::new_checked(q, q, &self.col_ptr, None, &self.row_idx), &values);
+        let mut mem = MemBuffer::new(self.symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()));
+        self.symbolic
+            .factorize_numeric_llt(&mut l_values, a, faer::Side::Lower, Default::default(), par, MemStack::new(&mut mem), Default::default())
+            .map_err(|e| Error::LinearAlgebra { op: "glmer sparse Cholesky of ΛᵀZᵀWZΛ + I".into(), reason: format!("{e:?}") })?;
+        let log_det = 2.0 * log_diag_sum(&self.symbolic, &l_values);
+        Ok(WeightedFactor { l_values, log_det })
+    }
+
+    /// Solves `(ΛᵀZᵀWZΛ + I) x = rhs` in place.
+    pub(crate) fn solve_weighted(&self, f: &WeightedFactor, rhs: &mut [f64]) {
+        let par = Par::Seq;
+        let mut m = Mat::<f64>::from_fn(self.q, 1, |i, _| rhs[i]);
+        let mut mem = MemBuffer::new(self.symbolic.solve_in_place_scratch::<f64>(1, par));
+        faer::sparse::linalg::cholesky::LltRef::new(&self.symbolic, &f.l_values).solve_in_place_with_conj(Conj::No, m.as_mut(), par, MemStack::new(&mut mem));
+        for (i, v) in rhs.iter_mut().enumerate() {
+            *v = m[(i, 0)];
+        }
+    }
+}
+
 /// `Σ log L_jj` of a numeric factor.
 fn log_diag_sum(symbolic: &SymbolicCholesky<usize>, values: &[f64]) -> f64 {
     match symbolic.raw() {
