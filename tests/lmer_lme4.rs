@@ -71,3 +71,35 @@ fn bad_formulas_and_data_are_named() {
     assert!(e.contains("not numeric"), "{e}");
 }
 
+
+/// InstEval (lme4's data, 73,421 ratings): `y ~ service + (1 | d)` by ML equals statsmodels'
+/// MixedLM (`benches/peers/lmer_statsmodels.py`, statsmodels 0.15.0: log-likelihood
+/// −120085.27401158249, intercept 3.272328454488325, service −0.0994293035371096, instructor sd
+/// 0.5169237346118624, residual sd 1.2218709010302022); the seed page's crossed model
+/// `y ~ service + (1|s) + (1|d) + (1|dept)`, which statsmodels cannot fit, is checked as an
+/// optimum: its exact gradient vanishes and moving θ in any direction lowers the likelihood.
+#[test]
+fn inst_eval_fits_are_optima() {
+    use probrs::mixed_effects::inst_eval;
+    let df = inst_eval().unwrap();
+    let ml = LmerOptions { reml: false, ..Default::default() };
+    let fit = lmer("y ~ service + (1 | d)", &df, &ml).unwrap();
+    assert!((fit.log_likelihood - (-120085.27401158249)).abs() < 1e-6, "{}", fit.log_likelihood);
+    assert!((fit.beta[0] - 3.272328454488325).abs() < 1e-5 && (fit.beta[1] - (-0.0994293035371096)).abs() < 1e-5, "{:?}", fit.beta);
+    assert!((fit.components[0].sd[0] - 0.5169237346118624).abs() < 1e-5 && (fit.sigma - 1.2218709010302022).abs() < 1e-6);
+    let fit = lmer("y ~ service + (1|s) + (1|d) + (1|dept)", &df, &ml).unwrap();
+    assert!(fit.converged && fit.gradient.iter().all(|g| g.abs() < 1e-3), "gradient {:?}", fit.gradient);
+    let groups: Vec<(&str, usize)> = fit.components.iter().map(|c| (c.group.as_str(), c.levels.len())).collect();
+    assert_eq!(groups, [("s", 2972), ("d", 1128), ("dept", 14)]);
+    let frame = probrs::mixed_effects::ModelFrame::new(&probrs::mixed_effects::Formula::parse("y ~ service + (1|s) + (1|d) + (1|dept)").unwrap(), &df).unwrap();
+    let pd = probrs::mixed_effects::ProfiledDeviance::new(&frame, false).unwrap();
+    let best = pd.evaluate(&fit.theta).unwrap().objective;
+    assert!((best - fit.objective).abs() < 1e-6 * best);
+    for j in 0..3 {
+        for step in [-1e-3, 1e-3] {
+            let mut t = fit.theta.clone();
+            t[j] += step;
+            assert!(pd.evaluate(&t).unwrap().objective > best, "θ_{j} {step:+}");
+        }
+    }
+}

@@ -2,8 +2,9 @@
 //! profiled deviance (`profiled_deviance.rs`) minimized over the relative covariance factor θ.
 //!
 //! The optimizer is probrs's BFGS (`optim::bfgs_minimize`, TFP's, with the Hager–Zhang line
-//! search) on central finite-difference gradients of the profiled deviance (step `1e-5·max(1,
-//! |θ|)`). θ is left unconstrained: the deviance depends on θ through `ΛᵢΛᵢᵀ` only, so a
+//! search) on the exact gradient of the profiled deviance through a Schur complement
+//! (`schur_deviance.rs`, when the terms after the first have at most 3,000 columns), else on
+//! central finite differences of the sparse path (step `1e-5·max(1, |θ|)`). θ is left unconstrained: the deviance depends on θ through `ΛᵢΛᵢᵀ` only, so a
 //! column of `Λᵢ` and its negative give the same value, and a variance on the boundary (θ = 0)
 //! is a stationary point of an even function rather than a bound. After convergence each
 //! column with a negative diagonal is negated (lme4's convention, `diag(Λᵢ) ≥ 0`). lme4 uses
@@ -25,6 +26,7 @@ use super::data_frame::DataFrame;
 use super::formula::Formula;
 use super::model_frame::ModelFrame;
 use super::profiled_deviance::ProfiledDeviance;
+use super::schur_deviance::SchurDeviance;
 
 /// `lmer`'s options.
 ///
@@ -122,7 +124,7 @@ pub struct LmerFit {
     pub fitted: Vec<f64>,
     /// Residuals `y − fitted`.
     pub residuals: Vec<f64>,
-    /// The objective's finite-difference gradient in θ at the optimum.
+    /// The objective's gradient in θ at the optimum (exact, or by finite differences).
     pub gradient: Vec<f64>,
     /// BFGS iterations and objective evaluations.
     pub iterations: usize,
@@ -159,9 +161,11 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
     let frame = ModelFrame::new(&f, data)?;
     check_fixed_rank(&frame)?;
     let pd = ProfiledDeviance::new(&frame, options.reml)?;
+    // The Schur-complement path gives the exact gradient; otherwise central differences of the
+    // sparse path (2·length(θ) more evaluations per gradient).
+    let schur = SchurDeviance::new(&pd);
     let objective = |theta: &[f64]| pd.evaluate(theta).map(|e| e.objective);
-    let gradient = |theta: &[f64], f0: f64| -> Result<Vec<f64>> {
-        let _ = f0;
+    let fd_gradient = |theta: &[f64]| -> Result<Vec<f64>> {
         let mut g = vec![0.0; theta.len()];
         let mut t = theta.to_vec();
         for j in 0..theta.len() {
@@ -175,16 +179,21 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
         }
         Ok(g)
     };
+    let value_and_gradient_of = |theta: &[f64]| -> Result<(f64, Vec<f64>)> {
+        match &schur {
+            Some(sd) => sd.evaluate(theta).map(|(e, g)| (e.objective, g)),
+            None => {
+                let v = objective(theta)?;
+                Ok((v, fd_gradient(theta)?))
+            }
+        }
+    };
     let evaluations = std::cell::Cell::new(0usize);
     let value_and_gradient = |x: &Tensor| -> Result<(Tensor, Tensor)> {
         let theta = x.to_vec()?;
-        let v = objective(&theta);
-        evaluations.set(evaluations.get() + 1 + 2 * theta.len());
-        match v {
-            Ok(v) => {
-                let g = gradient(&theta, v)?;
-                Ok((Tensor::scalar(v, DType::F64)?, Tensor::vector(&g, DType::F64)?))
-            }
+        evaluations.set(evaluations.get() + if schur.is_some() { 1 } else { 1 + 2 * theta.len() });
+        match value_and_gradient_of(&theta) {
+            Ok((v, g)) => Ok((Tensor::scalar(v, DType::F64)?, Tensor::vector(&g, DType::F64)?)),
             // A θ where the factorization fails: infinite, so the line search backs off.
             Err(_) => Ok((Tensor::scalar(f64::INFINITY, DType::F64)?, Tensor::vector(&vec![0.0; theta.len()], DType::F64)?)),
         }
@@ -208,7 +217,7 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
         }
     }
     let e = pd.evaluate(&theta)?;
-    let grad = gradient(&theta, e.objective)?;
+    let grad = value_and_gradient_of(&theta)?.1;
     let (n, p) = (pd.n, pd.p);
     let dof = if options.reml { n - p } else { n } as f64;
     let sigma2 = e.pwrss / dof;

@@ -29,6 +29,7 @@ mod glmer;
 mod lmer;
 mod model_frame;
 mod profiled_deviance;
+mod schur_deviance;
 
 pub use data_frame::{Column, DataFrame};
 pub use datasets::{inst_eval, sleepstudy};

@@ -90,15 +90,15 @@ pub struct ProfiledDeviance {
     /// θ's length.
     pub(super) n_theta: usize,
     /// Nonzeros of a row of Z (Σ pᵢ).
-    k: usize,
+    pub(super) k: usize,
     /// Row r's nonzero columns of Z, `[n, k]`.
-    cols: Vec<usize>,
+    pub(super) cols: Vec<usize>,
     /// Row r's term model-matrix entries, `[n, k]` (term i's `pᵢ` entries at its slots).
-    xz: Vec<f64>,
-    x: Vec<f64>,
-    y: Vec<f64>,
-    xtx: Vec<f64>,
-    xty: Vec<f64>,
+    pub(super) xz: Vec<f64>,
+    pub(super) x: Vec<f64>,
+    pub(super) y: Vec<f64>,
+    pub(super) xtx: Vec<f64>,
+    pub(super) xty: Vec<f64>,
     /// The lower-triangle CSC pattern of `ΛᵀZᵀZΛ + I`.
     col_ptr: Vec<usize>,
     row_idx: Vec<usize>,
@@ -107,7 +107,7 @@ pub struct ProfiledDeviance {
     pair_pos: Vec<u32>,
     pair_slots: Vec<(usize, usize)>,
     symbolic: SymbolicCholesky<usize>,
-    reml: bool,
+    pub(super) reml: bool,
 }
 
 impl ProfiledDeviance {
@@ -314,6 +314,13 @@ impl ProfiledDeviance {
             llt.solve_in_place_with_conj(Conj::No, sol.as_mut(), par, stack);
         }
         let log_det_l2 = 2.0 * log_diag_sum(&self.symbolic, &l_values);
+        self.finish(theta, &zl, &zlx, &sol, log_det_l2)
+    }
+
+    /// From the solution `[W | v]` of `A [W | v] = [ΛᵀZᵀX | ΛᵀZᵀy]` (and `log|L|²`): β̂, û, r²
+    /// and the objective.
+    pub(super) fn finish(&self, theta: &[f64], zl: &[f64], zlx: &Mat<f64>, sol: &Mat<f64>, log_det_l2: f64) -> Result<Evaluation> {
+        let (n, p, q, k) = (self.n, self.p, self.q, self.k);
         // R_XᵀR_X = XᵀX − (ΛᵀZᵀX)ᵀ W; its right-hand side Xᵀy − (ΛᵀZᵀX)ᵀ v.
         let mut sx = Mat::<f64>::from_fn(p, p, |a, b| self.xtx[a * p + b]);
         let mut bx = self.xty.clone();
