@@ -31,7 +31,7 @@ use crate::tensor::{DType, Tensor};
 
 use super::data_frame::DataFrame;
 use super::formula::Formula;
-use super::lmer::VarianceComponent;
+use super::lmer::{canonical_signs, central_gradient, variance_components, VarianceComponent};
 use super::model_frame::ModelFrame;
 use super::profiled_deviance::ProfiledDeviance;
 
@@ -273,20 +273,8 @@ pub fn glmer(formula: &str, data: &DataFrame, family: &dyn ExponentialFamily, op
     let trials = frame.trials.clone();
     let lap = Laplace { pd, frame, response: Response { family, trials }, warm: std::cell::RefCell::new(vec![]) };
     let (k, p) = (lap.n_theta(), lap.frame.fixed_names.len());
-    let fd_gradient = |x: &[f64]| -> Result<Vec<f64>> {
-        let mut g = vec![0.0; x.len()];
-        let mut t = x.to_vec();
-        for j in 0..x.len() {
-            let h = 1e-5 * x[j].abs().max(1.0);
-            t[j] = x[j] + h;
-            let up = lap.deviance(&t)?;
-            t[j] = x[j] - h;
-            let down = lap.deviance(&t)?;
-            t[j] = x[j];
-            g[j] = (up - down) / (2.0 * h);
-        }
-        Ok(g)
-    };
+    let deviance = |x: &[f64]| lap.deviance(x);
+    let fd_gradient = |x: &[f64]| central_gradient(&deviance, x);
     let value_and_gradient = |x: &Tensor| -> Result<(Tensor, Tensor)> {
         let v = x.to_vec()?;
         match lap.deviance(&v) {
@@ -299,18 +287,7 @@ pub fn glmer(formula: &str, data: &DataFrame, family: &dyn ExponentialFamily, op
     let opts = QuasiNewtonOptions { tolerance: options.gradient_tolerance, max_iterations: options.max_iterations, f_relative_tolerance: 1e-15, ..Default::default() };
     let res = bfgs_minimize(value_and_gradient, &Tensor::vector(&start, DType::F64)?, None, opts)?;
     let mut params = res.position.to_vec()?;
-    // lme4's sign convention on each Λᵢ's diagonal.
-    for (i, &(pi, _, _)) in lap.pd.term_dims.iter().enumerate() {
-        let mut idx = lap.pd.theta_offsets[i];
-        for j in 0..pi {
-            if params[idx] < 0.0 {
-                for r in 0..pi - j {
-                    params[idx + r] = -params[idx + r];
-                }
-            }
-            idx += pi - j;
-        }
-    }
+    canonical_signs(&lap.pd, &mut params[..k]);
     let gradient = fd_gradient(&params)?;
     // Standard errors: Cov(θ, β) = 2 H⁻¹, H the Hessian of the Laplace deviance (central
     // differences of the gradient).
@@ -339,21 +316,7 @@ pub fn glmer(formula: &str, data: &DataFrame, family: &dyn ExponentialFamily, op
     let (theta, beta) = (params[..k].to_vec(), params[k..].to_vec());
     let mode = lap.mode(&theta, &beta)?;
     let log_likelihood = mode.log_lik - 0.5 * mode.u.iter().map(|v| v * v).sum::<f64>() - 0.5 * mode.log_det;
-    let mut components = vec![];
-    for (i, t) in lap.frame.terms.iter().enumerate() {
-        let (pi, levels, off) = lap.pd.term_dims[i];
-        let l = lap.pd.lambda_block(&theta, i);
-        let cov: Vec<f64> = (0..pi * pi).map(|c| (0..pi).map(|j| l[(c / pi) * pi + j] * l[(c % pi) * pi + j]).sum::<f64>()).collect();
-        let sd: Vec<f64> = (0..pi).map(|j| cov[j * pi + j].sqrt()).collect();
-        let correlation = (0..pi * pi).map(|c| if c / pi == c % pi { 1.0 } else { cov[c] / (sd[c / pi] * sd[c % pi]) }).collect();
-        let mut modes = vec![0.0; levels * pi];
-        for lev in 0..levels {
-            for a in 0..pi {
-                modes[lev * pi + a] = (0..pi).map(|j| l[a * pi + j] * mode.u[off + lev * pi + j]).sum();
-            }
-        }
-        components.push(VarianceComponent { group: t.group.clone(), names: t.names.clone(), covariance: cov, sd, correlation, levels: t.levels.clone(), conditional_modes: modes });
-    }
+    let components = variance_components(&lap.pd, &lap.frame, &theta, &mode.u, 1.0);
     let n = lap.frame.n();
     let (mut fitted, mut pearson) = (vec![0.0; n], vec![0.0; n]);
     for i in 0..n {

@@ -165,20 +165,7 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
     // sparse path (2·length(θ) more evaluations per gradient).
     let schur = SchurDeviance::new(&pd);
     let objective = |theta: &[f64]| pd.evaluate(theta).map(|e| e.objective);
-    let fd_gradient = |theta: &[f64]| -> Result<Vec<f64>> {
-        let mut g = vec![0.0; theta.len()];
-        let mut t = theta.to_vec();
-        for j in 0..theta.len() {
-            let h = 1e-5 * theta[j].abs().max(1.0);
-            t[j] = theta[j] + h;
-            let up = objective(&t)?;
-            t[j] = theta[j] - h;
-            let down = objective(&t)?;
-            t[j] = theta[j];
-            g[j] = (up - down) / (2.0 * h);
-        }
-        Ok(g)
-    };
+    let fd_gradient = |theta: &[f64]| central_gradient(&objective, theta);
     let value_and_gradient_of = |theta: &[f64]| -> Result<(f64, Vec<f64>)> {
         match &schur {
             Some(sd) => sd.evaluate(theta).map(|(e, g)| (e.objective, g)),
@@ -202,20 +189,7 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
     let opts = QuasiNewtonOptions { tolerance: options.gradient_tolerance, max_iterations: options.max_iterations, f_relative_tolerance: 1e-15, ..Default::default() };
     let res = bfgs_minimize(value_and_gradient, &Tensor::vector(&start, DType::F64)?, None, opts)?;
     let mut theta = res.position.to_vec()?;
-    // lme4's sign convention: a non-negative diagonal in each Λᵢ (negating a column of Λᵢ leaves
-    // ΛᵢΛᵢᵀ, and so the fit, unchanged).
-    for (i, &(pi, _, _)) in pd.term_dims.iter().enumerate() {
-        let off = pd.theta_offsets[i];
-        let mut idx = off;
-        for j in 0..pi {
-            if theta[idx] < 0.0 {
-                for r in 0..pi - j {
-                    theta[idx + r] = -theta[idx + r];
-                }
-            }
-            idx += pi - j;
-        }
-    }
+    canonical_signs(&pd, &mut theta);
     let e = pd.evaluate(&theta)?;
     let grad = value_and_gradient_of(&theta)?.1;
     let (n, p) = (pd.n, pd.p);
@@ -223,29 +197,7 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
     let sigma2 = e.pwrss / dof;
     let beta_covariance: Vec<f64> = e.rx_inverse.iter().map(|v| v * sigma2).collect();
     let standard_errors = (0..p).map(|j| beta_covariance[j * p + j].sqrt()).collect();
-    let mut components = vec![];
-    for (i, t) in frame.terms.iter().enumerate() {
-        let (pi, levels, off) = pd.term_dims[i];
-        let l = pd.lambda_block(&theta, i);
-        let cov: Vec<f64> = (0..pi * pi).map(|k| sigma2 * (0..pi).map(|m| l[(k / pi) * pi + m] * l[(k % pi) * pi + m]).sum::<f64>()).collect();
-        let sd: Vec<f64> = (0..pi).map(|j| cov[j * pi + j].sqrt()).collect();
-        let correlation = (0..pi * pi).map(|k| {
-            let (a, b) = (k / pi, k % pi);
-            if a == b {
-                1.0
-            } else {
-                cov[k] / (sd[a] * sd[b])
-            }
-        }).collect();
-        // b̂ = Λû per level.
-        let mut modes = vec![0.0; levels * pi];
-        for lev in 0..levels {
-            for a in 0..pi {
-                modes[lev * pi + a] = (0..pi).map(|m| l[a * pi + m] * e.u[off + lev * pi + m]).sum();
-            }
-        }
-        components.push(VarianceComponent { group: t.group.clone(), names: t.names.clone(), covariance: cov, sd, correlation, levels: t.levels.clone(), conditional_modes: modes });
-    }
+    let components = variance_components(&pd, &frame, &theta, &e.u, sigma2);
     let xb = pd.x_beta(&e.beta);
     let zb = pd.z_lambda_u(&theta, &e.u);
     let fitted: Vec<f64> = xb.iter().zip(&zb).map(|(a, b)| a + b).collect();
@@ -275,6 +227,59 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
         evaluations: evaluations.get(),
         converged: res.converged,
     })
+}
+
+/// lme4's sign convention: a non-negative diagonal in each `Λᵢ` (negating a column of `Λᵢ`
+/// leaves `ΛᵢΛᵢᵀ`, and so the fit, unchanged).
+pub(super) fn canonical_signs(pd: &ProfiledDeviance, theta: &mut [f64]) {
+    for (i, &(pi, _, _)) in pd.term_dims.iter().enumerate() {
+        let mut idx = pd.theta_offsets[i];
+        for j in 0..pi {
+            if theta[idx] < 0.0 {
+                for r in 0..pi - j {
+                    theta[idx + r] = -theta[idx + r];
+                }
+            }
+            idx += pi - j;
+        }
+    }
+}
+
+/// Each term's covariance `scale² ΛᵢΛᵢᵀ`, its standard deviations and correlations, and the
+/// conditional modes `b̂ = Λû` per level.
+pub(super) fn variance_components(pd: &ProfiledDeviance, frame: &ModelFrame, theta: &[f64], u: &[f64], scale2: f64) -> Vec<VarianceComponent> {
+    let mut components = vec![];
+    for (i, t) in frame.terms.iter().enumerate() {
+        let (pi, levels, off) = pd.term_dims[i];
+        let l = pd.lambda_block(theta, i);
+        let cov: Vec<f64> = (0..pi * pi).map(|k| scale2 * (0..pi).map(|m| l[(k / pi) * pi + m] * l[(k % pi) * pi + m]).sum::<f64>()).collect();
+        let sd: Vec<f64> = (0..pi).map(|j| cov[j * pi + j].sqrt()).collect();
+        let correlation = (0..pi * pi).map(|k| if k / pi == k % pi { 1.0 } else { cov[k] / (sd[k / pi] * sd[k % pi]) }).collect();
+        let mut modes = vec![0.0; levels * pi];
+        for lev in 0..levels {
+            for a in 0..pi {
+                modes[lev * pi + a] = (0..pi).map(|m| l[a * pi + m] * u[off + lev * pi + m]).sum();
+            }
+        }
+        components.push(VarianceComponent { group: t.group.clone(), names: t.names.clone(), covariance: cov, sd, correlation, levels: t.levels.clone(), conditional_modes: modes });
+    }
+    components
+}
+
+/// Central differences of `f` at `x`, step `1e-5·max(1, |xⱼ|)`.
+pub(super) fn central_gradient(f: &dyn Fn(&[f64]) -> Result<f64>, x: &[f64]) -> Result<Vec<f64>> {
+    let mut g = vec![0.0; x.len()];
+    let mut t = x.to_vec();
+    for j in 0..x.len() {
+        let h = 1e-5 * x[j].abs().max(1.0);
+        t[j] = x[j] + h;
+        let up = f(&t)?;
+        t[j] = x[j] - h;
+        let down = f(&t)?;
+        t[j] = x[j];
+        g[j] = (up - down) / (2.0 * h);
+    }
+    Ok(g)
 }
 
 /// A rank-deficient fixed-effects design is named by its first dependent column.
