@@ -1,4 +1,4 @@
-//! The `probrs` command line: `demo`, `fit`, `vi`, `sample`, `summary`, `lmer`, `bench`, `conformance`.
+//! The `probrs` command line: `demo`, `fit`, `vi`, `sample`, `summary`, `lmer`, `glmer`, `bench`, `conformance`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -111,6 +111,21 @@ enum Command {
         /// Maximum likelihood instead of REML.
         #[arg(long)]
         ml: bool,
+        /// Print one JSON object instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A generalized linear mixed model (binomial or Poisson response) fitted as lme4's `glmer`
+    /// by the Laplace approximation, printed as lme4's summary.
+    #[command(after_help = "Examples:\n  probrs glmer \"cbind(k, f) ~ period + (1 | herd)\" herds.csv --family binomial\n  probrs glmer \"count ~ x + (1 | site)\" counts.csv --family poisson --json")]
+    Glmer {
+        /// The model formula; a binomial response may be `cbind(successes, failures)`.
+        formula: String,
+        /// A CSV file with a header row (`.gz` accepted).
+        data: String,
+        /// `bernoulli` (or `binomial`) or `poisson`.
+        #[arg(long, default_value = "bernoulli")]
+        family: String,
         /// Print one JSON object instead of the summary.
         #[arg(long)]
         json: bool,
@@ -229,6 +244,7 @@ fn main() -> ExitCode {
         }
         Command::Summary { files, json } => cli::summary::run(&files, json),
         Command::Lmer { formula, data, ml, json } => cli::lmer::run(&formula, &data, ml, json),
+        Command::Glmer { formula, data, family, json } => cli::lmer::run_glmer(&formula, &data, &family, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
