@@ -1,8 +1,9 @@
 //! # A walk through TFP's pages in probrs
 //!
-//! Three of TensorFlow Probability's pages, translated line by line: `make_trainable` and
+//! Four of TensorFlow Probability's pages, translated line by line: `make_trainable` and
 //! `minimize` (fitting a Normal), the "Learnable Distributions Zoo" (trainable parameters behind
-//! bijectors), and `fit_surrogate_posterior` (variational inference with a joint model). Each
+//! bijectors), `fit_surrogate_posterior` (variational inference with a joint model), and the
+//! overview's linear mixed-effects program (Edward2 as a probrs model program). Each
 //! Python block is TFP's own; the Rust under it is a test of this crate (it runs with
 //! `cargo test`), asserting the page's outcome.
 //!
@@ -188,6 +189,101 @@
 //! }
 //! # Ok::<(), probrs::Error>(())
 //! ```
+//!
+//! ## 4. Linear mixed effects as a model program (page 004, Edward2)
+//!
+//! The overview's first example writes InstEval's model as an Edward2 program: fixed effects as
+//! variables, student and instructor effects as `MultivariateNormalDiag` random variables, and
+//! the ratings around their sum (the full program, from TFP's "Linear Mixed Effects Models"
+//! tutorial):
+//!
+//! ```text
+//! def model(features):
+//!   intercept = tf.get_variable("intercept", [])
+//!   service_effects = tf.get_variable("service_effects", [])
+//!   student_stddev_unconstrained = tf.get_variable("student_stddev_pre", [])
+//!   instructor_stddev_unconstrained = tf.get_variable("instructor_stddev_pre", [])
+//!   student_effects = ed.MultivariateNormalDiag(
+//!       loc=tf.zeros(num_students),
+//!       scale_identity_multiplier=tf.exp(student_stddev_unconstrained),
+//!       name="student_effects")
+//!   instructor_effects = ed.MultivariateNormalDiag(
+//!       loc=tf.zeros(num_instructors),
+//!       scale_identity_multiplier=tf.exp(instructor_stddev_unconstrained),
+//!       name="instructor_effects")
+//!   ratings = ed.Normal(
+//!       loc=(service_effects * features["service"] +
+//!            tf.gather(student_effects, features["students"]) +
+//!            tf.gather(instructor_effects, features["instructors"]) +
+//!            intercept),
+//!       scale=1., name="ratings")
+//!   return ratings
+//! log_joint = ed.make_log_joint_fn(model)
+//! ```
+//!
+//! In probrs the program is a function of the [`Effects`](crate::ppl::Effects) handle; a random
+//! variable is `fx.sample(name, distribution)`, the variables are captured
+//! [`Variable`](crate::params::Variable)s, and `tf.gather` is `index_select` on the last axis.
+//! Here on InstEval's first 2,000 ratings:
+//!
+//! ```
+//! use probrs::distributions::{MultivariateNormalDiag, Normal};
+//! use probrs::mixed_effects::inst_eval;
+//! use probrs::params::Variable;
+//! use probrs::ppl::{make_log_joint_fn, program, seed, trace};
+//! use probrs::random::Seed;
+//! use probrs::tensor::{DType, Tensor};
+//! let f = DType::F64;
+//! let df = inst_eval()?;
+//! let n = 2000;
+//! let (s_levels, s_codes) = df.factor("s")?;
+//! let (d_levels, d_codes) = df.factor("d")?;
+//! let students: Vec<u32> = s_codes[..n].iter().map(|c| *c as u32).collect();
+//! let instructors: Vec<u32> = d_codes[..n].iter().map(|c| *c as u32).collect();
+//! let service = Tensor::vector(&df.numeric("service")?[..n], f)?;
+//! let (num_students, num_instructors) = (s_levels.len(), d_levels.len());
+//!
+//! let intercept = Variable::new(&Tensor::scalar(3.0, f)?, "intercept")?;
+//! let service_effects = Variable::new(&Tensor::scalar(0.0, f)?, "service_effects")?;
+//! let student_stddev_pre = Variable::new(&Tensor::scalar(-1.0, f)?, "student_stddev_pre")?;
+//! let instructor_stddev_pre = Variable::new(&Tensor::scalar(-1.0, f)?, "instructor_stddev_pre")?;
+//! let model = program(move |fx| {
+//!     let student_effects = fx.sample("student_effects", MultivariateNormalDiag::new(
+//!         Tensor::zeros(&[num_students], f)?,
+//!         Tensor::ones(&[num_students], f)?.mul(&student_stddev_pre.value().exp()?)?)?)?;
+//!     let instructor_effects = fx.sample("instructor_effects", MultivariateNormalDiag::new(
+//!         Tensor::zeros(&[num_instructors], f)?,
+//!         Tensor::ones(&[num_instructors], f)?.mul(&instructor_stddev_pre.value().exp()?)?)?)?;
+//!     let loc = service.mul(&service_effects.value())?
+//!         .add(&student_effects.index_select(0, &students)?)?
+//!         .add(&instructor_effects.index_select(0, &instructors)?)?
+//!         .add(&intercept.value())?;
+//!     fx.sample("ratings", Normal::new(loc, Tensor::scalar(1.0, f)?)?)
+//! });
+//! // A generation of ratings (the program run with a seed), and its trace.
+//! let (ratings, tr) = trace(seed(model.clone(), Seed::new(0))).get_trace()?;
+//! assert_eq!(ratings.shape(), &[n]);
+//! assert_eq!(tr.names(), ["student_effects", "instructor_effects", "ratings"]);
+//! // ed.make_log_joint_fn(model): the log joint at given values, differentiable in the variables.
+//! let log_joint = make_log_joint_fn(model);
+//! let lp = log_joint.call(&[
+//!     ("student_effects", Tensor::zeros(&[num_students], f)?),
+//!     ("instructor_effects", Tensor::zeros(&[num_instructors], f)?),
+//!     ("ratings", Tensor::vector(&df.numeric("y")?[..n], f)?),
+//! ])?;
+//! assert!(lp.to_scalar()?.is_finite());
+//! # Ok::<(), probrs::Error>(())
+//! ```
+//!
+//! The same model by maximum likelihood, as lme4 fits it ([`lmer`](crate::mixed_effects::lmer);
+//! the random effects integrated out, the variances estimated), on all 73,421 ratings, with the
+//! departments as well: `lmer("y ~ service + (1|s) + (1|d) + (1|dept)", &inst_eval()?, &LmerOptions
+//! { reml: false, ..Default::default() })` (`probrs demo lme` prints it). For the Bayesian fits,
+//! put priors on what the page keeps as variables, pin the ratings
+//! ([`pinned_joint`](crate::ppl::pinned_joint)) and hand the result to
+//! [`sample_nuts_pinned`](crate::mcmc::sample_nuts_pinned) or
+//! [`fit_surrogate_posterior`](crate::vi::fit_surrogate_posterior); `tests/ppl_programs.rs` does
+//! both and compares the variance components with `lmer`'s.
 //!
 //! ## Looking at a fit, keeping it
 //!
