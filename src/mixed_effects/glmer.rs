@@ -187,7 +187,7 @@ impl Laplace<'_> {
             let f = self.pd.weighted_factor(&zl, &w)?;
             let mut delta = self.pd.zl_transpose_times(&zl, &r);
             delta.iter_mut().zip(&u).for_each(|(d, u)| *d -= u);
-            self.pd.solve_weighted(&f, &mut delta);
+            self.pd.solve_weighted(&f, &mut delta)?;
             let mut t = 1.0;
             let (new_u, new_obj, new_eta) = loop {
                 let cand: Vec<f64> = u.iter().zip(&delta).map(|(a, d)| a + t * d).collect();

@@ -190,8 +190,10 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
     let res = bfgs_minimize(value_and_gradient, &Tensor::vector(&start, DType::F64)?, None, opts)?;
     let mut theta = res.position.to_vec()?;
     canonical_signs(&pd, &mut theta);
-    let e = pd.evaluate(&theta)?;
-    let grad = value_and_gradient_of(&theta)?.1;
+    let (e, grad) = match &schur {
+        Some(sd) => sd.evaluate(&theta)?,
+        None => (pd.evaluate(&theta)?, fd_gradient(&theta)?),
+    };
     let (n, p) = (pd.n, pd.p);
     let dof = if options.reml { n - p } else { n } as f64;
     let sigma2 = e.pwrss / dof;

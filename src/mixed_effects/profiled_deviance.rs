@@ -99,7 +99,15 @@ pub struct ProfiledDeviance {
     pub(super) y: Vec<f64>,
     pub(super) xtx: Vec<f64>,
     pub(super) xty: Vec<f64>,
-    /// The lower-triangle CSC pattern of `ΛᵀZᵀZΛ + I`.
+    /// The sparse pattern and symbolic factorization, made on first use (`lmer`'s Schur path
+    /// never needs them).
+    sparse: std::sync::OnceLock<std::result::Result<SparsePart, String>>,
+    pub(super) reml: bool,
+}
+
+/// The lower-triangle CSC pattern of `ΛᵀZᵀZΛ + I`, where each row's pairs land, and its
+/// symbolic Cholesky factorization (AMD ordering).
+struct SparsePart {
     col_ptr: Vec<usize>,
     row_idx: Vec<usize>,
     diag_pos: Vec<usize>,
@@ -107,7 +115,6 @@ pub struct ProfiledDeviance {
     pair_pos: Vec<u32>,
     pair_slots: Vec<(usize, usize)>,
     symbolic: SymbolicCholesky<usize>,
-    pub(super) reml: bool,
 }
 
 impl ProfiledDeviance {
@@ -146,6 +153,33 @@ impl ProfiledDeviance {
                 }
             }
         }
+        let x = frame.x.clone();
+        let y = frame.y.clone();
+        let mut xtx = vec![0f64; p * p];
+        let mut xty = vec![0f64; p];
+        for r in 0..n {
+            let xr = &x[r * p..(r + 1) * p];
+            for a in 0..p {
+                xty[a] += xr[a] * y[r];
+                for b in 0..p {
+                    xtx[a * p + b] += xr[a] * xr[b];
+                }
+            }
+        }
+        Ok(ProfiledDeviance { n, p, q, term_dims, theta_offsets, n_theta, k, cols, xz, x, y, xtx, xty, sparse: std::sync::OnceLock::new(), reml })
+    }
+
+    /// The sparse part, made on first use.
+    fn sparse(&self) -> Result<&SparsePart> {
+        self.sparse
+            .get_or_init(|| self.build_sparse().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::LinearAlgebra { op: "lmer sparse pattern".into(), reason: e.clone() })
+    }
+
+    fn build_sparse(&self) -> Result<SparsePart> {
+        let (n, q, k) = (self.n, self.q, self.k);
+        let cols = &self.cols;
         // Lower-triangle pattern: the diagonal, and (max, min) of every pair of a row's columns.
         let mut pairs_per_col: Vec<Vec<usize>> = (0..q).map(|c| vec![c]).collect();
         let mut pair_slots = vec![];
@@ -181,20 +215,7 @@ impl ProfiledDeviance {
         }
         let sym = SymbolicSparseColMatRef::new_checked(q, q, &col_ptr, None, &row_idx);
         let symbolic = factorize_symbolic_cholesky(sym, faer::Side::Lower, SymmetricOrdering::Amd, Default::default()).map_err(|e| Error::LinearAlgebra { op: "lmer symbolic Cholesky".into(), reason: format!("{e:?}") })?;
-        let x = frame.x.clone();
-        let y = frame.y.clone();
-        let mut xtx = vec![0f64; p * p];
-        let mut xty = vec![0f64; p];
-        for r in 0..n {
-            let xr = &x[r * p..(r + 1) * p];
-            for a in 0..p {
-                xty[a] += xr[a] * y[r];
-                for b in 0..p {
-                    xtx[a * p + b] += xr[a] * xr[b];
-                }
-            }
-        }
-        Ok(ProfiledDeviance { n, p, q, term_dims, theta_offsets, n_theta, k, cols, xz, x, y, xtx, xty, col_ptr, row_idx, diag_pos, pair_pos, pair_slots, symbolic, reml })
+        Ok(SparsePart { col_ptr, row_idx, diag_pos, pair_pos, pair_slots, symbolic })
     }
 
     /// lme4's starting point: each `Λᵢ` the identity.
@@ -270,6 +291,7 @@ impl ProfiledDeviance {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn evaluate(&self, theta: &[f64]) -> Result<Evaluation> {
+        let sp = self.sparse()?;
         let (n, p, q, k) = (self.n, self.p, self.q, self.k);
         if theta.len() != self.n_theta || theta.iter().any(|t| !t.is_finite()) {
             return Err(Error::invalid_parameter("theta", format!("{} finite values expected, got {theta:?}", self.n_theta)));
@@ -278,15 +300,15 @@ impl ProfiledDeviance {
         let mut zl = vec![0f64; n * k];
         self.z_lambda(&lambdas, &mut zl);
         // A = ΛᵀZᵀZΛ + I on the pattern, and the right-hand sides [ΛᵀZᵀX | ΛᵀZᵀy].
-        let mut values = vec![0f64; self.row_idx.len()];
-        for &d in &self.diag_pos {
+        let mut values = vec![0f64; sp.row_idx.len()];
+        for &d in &sp.diag_pos {
             values[d] = 1.0;
         }
-        let np = self.pair_slots.len();
+        let np = sp.pair_slots.len();
         let mut rhs = Mat::<f64>::zeros(q, p + 1);
         for r in 0..n {
             let z = &zl[r * k..(r + 1) * k];
-            for (pos, &(a, b)) in self.pair_pos[r * np..(r + 1) * np].iter().zip(&self.pair_slots) {
+            for (pos, &(a, b)) in sp.pair_pos[r * np..(r + 1) * np].iter().zip(&sp.pair_slots) {
                 values[*pos as usize] += z[a] * z[b];
             }
             let xr = &self.x[r * p..(r + 1) * p];
@@ -300,20 +322,20 @@ impl ProfiledDeviance {
         }
         let zlx: Mat<f64> = rhs.clone();
         let par = Par::Seq;
-        let mut l_values = vec![0f64; self.symbolic.len_val()];
-        let a = SparseColMatRef::new(SymbolicSparseColMatRef::new_checked(q, q, &self.col_ptr, None, &self.row_idx), &values);
-        let req = self.symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()).or(self.symbolic.solve_in_place_scratch::<f64>(p + 1, par));
+        let mut l_values = vec![0f64; sp.symbolic.len_val()];
+        let a = SparseColMatRef::new(SymbolicSparseColMatRef::new_checked(q, q, &sp.col_ptr, None, &sp.row_idx), &values);
+        let req = sp.symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()).or(sp.symbolic.solve_in_place_scratch::<f64>(p + 1, par));
         let mut mem = MemBuffer::new(req);
         let stack = MemStack::new(&mut mem);
         let mut sol = rhs;
         {
-            let llt = self
+            let llt = sp
                 .symbolic
                 .factorize_numeric_llt(&mut l_values, a, faer::Side::Lower, Default::default(), par, stack, Default::default())
                 .map_err(|e| Error::LinearAlgebra { op: "lmer sparse Cholesky of ΛᵀZᵀZΛ + I".into(), reason: format!("{e:?} at θ = {theta:?}") })?;
             llt.solve_in_place_with_conj(Conj::No, sol.as_mut(), par, stack);
         }
-        let log_det_l2 = 2.0 * log_diag_sum(&self.symbolic, &l_values);
+        let log_det_l2 = 2.0 * log_diag_sum(&sp.symbolic, &l_values);
         self.finish(theta, &zl, &zlx, &sol, log_det_l2)
     }
 
@@ -433,38 +455,41 @@ impl ProfiledDeviance {
 
     /// Factors `ΛᵀZᵀWZΛ + I`.
     pub(crate) fn weighted_factor(&self, zl: &[f64], w: &[f64]) -> Result<WeightedFactor> {
+        let sp = self.sparse()?;
         let (n, q, k) = (self.n, self.q, self.k);
-        let mut values = vec![0f64; self.row_idx.len()];
-        for &d in &self.diag_pos {
+        let mut values = vec![0f64; sp.row_idx.len()];
+        for &d in &sp.diag_pos {
             values[d] = 1.0;
         }
-        let np = self.pair_slots.len();
+        let np = sp.pair_slots.len();
         for r in 0..n {
             let z = &zl[r * k..(r + 1) * k];
-            for (pos, &(a, b)) in self.pair_pos[r * np..(r + 1) * np].iter().zip(&self.pair_slots) {
+            for (pos, &(a, b)) in sp.pair_pos[r * np..(r + 1) * np].iter().zip(&sp.pair_slots) {
                 values[*pos as usize] += w[r] * z[a] * z[b];
             }
         }
         let par = Par::Seq;
-        let mut l_values = vec![0f64; self.symbolic.len_val()];
-        let a = SparseColMatRef::new(SymbolicSparseColMatRef::new_checked(q, q, &self.col_ptr, None, &self.row_idx), &values);
-        let mut mem = MemBuffer::new(self.symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()));
-        self.symbolic
+        let mut l_values = vec![0f64; sp.symbolic.len_val()];
+        let a = SparseColMatRef::new(SymbolicSparseColMatRef::new_checked(q, q, &sp.col_ptr, None, &sp.row_idx), &values);
+        let mut mem = MemBuffer::new(sp.symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()));
+        sp.symbolic
             .factorize_numeric_llt(&mut l_values, a, faer::Side::Lower, Default::default(), par, MemStack::new(&mut mem), Default::default())
             .map_err(|e| Error::LinearAlgebra { op: "glmer sparse Cholesky of ΛᵀZᵀWZΛ + I".into(), reason: format!("{e:?}") })?;
-        let log_det = 2.0 * log_diag_sum(&self.symbolic, &l_values);
+        let log_det = 2.0 * log_diag_sum(&sp.symbolic, &l_values);
         Ok(WeightedFactor { l_values, log_det })
     }
 
     /// Solves `(ΛᵀZᵀWZΛ + I) x = rhs` in place.
-    pub(crate) fn solve_weighted(&self, f: &WeightedFactor, rhs: &mut [f64]) {
+    pub(crate) fn solve_weighted(&self, f: &WeightedFactor, rhs: &mut [f64]) -> Result<()> {
+        let sp = self.sparse()?;
         let par = Par::Seq;
         let mut m = Mat::<f64>::from_fn(self.q, 1, |i, _| rhs[i]);
-        let mut mem = MemBuffer::new(self.symbolic.solve_in_place_scratch::<f64>(1, par));
-        faer::sparse::linalg::cholesky::LltRef::new(&self.symbolic, &f.l_values).solve_in_place_with_conj(Conj::No, m.as_mut(), par, MemStack::new(&mut mem));
+        let mut mem = MemBuffer::new(sp.symbolic.solve_in_place_scratch::<f64>(1, par));
+        faer::sparse::linalg::cholesky::LltRef::new(&sp.symbolic, &f.l_values).solve_in_place_with_conj(Conj::No, m.as_mut(), par, MemStack::new(&mut mem));
         for (i, v) in rhs.iter_mut().enumerate() {
             *v = m[(i, 0)];
         }
+        Ok(())
     }
 }
 

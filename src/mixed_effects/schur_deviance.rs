@@ -24,8 +24,8 @@
 //! ```
 //!
 //! and `A⁻¹` on the pattern comes from `S⁻¹` by the block-inverse formulas: `(A⁻¹)₂₂ = S⁻¹`,
-//! `(A⁻¹)₁₂ = −D⁻¹BS⁻¹`, `(A⁻¹)₁₁ = D⁻¹ + D⁻¹BS⁻¹BᵀD⁻¹`, each level's block over the columns
-//! its rows touch. One evaluation with its gradient costs about two dense factorizations of `S`.
+//! `(A⁻¹)₁₂ = −D⁻¹BS⁻¹ = F` on each level's columns, `(A⁻¹)₁₁ = D⁻¹ − F BᵀD⁻¹` on each level's
+//! block. One evaluation with its gradient costs about two dense factorizations of `S`.
 
 use faer::{Mat, Side};
 
@@ -55,10 +55,6 @@ pub(super) struct SchurDeviance<'a> {
     rows_by_level: Vec<Vec<usize>>,
     /// Per remainder column j, the levels whose rows touch it, with j's position in their list.
     col_levels: Vec<Vec<(usize, usize)>>,
-    /// Where each level's `nc × nc` block of `S⁻¹` starts in `e_buffer`.
-    e_offsets: Vec<usize>,
-    /// Scratch for those blocks, kept between evaluations (16 MB for InstEval).
-    e_buffer: std::sync::Mutex<Vec<f64>>,
 }
 
 /// Inverse and log-determinant of a small SPD matrix (row-major `p × p`) by Cholesky.
@@ -113,11 +109,7 @@ impl<'a> SchurDeviance<'a> {
                 col_levels[j].push((l, pj));
             }
         }
-        let e_offsets: Vec<usize> = std::iter::once(0).chain(lev_cols.iter().scan(0, |acc, c| {
-            *acc += c.len() * c.len();
-            Some(*acc)
-        })).collect();
-        Some(SchurDeviance { pd, p1, q1, m, levels1, level0, lev_cols, row_pos, rows_by_level, col_levels, e_offsets, e_buffer: std::sync::Mutex::new(vec![]) })
+        Some(SchurDeviance { pd, p1, q1, m, levels1, level0, lev_cols, row_pos, rows_by_level, col_levels })
     }
 
     /// The objective at θ with the penalized least-squares solution, and its gradient.
@@ -184,20 +176,22 @@ impl<'a> SchurDeviance<'a> {
         // S −= BᵀD⁻¹B column by column: column j gathers, from each level whose rows touch j,
         // H_l[·, j] times that level's row of B, into a dense buffer (in cache), then one pass
         // down S's column (scattered updates of a 10 MB matrix cost more than the factorization).
+        // Only the lower triangle (rows ≥ j; each level's columns are sorted) is updated: the
+        // Cholesky below reads no other.
         let mut buf = vec![0f64; m];
         for j in 0..m {
             for &(l, pj) in &self.col_levels[j] {
                 let nc = self.lev_cols[l].len();
                 for a in 0..p1 {
                     let coef = h[boff[l] + a * nc + pj];
-                    let row = &b[boff[l] + a * nc..boff[l] + (a + 1) * nc];
-                    for (&ci, bv) in self.lev_cols[l].iter().zip(row) {
+                    let row = &b[boff[l] + a * nc + pj..boff[l] + (a + 1) * nc];
+                    for (&ci, bv) in self.lev_cols[l][pj..].iter().zip(row) {
                         buf[ci] += coef * bv;
                     }
                 }
             }
             let col = c.col_mut(j);
-            for (cv, bv) in col.iter_mut().zip(buf.iter_mut()) {
+            for (cv, bv) in col.iter_mut().zip(buf.iter_mut()).skip(j) {
                 *cv -= *bv;
                 *bv = 0.0;
             }
@@ -282,41 +276,28 @@ impl<'a> SchurDeviance<'a> {
         let sx_inv = &e.rx_inverse;
         let w_of = |col: usize, j: usize| sol[(col, j)];
         let mut v = vec![0f64; k];
-        let (mut fl, mut gl) = (vec![], vec![]);
-        // E_l = S⁻¹[cols_l, cols_l] for every level, filled column by column of S⁻¹ (each column
-        // read once, in cache), into a buffer kept between evaluations.
-        let mut e_all = self.e_buffer.lock().unwrap_or_else(|e| e.into_inner());
-        e_all.resize(self.e_offsets[self.levels1], 0.0);
+        // F = −H S⁻¹ on each level's columns (p₁ × nc per level, F_l[a, j] = (A⁻¹)₁₂ at (l, a),
+        // cols_l[j]), filled column by column of S⁻¹ (each column read once, in cache): no
+        // level's nc × nc block of S⁻¹ is ever stored.
+        let mut f_all = vec![0f64; b.len()];
         if let Some(si) = &sinv {
             for j in 0..m {
                 let col = si.col(j);
                 for &(l, pj) in &self.col_levels[j] {
                     let nc = self.lev_cols[l].len();
-                    let dst = &mut e_all[self.e_offsets[l] + pj * nc..self.e_offsets[l] + (pj + 1) * nc];
-                    for (d, &ci) in dst.iter_mut().zip(&self.lev_cols[l]) {
-                        *d = col[ci];
+                    for a in 0..p1 {
+                        let hrow = &h[boff[l] + a * nc..boff[l] + (a + 1) * nc];
+                        f_all[boff[l] + a * nc + pj] = -hrow.iter().zip(&self.lev_cols[l]).map(|(hv, &ci)| hv * col[ci]).sum::<f64>();
                     }
                 }
             }
         }
-        // Level by level: F = −H E (p₁ × nc), G = D⁻¹ + H E Hᵀ (p₁ × p₁), then the level's rows.
+        let mut gl = vec![];
+        // Level by level: G = D⁻¹ − F Hᵀ (p₁ × p₁), then the level's rows.
         for l in 0..self.levels1 {
-            let cols = &self.lev_cols[l];
-            let nc = cols.len();
-            let el = &e_all[self.e_offsets[l]..self.e_offsets[l] + nc * nc];
+            let nc = self.lev_cols[l].len();
             let hl = &h[boff[l]..boff[l + 1]];
-            fl.clear();
-            fl.resize(p1 * nc, 0.0);
-            for a in 0..p1 {
-                for i in 0..nc {
-                    let ha = hl[a * nc + i];
-                    if ha != 0.0 {
-                        for j in 0..nc {
-                            fl[a * nc + j] -= ha * el[i * nc + j];
-                        }
-                    }
-                }
-            }
+            let fl = &f_all[boff[l]..boff[l + 1]];
             gl.clear();
             gl.extend_from_slice(&dinv[l * p1 * p1..(l + 1) * p1 * p1]);
             for a in 0..p1 {
@@ -337,8 +318,11 @@ impl<'a> SchurDeviance<'a> {
                 for sidx in 0..kr {
                     let ps = self.row_pos[r * kr + sidx];
                     let mut acc: f64 = (0..p1).map(|bb| fl[bb * nc + ps] * z[bb]).sum();
-                    for t in 0..kr {
-                        acc += el[ps * nc + self.row_pos[r * kr + t]] * z[p1 + t];
+                    if let Some(si) = &sinv {
+                        let cs = pd.cols[r * k + p1 + sidx] - q1;
+                        for t in 0..kr {
+                            acc += si[(cs, pd.cols[r * k + p1 + t] - q1)] * z[p1 + t];
+                        }
                     }
                     v[p1 + sidx] = acc;
                 }
