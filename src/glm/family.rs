@@ -35,6 +35,7 @@
 //! (Pearson χ² / (n − p), as statsmodels does for its Gaussian and Gamma families).
 
 use crate::error::{Error, Result};
+use crate::tensor::special::{sigmoid_scalar as sigmoid, softplus_scalar as softplus};
 
 /// A GLM family: the response distribution by its mean and the inverse link (TFP's
 /// `tfp.glm.ExponentialFamily`).
@@ -82,19 +83,6 @@ pub trait ExponentialFamily: Send + Sync {
 
     /// `Ok(())` when `y` is in the response's support, else why not.
     fn check_response(&self, y: f64) -> std::result::Result<(), String>;
-}
-
-fn sigmoid(r: f64) -> f64 {
-    if r >= 0.0 {
-        1.0 / (1.0 + (-r).exp())
-    } else {
-        let e = r.exp();
-        e / (1.0 + e)
-    }
-}
-
-fn softplus(r: f64) -> f64 {
-    r.max(0.0) + (-r.abs()).exp().ln_1p()
 }
 
 /// `log σ(r) = −softplus(−r)`.
@@ -275,6 +263,12 @@ impl Binomial {
     /// ```
     pub fn new(total_count: f64) -> Result<Self> {
         Ok(Binomial { total_count: positive_parameter("total_count", total_count)? })
+    }
+
+    /// A row's binomial with `total_count ≥ 0` trials already checked by the caller (a `glmer`
+    /// `cbind` response; a row with no trials has mean, variance and log-likelihood 0).
+    pub(crate) fn with_trials(total_count: f64) -> Self {
+        Binomial { total_count }
     }
 }
 

@@ -401,6 +401,12 @@ pub fn fit_data(data: &GlmData, model: &dyn ExponentialFamily, options: &FitOpti
     Ok(GlmFit { model_coefficients: beta, predicted_linear_response: r, is_converged, iter, failure: None })
 }
 
+/// TFP's mask in Fisher scoring: a row informs a step only where `μ'` is finite and nonzero and
+/// `Var` finite and positive (elsewhere its weight is 0).
+pub(crate) fn informative(variance: f64, grad_mean: f64) -> bool {
+    grad_mean.is_finite() && grad_mean != 0.0 && variance.is_finite() && variance > 0.0
+}
+
 /// One Fisher-scoring step from the predicted linear response `r` (TFP's `fit_one_step`).
 #[allow(clippy::too_many_arguments)]
 fn fisher_scoring_step(data: &GlmData, model: &dyn ExponentialFamily, r: &[f64], offset: Option<&[f64]>, lambda: f64, factor: &[f64], dispersion: f64, rate: f64, fast: bool) -> Result<Vec<f64>> {
@@ -408,7 +414,7 @@ fn fisher_scoring_step(data: &GlmData, model: &dyn ExponentialFamily, r: &[f64],
     let (mut w, mut z) = (vec![0f64; n], vec![0f64; n]);
     for i in 0..n {
         let (mean, variance, grad_mean) = model.call(r[i]);
-        let valid = grad_mean.is_finite() && grad_mean != 0.0 && variance.is_finite() && variance > 0.0;
+        let valid = informative(variance, grad_mean);
         let g = if valid { grad_mean } else { 1.0 };
         z[i] = rate * (data.y[i] - mean) / g + r[i] - offset.map_or(0.0, |o| o[i]);
         w[i] = if valid { grad_mean / (variance * dispersion).sqrt() } else { 0.0 };
@@ -429,27 +435,33 @@ fn fisher_scoring_step(data: &GlmData, model: &dyn ExponentialFamily, r: &[f64],
     }
 }
 
-/// Solves `G β = b` by Cholesky, or names the first column of a rank-deficient `G`: a pivot
-/// below `1e-10` of its diagonal entry means that column is (numerically) a combination of the
-/// earlier ones.
-pub(super) fn solve_spd(gram: &faer::Mat<f64>, rhs: &[f64], names: &[String]) -> Result<Vec<f64>> {
-    let d = rhs.len();
+/// The Cholesky factor of the symmetric positive-definite `G`, or an error naming the first
+/// column of a rank-deficient `G` (`op` says whose): a pivot below `1e-10` of its diagonal
+/// entry means that column is (numerically) a combination of the earlier ones.
+pub(crate) fn spd_factor(gram: &faer::Mat<f64>, names: &[String], op: &str) -> Result<faer::linalg::solvers::Llt<f64>> {
     let llt = gram.llt(faer::Side::Lower).map_err(|e| match e {
-        faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index } => rank_deficient(index, names),
+        faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index } => rank_deficient(index, names, op),
     })?;
     let l = llt.L();
-    if let Some(j) = (0..d).find(|&j| l[(j, j)] * l[(j, j)] < 1e-10 * gram[(j, j)].max(f64::MIN_POSITIVE)) {
-        return Err(rank_deficient(j, names));
+    if let Some(j) = (0..gram.nrows()).find(|&j| l[(j, j)] * l[(j, j)] < 1e-10 * gram[(j, j)].max(f64::MIN_POSITIVE)) {
+        return Err(rank_deficient(j, names, op));
     }
+    Ok(llt)
+}
+
+/// Solves `G β = b` through [`spd_factor`].
+pub(super) fn solve_spd(gram: &faer::Mat<f64>, rhs: &[f64], names: &[String]) -> Result<Vec<f64>> {
+    let d = rhs.len();
+    let llt = spd_factor(gram, names, "glm fit")?;
     let mut b = faer::Mat::<f64>::from_fn(d, 1, |i, _| rhs[i]);
     use faer::linalg::solvers::SolveCore;
     llt.solve_in_place_with_conj(faer::Conj::No, b.as_mut());
     Ok((0..d).map(|i| b[(i, 0)]).collect())
 }
 
-fn rank_deficient(j: usize, names: &[String]) -> Error {
+fn rank_deficient(j: usize, names: &[String], op: &str) -> Error {
     let earlier = if j == 0 { "it is zero (or its weights are)".to_string() } else { format!("it is a linear combination of {}", names[..j].join(", ")) };
-    Error::LinearAlgebra { op: "glm fit".into(), reason: format!("the model matrix is rank deficient at column `{}`: {earlier}", names[j]) }
+    Error::LinearAlgebra { op: op.into(), reason: format!("the model matrix is rank deficient at column `{}`: {earlier}", names[j]) }
 }
 
 /// `argmin ‖[diag(w)X; √λ diag(f)] β − [diag(w)z; 0]‖²` by faer's QR of the stacked design.
@@ -460,7 +472,7 @@ fn solve_qr(data: &GlmData, w: &[f64], z: &[f64], lambda: f64, factor: &[f64]) -
     let qr = a.qr();
     let r = qr.R();
     if let Some(j) = (0..d).find(|&j| r[(j, j)].abs() < 1e-10 * (0..=j).map(|i| r[(i, j)] * r[(i, j)]).sum::<f64>().sqrt().max(f64::MIN_POSITIVE)) {
-        return Err(rank_deficient(j, &data.names));
+        return Err(rank_deficient(j, &data.names, "glm fit"));
     }
     use faer::linalg::solvers::SolveLstsqCore;
     let mut b = b;

@@ -132,7 +132,7 @@ pub fn fit_sparse_data(data: &GlmData, model: &dyn ExponentialFamily, l1_regular
         let (mut w, mut z) = (vec![0f64; n], vec![0f64; n]);
         for i in 0..n {
             let (mean, variance, grad_mean) = model.call(r[i]);
-            if grad_mean.is_finite() && grad_mean != 0.0 && variance.is_finite() && variance > 0.0 {
+            if super::fit::informative(variance, grad_mean) {
                 w[i] = grad_mean / variance.sqrt();
                 z[i] = (data.y[i] - mean) / grad_mean;
             }

@@ -101,7 +101,7 @@ impl GlmSummary {
         for i in 0..n {
             let (mu, var, g) = model.call(r[i]);
             let y = data.y[i];
-            w[i] = if var > 0.0 && var.is_finite() && g.is_finite() { g / var.sqrt() } else { 0.0 };
+            w[i] = if super::fit::informative(var, g) { g / var.sqrt() } else { 0.0 };
             pearson += (y - mu) * (y - mu) / var;
             deviance += model.unit_deviance(y, mu);
             rss += (y - mu) * (y - mu);
@@ -116,7 +116,8 @@ impl GlmSummary {
         let llf_scale = if model.name() == "Normal" && options.dispersion.is_none() { rss / n as f64 } else { scale };
         let log_likelihood: f64 = (0..n).map(|i| model.log_prob_with_dispersion(data.y[i], r[i], llf_scale)).sum();
         let (info, _) = data.weighted_gram(&w, &vec![0.0; n]);
-        let cov = inverse_spd(&info, &data.names)?;
+        use faer::linalg::solvers::DenseSolveCore;
+        let cov = super::fit::spd_factor(&info, &data.names, "glm summary")?.inverse();
         let covariance: Vec<f64> = (0..d * d).map(|k| scale * cov[(k / d, k % d)]).collect();
         let standard_errors: Vec<f64> = (0..d).map(|j| covariance[j * d + j].sqrt()).collect();
         let beta = fit.model_coefficients.clone();
@@ -146,21 +147,6 @@ impl GlmSummary {
             converged: fit.is_converged,
         })
     }
-}
-
-/// `G⁻¹` of the symmetric positive-definite `G` whose lower triangle is filled.
-fn inverse_spd(gram: &faer::Mat<f64>, names: &[String]) -> Result<faer::Mat<f64>> {
-    let d = gram.nrows();
-    let full = faer::Mat::<f64>::from_fn(d, d, |i, j| if i >= j { gram[(i, j)] } else { gram[(j, i)] });
-    let mut inv = faer::Mat::<f64>::zeros(d, d);
-    for j in 0..d {
-        let e: Vec<f64> = (0..d).map(|i| (i == j) as u8 as f64).collect();
-        let col = super::fit::solve_spd(&full, &e, names)?;
-        for i in 0..d {
-            inv[(i, j)] = col[i];
-        }
-    }
-    Ok(inv)
 }
 
 impl std::fmt::Display for GlmSummary {

@@ -25,13 +25,11 @@
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
-use crate::glm::ExponentialFamily;
-use crate::optim::{bfgs_minimize, QuasiNewtonOptions};
-use crate::tensor::{DType, Tensor};
+use crate::glm::{informative, Binomial, ExponentialFamily};
 
 use super::data_frame::DataFrame;
 use super::formula::Formula;
-use super::lmer::{canonical_signs, central_gradient, variance_components, VarianceComponent};
+use super::lmer::{bfgs_on_slices, canonical_signs, central_gradient, variance_components, VarianceComponent};
 use super::model_frame::ModelFrame;
 use super::profiled_deviance::ProfiledDeviance;
 
@@ -115,24 +113,14 @@ impl Response<'_> {
     /// `(μ, Var, μ')` at η for row i.
     fn call(&self, i: usize, eta: f64) -> (f64, f64, f64) {
         match &self.trials {
-            Some(n) => {
-                let s = 1.0 / (1.0 + (-eta).exp());
-                let mean = n[i] * s;
-                let v = mean * (1.0 - s);
-                (mean, v, v)
-            }
+            Some(n) => Binomial::with_trials(n[i]).call(eta),
             None => self.family.call(eta),
         }
     }
 
     fn log_prob(&self, i: usize, y: f64, eta: f64) -> f64 {
         match &self.trials {
-            Some(n) => {
-                let n = n[i];
-                // log σ(η) = −softplus(−η), log(1 − σ(η)) = −softplus(η)
-                let softplus = |t: f64| t.max(0.0) + (-t.abs()).exp().ln_1p();
-                libm::lgamma(n + 1.0) - libm::lgamma(y + 1.0) - libm::lgamma(n - y + 1.0) - y * softplus(-eta) - (n - y) * softplus(eta)
-            }
+            Some(n) => Binomial::with_trials(n[i]).log_prob(y, eta),
             None => self.family.log_prob(y, eta),
         }
     }
@@ -179,12 +167,12 @@ impl Laplace<'_> {
             let (mut w, mut r) = (vec![0f64; n], vec![0f64; n]);
             for i in 0..n {
                 let (mu, var, g) = self.response.call(i, eta[i]);
-                if var > 0.0 && var.is_finite() && g.is_finite() {
+                if informative(var, g) {
                     w[i] = g * g / var;
                     r[i] = (self.frame.y[i] - mu) * g / var;
                 }
             }
-            let f = self.pd.weighted_factor(&zl, &w)?;
+            let f = self.pd.weighted_factor(&zl, Some(&w))?;
             let mut delta = self.pd.zl_transpose_times(&zl, &r);
             delta.iter_mut().zip(&u).for_each(|(d, u)| *d -= u);
             self.pd.solve_weighted(&f, &mut delta)?;
@@ -212,11 +200,11 @@ impl Laplace<'_> {
         let mut w = vec![0f64; n];
         for i in 0..n {
             let (_, var, g) = self.response.call(i, eta[i]);
-            if var > 0.0 && var.is_finite() && g.is_finite() {
+            if informative(var, g) {
                 w[i] = g * g / var;
             }
         }
-        let log_det = self.pd.weighted_factor(&zl, &w)?.log_det;
+        let log_det = self.pd.weighted_factor(&zl, Some(&w))?.log_det;
         let log_lik = (0..n).map(|i| self.response.log_prob(i, self.frame.y[i], eta[i])).sum();
         *self.warm.borrow_mut() = u.clone();
         Ok(Mode { u, eta, log_lik, log_det })
@@ -275,18 +263,16 @@ pub fn glmer(formula: &str, data: &DataFrame, family: &dyn ExponentialFamily, op
     let (k, p) = (lap.n_theta(), lap.frame.fixed_names.len());
     let deviance = |x: &[f64]| lap.deviance(x);
     let fd_gradient = |x: &[f64]| central_gradient(&deviance, x);
-    let value_and_gradient = |x: &Tensor| -> Result<(Tensor, Tensor)> {
-        let v = x.to_vec()?;
-        match lap.deviance(&v) {
-            Ok(d) => Ok((Tensor::scalar(d, DType::F64)?, Tensor::vector(&fd_gradient(&v)?, DType::F64)?)),
-            Err(_) => Ok((Tensor::scalar(f64::INFINITY, DType::F64)?, Tensor::vector(&vec![0.0; v.len()], DType::F64)?)),
+    let value_and_gradient = |x: &[f64]| -> Result<Option<(f64, Vec<f64>)>> {
+        match lap.deviance(x) {
+            Ok(d) => Ok(Some((d, fd_gradient(x)?))),
+            Err(_) => Ok(None),
         }
     };
     let mut start = lap.pd.initial_theta();
     start.extend(std::iter::repeat_n(0.0, p));
-    let opts = QuasiNewtonOptions { tolerance: options.gradient_tolerance, max_iterations: options.max_iterations, f_relative_tolerance: 1e-15, ..Default::default() };
-    let res = bfgs_minimize(value_and_gradient, &Tensor::vector(&start, DType::F64)?, None, opts)?;
-    let mut params = res.position.to_vec()?;
+    let res = bfgs_on_slices(&value_and_gradient, &start, options.gradient_tolerance, options.max_iterations)?;
+    let mut params = res.position;
     canonical_signs(&lap.pd, &mut params[..k]);
     let gradient = fd_gradient(&params)?;
     // Standard errors: Cov(θ, β) = 2 H⁻¹, H the Hessian of the Laplace deviance (central

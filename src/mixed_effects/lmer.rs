@@ -176,19 +176,13 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
         }
     };
     let evaluations = std::cell::Cell::new(0usize);
-    let value_and_gradient = |x: &Tensor| -> Result<(Tensor, Tensor)> {
-        let theta = x.to_vec()?;
+    let value_and_gradient = |theta: &[f64]| -> Result<Option<(f64, Vec<f64>)>> {
         evaluations.set(evaluations.get() + if schur.is_some() { 1 } else { 1 + 2 * theta.len() });
-        match value_and_gradient_of(&theta) {
-            Ok((v, g)) => Ok((Tensor::scalar(v, DType::F64)?, Tensor::vector(&g, DType::F64)?)),
-            // A θ where the factorization fails: infinite, so the line search backs off.
-            Err(_) => Ok((Tensor::scalar(f64::INFINITY, DType::F64)?, Tensor::vector(&vec![0.0; theta.len()], DType::F64)?)),
-        }
+        // A θ where the factorization fails: no value, so the line search backs off.
+        Ok(value_and_gradient_of(theta).ok())
     };
-    let start = pd.initial_theta();
-    let opts = QuasiNewtonOptions { tolerance: options.gradient_tolerance, max_iterations: options.max_iterations, f_relative_tolerance: 1e-15, ..Default::default() };
-    let res = bfgs_minimize(value_and_gradient, &Tensor::vector(&start, DType::F64)?, None, opts)?;
-    let mut theta = res.position.to_vec()?;
+    let res = bfgs_on_slices(&value_and_gradient, &pd.initial_theta(), options.gradient_tolerance, options.max_iterations)?;
+    let mut theta = res.position;
     canonical_signs(&pd, &mut theta);
     let (e, grad) = match &schur {
         Some(sd) => sd.evaluate(&theta)?,
@@ -225,10 +219,33 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
         fitted,
         residuals,
         gradient: grad,
-        iterations: res.num_iterations,
+        iterations: res.iterations,
         evaluations: evaluations.get(),
         converged: res.converged,
     })
+}
+
+/// probrs's BFGS (TFP's, Hager–Zhang line search) on a function of a plain vector giving its
+/// value and gradient, or `None` where it is undefined (treated as +∞, so the line search backs
+/// off); stops at a gradient below `tolerance` or after `max_iterations`.
+pub(super) fn bfgs_on_slices(f: &dyn Fn(&[f64]) -> Result<Option<(f64, Vec<f64>)>>, start: &[f64], tolerance: f64, max_iterations: usize) -> Result<SliceMinimum> {
+    let value_and_gradient = |x: &Tensor| -> Result<(Tensor, Tensor)> {
+        let v = x.to_vec()?;
+        match f(&v)? {
+            Some((value, g)) => Ok((Tensor::scalar(value, DType::F64)?, Tensor::vector(&g, DType::F64)?)),
+            None => Ok((Tensor::scalar(f64::INFINITY, DType::F64)?, Tensor::vector(&vec![0.0; v.len()], DType::F64)?)),
+        }
+    };
+    let opts = QuasiNewtonOptions { tolerance, max_iterations, f_relative_tolerance: 1e-15, ..Default::default() };
+    let res = bfgs_minimize(value_and_gradient, &Tensor::vector(start, DType::F64)?, None, opts)?;
+    Ok(SliceMinimum { position: res.position.to_vec()?, converged: res.converged, iterations: res.num_iterations })
+}
+
+/// What [`bfgs_on_slices`] found.
+pub(super) struct SliceMinimum {
+    pub(super) position: Vec<f64>,
+    pub(super) converged: bool,
+    pub(super) iterations: usize,
 }
 
 /// lme4's sign convention: a non-negative diagonal in each `Λᵢ` (negating a column of `Λᵢ`
@@ -294,18 +311,7 @@ fn check_fixed_rank(frame: &ModelFrame) -> Result<()> {
         return Err(Error::BadInput { location: "lmer fixed effects".into(), reason: format!("{n} observations for {p} fixed effects") });
     }
     let g = faer::Mat::<f64>::from_fn(p, p, |a, b| (0..n).map(|r| frame.x[r * p + a] * frame.x[r * p + b]).sum());
-    let llt = g.llt(faer::Side::Lower);
-    let bad = match &llt {
-        Err(faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index }) => Some(*index),
-        Ok(l) => (0..p).find(|&j| l.L()[(j, j)].powi(2) < 1e-10 * g[(j, j)].max(f64::MIN_POSITIVE)),
-    };
-    match bad {
-        Some(j) => Err(Error::LinearAlgebra {
-            op: "lmer fixed effects".into(),
-            reason: format!("the fixed-effects model matrix is rank deficient at column `{}`{}", frame.fixed_names[j], if j == 0 { String::new() } else { format!(": a linear combination of {}", frame.fixed_names[..j].join(", ")) }),
-        }),
-        None => Ok(()),
-    }
+    crate::glm::spd_factor(&g, &frame.fixed_names, "lmer fixed effects").map(|_| ())
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {

@@ -291,51 +291,15 @@ impl ProfiledDeviance {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn evaluate(&self, theta: &[f64]) -> Result<Evaluation> {
-        let sp = self.sparse()?;
-        let (n, p, q, k) = (self.n, self.p, self.q, self.k);
         if theta.len() != self.n_theta || theta.iter().any(|t| !t.is_finite()) {
             return Err(Error::invalid_parameter("theta", format!("{} finite values expected, got {theta:?}", self.n_theta)));
         }
-        let lambdas: Vec<Vec<f64>> = (0..self.term_dims.len()).map(|i| self.lambda_block(theta, i)).collect();
-        let mut zl = vec![0f64; n * k];
-        self.z_lambda(&lambdas, &mut zl);
-        // A = ΛᵀZᵀZΛ + I on the pattern, and the right-hand sides [ΛᵀZᵀX | ΛᵀZᵀy].
-        let mut values = vec![0f64; sp.row_idx.len()];
-        for &d in &sp.diag_pos {
-            values[d] = 1.0;
-        }
-        let np = sp.pair_slots.len();
-        let mut rhs = Mat::<f64>::zeros(q, p + 1);
-        for r in 0..n {
-            let z = &zl[r * k..(r + 1) * k];
-            for (pos, &(a, b)) in sp.pair_pos[r * np..(r + 1) * np].iter().zip(&sp.pair_slots) {
-                values[*pos as usize] += z[a] * z[b];
-            }
-            let xr = &self.x[r * p..(r + 1) * p];
-            for (a, za) in z.iter().enumerate() {
-                let c = self.cols[r * k + a];
-                for j in 0..p {
-                    rhs[(c, j)] += za * xr[j];
-                }
-                rhs[(c, p)] += za * self.y[r];
-            }
-        }
-        let zlx: Mat<f64> = rhs.clone();
-        let par = Par::Seq;
-        let mut l_values = vec![0f64; sp.symbolic.len_val()];
-        let a = SparseColMatRef::new(SymbolicSparseColMatRef::new_checked(q, q, &sp.col_ptr, None, &sp.row_idx), &values);
-        let req = sp.symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()).or(sp.symbolic.solve_in_place_scratch::<f64>(p + 1, par));
-        let mut mem = MemBuffer::new(req);
-        let stack = MemStack::new(&mut mem);
-        let mut sol = rhs;
-        {
-            let llt = sp
-                .symbolic
-                .factorize_numeric_llt(&mut l_values, a, faer::Side::Lower, Default::default(), par, stack, Default::default())
-                .map_err(|e| Error::LinearAlgebra { op: "lmer sparse Cholesky of ΛᵀZᵀZΛ + I".into(), reason: format!("{e:?} at θ = {theta:?}") })?;
-            llt.solve_in_place_with_conj(Conj::No, sol.as_mut(), par, stack);
-        }
-        let log_det_l2 = 2.0 * log_diag_sum(&sp.symbolic, &l_values);
+        let zl = self.z_lambda_values(theta);
+        let factor = self.weighted_factor(&zl, None)?;
+        let zlx = self.zl_rhs(&zl);
+        let mut sol = zlx.clone();
+        self.solve_factored(&factor, sol.as_mut())?;
+        let log_det_l2 = factor.log_det;
         self.finish(theta, &zl, &zlx, &sol, log_det_l2)
     }
 
@@ -397,11 +361,7 @@ impl ProfiledDeviance {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn z_lambda_u(&self, theta: &[f64], u: &[f64]) -> Vec<f64> {
-        let k = self.k;
-        let lambdas: Vec<Vec<f64>> = (0..self.term_dims.len()).map(|i| self.lambda_block(theta, i)).collect();
-        let mut zl = vec![0f64; self.n * k];
-        self.z_lambda(&lambdas, &mut zl);
-        (0..self.n).map(|r| (0..k).map(|a| zl[r * k + a] * u[self.cols[r * k + a]]).sum()).collect()
+        self.zl_times(&self.z_lambda_values(theta), u)
     }
 
     /// `Xβ` per row.
@@ -453,8 +413,25 @@ impl ProfiledDeviance {
         out
     }
 
-    /// Factors `ΛᵀZᵀWZΛ + I`.
-    pub(crate) fn weighted_factor(&self, zl: &[f64], w: &[f64]) -> Result<WeightedFactor> {
+    /// The right-hand sides `[ΛᵀZᵀX | ΛᵀZᵀy]`, `q × (p + 1)`.
+    pub(super) fn zl_rhs(&self, zl: &[f64]) -> Mat<f64> {
+        let (p, k) = (self.p, self.k);
+        let mut rhs = Mat::<f64>::zeros(self.q, p + 1);
+        for r in 0..self.n {
+            let xr = &self.x[r * p..(r + 1) * p];
+            for (a, za) in zl[r * k..(r + 1) * k].iter().enumerate() {
+                let c = self.cols[r * k + a];
+                for j in 0..p {
+                    rhs[(c, j)] += za * xr[j];
+                }
+                rhs[(c, p)] += za * self.y[r];
+            }
+        }
+        rhs
+    }
+
+    /// Factors `ΛᵀZᵀWZΛ + I` (`w = None`: unit weights, `lmer`'s `ΛᵀZᵀZΛ + I`).
+    pub(crate) fn weighted_factor(&self, zl: &[f64], w: Option<&[f64]>) -> Result<WeightedFactor> {
         let sp = self.sparse()?;
         let (n, q, k) = (self.n, self.q, self.k);
         let mut values = vec![0f64; sp.row_idx.len()];
@@ -464,8 +441,10 @@ impl ProfiledDeviance {
         let np = sp.pair_slots.len();
         for r in 0..n {
             let z = &zl[r * k..(r + 1) * k];
-            for (pos, &(a, b)) in sp.pair_pos[r * np..(r + 1) * np].iter().zip(&sp.pair_slots) {
-                values[*pos as usize] += w[r] * z[a] * z[b];
+            let pairs = sp.pair_pos[r * np..(r + 1) * np].iter().zip(&sp.pair_slots);
+            match w {
+                Some(w) => pairs.for_each(|(pos, &(a, b))| values[*pos as usize] += w[r] * z[a] * z[b]),
+                None => pairs.for_each(|(pos, &(a, b))| values[*pos as usize] += z[a] * z[b]),
             }
         }
         let par = Par::Seq;
@@ -474,18 +453,24 @@ impl ProfiledDeviance {
         let mut mem = MemBuffer::new(sp.symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()));
         sp.symbolic
             .factorize_numeric_llt(&mut l_values, a, faer::Side::Lower, Default::default(), par, MemStack::new(&mut mem), Default::default())
-            .map_err(|e| Error::LinearAlgebra { op: "glmer sparse Cholesky of ΛᵀZᵀWZΛ + I".into(), reason: format!("{e:?}") })?;
+            .map_err(|e| Error::LinearAlgebra { op: "sparse Cholesky of ΛᵀZᵀWZΛ + I".into(), reason: format!("{e:?}") })?;
         let log_det = 2.0 * log_diag_sum(&sp.symbolic, &l_values);
         Ok(WeightedFactor { l_values, log_det })
     }
 
-    /// Solves `(ΛᵀZᵀWZΛ + I) x = rhs` in place.
-    pub(crate) fn solve_weighted(&self, f: &WeightedFactor, rhs: &mut [f64]) -> Result<()> {
+    /// Solves `(ΛᵀZᵀWZΛ + I) X = rhs` in place, for any number of columns.
+    pub(super) fn solve_factored(&self, f: &WeightedFactor, rhs: faer::MatMut<'_, f64>) -> Result<()> {
         let sp = self.sparse()?;
         let par = Par::Seq;
+        let mut mem = MemBuffer::new(sp.symbolic.solve_in_place_scratch::<f64>(rhs.ncols(), par));
+        faer::sparse::linalg::cholesky::LltRef::new(&sp.symbolic, &f.l_values).solve_in_place_with_conj(Conj::No, rhs, par, MemStack::new(&mut mem));
+        Ok(())
+    }
+
+    /// Solves `(ΛᵀZᵀWZΛ + I) x = rhs` in place, one vector.
+    pub(crate) fn solve_weighted(&self, f: &WeightedFactor, rhs: &mut [f64]) -> Result<()> {
         let mut m = Mat::<f64>::from_fn(self.q, 1, |i, _| rhs[i]);
-        let mut mem = MemBuffer::new(sp.symbolic.solve_in_place_scratch::<f64>(1, par));
-        faer::sparse::linalg::cholesky::LltRef::new(&sp.symbolic, &f.l_values).solve_in_place_with_conj(Conj::No, m.as_mut(), par, MemStack::new(&mut mem));
+        self.solve_factored(f, m.as_mut())?;
         for (i, v) in rhs.iter_mut().enumerate() {
             *v = m[(i, 0)];
         }
@@ -538,9 +523,7 @@ mod tests {
             let n = frame.n();
             let p = 2;
             let mut zl_rows = vec![vec![0.0; pd.q]; n];
-            let lambdas: Vec<Vec<f64>> = (0..2).map(|i| pd.lambda_block(&theta, i)).collect();
-            let mut zl = vec![0.0; n * pd.k];
-            pd.z_lambda(&lambdas, &mut zl);
+            let zl = pd.z_lambda_values(&theta);
             for r in 0..n {
                 for a in 0..pd.k {
                     zl_rows[r][pd.cols[r * pd.k + a]] += zl[r * pd.k + a];

@@ -204,19 +204,8 @@ impl<'a> SchurDeviance<'a> {
         let log_det_s = s_llt.as_ref().map_or(0.0, |l| 2.0 * (0..m).map(|i| l.L()[(i, i)].ln()).sum::<f64>());
         let log_det_l2 = log_det_d + log_det_s;
         // Right-hand sides [ΛᵀZᵀX | ΛᵀZᵀy] (q × (p + 1)), solved by blocks.
-        let mut rhs = Mat::<f64>::zeros(pd.q, p + 1);
-        for r in 0..n {
-            let xr = &pd.x[r * p..(r + 1) * p];
-            for s in 0..k {
-                let col = pd.cols[r * k + s];
-                let v = zl[r * k + s];
-                for j in 0..p {
-                    rhs[(col, j)] += v * xr[j];
-                }
-                rhs[(col, p)] += v * pd.y[r];
-            }
-        }
-        let zlx = rhs.clone();
+        let rhs = pd.zl_rhs(&zl);
+        let zlx = &rhs;
         let mut sol = Mat::<f64>::zeros(pd.q, p + 1);
         // t = b₂ − Σ_l H_lᵀ b₁_l ; x₂ = S⁻¹t ; x₁_l = D_l⁻¹ b₁_l − H_l x₂[cols_l].
         let mut t2 = Mat::<f64>::from_fn(m, p + 1, |i, j| rhs[(q1 + i, j)]);
@@ -250,7 +239,7 @@ impl<'a> SchurDeviance<'a> {
                 }
             }
         }
-        let e = pd.finish(theta, &zl, &zlx, &sol, log_det_l2)?;
+        let e = pd.finish(theta, &zl, zlx, &sol, log_det_l2)?;
         // The gradient.
         let nt = pd.n_theta;
         let mut g_logdet = vec![0f64; nt];

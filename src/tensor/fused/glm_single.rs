@@ -33,7 +33,7 @@ pub(super) fn pack(row: impl Fn(usize, usize) -> f32, y: &[f32], n: usize, d: us
 /// Blocks per chunk: a chunk's float32 lane sums are flushed to float64 partials, and the
 /// partials are summed in chunk order, so the result is the same bits however the chunks are
 /// shared between threads.
-pub(super) const FLUSH: usize = 64;
+const FLUSH: usize = 64;
 
 /// `(Σ_n log Bernoulli(y_n | x_n·w), ∇_w)` over the packed data, on the calling thread and, with
 /// `helper` (a two-way split of the chunks), on one more thread for the second half.

@@ -141,6 +141,28 @@ fn ndtr64(x: f64) -> f64 {
     0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
 
+/// σ(x) = 1/(1 + e⁻ˣ) on one `f64` (`Tensor::sigmoid`'s scalar form; no overflow either side).
+///
+/// ```
+/// use probrs::tensor::special::sigmoid_scalar;
+/// assert_eq!(sigmoid_scalar(0.0), 0.5);
+/// assert!(sigmoid_scalar(-800.0) >= 0.0 && sigmoid_scalar(800.0) == 1.0);
+/// ```
+pub fn sigmoid_scalar(x: f64) -> f64 {
+    sigmoid64(x)
+}
+
+/// softplus(x) = log(1 + eˣ) on one `f64` (`Tensor::softplus`'s scalar form).
+///
+/// ```
+/// use probrs::tensor::special::softplus_scalar;
+/// assert_eq!(softplus_scalar(0.0), 2f64.ln());
+/// assert_eq!(softplus_scalar(800.0), 800.0);
+/// ```
+pub fn softplus_scalar(x: f64) -> f64 {
+    softplus64(x)
+}
+
 /// Φ(x), the standard normal CDF, on one `f64` (`Tensor::ndtr`'s scalar form).
 ///
 /// ```
