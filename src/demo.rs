@@ -591,3 +591,317 @@ pub fn mcmc_eight_schools(num_draws: usize, seed: u64) -> Result<McmcDemo> {
         seconds,
     })
 }
+
+/// InstEval's columns as the seed page's program uses them: each rating's service indicator,
+/// student, instructor and department (0-based codes), and the ratings.
+///
+/// ```
+/// use probrs::demo::InstEvalData;
+/// let d = InstEvalData::new(&probrs::mixed_effects::inst_eval()?)?;
+/// assert_eq!((d.ratings.len(), d.num_students, d.num_instructors, d.num_depts), (73421, 2972, 1128, 14));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct InstEvalData {
+    /// `service` (1 when the lecture is outside the instructor's main department).
+    pub service: Vec<f64>,
+    /// Each rating's student.
+    pub students: Vec<u32>,
+    /// Each rating's instructor.
+    pub instructors: Vec<u32>,
+    /// Each rating's department.
+    pub depts: Vec<u32>,
+    /// The ratings, 1 to 5.
+    pub ratings: Vec<f64>,
+    /// Number of students.
+    pub num_students: usize,
+    /// Number of instructors.
+    pub num_instructors: usize,
+    /// Number of departments.
+    pub num_depts: usize,
+}
+
+impl InstEvalData {
+    /// The columns `s`, `d`, `dept`, `service` and `y` of a data frame (lme4's InstEval layout).
+    ///
+    /// ```
+    /// use probrs::demo::InstEvalData;
+    /// use probrs::mixed_effects::DataFrame;
+    /// let df = DataFrame::from_csv_str("s,d,dept,service,y\n1,7,2,0,4\n2,7,2,1,5\n1,9,3,0,2\n", "t.csv")?;
+    /// let d = InstEvalData::new(&df)?;
+    /// assert_eq!((d.students.clone(), d.instructors.clone(), d.num_depts), (vec![0, 1, 0], vec![0, 0, 1], 2));
+    /// assert!(InstEvalData::new(&DataFrame::from_csv_str("s,y\n1,2\n", "t.csv")?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn new(df: &crate::mixed_effects::DataFrame) -> Result<Self> {
+        let codes = |name: &str| -> Result<(Vec<u32>, usize)> {
+            let (levels, codes) = df.factor(name)?;
+            Ok((codes.iter().map(|c| *c as u32).collect(), levels.len()))
+        };
+        let (students, num_students) = codes("s")?;
+        let (instructors, num_instructors) = codes("d")?;
+        let (depts, num_depts) = codes("dept")?;
+        Ok(InstEvalData { service: df.numeric("service")?, ratings: df.numeric("y")?, students, instructors, depts, num_students, num_instructors, num_depts })
+    }
+}
+
+/// The seed page's linear mixed-effects program on InstEval, made fully Bayesian: intercept
+/// and service effect, student, instructor and department effects as `MultivariateNormalDiag`
+/// random effects around zero with their scales, ratings `Normal` around
+/// `service_effects·service + gather(student_effects, students) + gather(instructor_effects,
+/// instructors) + gather(dept_effects, depts) + intercept`. Where the page holds the intercept,
+/// the service effect and the scales as variables (fitted by Monte Carlo EM in TFP's tutorial),
+/// this program gives them priors: `intercept ~ Normal(0, 5)`, `service_effects ~ Normal(0, 1)`,
+/// every scale `HalfNormal(1)` (ratings run from 1 to 5). Values may carry leading sample
+/// dimensions (the program gathers on the last axis).
+///
+/// ```
+/// use probrs::demo::{inst_eval_program, InstEvalData};
+/// use probrs::ppl::{seed, trace};
+/// use probrs::random::Seed;
+/// use std::sync::Arc;
+/// let d = Arc::new(InstEvalData::new(&probrs::mixed_effects::inst_eval()?)?);
+/// let (ratings, tr) = trace(seed(inst_eval_program(d.clone(), false)?, Seed::new(0))).get_trace()?;
+/// assert_eq!(ratings.shape(), &[73421]);
+/// assert_eq!(tr.names(), ["intercept", "service_effects", "student_scale", "instructor_scale", "dept_scale", "noise_scale", "student_effects", "instructor_effects", "dept_effects", "ratings"]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn inst_eval_program(d: std::sync::Arc<InstEvalData>, observed: bool) -> Result<impl crate::ppl::Program<Tensor> + Clone + 'static> {
+    use crate::distributions::{HalfNormal, Independent, MultivariateNormalDiag};
+    let f = DType::F64;
+    let service = Tensor::vector(&d.service, f)?;
+    let ratings = Tensor::vector(&d.ratings, f)?;
+    Ok(crate::ppl::program(move |fx: &mut crate::ppl::Effects| {
+        let s = |v: f64| Tensor::scalar(v, f);
+        let intercept = fx.sample("intercept", Normal::new(s(0.0)?, 5.0)?)?;
+        let service_effects = fx.sample("service_effects", Normal::new(s(0.0)?, 1.0)?)?;
+        let student_scale = fx.sample("student_scale", HalfNormal::new(s(1.0)?)?)?;
+        let instructor_scale = fx.sample("instructor_scale", HalfNormal::new(s(1.0)?)?)?;
+        let dept_scale = fx.sample("dept_scale", HalfNormal::new(s(1.0)?)?)?;
+        let noise_scale = fx.sample("noise_scale", HalfNormal::new(s(1.0)?)?)?;
+        let random_effects = |scale: &Tensor, n: usize| -> Result<MultivariateNormalDiag> {
+            MultivariateNormalDiag::new(Tensor::zeros(&[n], f)?, scale.unsqueeze(scale.rank())?.mul(&Tensor::ones(&[n], f)?)?)
+        };
+        let student_effects = fx.sample("student_effects", random_effects(&student_scale, d.num_students)?)?;
+        let instructor_effects = fx.sample("instructor_effects", random_effects(&instructor_scale, d.num_instructors)?)?;
+        let dept_effects = fx.sample("dept_effects", random_effects(&dept_scale, d.num_depts)?)?;
+        let gather = |effects: &Tensor, index: &[u32]| effects.index_select(effects.rank() - 1, index);
+        let r = intercept.rank();
+        let loc = service_effects
+            .unsqueeze(r)?
+            .mul(&service)?
+            .add(&gather(&student_effects, &d.students)?)?
+            .add(&gather(&instructor_effects, &d.instructors)?)?
+            .add(&gather(&dept_effects, &d.depts)?)?
+            .add(&intercept.unsqueeze(r)?)?;
+        let likelihood = Independent::new(Normal::new(loc, noise_scale.unsqueeze(r)?)?, 1)?;
+        if observed {
+            fx.observe("ratings", likelihood, &ratings)
+        } else {
+            fx.sample("ratings", likelihood)
+        }
+    }))
+}
+
+/// Settings of [`lme_bayes`].
+///
+/// ```
+/// let o = probrs::demo::LmeBayesOptions::default();
+/// assert_eq!((o.num_chains, o.num_warmup, o.num_draws), (2, 500, 500));
+/// ```
+#[derive(Clone, Debug)]
+pub struct LmeBayesOptions {
+    /// NUTS chains (run in parallel).
+    pub num_chains: usize,
+    /// Warm-up iterations per chain.
+    pub num_warmup: usize,
+    /// Kept draws per chain.
+    pub num_draws: usize,
+    /// Adam steps of the variational fit (0 skips it).
+    pub vi_steps: usize,
+    /// Posterior predictive replications of the 73,421 ratings (spread over the draws).
+    pub predictive_draws: usize,
+    /// Seed of the chains, the variational fit and the predictive draws.
+    pub seed: u64,
+}
+
+impl Default for LmeBayesOptions {
+    fn default() -> Self {
+        LmeBayesOptions { num_chains: 2, num_warmup: 500, num_draws: 500, vi_steps: 1000, predictive_draws: 100, seed: 1 }
+    }
+}
+
+/// One scalar of [`lme_bayes`]: the program's site, its NUTS posterior, its variational
+/// posterior and lmer's ML estimate.
+///
+/// ```
+/// let r = probrs::demo::LmeRow { site: "noise_scale".into(), nuts: None, vi_mean: f64::NAN, vi_sd: f64::NAN, ml: 1.17 };
+/// assert_eq!(r.site, "noise_scale");
+/// ```
+#[derive(Clone, Debug)]
+pub struct LmeRow {
+    /// The program's site (`intercept`, `student_scale`, ...).
+    pub site: String,
+    /// Its row of the NUTS summary.
+    pub nuts: Option<crate::mcmc::SummaryRow>,
+    /// Mean of the variational posterior (NaN when VI was skipped).
+    pub vi_mean: f64,
+    /// Standard deviation of the variational posterior.
+    pub vi_sd: f64,
+    /// `lmer`'s ML estimate of the same quantity.
+    pub ml: f64,
+}
+
+/// What [`lme_bayes`] reports.
+///
+/// ```
+/// use probrs::demo::{lme_bayes, LmeBayesOptions};
+/// let o = LmeBayesOptions { num_chains: 1, num_warmup: 30, num_draws: 10, vi_steps: 0, predictive_draws: 2, seed: 1 };
+/// let r = lme_bayes(&o)?;
+/// assert_eq!(r.rows.len(), 6);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LmeBayes {
+    /// The fixed effects and scales, side by side.
+    pub rows: Vec<LmeRow>,
+    /// NUTS wall time (warm-up and sampling, chains in parallel).
+    pub nuts_seconds: f64,
+    /// Gradient evaluations over all chains.
+    pub gradients: usize,
+    /// Divergent transitions over all chains.
+    pub divergences: usize,
+    /// The smallest bulk ESS over every coordinate (4,120 with the effects).
+    pub min_ess_bulk: f64,
+    /// The largest R-hat over every coordinate.
+    pub max_r_hat: f64,
+    /// Variational fit wall time.
+    pub vi_seconds: f64,
+    /// The observed ratings' mean and standard deviation.
+    pub observed: (f64, f64),
+    /// Each posterior predictive replication's mean and standard deviation.
+    pub replicated: Vec<(f64, f64)>,
+    /// The share of replicated ratings that round to a value outside 1..5 (the Normal
+    /// likelihood's misfit to ratings on a five-point scale).
+    pub replicated_outside_1_5: f64,
+}
+
+/// The seed page's InstEval model, fully Bayesian ([`inst_eval_program`]), fitted three ways
+/// beside each other: NUTS on [`crate::mixed_effects::BayesianLmm`] (the same density as the
+/// program pinned to the ratings, with a fused gradient), `fit_surrogate_posterior` on the
+/// program itself (a factored Normal surrogate in unconstrained space), and `lmer`'s ML fit;
+/// then NumPyro-style posterior predictive replications of the ratings from the NUTS draws
+/// ([`crate::ppl::Predictive`] on the program).
+///
+/// ```
+/// use probrs::demo::{lme_bayes, LmeBayesOptions};
+/// let o = LmeBayesOptions { num_chains: 1, num_warmup: 30, num_draws: 10, vi_steps: 0, predictive_draws: 2, seed: 1 };
+/// let r = lme_bayes(&o)?;
+/// assert_eq!(r.replicated.len(), 2);
+/// assert!((r.observed.0 - 3.2057).abs() < 1e-3);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn lme_bayes(o: &LmeBayesOptions) -> Result<LmeBayes> {
+    use crate::mcmc::{LogDensity, NutsOptions};
+    use crate::mixed_effects::{inst_eval, lmer, BayesianLmm, LmerOptions, LmmPriors};
+    use crate::ppl::{pinned_joint, Predictive};
+    use std::sync::Arc;
+    let df = inst_eval()?;
+    let data = Arc::new(InstEvalData::new(&df)?);
+    let formula = "y ~ service + (1|s) + (1|d) + (1|dept)";
+    let ml = lmer(formula, &df, &LmerOptions { reml: false, ..Default::default() })?;
+    // The program's priors (intercept N(0, 5), service N(0, 1), scales HalfNormal(1)).
+    let priors = LmmPriors { intercept: Some((0.0, 5.0)), coefficient_scale: Some(1.0), sd_scale: Some(1.0), sigma_scale: Some(1.0) };
+    let density = BayesianLmm::new(formula, &df, &priors)?;
+    let t0 = std::time::Instant::now();
+    let run = density.sample(&NutsOptions { num_chains: o.num_chains, num_warmup: o.num_warmup, num_draws: o.num_draws, seed: Seed::new(o.seed), ..Default::default() })?;
+    let nuts_seconds = t0.elapsed().as_secs_f64();
+    run.check()?;
+    let summary = run.summary()?;
+    // The density's coordinates by the program's site names.
+    let sites = [
+        ("intercept", "(Intercept)"),
+        ("service_effects", "service"),
+        ("student_scale", "sd_s"),
+        ("instructor_scale", "sd_d"),
+        ("dept_scale", "sd_dept"),
+        ("noise_scale", "sigma"),
+    ];
+    let sd_of = |g: &str| ml.components.iter().find(|c| c.group == g).map_or(f64::NAN, |c| c.sd[0]);
+    let ml_values = [ml.beta[0], ml.beta[1], sd_of("s"), sd_of("d"), sd_of("dept"), ml.sigma];
+    let program = inst_eval_program(data.clone(), true)?;
+    // Variational inference on the program itself.
+    let t1 = std::time::Instant::now();
+    let mut vi = vec![(f64::NAN, f64::NAN); sites.len()];
+    if o.vi_steps > 0 {
+        use crate::vi::{build_factored_surrogate_posterior, fit_surrogate_posterior, FitOptions, SurrogatePart, SurrogatePosterior};
+        let posterior = pinned_joint(program.clone())?;
+        let parts = SurrogatePart::from_pinned(&posterior)?;
+        let q = build_factored_surrogate_posterior(&parts, DType::F64, o.seed, 1e-2)?;
+        // Start at the unconstrained origin (Stan's `init=0`) rather than TFP's uniform (−2, 2)
+        // draws, with the intercept at the ratings' mean.
+        for v in q.surrogate_variables() {
+            if let Some(site) = v.name().strip_suffix("_loc") {
+                let start = if site == "intercept" { data.ratings.iter().sum::<f64>() / data.ratings.len() as f64 } else { 0.0 };
+                v.assign(&Tensor::full(start, v.shape(), DType::F64)?)?;
+            }
+        }
+        fit_surrogate_posterior(|v| posterior.unnormalized_log_prob(v), &q, &mut Adam::new(0.05), o.vi_steps, crate::vi::FitOptions { sample_size: 1, seed: o.seed, ..FitOptions::default() }, |t| t.loss_value)?;
+        let draws = q.sample_structure(&[1000], Seed::new(o.seed).fold_in(1))?;
+        for (k, (site, _)) in sites.iter().enumerate() {
+            let v = draws.get(site)?.to_vec()?;
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            vi[k] = (m, (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt());
+        }
+    }
+    let vi_seconds = t1.elapsed().as_secs_f64();
+    let rows = sites
+        .iter()
+        .zip(ml_values)
+        .zip(&vi)
+        .map(|(((site, coord), ml), (vi_mean, vi_sd))| LmeRow { site: site.to_string(), nuts: summary.rows.iter().find(|r| r.name == *coord).cloned(), vi_mean: *vi_mean, vi_sd: *vi_sd, ml })
+        .collect();
+    // Posterior predictive: replications of the ratings at draws spread over the chains.
+    let names = density.param_names();
+    let all: Vec<&Vec<f64>> = run.chains.iter().flat_map(|c| c.draws.iter()).collect();
+    let picks: Vec<&Vec<f64>> = (0..o.predictive_draws.min(all.len())).map(|i| all[i * all.len() / o.predictive_draws.min(all.len())]).collect();
+    let block = |prefix: &str| -> Result<Tensor> {
+        let cols: Vec<usize> = names.iter().enumerate().filter(|(_, n)| n.starts_with(prefix)).map(|(j, _)| j).collect();
+        let flat: Vec<f64> = picks.iter().flat_map(|d| cols.iter().map(|j| d[*j])).collect();
+        Tensor::from_slice(&flat, &[picks.len(), cols.len()], DType::F64)
+    };
+    let mut samples = vec![];
+    for (site, coord) in sites {
+        samples.push((site.to_string(), block(coord)?.squeeze(1)?));
+    }
+    for (site, prefix) in [("student_effects", "r_s."), ("instructor_effects", "r_d."), ("dept_effects", "r_dept.")] {
+        samples.push((site.to_string(), block(prefix)?));
+    }
+    let mean_sd = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (m, (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
+    };
+    let (mut replicated, mut outside, mut total) = (vec![], 0usize, 0usize);
+    if !picks.is_empty() {
+        let out = Predictive::new(program, samples)?.call(Seed::new(o.seed).fold_in(2))?;
+        let ratings = out.iter().find(|(n, _)| n == "ratings").map(|(_, t)| t.clone()).ok_or_else(|| crate::error::Error::invalid_parameter("ratings", "no replicated ratings"))?;
+        for i in 0..picks.len() {
+            let v = ratings.narrow(0, i, 1)?.to_vec()?;
+            outside += v.iter().filter(|x| **x < 0.5 || **x > 5.5).count();
+            total += v.len();
+            replicated.push(mean_sd(&v));
+        }
+    }
+    Ok(LmeBayes {
+        rows,
+        nuts_seconds,
+        gradients: run.chains.iter().map(|c| c.num_gradient_evaluations()).sum(),
+        divergences: run.chains.iter().map(|c| c.num_divergent()).sum(),
+        min_ess_bulk: summary.rows.iter().filter(|r| !r.name.ends_with("__")).map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min),
+        max_r_hat: summary.rows.iter().filter(|r| !r.name.ends_with("__")).map(|r| r.r_hat).fold(0.0, f64::max),
+        vi_seconds,
+        observed: mean_sd(&data.ratings),
+        replicated,
+        replicated_outside_1_5: outside as f64 / total.max(1) as f64,
+    })
+}

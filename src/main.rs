@@ -100,8 +100,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// A linear mixed model fitted as lme4's `lmer` (REML by default; `--ml` for maximum
-    /// likelihood), printed as lme4's summary.
+    /// A linear mixed model fitted as lme4's `lmer` (REML by default or with `--reml`; `--ml`
+    /// for maximum likelihood), printed as lme4's summary.
     #[command(after_help = "Examples:\n  probrs lmer \"Reaction ~ Days + (Days | Subject)\" sleepstudy.csv\n  probrs lmer \"y ~ service + (1|s) + (1|d) + (1|dept)\" InstEval.csv.gz --ml --json")]
     Lmer {
         /// The model formula, e.g. "y ~ x + (1 | g)".
@@ -109,8 +109,11 @@ enum Command {
         /// A CSV file with a header row (`.gz` accepted).
         data: String,
         /// Maximum likelihood instead of REML.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "reml")]
         ml: bool,
+        /// REML (lme4's `REML = TRUE`, the default; the flag says it explicitly).
+        #[arg(long)]
+        reml: bool,
         /// Print one JSON object instead of the summary.
         #[arg(long)]
         json: bool,
@@ -243,7 +246,7 @@ fn main() -> ExitCode {
             cli::sample::run(&cli::sample::SampleArgs { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet })
         }
         Command::Summary { files, json } => cli::summary::run(&files, json),
-        Command::Lmer { formula, data, ml, json } => cli::lmer::run(&formula, &data, ml, json),
+        Command::Lmer { formula, data, ml, reml: _, json } => cli::lmer::run(&formula, &data, ml, json),
         Command::Glmer { formula, data, family, json } => cli::lmer::run_glmer(&formula, &data, &family, json),
     };
     match result {

@@ -22,6 +22,13 @@ fn lmer_prints_lme4s_summary_and_json() {
     assert_eq!(v["method"], "ML");
     assert!((v["log_likelihood"].as_f64().unwrap() - (-875.970)).abs() < 1e-3);
     assert!((v["random_effects"][0]["sd"][0].as_f64().unwrap() - 23.781).abs() < 1e-3);
+    // `--reml` says the default explicitly; with `--ml` it is a usage error.
+    let (code, out, err) = probrs(&["lmer", "Reaction ~ Days + (Days | Subject)", SLEEP, "--reml", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["method"], "REML");
+    let (code, _, err) = probrs(&["lmer", "Reaction ~ Days + (Days | Subject)", SLEEP, "--reml", "--ml"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--ml") || err.contains("--reml"), "{err}");
 }
 
 #[test]

@@ -70,6 +70,11 @@ fn degenerate_and_bad_input() {
     // A constant or non-finite quantity has NaN diagnostics (posterior's NA), not a panic.
     assert!(rhat(&[vec![1.0; 10], vec![1.0; 10]]).unwrap().is_nan());
     assert!(ess_bulk(&[vec![1.0, 2.0, f64::NAN, 4.0, 5.0]]).unwrap().is_nan());
+    // A short chain whose first autocorrelation pair sums below zero (Stan's max_t = −1): τ takes
+    // its floor 1/log10(S), as ArviZ's `_ess` (4.668907502301862 on this chain), not a panic.
+    let e = ess_basic(&[vec![1.0, -1.0, 1.1, -1.0, 1.0, -0.9]], false).unwrap();
+    assert!((e - 4.668907502301862).abs() < 1e-12, "{e}");
+    assert!(ess_bulk(&[vec![1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0]]).unwrap().is_finite());
     // Typed errors naming the argument.
     assert!(rhat(&[vec![1.0, 2.0, 3.0, 4.0], vec![1.0, 2.0]]).unwrap_err().to_string().contains("chain 1"));
     assert!(ess_bulk(&Vec::<Vec<f64>>::new()).unwrap_err().to_string().contains("chains"));

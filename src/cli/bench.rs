@@ -568,6 +568,68 @@ fn glm_fit() -> probrs::Result<()> {
     Ok(())
 }
 
+/// The seed page's InstEval model (`y ~ service + (1|s) + (1|d) + (1|dept)`, 73,421 ratings):
+/// lmer's ML fit; then the Bayesian program (`probrs::demo::inst_eval_program`) by NUTS, one
+/// chain, 500 warm-up + 500 draws, on `BayesianLmm` (the same density with a fused gradient),
+/// and the cost of one gradient through the program's tensor graph. The peer is
+/// `benches/peers/lme_numpyro.py` (the same model, priors and NUTS settings in NumPyro).
+fn lme() -> probrs::Result<()> {
+    use probrs::mcmc::{LogDensity, NutsOptions, TransformedLogDensity};
+    use probrs::mixed_effects::{inst_eval, lmer, BayesianLmm, LmerOptions, LmmPriors};
+    let df = inst_eval()?;
+    let formula = "y ~ service + (1|s) + (1|d) + (1|dept)";
+    let t0 = Instant::now();
+    let fit = lmer(formula, &df, &LmerOptions { reml: false, ..Default::default() })?;
+    println!("{}", json!({
+        "workload": "lmer-InstEval", "system": "probrs", "formula": formula, "method": "ML", "wall_s": t0.elapsed().as_secs_f64(),
+        "evaluations": fit.evaluations, "log_likelihood": fit.log_likelihood, "gradient": fit.gradient,
+        "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+    }));
+    let page = LmmPriors { intercept: Some((0.0, 5.0)), coefficient_scale: Some(1.0), sd_scale: Some(1.0), sigma_scale: Some(1.0) };
+    let density = BayesianLmm::new(formula, &df, &page)?;
+    let (num_warmup, num_draws) = (500, 500);
+    let t0 = Instant::now();
+    let run = density.sample(&NutsOptions { num_chains: 1, num_warmup, num_draws, seed: probrs::random::Seed::new(1), ..Default::default() })?;
+    let wall = t0.elapsed().as_secs_f64();
+    run.check()?;
+    let summary = run.summary()?;
+    let scalars = ["(Intercept)", "service", "sd_s", "sd_d", "sd_dept", "sigma"];
+    let rows: Vec<_> = summary.rows.iter().filter(|r| scalars.contains(&r.name.as_str())).collect();
+    let ess_min_scalars = rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    let ess_min_all = summary.rows.iter().filter(|r| !r.name.ends_with("__")).map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    let grads = run.chains[0].num_gradient_evaluations();
+    // One gradient of the program through the tensor graph, for comparison.
+    let data = std::sync::Arc::new(probrs::demo::InstEvalData::new(&df)?);
+    let posterior = probrs::ppl::pinned_joint(probrs::demo::inst_eval_program(data, true)?)?;
+    let parts = posterior.unpinned_parts()?;
+    let init = probrs::joint::Structure::Named(parts.iter().map(|p| Ok((p.name.clone(), probrs::tensor::Tensor::ones(&p.event_shape, probrs::tensor::DType::F64)?))).collect::<probrs::Result<_>>()?);
+    let (program, z) = TransformedLogDensity::new(move |s: &probrs::joint::Structure| posterior.unnormalized_log_prob(s), &init, parts.iter().map(|p| p.bijector.clone()).collect())?;
+    let mut g = vec![0.0; z.len()];
+    let (t_program, t_fused) = {
+        let t = Instant::now();
+        for _ in 0..20 {
+            program.logp_and_grad(&z, &mut g)?;
+        }
+        let a = t.elapsed().as_secs_f64() / 20.0;
+        let t = Instant::now();
+        for _ in 0..200 {
+            density.logp_and_grad(&z, &mut g)?;
+        }
+        (a, t.elapsed().as_secs_f64() / 200.0)
+    };
+    println!("{}", json!({
+        "workload": "lme-InstEval-nuts", "system": "probrs", "num_warmup": num_warmup, "num_draws": num_draws, "wall_s": wall,
+        "grad_evals": grads, "ms_per_grad": wall * 1e3 / grads as f64, "divergences": run.chains[0].num_divergent(),
+        "ess_min_scalars": ess_min_scalars, "ess_min_all": ess_min_all, "ess_min_scalars_per_s": ess_min_scalars / wall, "ess_min_all_per_s": ess_min_all / wall,
+        "ess": rows.iter().map(|r| (r.name.clone(), r.ess_bulk)).collect::<std::collections::BTreeMap<_, _>>(),
+        "mean": rows.iter().map(|r| (r.name.clone(), r.mean)).collect::<std::collections::BTreeMap<_, _>>(),
+        "sd": rows.iter().map(|r| (r.name.clone(), r.sd)).collect::<std::collections::BTreeMap<_, _>>(),
+        "gradient_ms_fused": t_fused * 1e3, "gradient_ms_program_graph": t_program * 1e3,
+        "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+    }));
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -619,8 +681,12 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         glm_fit()?;
         ran = true;
     }
+    if want("lme") {
+        lme()?;
+        ran = true;
+    }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models, glm")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models, glm, lme")));
     }
     Ok(())
 }

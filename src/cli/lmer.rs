@@ -1,4 +1,4 @@
-//! `probrs lmer FORMULA data.csv [--ml] [--json]`: a linear mixed model fitted as lme4's `lmer`
+//! `probrs lmer FORMULA data.csv [--reml | --ml] [--json]`: a linear mixed model fitted as lme4's `lmer`
 //! fits it, printed as lme4's `summary` (or as one JSON object); `probrs glmer FORMULA data.csv
 //! --family bernoulli|poisson [--json]` for a binomial (0/1 or `cbind`) or Poisson response by
 //! the Laplace approximation.

@@ -166,6 +166,12 @@ fn ess_of(x: &[Vec<f64>]) -> f64 {
         }
         t += 2;
     }
+    let s = (m * n) as f64;
+    if t == 1 && !rho_odd.is_nan() {
+        // The first pair's sum is not positive (lag-1 autocorrelation ≤ −1, short anticorrelated
+        // chains): Stan's max_t is −1, the sum empty, and τ takes its floor 1/log10(S).
+        return s * s.log10();
+    }
     let max_t = t - 2;
     if rho_even > 0.0 {
         rho[max_t + 1] = rho_even;
@@ -179,7 +185,6 @@ fn ess_of(x: &[Vec<f64>]) -> f64 {
         }
         t += 2;
     }
-    let s = (m * n) as f64;
     let tau = (-1.0 + 2.0 * rho[..=max_t].iter().sum::<f64>() + rho[max_t + 1]).max(1.0 / s.log10());
     if rho.iter().any(|r| r.is_nan()) {
         return f64::NAN;

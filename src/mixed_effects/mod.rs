@@ -8,6 +8,7 @@
 //!   with R's coding of factors (`model_frame.rs`);
 //! - the profiled deviance and REML criterion on a sparse Cholesky factor (`profiled_deviance.rs`);
 //! - [`lmer`]: the fit, its estimates and lme4's printed summary (`lmer.rs`);
+//! - [`BayesianLmm`]: the same models with priors, a log-density for NUTS (`bayesian_lmm.rs`);
 //! - [`glmer`]: binomial and Poisson mixed models by the Laplace approximation (`glmer.rs`);
 //! - lme4's [`sleepstudy`] and [`inst_eval`] data, embedded (`datasets.rs`, `data/`).
 //!
@@ -22,6 +23,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
+mod bayesian_lmm;
 mod data_frame;
 mod datasets;
 mod formula;
@@ -31,6 +33,7 @@ mod model_frame;
 mod profiled_deviance;
 mod schur_deviance;
 
+pub use bayesian_lmm::{BayesianLmm, LmmPriors};
 pub use data_frame::{Column, DataFrame};
 pub use datasets::{inst_eval, sleepstudy};
 pub use formula::{Formula, RandomTerm, Terms, Variable};

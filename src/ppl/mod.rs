@@ -4,6 +4,8 @@
 //! - [`program`], [`Effects`] (`sample`, `observe`), [`Handler`] (`program.rs`);
 //! - the handlers [`trace`], [`seed`], [`condition`], [`substitute`], [`Block`] (`handlers.rs`);
 //! - Edward2's [`make_log_joint_fn`] (`log_joint.rs`);
+//! - NumPyro's [`Predictive`] (posterior and prior predictive draws) and Pyro's [`uncondition`]
+//!   (`predictive.rs`);
 //! - a program as a joint distribution, [`to_joint_distribution`] and [`pinned_joint`], so
 //!   that it is a target for `sample_nuts_pinned` and `fit_surrogate_posterior` (`joint_program.rs`).
 //!
@@ -28,9 +30,11 @@
 mod handlers;
 mod joint_program;
 mod log_joint;
+mod predictive;
 mod program;
 
 pub use handlers::{condition, seed, substitute, trace, Block, SeedHandler, Trace, TraceSite, Traced, ValueHandler};
 pub use joint_program::{pinned_joint, to_joint_distribution};
 pub use log_joint::{make_log_joint_fn, LogJoint};
+pub use predictive::{uncondition, Predictive};
 pub use program::{program, Effects, Handled, HandledWith, Handler, Message, Model, Program};
