@@ -103,3 +103,29 @@ fn inst_eval_fits_are_optima() {
         }
     }
 }
+
+/// A grouping factor whose levels all have the same mean of y has a zero variance at the ML
+/// optimum: lme4 reports θ = 0 exactly (a singular fit), and so does probrs (BFGS on log θ
+/// drives it toward 0; the fit then sets it to 0 when that does not raise the deviance). The
+/// other factor's fit is the one-factor model's.
+#[test]
+fn a_variance_on_the_boundary_is_exactly_zero() {
+    let mut csv = String::from("y,g,h\n");
+    for g in 0..6 {
+        for h in 0..4 {
+            for r in 0..2 {
+                // Each h level sees the same values: its means are identical.
+                csv.push_str(&format!("{},{g},{h}\n", 2.0 * g as f64 + if r == 0 { -0.5 } else { 0.5 } + 0.1 * ((g * 7 + r) % 3) as f64));
+            }
+        }
+    }
+    let df = DataFrame::from_csv_str(&csv, "boundary.csv").unwrap();
+    let ml = LmerOptions { reml: false, ..Default::default() };
+    let both = lmer("y ~ 1 + (1 | g) + (1 | h)", &df, &ml).unwrap();
+    let h = both.components.iter().position(|c| c.group == "h").unwrap();
+    assert_eq!(both.components[h].sd[0], 0.0, "{:?}", both.theta);
+    let one = lmer("y ~ 1 + (1 | g)", &df, &ml).unwrap();
+    assert!((both.log_likelihood - one.log_likelihood).abs() < 1e-8, "{} vs {}", both.log_likelihood, one.log_likelihood);
+    let g = both.components.iter().position(|c| c.group == "g").unwrap();
+    assert!((both.components[g].sd[0] - one.components[0].sd[0]).abs() < 1e-5);
+}

@@ -271,7 +271,7 @@ pub fn glmer(formula: &str, data: &DataFrame, family: &dyn ExponentialFamily, op
     };
     let mut start = lap.pd.initial_theta();
     start.extend(std::iter::repeat_n(0.0, p));
-    let res = bfgs_on_slices(&value_and_gradient, &start, options.gradient_tolerance, options.max_iterations)?;
+    let res = bfgs_on_slices(&value_and_gradient, &start, None, options.gradient_tolerance, options.max_iterations)?;
     let mut params = res.position;
     canonical_signs(&lap.pd, &mut params[..k]);
     let gradient = fd_gradient(&params)?;

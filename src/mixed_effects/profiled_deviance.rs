@@ -239,6 +239,19 @@ impl ProfiledDeviance {
         theta
     }
 
+    /// Which entries of θ are diagonal entries of some `Λᵢ` (lme4's lower bound 0).
+    pub(super) fn diagonal_mask(&self) -> Vec<bool> {
+        let mut mask = vec![false; self.n_theta];
+        for (&(pi, _, _), &off) in self.term_dims.iter().zip(&self.theta_offsets) {
+            let mut idx = off;
+            for j in 0..pi {
+                mask[idx] = true;
+                idx += pi - j;
+            }
+        }
+        mask
+    }
+
     /// Term i's `Λᵢ` (row-major `pᵢ × pᵢ`, lower triangular) from θ.
     ///
     /// ```
