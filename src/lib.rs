@@ -46,6 +46,7 @@ pub mod fit;
 pub mod glm;
 pub mod guide;
 pub mod joint;
+pub mod layers;
 mod error;
 pub mod math;
 pub mod mcmc;

@@ -1,0 +1,51 @@
+//! Neural building blocks and TFP's probabilistic layers (`tf.keras.layers`, `tfp.layers`), on
+//! the tensor facade:
+//!
+//! - [`Layer`]: a layer is called like a function on a batch of inputs with a seed for its
+//!   stochastic parts; it owns its variables (made at the first call, from the input's last
+//!   dimension, as Keras builds) and reports its added losses (the KL terms) (`layer.rs`);
+//! - [`Activation`]: Keras's activations by name (`activation.rs`);
+//! - [`Dense`]: Keras's dense layer, Glorot-uniform kernel and zero bias, seeded (`dense.rs`);
+//! - [`Sequential`]: layers in order; a layer added twice (or shared through `Arc`) is one set
+//!   of weights, as the page's `dense2` (`sequential.rs`);
+//! - TFP's variational dense layers with TFP's defaults: [`DenseReparameterization`],
+//!   [`DenseLocalReparameterization`], [`DenseFlipout`] (one file each), sharing the posterior
+//!   and prior builders [`default_mean_field_normal_fn`] and [`default_multivariate_normal_fn`]
+//!   and the layer core (`variational.rs`).
+//!
+//! The seed page's `MNISTModel` — two `DenseFlipout(10)`, the second applied twice:
+//!
+//! ```
+//! use probrs::layers::{DenseFlipout, Layer, Sequential};
+//! use probrs::random::Seed;
+//! use probrs::tensor::{DType, Tensor};
+//! use std::sync::Arc;
+//! let dense1 = Arc::new(DenseFlipout::new(10)?.with_seed(1));
+//! let dense2 = Arc::new(DenseFlipout::new(10)?.with_seed(2));
+//! let model = Sequential::new(vec![dense1, dense2.clone(), dense2]);
+//! let images = Tensor::ones(&[32, 64], DType::F32)?;
+//! let logits = model.call(&images, Seed::new(0))?;
+//! assert_eq!(logits.shape(), &[32, 10]);
+//! // Two layers' weights (kernel loc, kernel scale, bias loc each), and one KL term per layer.
+//! assert_eq!(model.trainable_variables().len(), 6);
+//! assert_eq!(model.losses()?.len(), 2);
+//! # Ok::<(), probrs::Error>(())
+//! ```
+
+mod activation;
+mod dense;
+mod dense_flipout;
+mod dense_local_reparameterization;
+mod dense_reparameterization;
+mod layer;
+mod sequential;
+mod variational;
+
+pub use activation::Activation;
+pub use dense::Dense;
+pub use dense_flipout::DenseFlipout;
+pub use dense_local_reparameterization::DenseLocalReparameterization;
+pub use dense_reparameterization::DenseReparameterization;
+pub use layer::Layer;
+pub use sequential::Sequential;
+pub use variational::{default_mean_field_normal_fn, default_multivariate_normal_fn, MeanFieldNormal, MeanFieldNormalFn, StandardNormalPrior, VariationalDense};
