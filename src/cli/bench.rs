@@ -659,6 +659,44 @@ fn lme_program() -> probrs::Result<()> {
     Ok(())
 }
 
+/// `DenseFlipout(512)` on a 256 × 784 batch: one forward pass (a Flipout draw) and the gradient
+/// of `sum(outputs) + KL` with respect to the layer's variables, float32, median of 50 steps
+/// after 5 warm-up steps. The peer is `benches/peers/dense_flipout_tf.py` (TFP's layer on TF
+/// 2.21 + tf_keras, the same step under `tf.function`).
+fn flipout() -> probrs::Result<()> {
+    use probrs::layers::{DenseFlipout, Layer};
+    use probrs::tensor::{DType, Tensor};
+    let x = probrs::random::normal(&[256, 784], DType::F32, probrs::random::Seed::new(0))?;
+    let layer = DenseFlipout::new(512)?.with_seed(1);
+    layer.call(&x, probrs::random::Seed::new(0))?;
+    let vars = layer.trainable_variables();
+    let step = |k: u64| -> probrs::Result<f64> {
+        let loss = || -> probrs::Result<Tensor> {
+            let y = layer.call(&x, probrs::random::Seed::new(k))?;
+            y.sum_all()?.add(&layer.losses()?[0])
+        };
+        let (v, g) = probrs::math::value_and_gradient(loss, &vars)?;
+        std::hint::black_box(&g);
+        v.to_scalar()
+    };
+    for k in 0..5 {
+        step(k)?;
+    }
+    let mut times = vec![];
+    for k in 0..50 {
+        let t0 = Instant::now();
+        step(100 + k)?;
+        times.push(t0.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    println!("{}", json!({
+        "workload": "DenseFlipout-fwd-bwd", "system": "probrs", "batch": 256, "in": 784, "units": 512, "dtype": "float32",
+        "time_per_step_s": times[times.len() / 2], "min_s": times[0],
+        "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+    }));
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -714,13 +752,17 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         lme()?;
         ran = true;
     }
+    if want("flipout") {
+        flipout()?;
+        ran = true;
+    }
     // Minutes (the program's tensor graph per gradient): only when named.
     if workloads.iter().any(|x| x.eq_ignore_ascii_case("lme-program")) {
         lme_program()?;
         ran = true;
     }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models, glm, lme, lme-program")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models, glm, lme, flipout, lme-program")));
     }
     Ok(())
 }

@@ -26,7 +26,8 @@ pub trait Layer: Send + Sync {
     /// empty before the first call.
     fn trainable_variables(&self) -> Vec<Variable>;
     /// The losses it adds to the model's (Keras's `layer.losses`): a variational layer's KL
-    /// divergences from its posteriors to its priors, computed from the current variables.
+    /// divergences from its posteriors to its priors, as computed by its latest call (empty
+    /// before the first).
     fn losses(&self) -> Result<Vec<Tensor>> {
         Ok(vec![])
     }

@@ -11,7 +11,10 @@
 //! - TFP's variational dense layers with TFP's defaults: [`DenseReparameterization`],
 //!   [`DenseLocalReparameterization`], [`DenseFlipout`] (one file each), sharing the posterior
 //!   and prior builders [`default_mean_field_normal_fn`] and [`default_multivariate_normal_fn`]
-//!   and the layer core (`variational.rs`).
+//!   and the layer core (`variational.rs`);
+//! - the handwritten [`digits`] of the page's examples, embedded (`datasets.rs`, `data/`);
+//! - Keras's `fit` for classifiers: [`fit_classifier`] with minibatches, shuffling, a
+//!   validation split, the KL terms weighted per example, accuracy (`training.rs`).
 //!
 //! The seed page's `MNISTModel` — two `DenseFlipout(10)`, the second applied twice:
 //!
@@ -33,19 +36,23 @@
 //! ```
 
 mod activation;
+mod datasets;
 mod dense;
 mod dense_flipout;
 mod dense_local_reparameterization;
 mod dense_reparameterization;
 mod layer;
 mod sequential;
+mod training;
 mod variational;
 
 pub use activation::Activation;
+pub use datasets::{digits, Digits};
 pub use dense::Dense;
 pub use dense_flipout::DenseFlipout;
 pub use dense_local_reparameterization::DenseLocalReparameterization;
 pub use dense_reparameterization::DenseReparameterization;
 pub use layer::Layer;
 pub use sequential::Sequential;
+pub use training::{accuracy, fit_classifier, sparse_categorical_crossentropy, ClassifierFitOptions, History};
 pub use variational::{default_mean_field_normal_fn, default_multivariate_normal_fn, MeanFieldNormal, MeanFieldNormalFn, StandardNormalPrior, VariationalDense};

@@ -179,6 +179,8 @@ pub struct VariationalDense {
     kernel_posterior_fn: MeanFieldNormalFn,
     bias_posterior_fn: Option<MeanFieldNormalFn>,
     built: OnceLock<(MeanFieldNormal, Option<MeanFieldNormal>)>,
+    /// The KL term of the latest call (Keras's `add_loss` in `call`), from the same scale.
+    last_kl: std::sync::Mutex<Option<Tensor>>,
 }
 
 impl VariationalDense {
@@ -195,6 +197,7 @@ impl VariationalDense {
             kernel_posterior_fn: default_mean_field_normal_fn(false),
             bias_posterior_fn: Some(default_mean_field_normal_fn(true)),
             built: OnceLock::new(),
+            last_kl: std::sync::Mutex::new(None),
         })
     }
 
@@ -255,7 +258,10 @@ impl VariationalDense {
             }
         };
         let scale = kernel.scale()?.ok_or_else(|| Error::invalid_parameter("kernel_posterior_fn", format!("layer `{}` needs a Normal kernel posterior (is_singular = false)", self.name)))?;
-        Ok((inputs.to_dtype(self.dtype)?, kernel.loc(), scale))
+        let loc = kernel.loc();
+        let kl = self.kl_of(&loc, &scale)?;
+        *self.last_kl.lock().unwrap_or_else(|e| e.into_inner()) = Some(kl);
+        Ok((inputs.to_dtype(self.dtype)?, loc, scale))
     }
 
     /// `activation(outputs + bias)`, the bias a draw of its posterior (its `loc` for the
@@ -276,14 +282,19 @@ impl VariationalDense {
         self.built.get().map_or(vec![], |(k, b)| k.variables().into_iter().chain(b.iter().flat_map(|b| b.variables())).collect())
     }
 
-    /// KL(q(W) ‖ p(W)), analytic through the KL registry (TFP's default `kernel_divergence_fn`).
+    /// KL(q(W) ‖ p(W)) of the latest call (computed there from the scale the call used, as
+    /// Keras's `add_loss` in `call`: after an optimizer step, call the layer again for the new
+    /// value); before any call, none.
     pub(super) fn kl(&self) -> Result<Vec<Tensor>> {
-        let Some((kernel, _)) = self.built.get() else { return Ok(vec![]) };
-        let Some(scale) = kernel.scale()? else { return Ok(vec![]) };
-        let loc = kernel.loc();
-        let q = Independent::new(Normal::new(loc.clone(), scale)?, 2)?;
+        Ok(self.last_kl.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect())
+    }
+
+    /// KL(N(loc, scale) ‖ N(0, 1)) summed over the kernel, analytic through the KL registry
+    /// (TFP's default `kernel_divergence_fn`).
+    fn kl_of(&self, loc: &Tensor, scale: &Tensor) -> Result<Tensor> {
+        let q = Independent::new(Normal::new(loc.clone(), scale.clone())?, 2)?;
         let p = default_multivariate_normal_fn(self.dtype, loc.shape())?;
-        Ok(vec![kl_divergence(&q, &p)?])
+        kl_divergence(&q, &p)
     }
 
     pub(super) fn name(&self) -> &str {

@@ -72,16 +72,16 @@ pub(super) fn apply(x: &Tensor, op: Elementwise) -> Result<Tensor> {
 
 fn softplus64(x: f64) -> f64 {
     if x > 0.0 {
-        x + libm::log1p((-x).exp())
+        x + (-x).exp().ln_1p()
     } else {
-        libm::log1p(x.exp())
+        x.exp().ln_1p()
     }
 }
 fn softplus32(x: f32) -> f32 {
     if x > 0.0 {
-        x + libm::log1pf((-x).exp())
+        x + (-x).exp().ln_1p()
     } else {
-        libm::log1pf(x.exp())
+        x.exp().ln_1p()
     }
 }
 fn softplus_inv64(y: f64) -> f64 {

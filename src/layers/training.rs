@@ -1,0 +1,214 @@
+//! Keras's `model.fit` for classifiers: minibatch training over epochs with seeded shuffling,
+//! a validation split, the expected negative log-likelihood plus the layers' KL terms, and
+//! accuracy; NaN-safe (a non-finite loss or gradient stops training, naming the epoch and step,
+//! with the variables at their last good values).
+//!
+//! ```text
+//! loss(batch) = mean_{(x, y) ∈ batch} −log softmax(model(x))_y  +  kl_weight · Σ model.losses
+//! ```
+//!
+//! `kl_weight` defaults to `1 / num_train` (TFP's Bayesian-network examples divide the KL by the
+//! number of training examples), so the loss is the negative ELBO per example.
+
+use crate::error::{Error, Result};
+use crate::optim::Optimizer;
+use crate::random::Seed;
+use crate::tensor::Tensor;
+
+use super::layer::Layer;
+
+/// Settings of [`fit_classifier`] (Keras's `fit` arguments; `Default` is Keras's: 1 epoch,
+/// batch 32, no validation split, shuffled).
+///
+/// ```
+/// let o = probrs::layers::ClassifierFitOptions::default();
+/// assert_eq!((o.epochs, o.batch_size, o.validation_split), (1, 32, 0.0));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClassifierFitOptions {
+    /// Passes over the training rows.
+    pub epochs: usize,
+    /// Rows per gradient step (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// The share of rows held out, taken from the end as Keras does (before shuffling).
+    pub validation_split: f64,
+    /// Seed of the shuffles and of the layers' noise.
+    pub seed: u64,
+    /// The KL terms' weight; `None` is `1 / num_train`.
+    pub kl_weight: Option<f64>,
+}
+
+impl Default for ClassifierFitOptions {
+    fn default() -> Self {
+        ClassifierFitOptions { epochs: 1, batch_size: 32, validation_split: 0.0, seed: 0, kl_weight: None }
+    }
+}
+
+/// Per-epoch metrics (Keras's `History.history`).
+///
+/// ```
+/// let h = probrs::layers::History::default();
+/// assert!(h.loss.is_empty() && h.val_accuracy.is_empty());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Mean training loss over each epoch's batches.
+    pub loss: Vec<f64>,
+    /// Training accuracy over each epoch's batches (the stochastic passes made while training).
+    pub accuracy: Vec<f64>,
+    /// Validation loss (one stochastic pass), when there is a validation split.
+    pub val_loss: Vec<f64>,
+    /// Validation accuracy.
+    pub val_accuracy: Vec<f64>,
+}
+
+/// `mean −log softmax(logits)_label` over the rows (Keras's sparse categorical cross-entropy
+/// from logits); a label outside the classes is an error naming its row.
+///
+/// ```
+/// use probrs::layers::sparse_categorical_crossentropy;
+/// use probrs::tensor::{DType, Tensor};
+/// let logits = Tensor::from_slice(&[0.0, 0.0, 2.0, 0.0], &[2, 2], DType::F64)?;
+/// let l = sparse_categorical_crossentropy(&logits, &[1, 0])?.to_scalar()?;
+/// let want = 0.5 * (2f64.ln() + (1.0 + (-2f64).exp()).ln());
+/// assert!((l - want).abs() < 1e-12);
+/// assert!(sparse_categorical_crossentropy(&logits, &[1, 2]).unwrap_err().to_string().contains("row 1"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn sparse_categorical_crossentropy(logits: &Tensor, labels: &[u32]) -> Result<Tensor> {
+    let (n, k) = match logits.shape() {
+        [n, k] => (*n, *k),
+        s => return Err(Error::InvalidShape { what: "logits".into(), shape: s.to_vec(), reason: "[rows, classes] expected".into() }),
+    };
+    if labels.len() != n {
+        return Err(Error::ShapeMismatch { context: "sparse_categorical_crossentropy: labels vs logits' rows".into(), lhs: vec![labels.len()], rhs: vec![n] });
+    }
+    if let Some(r) = labels.iter().position(|l| *l as usize >= k) {
+        return Err(Error::invalid_parameter("labels", format!("row {r}: label {} outside the {k} classes", labels[r])));
+    }
+    let flat: Vec<u32> = labels.iter().enumerate().map(|(r, l)| (r * k) as u32 + l).collect();
+    let picked = logits.reshape(&[n * k])?.index_select(0, &flat)?;
+    logits.logsumexp(1, false)?.sub(&picked)?.mean_all()
+}
+
+/// The share of rows whose largest logit is their label.
+///
+/// ```
+/// use probrs::layers::accuracy;
+/// use probrs::tensor::{DType, Tensor};
+/// let logits = Tensor::from_slice(&[0.1, 0.9, 0.8, 0.2], &[2, 2], DType::F32)?;
+/// assert_eq!(accuracy(&logits, &[1, 1])?, 0.5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn accuracy(logits: &Tensor, labels: &[u32]) -> Result<f64> {
+    let k = *logits.shape().last().unwrap_or(&1);
+    let v = logits.to_vec()?;
+    let hits = labels.iter().enumerate().filter(|(r, l)| argmax(&v[r * k..(r + 1) * k]) == **l as usize).count();
+    Ok(hits as f64 / labels.len().max(1) as f64)
+}
+
+fn argmax(row: &[f64]) -> usize {
+    row.iter().enumerate().fold((0, f64::NEG_INFINITY), |(bi, bv), (i, v)| if *v > bv { (i, *v) } else { (bi, bv) }).0
+}
+
+/// Trains a classifier `model` (logits out) on `inputs` `[n, features]` and `labels` by
+/// minibatches (module doc). Errors: an empty data set, labels that do not match the rows or
+/// fall outside the classes, and a non-finite loss or gradient (the step's update is not
+/// applied, so the variables keep their last good values).
+///
+/// ```
+/// use probrs::layers::{fit_classifier, ClassifierFitOptions, Dense, Layer};
+/// use probrs::optim::Adam;
+/// use probrs::tensor::{DType, Tensor};
+/// // Two separable classes.
+/// let x = Tensor::from_slice(&[0.0, 1.0, 0.1, 0.9, 1.0, 0.0, 0.9, 0.2], &[4, 2], DType::F32)?;
+/// let model = Dense::new(2)?.with_seed(1);
+/// let h = fit_classifier(&model, &x, &[0, 0, 1, 1], &mut Adam::new(0.1), &ClassifierFitOptions { epochs: 60, batch_size: 2, ..Default::default() })?;
+/// assert_eq!(h.loss.len(), 60);
+/// assert_eq!(*h.accuracy.last().unwrap(), 1.0);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimizer: &mut dyn Optimizer, o: &ClassifierFitOptions) -> Result<History> {
+    let n = *inputs.shape().first().unwrap_or(&0);
+    if n == 0 || inputs.rank() < 2 {
+        return Err(Error::InvalidShape { what: "fit_classifier inputs".into(), shape: inputs.shape().to_vec(), reason: "needs at least one row of [rows, features]".into() });
+    }
+    if labels.len() != n {
+        return Err(Error::ShapeMismatch { context: "fit_classifier: labels vs input rows".into(), lhs: vec![labels.len()], rhs: vec![n] });
+    }
+    if o.batch_size == 0 || !(0.0..1.0).contains(&o.validation_split) {
+        return Err(Error::invalid_parameter("options", format!("batch_size {} must be positive and validation_split {} in [0, 1)", o.batch_size, o.validation_split)));
+    }
+    let n_val = (n as f64 * o.validation_split).floor() as usize;
+    let n_train = n - n_val;
+    if n_train == 0 {
+        return Err(Error::invalid_parameter("validation_split", "no training rows left"));
+    }
+    let kl_weight = o.kl_weight.unwrap_or(1.0 / n_train as f64);
+    let seed = Seed::new(o.seed);
+    let loss_of = |x: &Tensor, y: &[u32], s: Seed| -> Result<(Tensor, Tensor)> {
+        let logits = model.call(x, s)?;
+        let mut loss = sparse_categorical_crossentropy(&logits, y)?;
+        for kl in model.losses()? {
+            loss = loss.add(&kl.to_dtype(loss.dtype())?.mul_scalar(kl_weight)?)?;
+        }
+        Ok((loss, logits))
+    };
+    let mut history = History::default();
+    let mut step = 0usize;
+    for epoch in 0..o.epochs {
+        let mut order: Vec<u32> = (0..n_train as u32).collect();
+        shuffle(&mut order, seed.fold_in(epoch as u64));
+        let (mut loss_sum, mut hits, mut batches) = (0.0, 0.0, 0usize);
+        for (b, rows) in order.chunks(o.batch_size).enumerate() {
+            let x = inputs.index_select(0, rows)?;
+            let y: Vec<u32> = rows.iter().map(|r| labels[*r as usize]).collect();
+            let noise = seed.fold_in(1 << 32).fold_in(step as u64);
+            let mut logits = None;
+            if step == 0 {
+                // The variables exist after the first call (Keras builds a layer on its first input).
+                model.call(&x, noise)?;
+            }
+            let vars = model.trainable_variables();
+            let (value, grads) = crate::math::value_and_gradient(
+                || {
+                    let (l, lg) = loss_of(&x, &y, noise)?;
+                    logits = Some(lg);
+                    Ok(l)
+                },
+                &vars,
+            )?;
+            let v = value.to_scalar()?;
+            let bad = !v.is_finite() || grads.iter().any(|g| g.to_vec().map_or(true, |g| g.iter().any(|x| !x.is_finite())));
+            if bad {
+                return Err(Error::NonFinite { what: format!("training loss or gradient at epoch {epoch}, batch {b} (the variables keep their last good values)"), step, variable: None });
+            }
+            optimizer.apply_gradients(&grads.into_iter().zip(vars).collect::<Vec<_>>())?;
+            loss_sum += v;
+            hits += accuracy(logits.as_ref().expect("set by the loss"), &y)? * y.len() as f64;
+            batches += 1;
+            step += 1;
+        }
+        history.loss.push(loss_sum / batches as f64);
+        history.accuracy.push(hits / n_train as f64);
+        if n_val > 0 {
+            let rows: Vec<u32> = (n_train as u32..n as u32).collect();
+            let x = inputs.index_select(0, &rows)?;
+            let y: Vec<u32> = rows.iter().map(|r| labels[*r as usize]).collect();
+            let (l, lg) = loss_of(&x, &y, seed.fold_in(2 << 32).fold_in(epoch as u64))?;
+            history.val_loss.push(l.to_scalar()?);
+            history.val_accuracy.push(accuracy(&lg, &y)?);
+        }
+    }
+    Ok(history)
+}
+
+/// Fisher–Yates with `seed`.
+fn shuffle(v: &mut [u32], seed: Seed) {
+    use rand::Rng;
+    let mut rng = seed.rng();
+    for i in (1..v.len()).rev() {
+        let j = rng.random_range(0..=i);
+        v.swap(i, j);
+    }
+}
