@@ -2,7 +2,7 @@
 //! student, instructor and department effects as `MultivariateNormalDiag` random effects, ratings
 //! `Normal` around `service_effects·service + gather(student_effects, students) +
 //! gather(instructor_effects, instructors) + gather(dept_effects, depts) + intercept`), written
-//! as a probrs model program, on a synthetic data set of InstEval's shape (600 ratings, 40
+//! as a probrs model program (`probrs::demo::inst_eval_program`), on a synthetic data set of InstEval's shape (600 ratings, 40
 //! students, 15 instructors, 4 departments, fixed seed):
 //! - its `make_log_joint_fn` equals the log joint written out by hand;
 //! - NUTS (`sample_nuts_pinned` on `pinned_joint(program)`) and VI (`fit_surrogate_posterior` on
@@ -12,11 +12,12 @@
 //! Statistical checks use fixed seeds; each compares with a tolerance of several posterior
 //! standard deviations (false-failure rate below 1e-4 per assertion under the model).
 
-use probrs::distributions::{Distribution, HalfNormal, Independent, MultivariateNormalDiag, Normal};
+use probrs::demo::{inst_eval_program, InstEvalData};
+use probrs::distributions::{Distribution, Normal};
 use probrs::mcmc::{sample_nuts_pinned, NutsOptions};
 use probrs::mixed_effects::{lmer, Column, DataFrame, LmerOptions};
 use probrs::optim::Adam;
-use probrs::ppl::{make_log_joint_fn, pinned_joint, program, Effects, Program};
+use probrs::ppl::{make_log_joint_fn, pinned_joint, Program};
 use probrs::random::Seed;
 use probrs::tensor::{DType, Tensor};
 use probrs::vi::{build_factored_surrogate_posterior, fit_surrogate_posterior, FitOptions, SurrogatePart, SurrogatePosterior};
@@ -24,24 +25,13 @@ use std::sync::Arc;
 
 const F: DType = DType::F64;
 
-struct Data {
-    service: Vec<f64>,
-    students: Vec<u32>,
-    instructors: Vec<u32>,
-    depts: Vec<u32>,
-    ratings: Vec<f64>,
-    n_students: usize,
-    n_instructors: usize,
-    n_depts: usize,
-}
-
 /// Ratings from the model with intercept 3.2, service −0.3, effect sds 0.4 (students), 0.6
 /// (instructors), 0.3 (departments), residual sd 0.8.
-fn data() -> Data {
+fn data() -> InstEvalData {
     let (n, ns, ni, nd) = (600, 40, 15, 4);
     let z = |k: u64, m: usize| Normal::new(Tensor::scalar(0.0, F).unwrap(), 1.0).unwrap().sample(&[m], Seed::new(k)).unwrap().to_vec().unwrap();
     let (es, ei, ed, eps) = (z(1, ns), z(2, ni), z(3, nd), z(4, n));
-    let mut d = Data { service: vec![], students: vec![], instructors: vec![], depts: vec![], ratings: vec![], n_students: ns, n_instructors: ni, n_depts: nd };
+    let mut d = InstEvalData { service: vec![], students: vec![], instructors: vec![], depts: vec![], ratings: vec![], num_students: ns, num_instructors: ni, num_depts: nd };
     for r in 0..n {
         let (s, i) = ((r * 7 + r / 13) % ns, (r * 5 + r / 7) % ni);
         let dept = i % nd;
@@ -56,41 +46,10 @@ fn data() -> Data {
     d
 }
 
-/// `gather(effects, index)` along the last axis, for values with or without a sample dimension.
-fn gather(effects: &Tensor, index: &[u32]) -> probrs::Result<Tensor> {
-    effects.index_select(effects.rank() - 1, index)
-}
-
-/// The page's program, with priors on what the page holds as variables.
-fn mixed_model(d: Arc<Data>) -> impl Program<Tensor> + Clone + 'static {
-    let service = Tensor::vector(&d.service, F).unwrap();
-    let ratings = Tensor::vector(&d.ratings, F).unwrap();
-    program(move |fx: &mut Effects| {
-        let s = |v: f64| Tensor::scalar(v, F);
-        let intercept = fx.sample("intercept", Normal::new(s(0.0)?, 5.0)?)?;
-        let service_effects = fx.sample("service_effects", Normal::new(s(0.0)?, 1.0)?)?;
-        let student_scale = fx.sample("student_scale", HalfNormal::new(s(1.0)?)?)?;
-        let instructor_scale = fx.sample("instructor_scale", HalfNormal::new(s(1.0)?)?)?;
-        let dept_scale = fx.sample("dept_scale", HalfNormal::new(s(1.0)?)?)?;
-        let noise_scale = fx.sample("noise_scale", HalfNormal::new(s(1.0)?)?)?;
-        let random_effect = |scale: &Tensor, n: usize| -> probrs::Result<MultivariateNormalDiag> {
-            let r = scale.rank();
-            MultivariateNormalDiag::new(Tensor::zeros(&[n], F)?, scale.unsqueeze(r)?.mul(&Tensor::ones(&[n], F)?)?)
-        };
-        let student_effects = fx.sample("student_effects", random_effect(&student_scale, d.n_students)?)?;
-        let instructor_effects = fx.sample("instructor_effects", random_effect(&instructor_scale, d.n_instructors)?)?;
-        let dept_effects = fx.sample("dept_effects", random_effect(&dept_scale, d.n_depts)?)?;
-        let r = intercept.rank();
-        let loc = service_effects
-            .unsqueeze(r)?
-            .mul(&service)?
-            .add(&gather(&student_effects, &d.students)?)?
-            .add(&gather(&instructor_effects, &d.instructors)?)?
-            .add(&gather(&dept_effects, &d.depts)?)?
-            .add(&intercept.unsqueeze(r)?)?;
-        let scale = noise_scale.unsqueeze(r)?.mul(&Tensor::ones(&[d.ratings.len()], F)?)?;
-        fx.observe("ratings", Independent::new(Normal::new(loc, scale)?, 1)?, &ratings)
-    })
+/// The page's program, with priors on what the page holds as variables
+/// (`probrs::demo::inst_eval_program`, the one `probrs demo lme` fits to all of InstEval).
+fn mixed_model(d: Arc<InstEvalData>) -> impl Program<Tensor> + Clone + 'static {
+    inst_eval_program(d, true).unwrap()
 }
 
 #[test]
@@ -98,9 +57,9 @@ fn the_log_joint_equals_the_hand_written_density() {
     let d = Arc::new(data());
     let log_joint = make_log_joint_fn(mixed_model(d.clone()));
     let (b0, b1, ss, is, ds, ns) = (3.0, -0.2, 0.5, 0.7, 0.2, 0.9);
-    let es: Vec<f64> = (0..d.n_students).map(|k| (k as f64 * 0.37).sin() * 0.4).collect();
-    let ei: Vec<f64> = (0..d.n_instructors).map(|k| (k as f64 * 0.91).cos() * 0.5).collect();
-    let ed: Vec<f64> = (0..d.n_depts).map(|k| k as f64 * 0.1 - 0.15).collect();
+    let es: Vec<f64> = (0..d.num_students).map(|k| (k as f64 * 0.37).sin() * 0.4).collect();
+    let ei: Vec<f64> = (0..d.num_instructors).map(|k| (k as f64 * 0.91).cos() * 0.5).collect();
+    let ed: Vec<f64> = (0..d.num_depts).map(|k| k as f64 * 0.1 - 0.15).collect();
     let v = |x: f64| Tensor::scalar(x, F).unwrap();
     let lp = log_joint
         .call(&[
@@ -130,7 +89,7 @@ fn the_log_joint_equals_the_hand_written_density() {
 }
 
 /// lmer's ML fit of the same data: (sd students, sd instructors, sd departments, residual sd).
-fn lmer_ml(d: &Data) -> (f64, f64, f64, f64, f64, f64) {
+fn lmer_ml(d: &InstEvalData) -> (f64, f64, f64, f64, f64, f64) {
     let col = |v: &[u32]| Column::Numeric(v.iter().map(|x| *x as f64).collect());
     let df = DataFrame::new(vec![("y".into(), Column::Numeric(d.ratings.clone())), ("service".into(), Column::Numeric(d.service.clone())), ("s".into(), col(&d.students)), ("d".into(), col(&d.instructors)), ("dept".into(), col(&d.depts))]).unwrap();
     let fit = lmer("y ~ service + (1|s) + (1|d) + (1|dept)", &df, &LmerOptions { reml: false, ..Default::default() }).unwrap();

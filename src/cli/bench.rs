@@ -593,10 +593,7 @@ fn lme() -> probrs::Result<()> {
     let wall = t0.elapsed().as_secs_f64();
     run.check()?;
     let summary = run.summary()?;
-    let scalars = ["(Intercept)", "service", "sd_s", "sd_d", "sd_dept", "sigma"];
-    let rows: Vec<_> = summary.rows.iter().filter(|r| scalars.contains(&r.name.as_str())).collect();
-    let ess_min_scalars = rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
-    let ess_min_all = summary.rows.iter().filter(|r| !r.name.ends_with("__")).map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    let (rows, ess_min_scalars, ess_min_all) = scalar_rows(&summary, &["(Intercept)", "service", "sd_s", "sd_d", "sd_dept", "sigma"]);
     let grads = run.chains[0].num_gradient_evaluations();
     // One gradient of the program through the tensor graph, for comparison.
     let data = std::sync::Arc::new(probrs::demo::InstEvalData::new(&df)?);
@@ -630,6 +627,15 @@ fn lme() -> probrs::Result<()> {
     Ok(())
 }
 
+/// The summary rows of the named scalars, their smallest bulk ESS, and the smallest over every
+/// coordinate.
+fn scalar_rows<'a>(summary: &'a probrs::mcmc::CmdStanSummary, scalars: &[&str]) -> (Vec<&'a probrs::mcmc::SummaryRow>, f64, f64) {
+    let rows: Vec<_> = summary.rows.iter().filter(|r| scalars.contains(&r.name.as_str())).collect();
+    let ess_min_scalars = rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    let ess_min_all = summary.rows.iter().filter(|r| !r.name.ends_with("__")).map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    (rows, ess_min_scalars, ess_min_all)
+}
+
 /// NUTS on the seed page's program itself (`probrs::demo::inst_eval_program` pinned to the
 /// ratings, `sample_nuts_pinned`: autodiff through the tensor graph), one chain, 500 + 500 — the
 /// same posterior as `lme`'s fused density, at the program's cost per gradient.
@@ -644,10 +650,7 @@ fn lme_program() -> probrs::Result<()> {
     let wall = t0.elapsed().as_secs_f64();
     run.check()?;
     let summary = run.summary()?;
-    let scalars = ["intercept", "service_effects", "student_scale", "instructor_scale", "dept_scale", "noise_scale"];
-    let rows: Vec<_> = summary.rows.iter().filter(|r| scalars.contains(&r.name.as_str())).collect();
-    let ess_min_scalars = rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
-    let ess_min_all = summary.rows.iter().filter(|r| !r.name.ends_with("__")).map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    let (rows, ess_min_scalars, ess_min_all) = scalar_rows(&summary, &["intercept", "service_effects", "student_scale", "instructor_scale", "dept_scale", "noise_scale"]);
     let grads = run.chains[0].num_gradient_evaluations();
     println!("{}", json!({
         "workload": "lme-InstEval-nuts-program", "system": "probrs", "num_warmup": num_warmup, "num_draws": num_draws, "wall_s": wall,

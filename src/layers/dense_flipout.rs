@@ -9,11 +9,9 @@
 //! at about twice the reparameterization layer's cost and much lower gradient variance.
 
 use crate::error::Result;
-use crate::params::Variable;
 use crate::random::{self, Seed};
 use crate::tensor::Tensor;
 
-use super::layer::Layer;
 use super::variational::{variational_builders, VariationalDense};
 
 /// A dense layer with the Flipout estimator (the seed page's `tfp.layers.DenseFlipout`).
@@ -46,28 +44,16 @@ impl DenseFlipout {
 
 variational_builders!(DenseFlipout, "DenseFlipout");
 
-impl Layer for DenseFlipout {
-    fn call(&self, inputs: &Tensor, seed: Seed) -> Result<Tensor> {
-        let (x, loc, scale) = self.core.prepare(inputs)?;
-        let s = seed.split(4);
+impl DenseFlipout {
+    /// This estimator's draw of `x · W` for the kernel posterior `N(loc, scale)`.
+    fn kernel_outputs(&self, x: &Tensor, loc: &Tensor, scale: &Tensor, seed: Seed) -> Result<Tensor> {
+        let s = seed.split(3);
         let delta = scale.mul(&random::normal(loc.shape(), loc.dtype(), s[0])?)?;
         let sign_input = random::rademacher(x.shape(), x.dtype(), s[1])?;
         let mut out_shape = x.shape()[..x.rank() - 1].to_vec();
         out_shape.push(self.core.units());
         let sign_output = random::rademacher(&out_shape, x.dtype(), s[2])?;
         let perturbed = x.mul(&sign_input)?.matmul(&delta)?.mul(&sign_output)?;
-        self.core.finish(x.matmul(&loc)?.add(&perturbed)?, s[3])
-    }
-
-    fn trainable_variables(&self) -> Vec<Variable> {
-        self.core.variables()
-    }
-
-    fn losses(&self) -> Result<Vec<Tensor>> {
-        self.core.kl()
-    }
-
-    fn name(&self) -> &str {
-        self.core.name()
+        x.matmul(loc)?.add(&perturbed)
     }
 }

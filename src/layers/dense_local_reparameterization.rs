@@ -7,11 +7,9 @@
 //! ```
 
 use crate::error::Result;
-use crate::params::Variable;
 use crate::random::{self, Seed};
 use crate::tensor::Tensor;
 
-use super::layer::Layer;
 use super::variational::{variational_builders, VariationalDense};
 
 /// A dense layer whose pre-activations are sampled per example from the kernel posterior's
@@ -44,25 +42,11 @@ impl DenseLocalReparameterization {
 
 variational_builders!(DenseLocalReparameterization, "DenseLocalReparameterization");
 
-impl Layer for DenseLocalReparameterization {
-    fn call(&self, inputs: &Tensor, seed: Seed) -> Result<Tensor> {
-        let (x, loc, scale) = self.core.prepare(inputs)?;
-        let [s_out, s_bias] = seed.split2();
-        let mean = x.matmul(&loc)?;
+impl DenseLocalReparameterization {
+    /// This estimator's draw of `x · W` for the kernel posterior `N(loc, scale)`.
+    fn kernel_outputs(&self, x: &Tensor, loc: &Tensor, scale: &Tensor, seed: Seed) -> Result<Tensor> {
+        let mean = x.matmul(loc)?;
         let sd = x.square()?.matmul(&scale.square()?)?.sqrt()?;
-        let out = mean.add(&sd.mul(&random::normal(mean.shape(), mean.dtype(), s_out)?)?)?;
-        self.core.finish(out, s_bias)
-    }
-
-    fn trainable_variables(&self) -> Vec<Variable> {
-        self.core.variables()
-    }
-
-    fn losses(&self) -> Result<Vec<Tensor>> {
-        self.core.kl()
-    }
-
-    fn name(&self) -> &str {
-        self.core.name()
+        mean.add(&sd.mul(&random::normal(mean.shape(), mean.dtype(), seed)?)?)
     }
 }

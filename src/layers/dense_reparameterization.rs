@@ -3,11 +3,9 @@
 //! `activation(inputs · W + b)` (Kingma and Welling's reparameterization estimator).
 
 use crate::error::Result;
-use crate::params::Variable;
 use crate::random::{self, Seed};
 use crate::tensor::Tensor;
 
-use super::layer::Layer;
 use super::variational::{variational_builders, VariationalDense};
 
 /// A dense layer with a mean-field Normal posterior over its kernel, sampled once per call.
@@ -41,23 +39,10 @@ impl DenseReparameterization {
 
 variational_builders!(DenseReparameterization, "DenseReparameterization");
 
-impl Layer for DenseReparameterization {
-    fn call(&self, inputs: &Tensor, seed: Seed) -> Result<Tensor> {
-        let (x, loc, scale) = self.core.prepare(inputs)?;
-        let [s_kernel, s_bias] = seed.split2();
-        let w = loc.add(&scale.mul(&random::normal(loc.shape(), loc.dtype(), s_kernel)?)?)?;
-        self.core.finish(x.matmul(&w)?, s_bias)
-    }
-
-    fn trainable_variables(&self) -> Vec<Variable> {
-        self.core.variables()
-    }
-
-    fn losses(&self) -> Result<Vec<Tensor>> {
-        self.core.kl()
-    }
-
-    fn name(&self) -> &str {
-        self.core.name()
+impl DenseReparameterization {
+    /// This estimator's draw of `x · W` for the kernel posterior `N(loc, scale)`.
+    fn kernel_outputs(&self, x: &Tensor, loc: &Tensor, scale: &Tensor, seed: Seed) -> Result<Tensor> {
+        let w = loc.add(&scale.mul(&random::normal(loc.shape(), loc.dtype(), seed)?)?)?;
+        x.matmul(&w)
     }
 }

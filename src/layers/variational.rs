@@ -302,9 +302,32 @@ impl VariationalDense {
     }
 }
 
-/// The builder methods every variational dense layer has, on its `core` field.
+/// What every variational dense layer has, on its `core` field: the builder methods and the
+/// [`Layer`](super::Layer) implementation around the type's own `kernel_outputs(x, loc, scale,
+/// seed)` (its estimator of `inputs · W`).
 macro_rules! variational_builders {
     ($t:ident, $doc_name:literal) => {
+        impl crate::layers::Layer for $t {
+            fn call(&self, inputs: &crate::tensor::Tensor, seed: crate::random::Seed) -> crate::error::Result<crate::tensor::Tensor> {
+                let (x, loc, scale) = self.core.prepare(inputs)?;
+                let [s_kernel, s_bias] = seed.split2();
+                let out = self.kernel_outputs(&x, &loc, &scale, s_kernel)?;
+                self.core.finish(out, s_bias)
+            }
+
+            fn trainable_variables(&self) -> Vec<crate::params::Variable> {
+                self.core.variables()
+            }
+
+            fn losses(&self) -> crate::error::Result<Vec<crate::tensor::Tensor>> {
+                self.core.kl()
+            }
+
+            fn name(&self) -> &str {
+                self.core.name()
+            }
+        }
+
         impl $t {
             /// With an activation.
             ///
