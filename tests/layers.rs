@@ -207,3 +207,37 @@ fn training_stops_on_bad_input_with_the_variables_kept() {
     let after: Vec<Vec<f64>> = model.trainable_variables().iter().map(|v| v.numpy().to_vec().unwrap()).collect();
     assert_eq!(before, after);
 }
+
+/// Each independent distribution layer's log-density at given params is the hand formula (TFP's
+/// `new`: halves split on the last axis, scale = softplus), summed over the event; params of the
+/// wrong width are an error naming the layer.
+#[test]
+fn distribution_layers_are_their_formulas() {
+    use probrs::distributions::Distribution;
+    use probrs::layers::{DistributionLayer, IndependentBernoulli, IndependentLogistic, IndependentNormal, IndependentPoisson};
+    let softplus = |x: f64| (1.0 + x.exp()).ln();
+    let params = [0.3, -1.2, 0.5, -0.4, 1.0, 0.2, -0.7, 2.0];
+    let y = [0.1, -0.9, 1.5, 0.4];
+    let check = |layer: &dyn DistributionLayer, yv: &[f64], f: &dyn Fn(&[f64], f64, usize) -> f64| {
+        let d = layer.distribution(&Tensor::from_slice(&params[..2 * layer.params_size()], &[2, layer.params_size()], F).unwrap()).unwrap();
+        let lp = d.log_prob(&Tensor::from_slice(yv, &[2, 2], F).unwrap()).unwrap().to_vec().unwrap();
+        for r in 0..2 {
+            let w = &params[r * layer.params_size()..(r + 1) * layer.params_size()];
+            let want: f64 = (0..2).map(|e| f(w, yv[r * 2 + e], e)).sum();
+            assert!((lp[r] - want).abs() < 1e-12, "row {r}: {} vs {want}", lp[r]);
+        }
+    };
+    check(&IndependentNormal::new(&[2]), &y, &|w, y, e| {
+        let s = softplus(w[2 + e]);
+        -0.5 * ((y - w[e]) / s).powi(2) - s.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
+    });
+    check(&IndependentLogistic::new(&[2]), &y, &|w, y, e| {
+        let s = softplus(w[2 + e]);
+        let z = (y - w[e]) / s;
+        -z - 2.0 * (1.0 + (-z).exp()).ln() - s.ln()
+    });
+    check(&IndependentBernoulli::new(&[2]), &[1.0, 0.0, 0.0, 1.0], &|w, y, e| y * w[e] - softplus(w[e]));
+    check(&IndependentPoisson::new(&[2]), &[2.0, 0.0, 1.0, 3.0], &|w, y, e| y * w[e] - w[e].exp() - (1..=y as u64).map(|k| (k as f64).ln()).sum::<f64>());
+    let e = IndependentNormal::new(&[2]).distribution(&Tensor::zeros(&[2, 3], F).unwrap()).unwrap_err().to_string();
+    assert!(e.contains("IndependentNormal") && e.contains('3') && e.contains('4'), "{e}");
+}

@@ -12,6 +12,9 @@
 //!   [`DenseLocalReparameterization`], [`DenseFlipout`] (one file each), sharing the posterior
 //!   and prior builders [`default_mean_field_normal_fn`] and [`default_multivariate_normal_fn`]
 //!   and the layer core (`variational.rs`);
+//! - TFP's independent distribution layers with their `params_size`: [`IndependentNormal`],
+//!   [`IndependentLogistic`], [`IndependentBernoulli`], [`IndependentPoisson`]
+//!   ([`DistributionLayer`], `independent.rs`);
 //! - the handwritten [`digits`] of the page's examples, embedded (`datasets.rs`, `data/`);
 //! - Keras's `fit` for classifiers: [`fit_classifier`] with minibatches, shuffling, a
 //!   validation split, the KL terms weighted per example, accuracy (`training.rs`).
@@ -41,6 +44,7 @@ mod dense;
 mod dense_flipout;
 mod dense_local_reparameterization;
 mod dense_reparameterization;
+mod independent;
 mod layer;
 mod sequential;
 mod training;
@@ -52,6 +56,7 @@ pub use dense::Dense;
 pub use dense_flipout::DenseFlipout;
 pub use dense_local_reparameterization::DenseLocalReparameterization;
 pub use dense_reparameterization::DenseReparameterization;
+pub use independent::{DistributionLayer, IndependentBernoulli, IndependentLogistic, IndependentNormal, IndependentPoisson};
 pub use layer::Layer;
 pub use sequential::Sequential;
 pub use training::{accuracy, fit_classifier, sparse_categorical_crossentropy, ClassifierFitOptions, History};
