@@ -765,6 +765,10 @@ pub struct LmeRow {
 pub struct LmeBayes {
     /// The fixed effects and scales, side by side.
     pub rows: Vec<LmeRow>,
+    /// `lmer`'s ML fit of `y ~ service + (1|s) + (1|d) + (1|dept)`, the rows' `ml` column.
+    pub ml: crate::mixed_effects::LmerFit,
+    /// Its wall time.
+    pub ml_seconds: f64,
     /// NUTS wall time (warm-up and sampling, chains in parallel).
     pub nuts_seconds: f64,
     /// Gradient evaluations over all chains.
@@ -809,7 +813,13 @@ pub fn lme_bayes(o: &LmeBayesOptions) -> Result<LmeBayes> {
     let df = inst_eval()?;
     let data = Arc::new(InstEvalData::new(&df)?);
     let formula = "y ~ service + (1|s) + (1|d) + (1|dept)";
+    let t_ml = std::time::Instant::now();
     let ml = lmer(formula, &df, &LmerOptions { reml: false, ..Default::default() })?;
+    let ml_seconds = t_ml.elapsed().as_secs_f64();
+    let mean_sd = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (m, (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
+    };
     // The program's priors (intercept N(0, 5), service N(0, 1), scales HalfNormal(1)).
     let priors = LmmPriors { intercept: Some((0.0, 5.0)), coefficient_scale: Some(1.0), sd_scale: Some(1.0), sigma_scale: Some(1.0) };
     let density = BayesianLmm::new(formula, &df, &priors)?;
@@ -850,8 +860,7 @@ pub fn lme_bayes(o: &LmeBayesOptions) -> Result<LmeBayes> {
         let draws = q.sample_structure(&[1000], Seed::new(o.seed).fold_in(1))?;
         for (k, (site, _)) in sites.iter().enumerate() {
             let v = draws.get(site)?.to_vec()?;
-            let m = v.iter().sum::<f64>() / v.len() as f64;
-            vi[k] = (m, (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt());
+            vi[k] = mean_sd(&v);
         }
     }
     let vi_seconds = t1.elapsed().as_secs_f64();
@@ -877,10 +886,6 @@ pub fn lme_bayes(o: &LmeBayesOptions) -> Result<LmeBayes> {
     for (site, prefix) in [("student_effects", "r_s."), ("instructor_effects", "r_d."), ("dept_effects", "r_dept.")] {
         samples.push((site.to_string(), block(prefix)?));
     }
-    let mean_sd = |v: &[f64]| {
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        (m, (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
-    };
     let (mut replicated, mut outside, mut total) = (vec![], 0usize, 0usize);
     if !picks.is_empty() {
         let out = Predictive::new(program, samples)?.call(Seed::new(o.seed).fold_in(2))?;
@@ -894,6 +899,8 @@ pub fn lme_bayes(o: &LmeBayesOptions) -> Result<LmeBayes> {
     }
     Ok(LmeBayes {
         rows,
+        ml,
+        ml_seconds,
         nuts_seconds,
         gradients: run.chains.iter().map(|c| c.num_gradient_evaluations()).sum(),
         divergences: run.chains.iter().map(|c| c.num_divergent()).sum(),

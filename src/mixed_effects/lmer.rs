@@ -28,7 +28,7 @@ use crate::tensor::{DType, Tensor};
 use super::data_frame::DataFrame;
 use super::formula::Formula;
 use super::model_frame::ModelFrame;
-use super::profiled_deviance::ProfiledDeviance;
+use super::profiled_deviance::{Evaluation, ProfiledDeviance};
 use super::schur_deviance::SchurDeviance;
 
 /// `lmer`'s options.
@@ -169,21 +169,26 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
     let schur = SchurDeviance::new(&pd);
     let objective = |theta: &[f64]| pd.evaluate(theta).map(|e| e.objective);
     let fd_gradient = |theta: &[f64]| central_gradient(&objective, theta);
-    let value_and_gradient_of = |theta: &[f64]| -> Result<(f64, Vec<f64>)> {
-        match &schur {
-            Some(sd) => sd.evaluate(theta).map(|(e, g)| (e.objective, g)),
-            None => {
-                let v = objective(theta)?;
-                Ok((v, fd_gradient(theta)?))
+    // The evaluation with its gradient at θ, remembering the latest one: BFGS starts where the
+    // Hessian estimate was taken and ends where the fit's summary is read, so both are reused.
+    let evaluations = std::cell::Cell::new(0usize);
+    let last: std::cell::RefCell<Option<(Vec<f64>, Evaluation, Vec<f64>)>> = std::cell::RefCell::new(None);
+    let evaluate_with_gradient = |theta: &[f64]| -> Result<(Evaluation, Vec<f64>)> {
+        if let Some((t, e, g)) = &*last.borrow() {
+            if t.as_slice() == theta {
+                return Ok((e.clone(), g.clone()));
             }
         }
-    };
-    let evaluations = std::cell::Cell::new(0usize);
-    let value_and_gradient = |theta: &[f64]| -> Result<Option<(f64, Vec<f64>)>> {
         evaluations.set(evaluations.get() + if schur.is_some() { 1 } else { 1 + 2 * theta.len() });
-        // A θ where the factorization fails: no value, so the line search backs off.
-        Ok(value_and_gradient_of(theta).ok())
+        let (e, g) = match &schur {
+            Some(sd) => sd.evaluate(theta)?,
+            None => (pd.evaluate(theta)?, fd_gradient(theta)?),
+        };
+        *last.borrow_mut() = Some((theta.to_vec(), e.clone(), g.clone()));
+        Ok((e, g))
     };
+    // A θ where the factorization fails: no value, so the line search backs off.
+    let value_and_gradient = |theta: &[f64]| -> Result<Option<(f64, Vec<f64>)>> { Ok(evaluate_with_gradient(theta).ok().map(|(e, g)| (e.objective, g))) };
     // BFGS on φ with θ = exp(φ) for the diagonal entries of each Λᵢ (lme4 bounds them below by
     // 0) and θ = φ off the diagonal: variance parameters on a log scale are far better scaled
     // (from lme4's start θ = 1, BFGS on θ itself wandered across θ = 0 for 43 evaluations on
@@ -203,22 +208,24 @@ pub fn lmer(formula: &str, data: &DataFrame, options: &LmerOptions) -> Result<Lm
     let mut theta = to_theta(&res.position);
     // A diagonal entry driven toward 0 (a variance on the boundary, lme4's singular fit) is
     // set to 0 where that does not raise the deviance.
+    let mut best = None;
     for j in 0..theta.len() {
         if diagonal[j] && theta[j] < 1e-4 {
             let mut t = theta.clone();
             t[j] = 0.0;
-            if let (Ok(a), Ok(b)) = (objective(&t), objective(&theta)) {
+            if best.is_none() {
+                best = objective(&theta).ok();
+            }
+            if let (Ok(a), Some(b)) = (objective(&t), best) {
                 if a <= b + 1e-10 * b.abs() {
                     theta = t;
+                    best = Some(a);
                 }
             }
         }
     }
     canonical_signs(&pd, &mut theta);
-    let (e, grad) = match &schur {
-        Some(sd) => sd.evaluate(&theta)?,
-        None => (pd.evaluate(&theta)?, fd_gradient(&theta)?),
-    };
+    let (e, grad) = evaluate_with_gradient(&theta)?;
     let (n, p) = (pd.n, pd.p);
     let dof = if options.reml { n - p } else { n } as f64;
     let sigma2 = e.pwrss / dof;
@@ -307,13 +314,18 @@ fn moment_start(pd: &ProfiledDeviance, frame: &ModelFrame) -> Vec<f64> {
 /// 1e-4), row-major; `None` when a gradient is missing or the Hessian is not positive definite.
 fn inverse_hessian_at(f: &dyn Fn(&[f64]) -> Result<Option<(f64, Vec<f64>)>>, x: &[f64]) -> Result<Option<Vec<f64>>> {
     let n = x.len();
-    let Some((_, g0)) = f(x)? else { return Ok(None) };
-    let mut h = faer::Mat::<f64>::zeros(n, n);
     let step = 1e-4;
+    let mut shifted = Vec::with_capacity(n);
     for j in 0..n {
         let mut t = x.to_vec();
         t[j] += step;
         let Some((_, g)) = f(&t)? else { return Ok(None) };
+        shifted.push(g);
+    }
+    // x's own gradient last: the optimizer's first evaluation, at x, then reuses it.
+    let Some((_, g0)) = f(x)? else { return Ok(None) };
+    let mut h = faer::Mat::<f64>::zeros(n, n);
+    for (j, g) in shifted.iter().enumerate() {
         for i in 0..n {
             h[(i, j)] += 0.5 * (g[i] - g0[i]) / step;
             h[(j, i)] += 0.5 * (g[i] - g0[i]) / step;
