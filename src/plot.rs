@@ -3,7 +3,8 @@
 //! [`fit_surrogate_posterior`](crate::vi::fit_surrogate_posterior) run, a fitted density or
 //! mass function over a histogram of the data, and for variational inference the surrogate's
 //! marginal against the target's density on a grid (1-D) and pairwise contours (2-D); for MCMC,
-//! each quantity's trace, rank histogram and density per chain.
+//! each quantity's trace, rank histogram and density per chain; for a classifier, its
+//! reliability diagram.
 //!
 //! The format follows the file's extension: `.svg` or `.png` (text in DejaVu Sans, embedded, so
 //! no system fonts are needed). Files are written whole or not at all: the picture is rendered
@@ -593,6 +594,52 @@ pub fn trace_rank_density(path: impl AsRef<Path>, names: &[&str], chains: &[Vec<
     }
     let title = options.title.clone().unwrap_or_else(|| format!("{} chains: trace, rank, density", chains.len()));
     save(path.as_ref(), &opts, &McmcPanels { rows, title })
+}
+
+struct ReliabilityDiagram<'a> {
+    r: &'a crate::layers::Reliability,
+    title: String,
+}
+
+impl Figure for ReliabilityDiagram<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let mut chart = chart(root, &self.title, (0.0, 1.0), (0.0, 1.0))?;
+        chart.configure_mesh().x_desc("confidence").y_desc("accuracy").draw().map_err(perr)?;
+        chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.6))).map_err(perr)?.label("calibrated").legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
+        let filled = self.r.bins.iter().filter(|b| b.count > 0);
+        chart
+            .draw_series(filled.clone().map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.accuracy)], BLUE.mix(0.5).filled())))
+            .map_err(perr)?
+            .label("accuracy per bin")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.5).filled()));
+        // The gap to the bin's mean confidence, in red.
+        chart
+            .draw_series(filled.map(|b| Rectangle::new([(b.lo, b.accuracy.min(b.confidence)), (b.hi, b.accuracy.max(b.confidence))], RED.mix(0.35).filled())))
+            .map_err(perr)?
+            .label("gap to confidence")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], RED.mix(0.35).filled()));
+        chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(perr)?;
+        Ok(())
+    }
+}
+
+/// A reliability diagram: each confidence bin's accuracy as a bar against the diagonal of a
+/// calibrated model, the gap to the bin's mean confidence in red, the ECE in the caption.
+///
+/// ```
+/// use probrs::layers::reliability;
+/// use probrs::plot::{reliability_diagram, PlotOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let probs = Tensor::from_slice(&[0.9, 0.1, 0.3, 0.7, 0.6, 0.4], &[3, 2], DType::F64)?;
+/// let r = reliability(10, &probs, &[0, 1, 1])?;
+/// let path = std::env::temp_dir().join("probrs_doc_reliability.svg");
+/// reliability_diagram(&path, &r, &PlotOptions::default())?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("ECE"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn reliability_diagram(path: impl AsRef<Path>, reliability: &crate::layers::Reliability, options: &PlotOptions) -> Result<()> {
+    let title = options.title.clone().unwrap_or_else(|| format!("reliability: accuracy {:.3}, ECE {:.4}", reliability.accuracy, reliability.ece));
+    save(path.as_ref(), options, &ReliabilityDiagram { r: reliability, title })
 }
 
 #[cfg(test)]

@@ -241,3 +241,52 @@ fn distribution_layers_are_their_formulas() {
     let e = IndependentNormal::new(&[2]).distribution(&Tensor::zeros(&[2, 3], F).unwrap()).unwrap_err().to_string();
     assert!(e.contains("IndependentNormal") && e.contains('3') && e.contains('4'), "{e}");
 }
+
+#[test]
+fn predictive_uncertainty_is_the_summary_of_the_passes() {
+    use probrs::layers::predict_with_uncertainty;
+    let model = DenseFlipout::new(3).unwrap().with_dtype(F).with_seed(4).with_kernel_posterior_fn(MeanFieldNormalFn { untransformed_scale_mean: 0.5, ..default_mean_field_normal_fn(false) });
+    let x = inputs();
+    let seed = Seed::new(8);
+    let s_count = 7;
+    let u = predict_with_uncertainty(&model, &x, s_count, seed).unwrap();
+    // By hand from the same passes.
+    let passes: Vec<Vec<f64>> = (0..s_count).map(|s| Activation::Softmax.apply(&model.call(&x, seed.fold_in(s as u64)).unwrap()).unwrap().to_vec().unwrap()).collect();
+    let (mean, sd, h, eh) = (u.mean.to_vec().unwrap(), u.sd.to_vec().unwrap(), u.entropy.to_vec().unwrap(), u.expected_entropy.to_vec().unwrap());
+    for r in 0..2 {
+        let mut e_h = 0.0;
+        for p in &passes {
+            e_h -= (0..3).map(|k| p[r * 3 + k] * p[r * 3 + k].ln()).sum::<f64>() / s_count as f64;
+        }
+        let mut h_mean = 0.0;
+        for k in 0..3 {
+            let m: f64 = passes.iter().map(|p| p[r * 3 + k]).sum::<f64>() / s_count as f64;
+            let v: f64 = passes.iter().map(|p| (p[r * 3 + k] - m).powi(2)).sum::<f64>() / s_count as f64;
+            assert!((mean[r * 3 + k] - m).abs() < 1e-12 && (sd[r * 3 + k] - v.sqrt()).abs() < 1e-9);
+            h_mean -= m * m.ln();
+        }
+        assert!((h[r] - h_mean).abs() < 1e-12 && (eh[r] - e_h).abs() < 1e-12);
+        // Noisy weights: the passes disagree, so the mutual information is positive.
+        assert!(u.mutual_information.to_vec().unwrap()[r] > 1e-4);
+    }
+    assert!(predict_with_uncertainty(&model, &x, 0, seed).is_err());
+}
+
+#[test]
+fn calibration_bins_are_the_hand_computation() {
+    use probrs::layers::{expected_calibration_error, reliability};
+    // Confidences 0.95 (right), 0.92 (wrong), 0.55 (right), 0.6 (right), 0.35 of 3 classes (wrong).
+    let probs = Tensor::from_slice(&[0.95, 0.05, 0.0, 0.08, 0.92, 0.0, 0.45, 0.55, 0.0, 0.6, 0.3, 0.1, 0.35, 0.33, 0.32], &[5, 3], F).unwrap();
+    let labels = [0, 0, 1, 0, 2];
+    let r = reliability(5, &probs, &labels).unwrap();
+    let filled: Vec<(usize, usize, f64, f64)> = r.bins.iter().enumerate().filter(|(_, b)| b.count > 0).map(|(i, b)| (i, b.count, b.confidence, b.accuracy)).collect();
+    // Bins of width 0.2: [0.2, 0.4) holds 0.35; [0.4, 0.6) holds 0.55; [0.6, 0.8) holds 0.6; [0.8, 1] holds 0.95, 0.92.
+    assert_eq!(filled.iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(), vec![(1, 1), (2, 1), (3, 1), (4, 2)]);
+    assert!((filled[3].2 - 0.935).abs() < 1e-12 && filled[3].3 == 0.5);
+    let want = (0.35 + (1.0 - 0.55) + (1.0 - 0.6) + 2.0 * (0.935 - 0.5)) / 5.0;
+    assert!((r.ece - want).abs() < 1e-12, "{} vs {want}", r.ece);
+    assert!((r.accuracy - 0.6).abs() < 1e-12);
+    let ece = expected_calibration_error(5, &probs.log().unwrap(), &labels).unwrap();
+    assert!((ece - want).abs() < 1e-9);
+    assert!(reliability(5, &probs.mul_scalar(2.0).unwrap(), &labels).unwrap_err().to_string().contains("row 0"));
+}

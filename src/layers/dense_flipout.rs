@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::random::{self, Seed};
 use crate::tensor::Tensor;
 
-use super::variational::{variational_builders, VariationalDense};
+use super::variational::{variational_builders, VariationalCore};
 
 /// A dense layer with the Flipout estimator (the seed page's `tfp.layers.DenseFlipout`).
 ///
@@ -28,7 +28,7 @@ use super::variational::{variational_builders, VariationalDense};
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub struct DenseFlipout {
-    core: VariationalDense,
+    core: VariationalCore,
 }
 
 impl DenseFlipout {
@@ -38,11 +38,11 @@ impl DenseFlipout {
     /// assert!(probrs::layers::DenseFlipout::new(10).is_ok());
     /// ```
     pub fn new(units: usize) -> Result<Self> {
-        Ok(DenseFlipout { core: VariationalDense::new(units, "dense_flipout")? })
+        Ok(DenseFlipout { core: VariationalCore::new(units, "dense_flipout")? })
     }
 }
 
-variational_builders!(DenseFlipout, "DenseFlipout");
+variational_builders!([] DenseFlipout, "DenseFlipout::new(4)?", "[1, 2]");
 
 impl DenseFlipout {
     /// This estimator's draw of `x · W` for the kernel posterior `N(loc, scale)`.

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::random::{self, Seed};
 use crate::tensor::Tensor;
 
-use super::variational::{variational_builders, VariationalDense};
+use super::variational::{variational_builders, VariationalCore};
 
 /// A dense layer whose pre-activations are sampled per example from the kernel posterior's
 /// induced Normal.
@@ -26,7 +26,7 @@ use super::variational::{variational_builders, VariationalDense};
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub struct DenseLocalReparameterization {
-    core: VariationalDense,
+    core: VariationalCore,
 }
 
 impl DenseLocalReparameterization {
@@ -36,11 +36,11 @@ impl DenseLocalReparameterization {
     /// assert!(probrs::layers::DenseLocalReparameterization::new(3).is_ok());
     /// ```
     pub fn new(units: usize) -> Result<Self> {
-        Ok(DenseLocalReparameterization { core: VariationalDense::new(units, "dense_local_reparameterization")? })
+        Ok(DenseLocalReparameterization { core: VariationalCore::new(units, "dense_local_reparameterization")? })
     }
 }
 
-variational_builders!(DenseLocalReparameterization, "DenseLocalReparameterization");
+variational_builders!([] DenseLocalReparameterization, "DenseLocalReparameterization::new(4)?", "[1, 2]");
 
 impl DenseLocalReparameterization {
     /// This estimator's draw of `x · W` for the kernel posterior `N(loc, scale)`.

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::random::{self, Seed};
 use crate::tensor::Tensor;
 
-use super::variational::{variational_builders, VariationalDense};
+use super::variational::{variational_builders, VariationalCore};
 
 /// A dense layer with a mean-field Normal posterior over its kernel, sampled once per call.
 ///
@@ -22,7 +22,7 @@ use super::variational::{variational_builders, VariationalDense};
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub struct DenseReparameterization {
-    core: VariationalDense,
+    core: VariationalCore,
 }
 
 impl DenseReparameterization {
@@ -33,11 +33,11 @@ impl DenseReparameterization {
     /// assert!(probrs::layers::DenseReparameterization::new(0).is_err());
     /// ```
     pub fn new(units: usize) -> Result<Self> {
-        Ok(DenseReparameterization { core: VariationalDense::new(units, "dense_reparameterization")? })
+        Ok(DenseReparameterization { core: VariationalCore::new(units, "dense_reparameterization")? })
     }
 }
 
-variational_builders!(DenseReparameterization, "DenseReparameterization");
+variational_builders!([] DenseReparameterization, "DenseReparameterization::new(4)?", "[1, 2]");
 
 impl DenseReparameterization {
     /// This estimator's draw of `x · W` for the kernel posterior `N(loc, scale)`.

@@ -6,16 +6,25 @@
 //!   dimension, as Keras builds) and reports its added losses (the KL terms) (`layer.rs`);
 //! - [`Activation`]: Keras's activations by name (`activation.rs`);
 //! - [`Dense`]: Keras's dense layer, Glorot-uniform kernel and zero bias, seeded (`dense.rs`);
+//! - Keras's convolutions [`Conv1D`], [`Conv2D`], [`Conv3D`] (channels last, `valid` or `same`
+//!   [`Padding`], strides, dilation), [`MaxPooling1D`]/[`MaxPooling2D`]/[`MaxPooling3D`],
+//!   [`Reshape`] and [`Flatten`]; the windows are gathered once and multiplied (im2col,
+//!   `convolution.rs`), so gradients come from the tensor facade's autodiff;
 //! - [`Sequential`]: layers in order; a layer added twice (or shared through `Arc`) is one set
 //!   of weights, as the page's `dense2` (`sequential.rs`);
 //! - TFP's variational dense layers with TFP's defaults: [`DenseReparameterization`],
 //!   [`DenseLocalReparameterization`], [`DenseFlipout`] (one file each), sharing the posterior
 //!   and prior builders [`default_mean_field_normal_fn`] and [`default_multivariate_normal_fn`]
-//!   and the layer core (`variational.rs`);
+//!   and the layer core (`variational.rs`); and the convolutions
+//!   [`Convolution1DReparameterization`] (2D, 3D) and [`Convolution1DFlipout`] (2D, 3D) on the
+//!   same core;
 //! - TFP's independent distribution layers with their `params_size`: [`IndependentNormal`],
 //!   [`IndependentLogistic`], [`IndependentBernoulli`], [`IndependentPoisson`]
 //!   ([`DistributionLayer`], `independent.rs`);
 //! - the handwritten [`digits`] of the page's examples, embedded (`datasets.rs`, `data/`);
+//! - prediction with uncertainty over stochastic passes ([`predict_with_uncertainty`]: predictive
+//!   mean and sd, entropy, its aleatoric and epistemic parts, `prediction.rs`) and calibration
+//!   ([`reliability`] bins, [`expected_calibration_error`], `calibration.rs`);
 //! - Keras's `fit` for classifiers: [`fit_classifier`] with minibatches, shuffling, a
 //!   validation split, the KL terms weighted per example, accuracy (`training.rs`).
 //!
@@ -39,6 +48,11 @@
 //! ```
 
 mod activation;
+mod calibration;
+mod conv;
+mod conv_flipout;
+mod conv_reparameterization;
+mod convolution;
 mod datasets;
 mod dense;
 mod dense_flipout;
@@ -46,11 +60,19 @@ mod dense_local_reparameterization;
 mod dense_reparameterization;
 mod independent;
 mod layer;
+mod pooling;
+mod prediction;
+mod reshape;
 mod sequential;
 mod training;
 mod variational;
 
 pub use activation::Activation;
+pub use calibration::{expected_calibration_error, reliability, Reliability, ReliabilityBin};
+pub use conv::{Conv, Conv1D, Conv2D, Conv3D};
+pub use conv_flipout::{Convolution1DFlipout, Convolution2DFlipout, Convolution3DFlipout, ConvolutionFlipout};
+pub use conv_reparameterization::{Convolution1DReparameterization, Convolution2DReparameterization, Convolution3DReparameterization, ConvolutionReparameterization};
+pub use convolution::Padding;
 pub use datasets::{digits, Digits};
 pub use dense::Dense;
 pub use dense_flipout::DenseFlipout;
@@ -58,6 +80,9 @@ pub use dense_local_reparameterization::DenseLocalReparameterization;
 pub use dense_reparameterization::DenseReparameterization;
 pub use independent::{DistributionLayer, IndependentBernoulli, IndependentLogistic, IndependentNormal, IndependentPoisson};
 pub use layer::Layer;
+pub use prediction::{predict_with_uncertainty, PredictiveUncertainty};
+pub use pooling::{MaxPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D};
+pub use reshape::{Flatten, Reshape};
 pub use sequential::Sequential;
 pub use training::{accuracy, fit_classifier, sparse_categorical_crossentropy, ClassifierFitOptions, History};
-pub use variational::{default_mean_field_normal_fn, default_multivariate_normal_fn, MeanFieldNormal, MeanFieldNormalFn, StandardNormalPrior, VariationalDense};
+pub use variational::{default_mean_field_normal_fn, default_multivariate_normal_fn, MeanFieldNormal, MeanFieldNormalFn, StandardNormalPrior, VariationalCore};

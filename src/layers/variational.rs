@@ -1,7 +1,9 @@
-//! What TFP's variational dense layers share (`tfp.layers.dense_variational._DenseVariational`
-//! and `tfp.layers.util`): the default posterior and prior builders, and the layer core — the
-//! kernel's and bias's posteriors made at the first call, the bias and activation applied after
-//! the layer's kernel estimator, and the KL divergence added as the layer's loss.
+//! What TFP's variational dense and convolution layers share
+//! (`tfp.layers.dense_variational._DenseVariational`, `conv_variational._ConvVariational` and
+//! `tfp.layers.util`): the default posterior and prior builders, and the layer core — the
+//! kernel's and bias's posteriors made at the first call (a dense kernel `[in, units]`, a
+//! convolution's `[k_1..k_R, in_channels, filters]`), the bias and activation applied after the
+//! layer's kernel estimator, and the KL divergence added as the layer's loss.
 //!
 //! ```text
 //! q(W) = Π N(loc, ε + softplus(ρ))      loc ~ N(0, 0.1²), ρ ~ N(−3, 0.1²) at build (TFP's defaults)
@@ -19,6 +21,7 @@ use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
+use super::convolution::check_channels;
 use super::dense::check_input;
 
 /// TFP's `default_mean_field_normal_fn` settings: how a mean-field Normal (or, `is_singular`,
@@ -158,11 +161,12 @@ pub fn default_multivariate_normal_fn(dtype: DType, shape: &[usize]) -> Result<I
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StandardNormalPrior;
 
-/// The core of TFP's variational dense layers: units, activation, name, seed and dtype, the
-/// kernel and bias posteriors (built at the first call), the bias and activation, the KL loss.
-/// [`DenseReparameterization`](super::DenseReparameterization),
+/// The core of TFP's variational dense and convolution layers: units (filters), activation,
+/// name, seed and dtype, the kernel and bias posteriors (built at the first call), the bias and
+/// activation, the KL loss. [`DenseReparameterization`](super::DenseReparameterization),
 /// [`DenseLocalReparameterization`](super::DenseLocalReparameterization) and
-/// [`DenseFlipout`](super::DenseFlipout) differ only in how they draw `inputs · W`.
+/// [`DenseFlipout`](super::DenseFlipout) differ only in how they draw `inputs · W`, and the
+/// convolution layers in how they draw `conv(inputs, W)`.
 ///
 /// ```
 /// use probrs::layers::{Layer, DenseReparameterization};
@@ -170,8 +174,11 @@ pub struct StandardNormalPrior;
 /// assert_eq!(layer.core().units(), 3);
 /// # Ok::<(), probrs::Error>(())
 /// ```
-pub struct VariationalDense {
+pub struct VariationalCore {
     units: usize,
+    /// A convolution's window `[k_1..k_R]` (its inputs `[batch, R spatial, channels]`); `None`
+    /// for a dense layer.
+    window: Option<Vec<usize>>,
     activation: Activation,
     name: String,
     seed: Seed,
@@ -183,13 +190,14 @@ pub struct VariationalDense {
     last_kl: std::sync::Mutex<Option<Tensor>>,
 }
 
-impl VariationalDense {
+impl VariationalCore {
     pub(super) fn new(units: usize, name: &str) -> Result<Self> {
         if units == 0 {
             return Err(Error::invalid_parameter("units", format!("a {name} layer needs at least one unit")));
         }
-        Ok(VariationalDense {
+        Ok(VariationalCore {
             units,
+            window: None,
             activation: Activation::Linear,
             name: name.into(),
             seed: Seed::new(0),
@@ -201,7 +209,15 @@ impl VariationalDense {
         })
     }
 
-    /// The number of outputs.
+    /// The core of a convolution over the window `kernel_size` with `filters` outputs.
+    pub(super) fn new_conv(filters: usize, kernel_size: &[usize], name: &str) -> Result<Self> {
+        if kernel_size.contains(&0) {
+            return Err(Error::invalid_parameter("kernel_size", format!("layer `{name}`: every entry must be positive, got {kernel_size:?}")));
+        }
+        Ok(VariationalCore { window: Some(kernel_size.to_vec()), ..VariationalCore::new(filters, name)? })
+    }
+
+    /// The number of outputs (a convolution's filters).
     ///
     /// ```
     /// assert_eq!(probrs::layers::DenseFlipout::new(7)?.core().units(), 7);
@@ -247,11 +263,17 @@ impl VariationalDense {
     /// The inputs in the layer's dtype with the kernel's posterior (`loc`, `scale`), built
     /// at the first call; errors name the layer and the shapes.
     pub(super) fn prepare(&self, inputs: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
-        let in_size = check_input(&self.name, inputs, self.built.get().map(|(k, _)| k.loc().shape()[0]))?;
+        let built_in = self.built.get().map(|(k, _)| k.loc().shape()[k.loc().rank() - 2]);
+        let in_size = match &self.window {
+            None => check_input(&self.name, inputs, built_in)?,
+            Some(w) => check_channels(&self.name, inputs, w.len(), built_in)?,
+        };
         let (kernel, _) = match self.built.get() {
             Some(b) => b,
             None => {
-                let kernel = self.kernel_posterior_fn.build(self.dtype, &[in_size, self.units], &format!("{}/kernel_posterior", self.name), self.seed.fold_in(0))?;
+                let mut shape = self.window.clone().unwrap_or_default();
+                shape.extend_from_slice(&[in_size, self.units]);
+                let kernel = self.kernel_posterior_fn.build(self.dtype, &shape, &format!("{}/kernel_posterior", self.name), self.seed.fold_in(0))?;
                 let bias = self.bias_posterior_fn.map(|f| f.build(self.dtype, &[self.units], &format!("{}/bias_posterior", self.name), self.seed.fold_in(1))).transpose()?;
                 let _ = self.built.set((kernel, bias));
                 self.built.get().expect("set above")
@@ -292,7 +314,7 @@ impl VariationalDense {
     /// KL(N(loc, scale) ‖ N(0, 1)) summed over the kernel, analytic through the KL registry
     /// (TFP's default `kernel_divergence_fn`).
     fn kl_of(&self, loc: &Tensor, scale: &Tensor) -> Result<Tensor> {
-        let q = Independent::new(Normal::new(loc.clone(), scale.clone())?, 2)?;
+        let q = Independent::new(Normal::new(loc.clone(), scale.clone())?, loc.rank() as isize)?;
         let p = default_multivariate_normal_fn(self.dtype, loc.shape())?;
         kl_divergence(&q, &p)
     }
@@ -302,12 +324,14 @@ impl VariationalDense {
     }
 }
 
-/// What every variational dense layer has, on its `core` field: the builder methods and the
+/// What every variational layer has, on its `core` field: the builder methods and the
 /// [`Layer`](super::Layer) implementation around the type's own `kernel_outputs(x, loc, scale,
-/// seed)` (its estimator of `inputs · W`).
+/// seed)` (its estimator of `inputs · W`, or of the convolution). The arguments: the type's
+/// generic parameters in brackets, the type, and for the doc examples a constructor call and an
+/// input shape it accepts.
 macro_rules! variational_builders {
-    ($t:ident, $doc_name:literal) => {
-        impl crate::layers::Layer for $t {
+    ([$($gen:tt)*] $t:ty, $doc_new:literal, $doc_in:literal) => {
+        impl<$($gen)*> crate::layers::Layer for $t {
             fn call(&self, inputs: &crate::tensor::Tensor, seed: crate::random::Seed) -> crate::error::Result<crate::tensor::Tensor> {
                 let (x, loc, scale) = self.core.prepare(inputs)?;
                 let [s_kernel, s_bias] = seed.split2();
@@ -328,11 +352,11 @@ macro_rules! variational_builders {
             }
         }
 
-        impl $t {
+        impl<$($gen)*> $t {
             /// With an activation.
             ///
             /// ```
-            #[doc = concat!("let _ = probrs::layers::", $doc_name, "::new(4)?.with_activation(probrs::layers::Activation::Relu);")]
+            #[doc = concat!("let _ = probrs::layers::", $doc_new, ".with_activation(probrs::layers::Activation::Relu);")]
             /// # Ok::<(), probrs::Error>(())
             /// ```
             pub fn with_activation(mut self, activation: crate::layers::Activation) -> Self {
@@ -343,7 +367,7 @@ macro_rules! variational_builders {
             ///
             /// ```
             /// use probrs::layers::Layer;
-            #[doc = concat!("assert_eq!(probrs::layers::", $doc_name, "::new(4)?.with_name(\"out\").name(), \"out\");")]
+            #[doc = concat!("assert_eq!(probrs::layers::", $doc_new, ".with_name(\"out\").name(), \"out\");")]
             /// # Ok::<(), probrs::Error>(())
             /// ```
             pub fn with_name(mut self, name: impl Into<String>) -> Self {
@@ -354,7 +378,7 @@ macro_rules! variational_builders {
             /// call's seed).
             ///
             /// ```
-            #[doc = concat!("let _ = probrs::layers::", $doc_name, "::new(4)?.with_seed(3);")]
+            #[doc = concat!("let _ = probrs::layers::", $doc_new, ".with_seed(3);")]
             /// # Ok::<(), probrs::Error>(())
             /// ```
             pub fn with_seed(mut self, seed: u64) -> Self {
@@ -364,7 +388,7 @@ macro_rules! variational_builders {
             /// With the dtype of its variables (float32 by default).
             ///
             /// ```
-            #[doc = concat!("let _ = probrs::layers::", $doc_name, "::new(4)?.with_dtype(probrs::tensor::DType::F64);")]
+            #[doc = concat!("let _ = probrs::layers::", $doc_new, ".with_dtype(probrs::tensor::DType::F64);")]
             /// # Ok::<(), probrs::Error>(())
             /// ```
             pub fn with_dtype(mut self, dtype: crate::tensor::DType) -> Self {
@@ -376,7 +400,7 @@ macro_rules! variational_builders {
             /// ```
             /// use probrs::layers::default_mean_field_normal_fn;
             /// let f = probrs::layers::MeanFieldNormalFn { untransformed_scale_mean: -5.0, ..default_mean_field_normal_fn(false) };
-            #[doc = concat!("let _ = probrs::layers::", $doc_name, "::new(4)?.with_kernel_posterior_fn(f);")]
+            #[doc = concat!("let _ = probrs::layers::", $doc_new, ".with_kernel_posterior_fn(f);")]
             /// # Ok::<(), probrs::Error>(())
             /// ```
             pub fn with_kernel_posterior_fn(mut self, f: crate::layers::MeanFieldNormalFn) -> Self {
@@ -387,8 +411,8 @@ macro_rules! variational_builders {
             ///
             /// ```
             /// use probrs::layers::Layer;
-            #[doc = concat!("let layer = probrs::layers::", $doc_name, "::new(4)?.with_bias_posterior_fn(None);")]
-            /// layer.call(&probrs::tensor::Tensor::ones(&[1, 2], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
+            #[doc = concat!("let layer = probrs::layers::", $doc_new, ".with_bias_posterior_fn(None);")]
+            #[doc = concat!("layer.call(&probrs::tensor::Tensor::ones(&", $doc_in, ", probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;")]
             /// assert_eq!(layer.trainable_variables().len(), 2);
             /// # Ok::<(), probrs::Error>(())
             /// ```
@@ -399,10 +423,10 @@ macro_rules! variational_builders {
             /// The shared variational core (posteriors, units).
             ///
             /// ```
-            #[doc = concat!("assert_eq!(probrs::layers::", $doc_name, "::new(4)?.core().units(), 4);")]
+            #[doc = concat!("assert_eq!(probrs::layers::", $doc_new, ".core().units(), 4);")]
             /// # Ok::<(), probrs::Error>(())
             /// ```
-            pub fn core(&self) -> &crate::layers::VariationalDense {
+            pub fn core(&self) -> &crate::layers::VariationalCore {
                 &self.core
             }
         }

@@ -1,0 +1,183 @@
+//! Keras's convolution layers `Conv1D`, `Conv2D`, `Conv3D` (channels last): the
+//! cross-correlation `activation(conv(inputs, kernel) + bias)` of each window of the input with
+//! a kernel `[k_1..k_R, in_channels, filters]`, drawn Glorot-uniform with the receptive field
+//! counted in the fans (`l = √(6 / (K·in + K·filters))`, `K = k_1·…·k_R`), the bias zero; made
+//! at the first call from the input's channels. The window geometry and the im2col product are
+//! `convolution.rs`'s.
+
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+use crate::params::Variable;
+use crate::random::{self, Seed};
+use crate::tensor::{DType, Tensor};
+
+use super::activation::Activation;
+use super::convolution::{check_channels, convolve_patches, geometry_builders, Geometry};
+use super::layer::Layer;
+
+/// A convolution over `R` spatial axes; use [`Conv1D`], [`Conv2D`] or [`Conv3D`].
+///
+/// ```
+/// use probrs::layers::{Conv2D, Layer, Padding};
+/// use probrs::random::Seed;
+/// use probrs::tensor::{DType, Tensor};
+/// let layer = Conv2D::new(4, [3, 3])?.with_padding(Padding::Same).with_seed(1);
+/// let y = layer.call(&Tensor::ones(&[2, 8, 8, 1], DType::F32)?, Seed::new(0))?;
+/// assert_eq!(y.shape(), &[2, 8, 8, 4]);
+/// assert_eq!(layer.trainable_variables()[0].shape(), &[3, 3, 1, 4]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub struct Conv<const R: usize> {
+    filters: usize,
+    geometry: Geometry,
+    activation: Activation,
+    use_bias: bool,
+    name: String,
+    seed: Seed,
+    dtype: DType,
+    built: OnceLock<(Variable, Option<Variable>)>,
+}
+
+/// Keras's `Conv1D`: inputs `[batch, steps, channels]`.
+///
+/// ```
+/// use probrs::layers::{Layer, Conv1D};
+/// let y = Conv1D::new(5, [3])?.call(&probrs::tensor::Tensor::ones(&[2, 6, 3], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
+/// assert_eq!(y.shape(), &[2, 4, 5]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub type Conv1D = Conv<1>;
+/// Keras's `Conv2D`: inputs `[batch, height, width, channels]`.
+///
+/// ```
+/// use probrs::layers::{Layer, Conv2D};
+/// let y = Conv2D::new(5, [3, 3])?.call(&probrs::tensor::Tensor::ones(&[2, 6, 6, 3], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
+/// assert_eq!(y.shape(), &[2, 4, 4, 5]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub type Conv2D = Conv<2>;
+/// Keras's `Conv3D`: inputs `[batch, depth, height, width, channels]`.
+///
+/// ```
+/// use probrs::layers::{Layer, Conv3D};
+/// let y = Conv3D::new(5, [3, 3, 3])?.call(&probrs::tensor::Tensor::ones(&[2, 6, 6, 6, 3], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
+/// assert_eq!(y.shape(), &[2, 4, 4, 4, 5]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub type Conv3D = Conv<3>;
+
+impl<const R: usize> Conv<R> {
+    /// `filters` output channels and a window of `kernel_size` (Keras's defaults: strides 1,
+    /// valid padding, no dilation, linear, with a bias, float32, named `conv{R}d`, seed 0).
+    ///
+    /// ```
+    /// assert!(probrs::layers::Conv1D::new(0, [3]).is_err());
+    /// assert!(probrs::layers::Conv1D::new(2, [0]).is_err());
+    /// ```
+    pub fn new(filters: usize, kernel_size: [usize; R]) -> Result<Self> {
+        if filters == 0 {
+            return Err(Error::invalid_parameter("filters", "a convolution needs at least one filter"));
+        }
+        let name = format!("conv{R}d");
+        let geometry = Geometry::new(&kernel_size);
+        geometry.validate(&name)?;
+        Ok(Conv { filters, geometry, activation: Activation::Linear, use_bias: true, name, seed: Seed::new(0), dtype: DType::F32, built: OnceLock::new() })
+    }
+
+    /// With an activation.
+    ///
+    /// ```
+    /// let _ = probrs::layers::Conv2D::new(3, [3, 3])?.with_activation(probrs::layers::Activation::Relu);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// Without a bias.
+    ///
+    /// ```
+    /// use probrs::layers::{Conv1D, Layer};
+    /// let layer = Conv1D::new(2, [1])?.without_bias();
+    /// layer.call(&probrs::tensor::Tensor::ones(&[1, 3, 2], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
+    /// assert_eq!(layer.trainable_variables().len(), 1);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn without_bias(mut self) -> Self {
+        self.use_bias = false;
+        self
+    }
+
+    /// With a name (the prefix of its variables' names).
+    ///
+    /// ```
+    /// use probrs::layers::Layer;
+    /// assert_eq!(probrs::layers::Conv3D::new(1, [1, 1, 1])?.with_name("c").name(), "c");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// With the seed its kernel is drawn from.
+    ///
+    /// ```
+    /// let _ = probrs::layers::Conv2D::new(3, [3, 3])?.with_seed(4);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = Seed::new(seed);
+        self
+    }
+
+    /// With the dtype of its variables (float32 by default).
+    ///
+    /// ```
+    /// let _ = probrs::layers::Conv2D::new(3, [3, 3])?.with_dtype(probrs::tensor::DType::F64);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_dtype(mut self, dtype: DType) -> Self {
+        self.dtype = dtype;
+        self
+    }
+
+    fn build(&self, channels: usize) -> Result<&(Variable, Option<Variable>)> {
+        if let Some(b) = self.built.get() {
+            return Ok(b);
+        }
+        let field: usize = self.geometry.kernel.iter().product();
+        let limit = (6.0 / (field * (channels + self.filters)) as f64).sqrt();
+        let mut shape = self.geometry.kernel.clone();
+        shape.extend_from_slice(&[channels, self.filters]);
+        let kernel = Variable::new(&random::uniform_range(&shape, -limit, limit, self.dtype, self.seed.fold_in(0))?, format!("{}/kernel", self.name))?;
+        let bias = if self.use_bias { Some(Variable::new(&Tensor::zeros(&[self.filters], self.dtype)?, format!("{}/bias", self.name))?) } else { None };
+        let _ = self.built.set((kernel, bias));
+        Ok(self.built.get().expect("set above"))
+    }
+}
+
+geometry_builders!(Conv<R>, "Conv2D::new(3, [3, 3])?");
+
+impl<const R: usize> Layer for Conv<R> {
+    fn call(&self, inputs: &Tensor, _seed: Seed) -> Result<Tensor> {
+        let channels = check_channels(&self.name, inputs, R, self.built.get().map(|(k, _)| k.shape()[R]))?;
+        let (kernel, bias) = self.build(channels)?;
+        let patches = self.geometry.patches(&self.name, &inputs.to_dtype(self.dtype)?, 0.0)?;
+        let mut out = convolve_patches(&patches, &kernel.value())?;
+        if let Some(b) = bias {
+            out = out.add(&b.value())?;
+        }
+        self.activation.apply(&out)
+    }
+
+    fn trainable_variables(&self) -> Vec<Variable> {
+        self.built.get().map_or(vec![], |(k, b)| std::iter::once(k.clone()).chain(b.clone()).collect())
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
