@@ -1,4 +1,5 @@
-//! Saving and loading: trainable variables and fitted distributions, in JSON or safetensors.
+//! Saving and loading: trainable variables, fitted distributions and the weights of layers
+//! (Keras's `save_weights` / `load_weights`), in JSON or safetensors.
 //!
 //! A distribution is saved as its family's class name, dtype, instance name and, for each
 //! parameter, what it is — a number, a fixed tensor, a [`Variable`], or a
@@ -735,6 +736,71 @@ pub fn variables_to_bytes(variables: &[Variable], format: Format) -> Result<Vec<
         Format::Json => "variables.json",
         Format::Safetensors => "variables.safetensors",
     }), saved_variables(variables)?)
+}
+
+/// Keras's `model.save_weights(path)`: a built layer's (or model's) trainable variables, each
+/// keyed by its position and layer-path name (`3/dense_flipout/kernel_posterior_loc`), so two
+/// layers of the same default name save apart. `.json` or `.safetensors`.
+///
+/// ```
+/// use probrs::layers::{DenseFlipout, Layer, Sequential};
+/// use probrs::save::{load_weights, save_weights};
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// let make = |seed| Sequential::new(vec![Arc::new(DenseFlipout::new(4).unwrap().with_seed(seed)), Arc::new(DenseFlipout::new(2).unwrap().with_seed(seed + 1))]);
+/// let (trained, fresh) = (make(1), make(7));
+/// let x = Tensor::ones(&[3, 5], DType::F32)?;
+/// trained.call(&x, probrs::random::Seed::new(0))?;
+/// fresh.call(&x, probrs::random::Seed::new(0))?; // built, as Keras's load_weights needs
+/// let path = std::env::temp_dir().join("probrs_doc_weights.safetensors");
+/// save_weights(&path, &trained)?;
+/// load_weights(&path, &fresh)?;
+/// let (a, b) = (trained.call(&x, probrs::random::Seed::new(3))?, fresh.call(&x, probrs::random::Seed::new(3))?);
+/// assert_eq!(a.to_vec()?, b.to_vec()?);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn save_weights(path: impl AsRef<Path>, model: &dyn crate::layers::Layer) -> Result<()> {
+    save_variables(path, &keyed_weights(model)?)
+}
+
+/// Keras's `model.load_weights(path)`: assigns a built model's trainable variables the values
+/// [`save_weights`] wrote (by position and name). Every variable must be in the file with its
+/// shape and dtype; on any mismatch nothing is assigned (the model keeps its values).
+///
+/// ```
+/// use probrs::layers::{Dense, Layer};
+/// use probrs::save::{load_weights, save_weights};
+/// use probrs::tensor::{DType, Tensor};
+/// let a = Dense::new(3)?.with_seed(1);
+/// a.call(&Tensor::ones(&[1, 2], DType::F32)?, probrs::random::Seed::new(0))?;
+/// let path = std::env::temp_dir().join("probrs_doc_weights.json");
+/// save_weights(&path, &a)?;
+/// // Another width: refused, nothing assigned.
+/// let b = Dense::new(4)?;
+/// b.call(&Tensor::ones(&[1, 2], DType::F32)?, probrs::random::Seed::new(0))?;
+/// let before = b.trainable_variables()[0].numpy().to_vec()?;
+/// assert!(load_weights(&path, &b).is_err());
+/// assert_eq!(b.trainable_variables()[0].numpy().to_vec()?, before);
+/// // Not built yet: a typed error.
+/// assert!(load_weights(&path, &Dense::new(3)?).unwrap_err().to_string().contains("build"));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn load_weights(path: impl AsRef<Path>, model: &dyn crate::layers::Layer) -> Result<()> {
+    let keyed = keyed_weights(model)?;
+    load_variables(path, &keyed)?;
+    for (v, k) in model.trainable_variables().iter().zip(&keyed) {
+        v.assign(&k.numpy())?;
+    }
+    Ok(())
+}
+
+/// Copies of a model's variables named `{position}/{name}`.
+fn keyed_weights(model: &dyn crate::layers::Layer) -> Result<Vec<Variable>> {
+    let vars = model.trainable_variables();
+    if vars.is_empty() {
+        return Err(Error::invalid_parameter("model", format!("`{}` has no variables: call it once on an input to build it (as Keras)", model.name())));
+    }
+    vars.iter().enumerate().map(|(i, v)| Variable::new(&v.numpy(), format!("{i}/{}", v.name()))).collect()
 }
 
 fn saved_variables(variables: &[Variable]) -> Result<SavedVariables> {

@@ -10,11 +10,12 @@
 //! The statistical check uses fixed seeds, 4,000 draws and 5-standard-error bounds
 //! (false-failure rate below 1e-5 per assertion).
 
+mod common;
+
 use probrs::layers::{
     default_mean_field_normal_fn, Activation, Conv, Conv1D, Conv2D, Conv3D, Convolution1DFlipout, Convolution2DFlipout, Convolution2DReparameterization, Convolution3DFlipout, Convolution3DReparameterization, ConvolutionReparameterization, Flatten, Layer, MaxPooling, MaxPooling2D, MeanFieldNormalFn, Padding,
     Reshape, Sequential,
 };
-use probrs::math::value_and_gradient;
 use probrs::random::Seed;
 use probrs::tensor::{DType, Tensor};
 use std::sync::Arc;
@@ -244,24 +245,7 @@ fn the_kl_loss_is_the_closed_form_and_gradients_are_finite_differences() {
             Ok(total)
         };
         let vars = l.trainable_variables();
-        let (_, grads) = value_and_gradient(loss, &vars).unwrap();
-        for (v, g) in vars.iter().zip(&grads) {
-            let start = v.numpy().to_vec().unwrap();
-            let g = g.to_vec().unwrap();
-            for j in 0..start.len() {
-                let h = 1e-6;
-                let at = |d: f64| {
-                    let mut t = start.clone();
-                    t[j] += d;
-                    v.assign(&Tensor::from_slice(&t, v.shape(), F).unwrap()).unwrap();
-                    let val = loss().unwrap().to_scalar().unwrap();
-                    v.assign(&Tensor::from_slice(&start, v.shape(), F).unwrap()).unwrap();
-                    val
-                };
-                let fd = (at(h) - at(-h)) / (2.0 * h);
-                assert!((fd - g[j]).abs() < 1e-6 * (1.0 + fd.abs()), "{} {}[{j}]: {} vs {fd}", l.name(), v.name(), g[j]);
-            }
-        }
+        common::check_variable_grads(l.name(), loss, &vars, 1e-6, 1e-6);
     }
 }
 

@@ -10,8 +10,9 @@
 //! Statistical checks use fixed seeds and 4,000 draws with bounds of 5 standard errors
 //! (false-failure rate below 1e-5 per assertion).
 
+mod common;
+
 use probrs::layers::{default_mean_field_normal_fn, Activation, Dense, DenseFlipout, DenseLocalReparameterization, DenseReparameterization, Layer, MeanFieldNormalFn, Sequential};
-use probrs::math::value_and_gradient;
 use probrs::random::Seed;
 use probrs::tensor::{DType, Tensor};
 use std::sync::Arc;
@@ -112,24 +113,7 @@ fn gradients_equal_finite_differences() {
         };
         loss().unwrap();
         let vars = l.trainable_variables();
-        let (_, grads) = value_and_gradient(loss, &vars).unwrap();
-        for (v, g) in vars.iter().zip(&grads) {
-            let start = v.numpy().to_vec().unwrap();
-            let g = g.to_vec().unwrap();
-            for j in 0..start.len() {
-                let h = 1e-6;
-                let at = |d: f64| {
-                    let mut t = start.clone();
-                    t[j] += d;
-                    v.assign(&Tensor::from_slice(&t, v.shape(), F).unwrap()).unwrap();
-                    let val = loss().unwrap().to_scalar().unwrap();
-                    v.assign(&Tensor::from_slice(&start, v.shape(), F).unwrap()).unwrap();
-                    val
-                };
-                let fd = (at(h) - at(-h)) / (2.0 * h);
-                assert!((fd - g[j]).abs() < 1e-6 * (1.0 + fd.abs()), "{} {}[{j}]: {} vs {fd}", l.name(), v.name(), g[j]);
-            }
-        }
+        common::check_variable_grads(l.name(), loss, &vars, 1e-6, 1e-6);
     }
 }
 
@@ -289,4 +273,45 @@ fn calibration_bins_are_the_hand_computation() {
     let ece = expected_calibration_error(5, &probs.log().unwrap(), &labels).unwrap();
     assert!((ece - want).abs() < 1e-9);
     assert!(reliability(5, &probs.mul_scalar(2.0).unwrap(), &labels).unwrap_err().to_string().contains("row 0"));
+}
+
+#[test]
+fn saved_weights_load_into_a_fresh_model_and_a_bad_file_changes_nothing() {
+    use probrs::layers::{Convolution2DFlipout, Flatten, MaxPooling2D, Padding, Reshape};
+    use probrs::save::{load_weights, save_weights};
+    let make = |seed: u64| {
+        let dense2 = Arc::new(DenseFlipout::new(10).unwrap().with_seed(seed + 2));
+        Sequential::new(vec![
+            Arc::new(Reshape::new(&[8, 8, 1])),
+            Arc::new(Convolution2DFlipout::new(4, [3, 3]).unwrap().with_padding(Padding::Same).with_seed(seed)),
+            Arc::new(MaxPooling2D::new([2, 2]).unwrap()),
+            Arc::new(Flatten),
+            Arc::new(DenseFlipout::new(10).unwrap().with_seed(seed + 1)),
+            dense2.clone(),
+            dense2,
+        ])
+    };
+    let x = Tensor::ones(&[2, 64], DType::F32).unwrap();
+    let (a, b) = (make(1), make(50));
+    a.call(&x, Seed::new(0)).unwrap();
+    b.call(&x, Seed::new(0)).unwrap();
+    // Two DenseFlipout layers share the default name `dense_flipout`: keyed by position, they save apart.
+    let dir = std::env::temp_dir();
+    for ext in ["safetensors", "json"] {
+        let path = dir.join(format!("probrs_test_weights.{ext}"));
+        save_weights(&path, &a).unwrap();
+        let c = make(99);
+        c.call(&x, Seed::new(0)).unwrap();
+        load_weights(&path, &c).unwrap();
+        assert_eq!(a.call(&x, Seed::new(5)).unwrap().to_vec().unwrap(), c.call(&x, Seed::new(5)).unwrap().to_vec().unwrap());
+    }
+    // A truncated file: an error naming it, and the model keeps its values.
+    let path = dir.join("probrs_test_weights.safetensors");
+    let bytes = std::fs::read(&path).unwrap();
+    let bad = dir.join("probrs_test_weights_bad.safetensors");
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let before = b.call(&x, Seed::new(5)).unwrap().to_vec().unwrap();
+    let e = load_weights(&bad, &b).unwrap_err().to_string();
+    assert!(e.contains("probrs_test_weights_bad"), "{e}");
+    assert_eq!(b.call(&x, Seed::new(5)).unwrap().to_vec().unwrap(), before);
 }

@@ -1,6 +1,6 @@
 //! Keras's `model.fit` for classifiers: minibatch training over epochs with seeded shuffling,
 //! a validation split, the expected negative log-likelihood plus the layers' KL terms, and
-//! accuracy; NaN-safe (a non-finite loss or gradient stops training, naming the epoch and step,
+//! accuracy; early stopping by a convergence criterion on the validation loss; NaN-safe (a non-finite loss or gradient stops training, naming the epoch and step,
 //! with the variables at their last good values).
 //!
 //! ```text
@@ -11,14 +11,14 @@
 //! number of training examples), so the loss is the negative ELBO per example.
 
 use crate::error::{Error, Result};
-use crate::optim::Optimizer;
+use crate::optim::{ConvergenceCriterion, LossNotDecreasing, Optimizer};
 use crate::random::Seed;
 use crate::tensor::Tensor;
 
 use super::layer::Layer;
 
 /// Settings of [`fit_classifier`] (Keras's `fit` arguments; `Default` is Keras's: 1 epoch,
-/// batch 32, no validation split, shuffled).
+/// batch 32, no validation split, shuffled, no early stopping).
 ///
 /// ```
 /// let o = probrs::layers::ClassifierFitOptions::default();
@@ -36,11 +36,15 @@ pub struct ClassifierFitOptions {
     pub seed: u64,
     /// The KL terms' weight; `None` is `1 / num_train`.
     pub kl_weight: Option<f64>,
+    /// Early stopping (Keras's `EarlyStopping` callback) by one of `minimize`'s convergence
+    /// criteria, applied once per epoch to the validation loss (the mean training loss without
+    /// a validation split): training stops after the epoch where it is met.
+    pub early_stopping: Option<LossNotDecreasing>,
 }
 
 impl Default for ClassifierFitOptions {
     fn default() -> Self {
-        ClassifierFitOptions { epochs: 1, batch_size: 32, validation_split: 0.0, seed: 0, kl_weight: None }
+        ClassifierFitOptions { epochs: 1, batch_size: 32, validation_split: 0.0, seed: 0, kl_weight: None, early_stopping: None }
     }
 }
 
@@ -60,6 +64,8 @@ pub struct History {
     pub val_loss: Vec<f64>,
     /// Validation accuracy.
     pub val_accuracy: Vec<f64>,
+    /// The epoch after which early stopping ended training, if it did.
+    pub stopped_epoch: Option<usize>,
 }
 
 /// `mean −log softmax(logits)_label` over the rows (Keras's sparse categorical cross-entropy
@@ -126,6 +132,12 @@ fn argmax(row: &[f64]) -> usize {
 /// let h = fit_classifier(&model, &x, &[0, 0, 1, 1], &mut Adam::new(0.1), &ClassifierFitOptions { epochs: 60, batch_size: 2, ..Default::default() })?;
 /// assert_eq!(h.loss.len(), 60);
 /// assert_eq!(*h.accuracy.last().unwrap(), 1.0);
+/// // With early stopping: once the loss falls by less than 1e-3 an epoch, training ends.
+/// let model = Dense::new(2)?.with_seed(1);
+/// let early = probrs::optim::LossNotDecreasing::new(Some(1e-3), None, 5, 10)?;
+/// let o = ClassifierFitOptions { epochs: 1000, batch_size: 2, early_stopping: Some(early), ..Default::default() };
+/// let h = fit_classifier(&model, &x, &[0, 0, 1, 1], &mut Adam::new(0.1), &o)?;
+/// assert!(h.stopped_epoch.is_some() && h.loss.len() < 1000);
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimizer: &mut dyn Optimizer, o: &ClassifierFitOptions) -> Result<History> {
@@ -155,6 +167,7 @@ pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimi
         Ok((loss, logits))
     };
     let mut history = History::default();
+    let mut stopper = o.early_stopping.clone();
     let mut step = 0usize;
     for epoch in 0..o.epochs {
         let mut order: Vec<u32> = (0..n_train as u32).collect();
@@ -198,6 +211,15 @@ pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimi
             let (l, lg) = loss_of(&x, &y, seed.fold_in(2 << 32).fold_in(epoch as u64))?;
             history.val_loss.push(l.to_scalar()?);
             history.val_accuracy.push(accuracy(&lg, &y)?);
+        }
+        if let Some(c) = stopper.as_mut() {
+            let monitored = *history.val_loss.last().or(history.loss.last()).expect("one epoch ran");
+            if epoch == 0 {
+                c.bootstrap(monitored, &[], &[])?;
+            } else if c.one_step(epoch, monitored, &[], &[])? && epoch >= c.min_num_steps() {
+                history.stopped_epoch = Some(epoch);
+                break;
+            }
         }
     }
     Ok(history)

@@ -34,3 +34,25 @@ pub fn check_grad(name: &str, f: impl Fn(&Tensor) -> probrs::Result<Tensor>, x0:
         assert!((g[i] - fd).abs() <= tol * (1.0 + fd.abs()), "{name}: d/dx[{i}] autodiff {} vs finite difference {fd} at {x0:?}", g[i]);
     }
 }
+
+/// Checks the autodiff gradient of a scalar `loss()` with respect to each of `vars` (f64)
+/// against central differences, entry by entry; `name` labels failures.
+pub fn check_variable_grads(name: &str, loss: impl Fn() -> probrs::Result<Tensor>, vars: &[probrs::params::Variable], h: f64, tol: f64) {
+    let (_, grads) = probrs::math::value_and_gradient(&loss, vars).unwrap();
+    for (v, g) in vars.iter().zip(&grads) {
+        let start = v.numpy().to_vec().unwrap();
+        let g = g.to_vec().unwrap();
+        for j in 0..start.len() {
+            let at = |d: f64| {
+                let mut t = start.clone();
+                t[j] += d;
+                v.assign(&t64(&t, v.shape())).unwrap();
+                let val = loss().unwrap().to_scalar().unwrap();
+                v.assign(&t64(&start, v.shape())).unwrap();
+                val
+            };
+            let fd = (at(h) - at(-h)) / (2.0 * h);
+            assert!((fd - g[j]).abs() < tol * (1.0 + fd.abs()), "{name} {}[{j}]: {} vs {fd}", v.name(), g[j]);
+        }
+    }
+}
