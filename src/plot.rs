@@ -4,7 +4,7 @@
 //! mass function over a histogram of the data, and for variational inference the surrogate's
 //! marginal against the target's density on a grid (1-D) and pairwise contours (2-D); for MCMC,
 //! each quantity's trace, rank histogram and density per chain; for a classifier, its
-//! reliability diagram.
+//! reliability diagram; images in a grid (a VAE's reconstructions and samples).
 //!
 //! The format follows the file's extension: `.svg` or `.png` (text in DejaVu Sans, embedded, so
 //! no system fonts are needed). Files are written whole or not at all: the picture is rendered
@@ -640,6 +640,69 @@ impl Figure for ReliabilityDiagram<'_> {
 pub fn reliability_diagram(path: impl AsRef<Path>, reliability: &crate::layers::Reliability, options: &PlotOptions) -> Result<()> {
     let title = options.title.clone().unwrap_or_else(|| format!("reliability: accuracy {:.3}, ECE {:.4}", reliability.accuracy, reliability.ece));
     save(path.as_ref(), options, &ReliabilityDiagram { r: reliability, title })
+}
+
+struct ImageGrid {
+    pixels: Vec<f64>,
+    shape: [usize; 2],
+    count: usize,
+    columns: usize,
+    title: String,
+}
+
+impl Figure for ImageGrid {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let root = root.titled(&self.title, ("sans-serif", 20)).map_err(perr)?;
+        let (h, w) = (self.shape[0], self.shape[1]);
+        let rows = self.count.div_ceil(self.columns);
+        let (pw, ph) = root.dim_in_pixel();
+        // One cell per image with a pixel's gap around it; square pixels.
+        let cell = ((pw as usize / self.columns).min(ph as usize / rows.max(1))).max(w + 2);
+        let px = ((cell - 2) / w.max(h)).max(1) as i32;
+        for k in 0..self.count {
+            let (r, c) = (k / self.columns, k % self.columns);
+            let (x0, y0) = ((c * cell + 1) as i32, (r * cell + 1) as i32);
+            for i in 0..h {
+                for j in 0..w {
+                    let v = self.pixels[k * h * w + i * w + j].clamp(0.0, 1.0);
+                    let g = (255.0 * (1.0 - v)).round() as u8;
+                    let (x, y) = (x0 + j as i32 * px, y0 + i as i32 * px);
+                    root.draw(&Rectangle::new([(x, y), (x + px, y + px)], RGBColor(g, g, g).filled())).map_err(perr)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Images in a grid, dark where the value is 1 (e.g. digits and their reconstructions by a
+/// VAE): `images [count, h·w]` (or `[count, h, w]`) with values in `[0, 1]`, `columns` per
+/// row.
+///
+/// ```
+/// use probrs::plot::{image_grid, PlotOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let images = Tensor::from_slice(&(0..128).map(|i| (i % 7) as f64 / 6.0).collect::<Vec<_>>(), &[2, 64], DType::F64)?;
+/// let path = std::env::temp_dir().join("probrs_doc_grid.svg");
+/// image_grid(&path, &images, [8, 8], 2, &PlotOptions::default())?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("<rect"));
+/// assert!(image_grid(&path, &images, [8, 7], 2, &PlotOptions::default()).is_err()); // 56 ≠ 64 pixels
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn image_grid(path: impl AsRef<Path>, images: &Tensor, shape: [usize; 2], columns: usize, options: &PlotOptions) -> Result<()> {
+    let count = images.shape().first().copied().unwrap_or(0);
+    let size: usize = images.shape().iter().skip(1).product();
+    if count == 0 || size != shape[0] * shape[1] || columns == 0 {
+        return Err(Error::ShapeMismatch { context: format!("image_grid: images vs {} × {} pixels each (and at least one image and column)", shape[0], shape[1]), lhs: images.shape().to_vec(), rhs: vec![count, shape[0] * shape[1]] });
+    }
+    let title = options.title.clone().unwrap_or_else(|| format!("{count} images"));
+    let mut opts = options.clone();
+    if opts.height == PlotOptions::default().height {
+        // Square cells under the title.
+        let cell = opts.width as usize / columns.min(count);
+        opts.height = (40 + count.div_ceil(columns.min(count)) * cell * shape[0] / shape[1]).min(4000) as u32;
+    }
+    save(path.as_ref(), &opts, &ImageGrid { pixels: images.to_vec()?, shape, count, columns: columns.min(count), title })
 }
 
 #[cfg(test)]

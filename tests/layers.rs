@@ -202,7 +202,7 @@ fn distribution_layers_are_their_formulas() {
     let softplus = |x: f64| (1.0 + x.exp()).ln();
     let params = [0.3, -1.2, 0.5, -0.4, 1.0, 0.2, -0.7, 2.0];
     let y = [0.1, -0.9, 1.5, 0.4];
-    let check = |layer: &dyn DistributionLayer, yv: &[f64], f: &dyn Fn(&[f64], f64, usize) -> f64| {
+    let check = |layer: &dyn DistributionLayer<Output = probrs::distributions::Independent>, yv: &[f64], f: &dyn Fn(&[f64], f64, usize) -> f64| {
         let d = layer.distribution(&Tensor::from_slice(&params[..2 * layer.params_size()], &[2, layer.params_size()], F).unwrap()).unwrap();
         let lp = d.log_prob(&Tensor::from_slice(yv, &[2, 2], F).unwrap()).unwrap().to_vec().unwrap();
         for r in 0..2 {

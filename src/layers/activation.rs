@@ -44,7 +44,7 @@ impl Activation {
     pub fn apply(&self, x: &Tensor) -> Result<Tensor> {
         match self {
             Activation::Linear => Ok(x.clone()),
-            Activation::Relu => x.maximum(&Tensor::scalar(0.0, x.dtype())?),
+            Activation::Relu => x.relu(),
             Activation::Sigmoid => x.sigmoid(),
             Activation::Tanh => x.tanh(),
             Activation::Softplus => x.softplus(),

@@ -168,7 +168,7 @@ impl<const R: usize> Layer for Conv<R> {
         let patches = self.geometry.patches(&self.name, &inputs.to_dtype(self.dtype)?, 0.0)?;
         let mut out = convolve_patches(&patches, &kernel.value())?;
         if let Some(b) = bias {
-            out = out.add(&b.value())?;
+            out = out.bias_add(&b.value())?;
         }
         self.activation.apply(&out)
     }

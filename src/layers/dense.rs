@@ -137,7 +137,7 @@ impl Layer for Dense {
         let (kernel, bias) = self.build(in_size)?;
         let mut out = inputs.to_dtype(self.dtype)?.matmul(&kernel.value())?;
         if let Some(b) = bias {
-            out = out.add(&b.value())?;
+            out = out.bias_add(&b.value())?;
         }
         self.activation.apply(&out)
     }

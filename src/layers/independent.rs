@@ -13,7 +13,7 @@
 //! reshaped to `batch + event_shape`, as TFP's `new`.) Train one by minimizing
 //! `−distribution(params).log_prob(y)`.
 
-use crate::distributions::{Bernoulli, Independent, Logistic, Normal, Poisson};
+use crate::distributions::{Bernoulli, Distribution, Independent, Logistic, Normal, Poisson};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -30,15 +30,17 @@ use crate::tensor::Tensor;
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub trait DistributionLayer: Send + Sync {
+    /// The distribution it makes.
+    type Output: Distribution + Clone + 'static;
     /// The number of inputs one distribution takes (TFP's static `params_size`).
     fn params_size(&self) -> usize;
     /// The distribution made from `params` `[batch..., params_size]`; an error names the layer
     /// and the shapes when the last axis is not `params_size`.
-    fn distribution(&self, params: &Tensor) -> Result<Independent>;
+    fn distribution(&self, params: &Tensor) -> Result<Self::Output>;
 }
 
 /// `params`' last axis split into `parts` equal pieces, each reshaped to `batch + event_shape`.
-fn split(name: &str, params: &Tensor, event_shape: &[usize], parts: usize) -> Result<Vec<Tensor>> {
+pub(super) fn split(name: &str, params: &Tensor, event_shape: &[usize], parts: usize) -> Result<Vec<Tensor>> {
     let size: usize = event_shape.iter().product();
     let last = params.shape().last().copied();
     if params.rank() == 0 || last != Some(parts * size) {
@@ -81,6 +83,8 @@ macro_rules! independent_layer {
         }
 
         impl DistributionLayer for $t {
+            type Output = Independent;
+
             fn params_size(&self) -> usize {
                 $parts * self.event_shape.iter().product::<usize>()
             }

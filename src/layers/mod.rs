@@ -21,6 +21,13 @@
 //! - TFP's independent distribution layers with their `params_size`: [`IndependentNormal`],
 //!   [`IndependentLogistic`], [`IndependentBernoulli`], [`IndependentPoisson`]
 //!   ([`DistributionLayer`], `independent.rs`);
+//! - TFP's other distribution layers: [`MultivariateNormalTriL`] (a VAE's posterior),
+//!   [`OneHotCategorical`], [`MixtureSameFamily`], [`MixtureNormal`], [`MixtureLogistic`]
+//!   (one file each, `mixture.rs` for the mixtures), [`DistributionLambda`]; the KL penalties
+//!   [`KLDivergenceRegularizer`] and [`KLDivergenceAddLoss`] (exact or Monte Carlo,
+//!   `kl_divergence.rs`); [`VariableLayer`];
+//! - [`DenseVariational`] with user-built weight posteriors and priors ([`posterior_mean_field`],
+//!   [`prior_trainable`] as TFP's tutorial);
 //! - the handwritten [`digits`] of the page's examples, embedded (`datasets.rs`, `data/`);
 //! - prediction with uncertainty over stochastic passes ([`predict_with_uncertainty`]: predictive
 //!   mean and sd, entropy, its aleatoric and epistemic parts, `prediction.rs`) and calibration
@@ -58,13 +65,20 @@ mod dense;
 mod dense_flipout;
 mod dense_local_reparameterization;
 mod dense_reparameterization;
+mod dense_variational;
+mod distribution_lambda;
 mod independent;
+mod kl_divergence;
 mod layer;
+mod mixture;
+mod multivariate_normal_tril;
+mod one_hot_categorical;
 mod pooling;
 mod prediction;
 mod reshape;
 mod sequential;
 mod training;
+mod variable_layer;
 mod variational;
 
 pub use activation::Activation;
@@ -78,11 +92,18 @@ pub use dense::Dense;
 pub use dense_flipout::DenseFlipout;
 pub use dense_local_reparameterization::DenseLocalReparameterization;
 pub use dense_reparameterization::DenseReparameterization;
+pub use dense_variational::{posterior_mean_field, prior_trainable, DenseVariational};
+pub use distribution_lambda::DistributionLambda;
 pub use independent::{DistributionLayer, IndependentBernoulli, IndependentLogistic, IndependentNormal, IndependentPoisson};
+pub use kl_divergence::{KLDivergenceAddLoss, KLDivergenceRegularizer};
 pub use layer::Layer;
+pub use mixture::{MixtureLogistic, MixtureNormal, MixtureSameFamily};
+pub use multivariate_normal_tril::MultivariateNormalTriL;
+pub use one_hot_categorical::OneHotCategorical;
 pub use prediction::{predict_with_uncertainty, PredictiveUncertainty};
 pub use pooling::{MaxPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D};
 pub use reshape::{Flatten, Reshape};
 pub use sequential::Sequential;
-pub use training::{accuracy, fit_classifier, sparse_categorical_crossentropy, ClassifierFitOptions, History};
+pub use training::{accuracy, fit_classifier, shuffled_batches, sparse_categorical_crossentropy, train_step, ClassifierFitOptions, History};
+pub use variable_layer::VariableLayer;
 pub use variational::{default_mean_field_normal_fn, default_multivariate_normal_fn, MeanFieldNormal, MeanFieldNormalFn, StandardNormalPrior, VariationalCore};

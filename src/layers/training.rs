@@ -12,6 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::optim::{ConvergenceCriterion, LossNotDecreasing, Optimizer};
+use crate::params::Variable;
 use crate::random::Seed;
 use crate::tensor::Tensor;
 
@@ -170,10 +171,8 @@ pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimi
     let mut stopper = o.early_stopping.clone();
     let mut step = 0usize;
     for epoch in 0..o.epochs {
-        let mut order: Vec<u32> = (0..n_train as u32).collect();
-        shuffle(&mut order, seed.fold_in(epoch as u64));
         let (mut loss_sum, mut hits, mut batches) = (0.0, 0.0, 0usize);
-        for (b, rows) in order.chunks(o.batch_size).enumerate() {
+        for (b, rows) in shuffled_batches(n_train, o.batch_size, seed.fold_in(epoch as u64)).iter().enumerate() {
             let x = inputs.index_select(0, rows)?;
             let y: Vec<u32> = rows.iter().map(|r| labels[*r as usize]).collect();
             let noise = seed.fold_in(1 << 32).fold_in(step as u64);
@@ -183,20 +182,16 @@ pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimi
                 model.call(&x, noise)?;
             }
             let vars = model.trainable_variables();
-            let (value, grads) = crate::math::value_and_gradient(
+            let v = train_step(
                 || {
                     let (l, lg) = loss_of(&x, &y, noise)?;
                     logits = Some(lg);
                     Ok(l)
                 },
                 &vars,
+                optimizer,
+                (epoch, b, step),
             )?;
-            let v = value.to_scalar()?;
-            let bad = !v.is_finite() || grads.iter().any(|g| g.to_vec().map_or(true, |g| g.iter().any(|x| !x.is_finite())));
-            if bad {
-                return Err(Error::NonFinite { what: format!("training loss or gradient at epoch {epoch}, batch {b} (the variables keep their last good values)"), step, variable: None });
-            }
-            optimizer.apply_gradients(&grads.into_iter().zip(vars).collect::<Vec<_>>())?;
             loss_sum += v;
             hits += accuracy(logits.as_ref().expect("set by the loss"), &y)? * y.len() as f64;
             batches += 1;
@@ -225,12 +220,50 @@ pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimi
     Ok(history)
 }
 
-/// Fisher–Yates with `seed`.
-fn shuffle(v: &mut [u32], seed: Seed) {
+/// The rows `0..num_rows` shuffled with `seed` (Fisher–Yates) and cut into batches of
+/// `batch_size` (the last may be smaller): one epoch's minibatches.
+///
+/// ```
+/// let b = probrs::layers::shuffled_batches(10, 4, probrs::random::Seed::new(1));
+/// assert_eq!(b.iter().map(|b| b.len()).collect::<Vec<_>>(), vec![4, 4, 2]);
+/// let mut all: Vec<u32> = b.concat();
+/// all.sort();
+/// assert_eq!(all, (0..10).collect::<Vec<u32>>());
+/// ```
+pub fn shuffled_batches(num_rows: usize, batch_size: usize, seed: Seed) -> Vec<Vec<u32>> {
     use rand::Rng;
+    let mut v: Vec<u32> = (0..num_rows as u32).collect();
     let mut rng = seed.rng();
     for i in (1..v.len()).rev() {
         let j = rng.random_range(0..=i);
         v.swap(i, j);
     }
+    v.chunks(batch_size.max(1)).map(|c| c.to_vec()).collect()
+}
+
+/// One optimizer step on `loss()` over `variables`, NaN-safe: a non-finite loss or gradient
+/// is an error naming `(epoch, batch, step)`, and the update is not applied, so the variables
+/// keep their last good values. Returns the loss.
+///
+/// ```
+/// use probrs::layers::train_step;
+/// use probrs::optim::Sgd;
+/// use probrs::params::Variable;
+/// use probrs::tensor::{DType, Tensor};
+/// let x = Variable::new(&Tensor::scalar(1.0, DType::F64)?, "x")?;
+/// let l = train_step(|| x.value().square(), &[x.clone()], &mut Sgd::new(0.25), (0, 0, 0))?;
+/// assert_eq!((l, x.numpy().to_scalar()?), (1.0, 0.5)); // x − 0.25 · 2x
+/// let e = train_step(|| x.value().log()?.mul_scalar(f64::NAN), &[x.clone()], &mut Sgd::new(0.25), (3, 7, 99)).unwrap_err();
+/// assert!(e.to_string().contains("epoch 3, batch 7") && x.numpy().to_scalar()? == 0.5);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn train_step(loss: impl FnOnce() -> Result<Tensor>, variables: &[Variable], optimizer: &mut dyn Optimizer, (epoch, batch, step): (usize, usize, usize)) -> Result<f64> {
+    let (value, grads) = crate::math::value_and_gradient(loss, variables)?;
+    let v = value.to_scalar()?;
+    let bad = !v.is_finite() || grads.iter().any(|g| g.to_vec().map_or(true, |g| g.iter().any(|x| !x.is_finite())));
+    if bad {
+        return Err(Error::NonFinite { what: format!("training loss or gradient at epoch {epoch}, batch {batch} (the variables keep their last good values)"), step, variable: None });
+    }
+    optimizer.apply_gradients(&grads.into_iter().zip(variables.iter().cloned()).collect::<Vec<_>>())?;
+    Ok(v)
 }

@@ -295,7 +295,7 @@ impl VariationalCore {
                 None => bias.loc(),
                 Some(s) => bias.loc().add(&s.mul(&random::normal(bias.loc().shape(), self.dtype, seed)?)?)?,
             };
-            out = out.add(&b)?;
+            out = out.bias_add(&b)?;
         }
         self.activation.apply(&out)
     }

@@ -2,6 +2,7 @@
 //! scalar (`affine`, `powf`), candle's unary ops (`exp`, `log`, `sqrt`, ...), and the `+ - * /`
 //! operators on `&Tensor`.
 
+use super::fused::broadcast::broadcast_as;
 use super::{broadcast_shapes, Tensor};
 use crate::error::{Error, Result};
 use candle_core::Tensor as CTensor;
@@ -35,8 +36,8 @@ impl Tensor {
             lhs: self.shape().to_vec(),
             rhs: other.shape().to_vec(),
         })?;
-        let a = if self.shape() == shape.as_slice() { self.0.clone() } else { self.0.broadcast_as(shape.as_slice())? };
-        let b = if other.shape() == shape.as_slice() { other.0.clone() } else { other.0.broadcast_as(shape.as_slice())? };
+        let a = if self.shape() == shape.as_slice() { self.0.clone() } else { broadcast_as(&self.0, &shape)? };
+        let b = if other.shape() == shape.as_slice() { other.0.clone() } else { broadcast_as(&other.0, &shape)? };
         Ok(Tensor(same(&a, &b)?))
     }
 

@@ -1,6 +1,12 @@
 //! The seed examples as library functions, shared by `probrs demo`, `examples/` and the
 //! integration tests (so each runs the same code).
 
+mod bnn;
+mod vae;
+
+pub use bnn::{bnn_digits, bnn_model, BnnModel, BnnReport};
+pub use vae::{vae_digits, Vae, VaeOptions, VaeReport};
+
 use crate::distributions::{Distribution, Normal};
 use crate::error::Result;
 use crate::optim::{minimize, trace_loss, Adam, MinimizeOptions};
@@ -96,7 +102,7 @@ pub fn seed_moments() -> (f64, f64) {
 
 // ----- Seed page 002: the learnable distributions zoo --------------------------------------
 
-#[path = "../examples/zoo/pad_eye.rs"]
+#[path = "../../examples/zoo/pad_eye.rs"]
 pub mod pad_eye;
 
 use crate::bijectors::{Bijector, Chain, Exp, FillScaleTriL, IntoArcBijector, Pad, Softplus};
