@@ -437,7 +437,7 @@ pub fn rank_families_with_progress(data: &[f64], opts: &FitOptions, mut progress
             Err(e) => skipped.push((f.to_string(), e)),
         }
         if let Some(p) = progress.as_mut() {
-            p(&crate::progress::Progress { step: i + 1, num_steps: num, loss: None, elapsed: started.elapsed() });
+            p(&crate::progress::Progress { step: i + 1, num_steps: num, loss: None, elapsed: started.elapsed(), metrics: vec![] });
         }
     }
     if ok.is_empty() {

@@ -60,6 +60,8 @@ pub struct Progress {
     pub loss: Option<f64>,
     /// Time since the run started.
     pub elapsed: Duration,
+    /// Other running metrics by name (Keras's `accuracy`), empty for most runs.
+    pub metrics: Vec<(&'static str, f64)>,
 }
 
 impl Progress {
@@ -67,7 +69,7 @@ impl Progress {
     ///
     /// ```
     /// use probrs::progress::Progress;
-    /// let p = Progress { step: 50, num_steps: 100, loss: None, elapsed: std::time::Duration::from_millis(250) };
+    /// let p = Progress { step: 50, num_steps: 100, loss: None, elapsed: std::time::Duration::from_millis(250), metrics: vec![] };
     /// assert_eq!(p.steps_per_second(), 200.0);
     /// ```
     pub fn steps_per_second(&self) -> f64 {
@@ -91,7 +93,7 @@ impl Progress {
 ///         println!("step {}/{} loss {:?} ({:.0} steps/s)", p.step, p.num_steps, p.loss, p.steps_per_second());
 ///     }
 /// });
-/// report(&Progress { step: 100, num_steps: 1000, loss: Some(0.5), elapsed: Duration::from_secs(1) });
+/// report(&Progress { step: 100, num_steps: 1000, loss: Some(0.5), elapsed: Duration::from_secs(1), metrics: vec![] });
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub type ProgressFn = Box<dyn FnMut(&Progress)>;
@@ -104,7 +106,7 @@ pub type ProgressFn = Box<dyn FnMut(&Progress)>;
 /// use probrs::progress::{Progress, ProgressBar};
 /// let bar = ProgressBar::new(100, "fit");
 /// let mut report = bar.callback();
-/// report(&Progress { step: 1, num_steps: 100, loss: Some(3.5), elapsed: Default::default() });
+/// report(&Progress { step: 1, num_steps: 100, loss: Some(3.5), elapsed: Default::default(), metrics: vec![] });
 /// bar.finish();
 /// // Under `cargo test` standard error is captured, not a terminal: nothing was drawn.
 /// assert!(bar.is_hidden());
@@ -169,7 +171,7 @@ impl ProgressBar {
     /// use probrs::progress::{Progress, ProgressBar};
     /// use std::time::Duration;
     /// let bar = ProgressBar::hidden();
-    /// bar.update(&Progress { step: 5, num_steps: 10, loss: Some(1.25), elapsed: Duration::from_millis(10) });
+    /// bar.update(&Progress { step: 5, num_steps: 10, loss: Some(1.25), elapsed: Duration::from_millis(10), metrics: vec![] });
     /// bar.finish();
     /// # Ok::<(), probrs::Error>(())
     /// ```
@@ -179,7 +181,8 @@ impl ProgressBar {
         }
         self.bar.set_position(p.step as u64);
         if let Some(l) = p.loss {
-            self.bar.set_message(format!("loss {l:.6}"));
+            let metrics: String = p.metrics.iter().map(|(k, v)| format!("  {k} {v:.4}")).collect();
+            self.bar.set_message(format!("loss {l:.6}{metrics}"));
         }
     }
 
@@ -224,7 +227,7 @@ impl ProgressBar {
 /// ```
 /// use probrs::progress::{ChainProgressBars, Progress};
 /// let bars = ChainProgressBars::new(4, 2000, "chain");
-/// bars.update(2, &Progress { step: 10, num_steps: 2000, loss: None, elapsed: Default::default() });
+/// bars.update(2, &Progress { step: 10, num_steps: 2000, loss: None, elapsed: Default::default(), metrics: vec![] });
 /// bars.finish();
 /// assert!(bars.is_hidden()); // not a terminal under `cargo test`
 /// ```
@@ -283,8 +286,8 @@ impl ChainProgressBars {
     /// ```
     /// use probrs::progress::{ChainProgressBars, Progress};
     /// let bars = ChainProgressBars::hidden(2);
-    /// bars.update(1, &Progress { step: 5, num_steps: 10, loss: None, elapsed: Default::default() });
-    /// bars.update(7, &Progress { step: 5, num_steps: 10, loss: None, elapsed: Default::default() }); // no such chain: ignored
+    /// bars.update(1, &Progress { step: 5, num_steps: 10, loss: None, elapsed: Default::default(), metrics: vec![] });
+    /// bars.update(7, &Progress { step: 5, num_steps: 10, loss: None, elapsed: Default::default(), metrics: vec![] }); // no such chain: ignored
     /// ```
     pub fn update(&self, chain: usize, p: &Progress) {
         if let Some(b) = self.bars.get(chain) {

@@ -315,3 +315,19 @@ fn saved_weights_load_into_a_fresh_model_and_a_bad_file_changes_nothing() {
     assert!(e.contains("probrs_test_weights_bad"), "{e}");
     assert_eq!(b.call(&x, Seed::new(5)).unwrap().to_vec().unwrap(), before);
 }
+
+#[test]
+fn without_bias_drops_the_bias_weights() {
+    use probrs::layers::{posterior_mean_field, prior_trainable, Conv2D, DenseVariational};
+    let x = Tensor::ones(&[2, 3], F).unwrap();
+    let dense = Dense::new(4).unwrap().with_dtype(F).without_bias();
+    dense.call(&x, Seed::new(0)).unwrap();
+    assert_eq!(dense.trainable_variables().len(), 1);
+    let conv = Conv2D::new(2, [1, 1]).unwrap().with_dtype(F).without_bias();
+    conv.call(&Tensor::ones(&[1, 2, 2, 3], F).unwrap(), Seed::new(0)).unwrap();
+    assert_eq!(conv.trainable_variables().len(), 1);
+    let dv = DenseVariational::new(4, posterior_mean_field, prior_trainable).unwrap().with_dtype(F).without_bias();
+    dv.call(&x, Seed::new(0)).unwrap();
+    // 3 × 4 kernel weights only: the prior's mean has 12 entries.
+    assert_eq!(dv.trainable_variables()[1].shape(), &[12]);
+}

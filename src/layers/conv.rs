@@ -14,7 +14,7 @@ use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
 use super::convolution::{check_channels, convolve_patches, geometry_builders, Geometry};
-use super::layer::Layer;
+use super::layer::{layer_builders, Layer};
 
 /// A convolution over `R` spatial axes; use [`Conv1D`], [`Conv2D`] or [`Conv3D`].
 ///
@@ -85,43 +85,6 @@ impl<const R: usize> Conv<R> {
         Ok(Conv { filters, geometry, activation: Activation::Linear, use_bias: true, name, seed: Seed::new(0), dtype: DType::F32, built: OnceLock::new() })
     }
 
-    /// With an activation.
-    ///
-    /// ```
-    /// let _ = probrs::layers::Conv2D::new(3, [3, 3])?.with_activation(probrs::layers::Activation::Relu);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.activation = activation;
-        self
-    }
-
-    /// Without a bias.
-    ///
-    /// ```
-    /// use probrs::layers::{Conv1D, Layer};
-    /// let layer = Conv1D::new(2, [1])?.without_bias();
-    /// layer.call(&probrs::tensor::Tensor::ones(&[1, 3, 2], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
-    /// assert_eq!(layer.trainable_variables().len(), 1);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn without_bias(mut self) -> Self {
-        self.use_bias = false;
-        self
-    }
-
-    /// With a name (the prefix of its variables' names).
-    ///
-    /// ```
-    /// use probrs::layers::Layer;
-    /// assert_eq!(probrs::layers::Conv3D::new(1, [1, 1, 1])?.with_name("c").name(), "c");
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
-    }
-
     /// With the seed its kernel is drawn from.
     ///
     /// ```
@@ -130,17 +93,6 @@ impl<const R: usize> Conv<R> {
     /// ```
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = Seed::new(seed);
-        self
-    }
-
-    /// With the dtype of its variables (float32 by default).
-    ///
-    /// ```
-    /// let _ = probrs::layers::Conv2D::new(3, [3, 3])?.with_dtype(probrs::tensor::DType::F64);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_dtype(mut self, dtype: DType) -> Self {
-        self.dtype = dtype;
         self
     }
 
@@ -160,6 +112,8 @@ impl<const R: usize> Conv<R> {
 }
 
 geometry_builders!(Conv<R>, "Conv2D::new(3, [3, 3])?");
+
+layer_builders!([const R: usize] Conv<R>, "Conv2D::new(3, [3, 3])?");
 
 impl<const R: usize> Layer for Conv<R> {
     fn call(&self, inputs: &Tensor, _seed: Seed) -> Result<Tensor> {

@@ -10,7 +10,7 @@ use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
-use super::layer::Layer;
+use super::layer::{layer_builders, Layer};
 
 /// A densely connected layer.
 ///
@@ -47,43 +47,6 @@ impl Dense {
         Ok(Dense { units, activation: Activation::Linear, use_bias: true, name: "dense".into(), seed: Seed::new(0), dtype: DType::F32, built: OnceLock::new() })
     }
 
-    /// With an activation.
-    ///
-    /// ```
-    /// let _ = probrs::layers::Dense::new(4)?.with_activation(probrs::layers::Activation::Tanh);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.activation = activation;
-        self
-    }
-
-    /// Without a bias (Keras's `use_bias=False`).
-    ///
-    /// ```
-    /// use probrs::layers::{Dense, Layer};
-    /// let layer = Dense::new(4)?.without_bias();
-    /// layer.call(&probrs::tensor::Tensor::ones(&[1, 2], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
-    /// assert_eq!(layer.trainable_variables().len(), 1);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn without_bias(mut self) -> Self {
-        self.use_bias = false;
-        self
-    }
-
-    /// With a name (the prefix of its variables' names).
-    ///
-    /// ```
-    /// use probrs::layers::{Dense, Layer};
-    /// assert_eq!(Dense::new(4)?.with_name("hidden").name(), "hidden");
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
-    }
-
     /// With the seed its kernel is drawn from.
     ///
     /// ```
@@ -92,17 +55,6 @@ impl Dense {
     /// ```
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = Seed::new(seed);
-        self
-    }
-
-    /// With the dtype of its variables (float32 by default, Keras's `floatx`).
-    ///
-    /// ```
-    /// let _ = probrs::layers::Dense::new(4)?.with_dtype(probrs::tensor::DType::F64);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_dtype(mut self, dtype: DType) -> Self {
-        self.dtype = dtype;
         self
     }
 
@@ -130,6 +82,8 @@ pub(super) fn check_input(name: &str, inputs: &Tensor, built_in: Option<usize>) 
     }
     Ok(last)
 }
+
+layer_builders!([] Dense, "Dense::new(4)?");
 
 impl Layer for Dense {
     fn call(&self, inputs: &Tensor, _seed: Seed) -> Result<Tensor> {

@@ -24,7 +24,7 @@ use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
 use super::dense::check_input;
-use super::layer::Layer;
+use super::layer::{layer_builders, Layer};
 
 /// A builder of the distribution over a layer's weights: `(kernel_size, bias_size, dtype)`.
 /// The input width, the posterior and the prior, made at the first call.
@@ -119,56 +119,6 @@ impl DenseVariational {
         self
     }
 
-    /// With an activation.
-    ///
-    /// ```
-    /// use probrs::layers::{posterior_mean_field, prior_trainable, Activation, DenseVariational};
-    /// let _ = DenseVariational::new(2, posterior_mean_field, prior_trainable)?.with_activation(Activation::Relu);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.activation = activation;
-        self
-    }
-
-    /// Without a bias (`bias_size` 0 for the builders).
-    ///
-    /// ```
-    /// use probrs::layers::{posterior_mean_field, prior_trainable, DenseVariational, Layer};
-    /// let layer = DenseVariational::new(2, posterior_mean_field, prior_trainable)?.without_bias();
-    /// layer.call(&probrs::tensor::Tensor::ones(&[1, 3], probrs::tensor::DType::F32)?, probrs::random::Seed::new(0))?;
-    /// assert_eq!(layer.trainable_variables()[1].shape(), &[6]);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn without_bias(mut self) -> Self {
-        self.use_bias = false;
-        self
-    }
-
-    /// With a name.
-    ///
-    /// ```
-    /// use probrs::layers::{posterior_mean_field, prior_trainable, DenseVariational, Layer};
-    /// assert_eq!(DenseVariational::new(2, posterior_mean_field, prior_trainable)?.with_name("out").name(), "out");
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
-    }
-
-    /// With the dtype of its weights (float32 by default).
-    ///
-    /// ```
-    /// use probrs::layers::{posterior_mean_field, prior_trainable, DenseVariational};
-    /// let _ = DenseVariational::new(2, posterior_mean_field, prior_trainable)?.with_dtype(probrs::tensor::DType::F64);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn with_dtype(mut self, dtype: DType) -> Self {
-        self.dtype = dtype;
-        self
-    }
-
     /// The posterior and prior over the flattened weights, once built.
     ///
     /// ```
@@ -184,6 +134,8 @@ impl DenseVariational {
         self.built.get().map(|(_, q, p)| [q, p])
     }
 }
+
+layer_builders!([] DenseVariational, "DenseVariational::new(2, probrs::layers::posterior_mean_field, probrs::layers::prior_trainable)?");
 
 impl Layer for DenseVariational {
     fn call(&self, inputs: &Tensor, seed: Seed) -> Result<Tensor> {

@@ -1,4 +1,4 @@
-//! The [`Layer`] trait: what a model sees of a layer.
+//! The [`Layer`] trait: what a model sees of a layer; and the builder methods layers share.
 
 use crate::error::Result;
 use crate::params::Variable;
@@ -34,3 +34,59 @@ pub trait Layer: Send + Sync {
     /// Its name.
     fn name(&self) -> &str;
 }
+
+/// The builder methods every deterministic-weight layer shares, on its fields `activation`,
+/// `use_bias`, `name` and `dtype` (`with_activation`, `without_bias`, `with_name`,
+/// `with_dtype`); the arguments are the impl's generic parameters in brackets, the type, and a
+/// constructor call for the doc examples.
+macro_rules! layer_builders {
+    ([$($gen:tt)*] $t:ty, $doc_new:literal) => {
+        impl<$($gen)*> $t {
+            /// With an activation.
+            ///
+            /// ```
+            #[doc = concat!("let _ = probrs::layers::", $doc_new, ".with_activation(probrs::layers::Activation::Relu);")]
+            /// # Ok::<(), probrs::Error>(())
+            /// ```
+            pub fn with_activation(mut self, activation: crate::layers::Activation) -> Self {
+                self.activation = activation;
+                self
+            }
+
+            /// Without a bias (Keras's `use_bias=False`).
+            ///
+            /// ```
+            #[doc = concat!("let _ = probrs::layers::", $doc_new, ".without_bias();")]
+            /// # Ok::<(), probrs::Error>(())
+            /// ```
+            pub fn without_bias(mut self) -> Self {
+                self.use_bias = false;
+                self
+            }
+
+            /// With a name (the prefix of its variables' names).
+            ///
+            /// ```
+            /// use probrs::layers::Layer;
+            #[doc = concat!("assert_eq!(probrs::layers::", $doc_new, ".with_name(\"hidden\").name(), \"hidden\");")]
+            /// # Ok::<(), probrs::Error>(())
+            /// ```
+            pub fn with_name(mut self, name: impl Into<String>) -> Self {
+                self.name = name.into();
+                self
+            }
+
+            /// With the dtype of its variables (float32 by default, Keras's `floatx`).
+            ///
+            /// ```
+            #[doc = concat!("let _ = probrs::layers::", $doc_new, ".with_dtype(probrs::tensor::DType::F64);")]
+            /// # Ok::<(), probrs::Error>(())
+            /// ```
+            pub fn with_dtype(mut self, dtype: crate::tensor::DType) -> Self {
+                self.dtype = dtype;
+                self
+            }
+        }
+    };
+}
+pub(super) use layer_builders;

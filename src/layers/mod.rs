@@ -33,7 +33,8 @@
 //!   mean and sd, entropy, its aleatoric and epistemic parts, `prediction.rs`) and calibration
 //!   ([`reliability`] bins, [`expected_calibration_error`], `calibration.rs`);
 //! - Keras's `fit` for classifiers: [`fit_classifier`] with minibatches, shuffling, a
-//!   validation split, the KL terms weighted per example, accuracy (`training.rs`).
+//!   validation split, the KL terms weighted per example, accuracy, early stopping, a progress
+//!   bar with the loss and accuracy ([`fit_classifier_with_progress`]) (`training.rs`).
 //!
 //! The seed page's `MNISTModel` — two `DenseFlipout(10)`, the second applied twice:
 //!
@@ -104,6 +105,6 @@ pub use prediction::{predict_with_uncertainty, PredictiveUncertainty};
 pub use pooling::{MaxPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D};
 pub use reshape::{Flatten, Reshape};
 pub use sequential::Sequential;
-pub use training::{accuracy, fit_classifier, shuffled_batches, sparse_categorical_crossentropy, train_step, ClassifierFitOptions, History};
+pub use training::{accuracy, fit_classifier, fit_classifier_with_progress, shuffled_batches, sparse_categorical_crossentropy, train_step, ClassifierFitOptions, History};
 pub use variable_layer::VariableLayer;
 pub use variational::{default_mean_field_normal_fn, default_multivariate_normal_fn, MeanFieldNormal, MeanFieldNormalFn, StandardNormalPrior, VariationalCore};

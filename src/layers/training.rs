@@ -142,6 +142,35 @@ fn argmax(row: &[f64]) -> usize {
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimizer: &mut dyn Optimizer, o: &ClassifierFitOptions) -> Result<History> {
+    fit_classifier_with_progress(model, inputs, labels, optimizer, o, None)
+}
+
+/// [`fit_classifier`] reporting after every batch to `progress` (Keras's `verbose=1`): the
+/// step out of `epochs × batches`, the epoch's running loss, and the metrics `epoch` and
+/// `accuracy` (the epoch's running training accuracy). Pass a
+/// [`ProgressBar`](crate::progress::ProgressBar)'s callback for a terminal bar.
+///
+/// ```
+/// use probrs::layers::{fit_classifier_with_progress, ClassifierFitOptions, Dense};
+/// use probrs::optim::Adam;
+/// use probrs::progress::Progress;
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::{Arc, Mutex};
+/// let x = Tensor::from_slice(&[0.0, 1.0, 0.1, 0.9, 1.0, 0.0, 0.9, 0.2], &[4, 2], DType::F32)?;
+/// let seen = Arc::new(Mutex::new(vec![]));
+/// let log = seen.clone();
+/// let report = Box::new(move |p: &Progress| log.lock().unwrap().push(p.clone()));
+/// let o = ClassifierFitOptions { epochs: 3, batch_size: 2, ..Default::default() };
+/// fit_classifier_with_progress(&Dense::new(2)?, &x, &[0, 0, 1, 1], &mut Adam::new(0.1), &o, Some(report))?;
+/// let seen = seen.lock().unwrap();
+/// assert_eq!(seen.len(), 6); // 3 epochs × 2 batches
+/// assert_eq!((seen[5].step, seen[5].num_steps), (6, 6));
+/// assert_eq!(seen[5].metrics[0], ("epoch", 3.0));
+/// assert_eq!(seen[5].metrics[1].0, "accuracy");
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn fit_classifier_with_progress(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimizer: &mut dyn Optimizer, o: &ClassifierFitOptions, mut progress: Option<crate::progress::ProgressFn>) -> Result<History> {
+    let started = std::time::Instant::now();
     let n = *inputs.shape().first().unwrap_or(&0);
     if n == 0 || inputs.rank() < 2 {
         return Err(Error::InvalidShape { what: "fit_classifier inputs".into(), shape: inputs.shape().to_vec(), reason: "needs at least one row of [rows, features]".into() });
@@ -196,6 +225,11 @@ pub fn fit_classifier(model: &dyn Layer, inputs: &Tensor, labels: &[u32], optimi
             hits += accuracy(logits.as_ref().expect("set by the loss"), &y)? * y.len() as f64;
             batches += 1;
             step += 1;
+            if let Some(report) = progress.as_mut() {
+                let seen = (batches * o.batch_size).min(n_train) as f64;
+                let metrics = vec![("epoch", (epoch + 1) as f64), ("accuracy", hits / seen)];
+                report(&crate::progress::Progress { step, num_steps: o.epochs * n_train.div_ceil(o.batch_size), loss: Some(loss_sum / batches as f64), elapsed: started.elapsed(), metrics });
+            }
         }
         history.loss.push(loss_sum / batches as f64);
         history.accuracy.push(hits / n_train as f64);

@@ -713,7 +713,7 @@ fn run_chain(density: &dyn LogDensity, start: PhasePoint, chain: usize, o: &Nuts
     let t0 = Instant::now();
     let report = |i: usize| {
         if let Some(p) = &o.progress {
-            p(chain, &Progress { step: i + 1, num_steps: total, loss: None, elapsed: t0.elapsed() });
+            p(chain, &Progress { step: i + 1, num_steps: total, loss: None, elapsed: t0.elapsed(), metrics: vec![] });
         }
     };
     let mut z = start;

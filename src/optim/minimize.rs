@@ -231,7 +231,7 @@ pub fn minimize<T: Clone>(
         trace.push(trace_fn(&q));
         steps_run = step + 1;
         if let Some(report) = options.progress.as_mut() {
-            report(&crate::progress::Progress { step: steps_run, num_steps, loss: Some(loss_value), elapsed: started.elapsed() });
+            report(&crate::progress::Progress { step: steps_run, num_steps, loss: Some(loss_value), elapsed: started.elapsed(), metrics: vec![] });
         }
         if converged {
             break;
