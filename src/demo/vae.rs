@@ -20,10 +20,10 @@ use std::sync::Arc;
 
 use crate::distributions::{Categorical, Distribution, MixtureSameFamily, MultivariateNormalDiag};
 use crate::error::{Error, Result};
-use crate::layers::{digits, shuffled_batches, train_step, Activation, Dense, DistributionLayer, IndependentBernoulli, KLDivergenceRegularizer, Layer, MultivariateNormalTriL, Sequential};
+use crate::layers::{digits, glorot_uniform, shuffled_batches, train_step, Activation, Dense, DistributionLayer, IndependentBernoulli, KLDivergenceRegularizer, Layer, MultivariateNormalTriL, Sequential};
 use crate::optim::Adam;
 use crate::params::{DeferredTensor, Variable};
-use crate::random::{self, Seed};
+use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 
 /// The VAE's settings (`Default`: latent 8, hidden 128, 10 mixture components, 16 posterior
@@ -109,10 +109,10 @@ impl Vae {
         let prior: Arc<dyn Distribution> = if k == 1 {
             Arc::new(MultivariateNormalDiag::new(Tensor::zeros(&[n], DType::F32)?, Tensor::ones(&[n], DType::F32)?)?)
         } else {
-            let glorot = |shape: &[usize], fan: usize, i: u64| random::uniform_range(shape, -(6.0 / fan as f64).sqrt(), (6.0 / fan as f64).sqrt(), DType::F32, s.fold_in(100 + i));
-            let loc = Variable::new(&glorot(&[k, n], k + n, 0)?, "prior/loc")?;
-            let raw_scale = Variable::new(&glorot(&[k, n], k + n, 1)?, "prior/raw_scale_diag")?;
-            let logits = Variable::new(&glorot(&[k], 2 * k, 2)?, "prior/mixture_logits")?;
+            let glorot = |shape: &[usize], i: u64| glorot_uniform(shape, DType::F32, s.fold_in(100 + i));
+            let loc = Variable::new(&glorot(&[k, n], 0)?, "prior/loc")?;
+            let raw_scale = Variable::new(&glorot(&[k, n], 1)?, "prior/raw_scale_diag")?;
+            let logits = Variable::new(&glorot(&[k], 2)?, "prior/mixture_logits")?;
             let components = MultivariateNormalDiag::new(loc, DeferredTensor::new(raw_scale, |r| r.softplus()))?;
             Arc::new(MixtureSameFamily::new(Categorical::from_logits(logits)?, components)?)
         };

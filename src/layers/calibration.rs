@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
+use super::training::argmax;
 
 /// One confidence bin `[lo, hi)` (the last includes 1).
 ///
@@ -103,7 +104,8 @@ pub fn reliability(num_bins: usize, probs: &Tensor, labels: &[u32]) -> Result<Re
         if row.iter().any(|v| !(0.0..=1.0).contains(v)) {
             return Err(Error::invalid_parameter("probs", format!("row {r}: probabilities must be finite and in [0, 1], got {row:?}")));
         }
-        let (best, c) = row.iter().enumerate().fold((0, f64::NEG_INFINITY), |(bi, bv), (i, x)| if *x > bv { (i, *x) } else { (bi, bv) });
+        let best = argmax(row);
+        let c = row[best];
         let b = ((c * num_bins as f64) as usize).min(num_bins - 1);
         count[b] += 1;
         conf[b] += c;

@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::params::Variable;
-use crate::random::{self, Seed};
+use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
+use super::initializers::kernel_and_bias;
 use super::convolution::{check_channels, convolve_patches, geometry_builders, Geometry};
 use super::layer::{layer_builders, Layer};
 
@@ -100,13 +101,9 @@ impl<const R: usize> Conv<R> {
         if let Some(b) = self.built.get() {
             return Ok(b);
         }
-        let field: usize = self.geometry.kernel.iter().product();
-        let limit = (6.0 / (field * (channels + self.filters)) as f64).sqrt();
         let mut shape = self.geometry.kernel.clone();
         shape.extend_from_slice(&[channels, self.filters]);
-        let kernel = Variable::new(&random::uniform_range(&shape, -limit, limit, self.dtype, self.seed.fold_in(0))?, format!("{}/kernel", self.name))?;
-        let bias = if self.use_bias { Some(Variable::new(&Tensor::zeros(&[self.filters], self.dtype)?, format!("{}/bias", self.name))?) } else { None };
-        let _ = self.built.set((kernel, bias));
+        let _ = self.built.set(kernel_and_bias(&shape, self.use_bias, &self.name, self.dtype, self.seed.fold_in(0))?);
         Ok(self.built.get().expect("set above"))
     }
 }

@@ -6,10 +6,11 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::params::Variable;
-use crate::random::{self, Seed};
+use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
+use super::initializers::kernel_and_bias;
 use super::layer::{layer_builders, Layer};
 
 /// A densely connected layer.
@@ -62,10 +63,7 @@ impl Dense {
         if let Some(b) = self.built.get() {
             return Ok(b);
         }
-        let limit = (6.0 / (in_size + self.units) as f64).sqrt();
-        let kernel = Variable::new(&random::uniform_range(&[in_size, self.units], -limit, limit, self.dtype, self.seed.fold_in(0))?, format!("{}/kernel", self.name))?;
-        let bias = if self.use_bias { Some(Variable::new(&Tensor::zeros(&[self.units], self.dtype)?, format!("{}/bias", self.name))?) } else { None };
-        let _ = self.built.set((kernel, bias));
+        let _ = self.built.set(kernel_and_bias(&[in_size, self.units], self.use_bias, &self.name, self.dtype, self.seed.fold_in(0))?);
         Ok(self.built.get().expect("set above"))
     }
 }

@@ -6,7 +6,7 @@
 //! ```text
 //! w ~ q (one reparameterized draw per call)   kernel = w[..in·units] as [in, units], bias = the rest
 //! outputs = activation(inputs · kernel + bias)
-//! loss    = kl_weight · (KL[q ‖ p] exact, or log q(w) − log p(w) at the same draw)
+//! loss    = kl_weight · (KL[q ‖ p] exact, or log q(w) − log p(w) at the same draw)   (KLDivergenceRegularizer)
 //! ```
 //!
 //! [`posterior_mean_field`] and [`prior_trainable`] are the builders of TFP's "Probabilistic
@@ -16,7 +16,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::distributions::{kl_divergence, Distribution, Independent, Normal};
+use crate::distributions::{Distribution, Independent, Normal};
 use crate::error::{Error, Result};
 use crate::params::{DeferredTensor, Variable};
 use crate::random::Seed;
@@ -24,6 +24,7 @@ use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
 use super::dense::check_input;
+use super::kl_divergence::KLDivergenceRegularizer;
 use super::layer::{layer_builders, Layer};
 
 /// A builder of the distribution over a layer's weights: `(kernel_size, bias_size, dtype)`.
@@ -156,12 +157,11 @@ impl Layer for DenseVariational {
             }
         };
         let w = q.sample(&[], seed)?;
-        let kl = if self.kl_use_exact { kl_divergence(q.as_ref(), p.as_ref())? } else { q.log_prob(&w)?.sub(&p.log_prob(&w)?)? };
-        let kl = match self.kl_weight {
-            Some(c) => kl.mul_scalar(c)?,
-            None => kl,
-        };
-        *self.last_kl.lock().unwrap_or_else(|e| e.into_inner()) = Some(kl.sum_all()?);
+        let mut penalty = KLDivergenceRegularizer::from_arc(p.clone()).with_exact_kl(self.kl_use_exact);
+        if let Some(c) = self.kl_weight {
+            penalty = penalty.with_weight(c);
+        }
+        *self.last_kl.lock().unwrap_or_else(|e| e.into_inner()) = Some(penalty.call(q.as_ref(), Some(&w))?);
         let n_kernel = in_size * self.units;
         let kernel = w.narrow(0, 0, n_kernel)?.reshape(&[in_size, self.units])?;
         let mut out = inputs.to_dtype(self.dtype)?.matmul(&kernel)?;

@@ -39,13 +39,19 @@ pub trait DistributionLayer: Send + Sync {
     fn distribution(&self, params: &Tensor) -> Result<Self::Output>;
 }
 
-/// `params`' last axis split into `parts` equal pieces, each reshaped to `batch + event_shape`.
-pub(super) fn split(name: &str, params: &Tensor, event_shape: &[usize], parts: usize) -> Result<Vec<Tensor>> {
-    let size: usize = event_shape.iter().product();
-    let last = params.shape().last().copied();
-    if params.rank() == 0 || last != Some(parts * size) {
-        return Err(Error::ShapeMismatch { context: format!("{name}: params' last axis vs params_size = {parts} × event size {size}"), lhs: params.shape().to_vec(), rhs: vec![parts * size] });
+/// Checks that `params`' last axis holds `params_size` numbers; the error names the layer
+/// (`what`) and the shapes.
+pub(super) fn check_params(what: &str, params: &Tensor, params_size: usize) -> Result<()> {
+    if params.rank() == 0 || params.shape().last() != Some(&params_size) {
+        return Err(Error::ShapeMismatch { context: format!("{what}: params' last axis vs params_size"), lhs: params.shape().to_vec(), rhs: vec![params_size] });
     }
+    Ok(())
+}
+
+/// `params`' last axis split into `parts` equal pieces, each reshaped to `batch + event_shape`.
+fn split(name: &str, params: &Tensor, event_shape: &[usize], parts: usize) -> Result<Vec<Tensor>> {
+    let size: usize = event_shape.iter().product();
+    check_params(&format!("{name} ({parts} × event size {size})"), params, parts * size)?;
     let mut out_shape = params.shape()[..params.rank() - 1].to_vec();
     out_shape.extend_from_slice(event_shape);
     (0..parts).map(|k| params.narrow(params.rank() - 1, k * size, size)?.reshape(&out_shape)).collect()

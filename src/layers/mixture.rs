@@ -11,7 +11,7 @@ use crate::distributions::{Categorical, MixtureSameFamily as Mixture};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
-use super::independent::{DistributionLayer, IndependentLogistic, IndependentNormal};
+use super::independent::{check_params, DistributionLayer, IndependentLogistic, IndependentNormal};
 
 /// A mixture of `num_components` distributions of one family, each made by `component_layer`.
 ///
@@ -55,9 +55,7 @@ impl<L: DistributionLayer> DistributionLayer for MixtureSameFamily<L> {
 
     fn distribution(&self, params: &Tensor) -> Result<Mixture> {
         let (k, size) = (self.num_components, self.params_size());
-        if params.rank() == 0 || params.shape().last() != Some(&size) {
-            return Err(Error::ShapeMismatch { context: format!("MixtureSameFamily({k}): params' last axis vs params_size"), lhs: params.shape().to_vec(), rhs: vec![size] });
-        }
+        check_params(&format!("MixtureSameFamily({k})"), params, size)?;
         let axis = params.rank() - 1;
         let mut shape = params.shape()[..axis].to_vec();
         shape.extend_from_slice(&[k, self.component_layer.params_size()]);

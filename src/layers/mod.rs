@@ -5,7 +5,8 @@
 //!   stochastic parts; it owns its variables (made at the first call, from the input's last
 //!   dimension, as Keras builds) and reports its added losses (the KL terms) (`layer.rs`);
 //! - [`Activation`]: Keras's activations by name (`activation.rs`);
-//! - [`Dense`]: Keras's dense layer, Glorot-uniform kernel and zero bias, seeded (`dense.rs`);
+//! - [`Dense`]: Keras's dense layer, Glorot-uniform kernel and zero bias, seeded (`dense.rs`;
+//!   the initializers, [`glorot_uniform`], in `initializers.rs`);
 //! - Keras's convolutions [`Conv1D`], [`Conv2D`], [`Conv3D`] (channels last, `valid` or `same`
 //!   [`Padding`], strides, dilation), [`MaxPooling1D`]/[`MaxPooling2D`]/[`MaxPooling3D`],
 //!   [`Reshape`] and [`Flatten`]; the windows are gathered once and multiplied (im2col,
@@ -69,6 +70,7 @@ mod dense_reparameterization;
 mod dense_variational;
 mod distribution_lambda;
 mod independent;
+mod initializers;
 mod kl_divergence;
 mod layer;
 mod mixture;
@@ -96,6 +98,7 @@ pub use dense_reparameterization::DenseReparameterization;
 pub use dense_variational::{posterior_mean_field, prior_trainable, DenseVariational};
 pub use distribution_lambda::DistributionLambda;
 pub use independent::{DistributionLayer, IndependentBernoulli, IndependentLogistic, IndependentNormal, IndependentPoisson};
+pub use initializers::glorot_uniform;
 pub use kl_divergence::{KLDivergenceAddLoss, KLDivergenceRegularizer};
 pub use layer::Layer;
 pub use mixture::{MixtureLogistic, MixtureNormal, MixtureSameFamily};

@@ -12,7 +12,7 @@ use crate::distributions::MultivariateNormalTriL as Mvn;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
-use super::independent::DistributionLayer;
+use super::independent::{check_params, DistributionLayer};
 
 /// The layer (TFP's defaults: `FillScaleTriL` with a softplus diagonal shifted by 1e-5).
 ///
@@ -55,10 +55,7 @@ impl DistributionLayer for MultivariateNormalTriL {
 
     fn distribution(&self, params: &Tensor) -> Result<Mvn> {
         let (n, size) = (self.event_size, self.params_size());
-        let last = params.shape().last().copied();
-        if params.rank() == 0 || last != Some(size) {
-            return Err(Error::ShapeMismatch { context: format!("MultivariateNormalTriL({n}): params' last axis vs params_size {size}"), lhs: params.shape().to_vec(), rhs: vec![size] });
-        }
+        check_params(&format!("MultivariateNormalTriL({n})"), params, size)?;
         let axis = params.rank() - 1;
         let loc = params.narrow(axis, 0, n)?;
         let scale_tril = FillScaleTriL::new().forward(&params.narrow(axis, n, size - n)?)?;

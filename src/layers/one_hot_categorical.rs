@@ -5,7 +5,7 @@ use crate::distributions::OneHotCategorical as Dist;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
-use super::independent::DistributionLayer;
+use super::independent::{check_params, DistributionLayer};
 
 /// The layer.
 ///
@@ -46,9 +46,7 @@ impl DistributionLayer for OneHotCategorical {
     }
 
     fn distribution(&self, params: &Tensor) -> Result<Dist> {
-        if params.rank() == 0 || params.shape().last() != Some(&self.event_size) {
-            return Err(Error::ShapeMismatch { context: format!("OneHotCategorical({}): params' last axis vs params_size", self.event_size), lhs: params.shape().to_vec(), rhs: vec![self.event_size] });
-        }
+        check_params(&format!("OneHotCategorical({})", self.event_size), params, self.event_size)?;
         Dist::from_logits(params.clone())
     }
 }

@@ -19,6 +19,7 @@ use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
 use super::layer::Layer;
+use super::training::argmax;
 
 /// The per-example summary of `S` stochastic passes (module doc), each field `[n, classes]` or
 /// `[n]`, in float64.
@@ -60,7 +61,7 @@ impl PredictiveUncertainty {
     pub fn predicted_labels(&self) -> Result<Vec<u32>> {
         let k = self.mean.shape()[1];
         let v = self.mean.to_vec()?;
-        Ok(v.chunks(k).map(|row| row.iter().enumerate().fold((0, f64::NEG_INFINITY), |(bi, bv), (i, x)| if *x > bv { (i, *x) } else { (bi, bv) }).0 as u32).collect())
+        Ok(v.chunks(k).map(|row| argmax(row) as u32).collect())
     }
 }
 

@@ -114,7 +114,8 @@ pub fn accuracy(logits: &Tensor, labels: &[u32]) -> Result<f64> {
     Ok(hits as f64 / labels.len().max(1) as f64)
 }
 
-fn argmax(row: &[f64]) -> usize {
+/// The index of a row's largest value (the first on ties; 0 for an empty or all-NaN row).
+pub(super) fn argmax(row: &[f64]) -> usize {
     row.iter().enumerate().fold((0, f64::NEG_INFINITY), |(bi, bv), (i, v)| if *v > bv { (i, *v) } else { (bi, bv) }).0
 }
 
