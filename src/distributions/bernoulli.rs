@@ -211,8 +211,7 @@ impl Distribution for Bernoulli {
                 x.xlogy(&p)?.add(&x.affine(-1.0, 1.0)?.xlogy(&p.affine(-1.0, 1.0)?)?)
             }
             Weight::Logits(_) => {
-                let l = self.logits()?;
-                x.mul(&l)?.sub(&l.softplus()?)
+                Tensor::sigmoid_cross_entropy_with_logits(x, &self.logits()?)?.neg()
             }
         }
     }

@@ -177,14 +177,25 @@ impl MvnCore {
         z.square()?.sum_last(1)?.affine(-0.5, -0.5 * self.n as f64 * LN_2PI)?.sub(&self.half_logdet(l.as_ref())?)
     }
 
-    /// The fused kernel for a batch of at most one dimension (`[]` or `[K]`), points that are
-    /// shared by every batch member (`[..., 1, n]` or `[..., n]`), and `n ≤ 8`: one pass, no copy
-    /// of the points per batch member.
+    /// The fused kernels for a batch of at most one dimension (`[]` or `[K]`) and `n ≤ 8`: points
+    /// shared by every batch member (`[..., 1, n]` or `[..., n]`: one pass, no copy of the points
+    /// per member), or each point under its own member (`[..., K, n]`).
     fn fused_log_prob(&self, x: &Tensor, l: Option<&Tensor>) -> Result<Option<Tensor>> {
-        let (Some(l), n) = (l, self.n) else { return Ok(None) };
+        let n = self.n;
         if self.batch_shape.len() > 1 || n > crate::tensor::gaussian_mixture::MAX_EVENT_SIZE {
             return Ok(None);
         }
+        // A diagonal scale takes the same kernels as its (diagonal) Cholesky factor: the
+        // components of a mixture prior against every code, one pass instead of a broadcast
+        // difference, quotient, square and sum per component.
+        let diag_as_tril;
+        let l = match l {
+            Some(l) => l,
+            None => {
+                diag_as_tril = self.scale_tril()?;
+                &diag_as_tril
+            }
+        };
         let k = self.batch_shape.first().copied().unwrap_or(1);
         let xb = &x.shape()[..x.rank() - 1];
         // Points shared across the batch: a trailing batch dim of 1 (or no batch at all).
@@ -192,6 +203,14 @@ impl MvnCore {
             (true, _) => (xb.to_vec(), false),
             (false, Some(1)) => (xb[..xb.len() - 1].to_vec(), false),
             (false, None) => (vec![], false),
+            // Each point under its own batch member (draws `[..., K, n]` of this batch).
+            (false, Some(&kb)) if kb == k => {
+                let npts: usize = xb[..xb.len() - 1].iter().product();
+                let loc = self.loc()?.broadcast_to(&[k, n])?;
+                let lk = l.broadcast_to(&[k, n, n])?;
+                let lp = Tensor::mvn_tril_log_prob_paired(&x.reshape(&[npts, k, n])?, &loc, &lk)?;
+                return lp.reshape(xb).map(Some);
+            }
             _ => return Ok(None),
         };
         let npts: usize = lead.iter().product();

@@ -93,6 +93,18 @@ impl Geometry {
 
     /// The patches `[B, o_1..o_R, K, C]` of `inputs` `[B, s_1..s_R, C]`, padded with `pad`.
     pub(super) fn patches(&self, layer: &str, inputs: &Tensor, pad: f64) -> Result<Tensor> {
+        let w = self.windows(layer, inputs, pad)?;
+        let gathered = w.grid.index_select(1, &w.positions)?;
+        let mut out_shape = w.out_shape(inputs.shape()[0]);
+        let c = out_shape.pop().expect("channels");
+        out_shape.extend_from_slice(&[w.k, c]);
+        gathered.reshape(&out_shape)
+    }
+
+    /// The windows of `inputs` `[B, s_1..s_R, C]` padded with `pad`: the padded input as
+    /// `[B, positions, C]` and, for each output position in row-major order, the `K` positions
+    /// its window covers.
+    pub(super) fn windows(&self, layer: &str, inputs: &Tensor, pad: f64) -> Result<Windows> {
         let r = self.kernel.len();
         check_rank(layer, inputs, r)?;
         let shape = inputs.shape().to_vec();
@@ -125,11 +137,30 @@ impl Geometry {
             increment(&mut o, &outs);
         }
         let grid: usize = padded.iter().product();
-        let gathered = x.reshape(&[b, grid, c])?.index_select(1, &idx)?;
-        let mut out_shape = vec![b];
-        out_shape.extend_from_slice(&outs);
-        out_shape.extend_from_slice(&[n_k, c]);
-        gathered.reshape(&out_shape)
+        Ok(Windows { grid: x.reshape(&[b, grid, c])?, positions: idx, k: n_k, outs, channels: c })
+    }
+}
+
+/// [`Geometry::windows`]' result.
+pub(super) struct Windows {
+    /// The padded input, `[B, positions, C]`.
+    pub grid: Tensor,
+    /// `K` positions per output position, row after row.
+    pub positions: Vec<u32>,
+    /// Positions per window.
+    pub k: usize,
+    /// The output's spatial shape `[o_1..o_R]`.
+    pub outs: Vec<usize>,
+    channels: usize,
+}
+
+impl Windows {
+    /// `[batch, o_1..o_R, C]`.
+    pub fn out_shape(&self, batch: usize) -> Vec<usize> {
+        let mut s = vec![batch];
+        s.extend_from_slice(&self.outs);
+        s.push(self.channels);
+        s
     }
 }
 

@@ -1,7 +1,9 @@
 //! Keras's `MaxPooling1D`, `MaxPooling2D`, `MaxPooling3D` (channels last): the largest value of
 //! each channel in each window, the windows `pool_size` wide and, by default, `pool_size` apart.
 //! With `same` padding the padded positions are `−∞`, so they never win (TensorFlow's rule);
-//! the gradient goes to the window's maximum. Windows are `convolution.rs`'s patches.
+//! the gradient goes whole to the first maximal entry of a window, as TensorFlow's `max_pool`.
+//! Windows are `convolution.rs`'s; the reduction is `Tensor::window_max`, which never
+//! materializes them.
 
 use crate::error::{Error, Result};
 use crate::params::Variable;
@@ -101,11 +103,11 @@ impl<const R: usize> MaxPooling<R> {
 
 impl<const R: usize> Layer for MaxPooling<R> {
     fn call(&self, inputs: &Tensor, _seed: Seed) -> Result<Tensor> {
-        let patches = self.geometry.patches(&self.name, inputs, f64::NEG_INFINITY)?;
-        if patches.elem_count() == 0 {
+        let w = self.geometry.windows(&self.name, inputs, f64::NEG_INFINITY)?;
+        if w.grid.elem_count() == 0 || w.positions.is_empty() {
             return Err(Error::InvalidShape { what: format!("layer `{}`'s input", self.name), shape: inputs.shape().to_vec(), reason: "is empty".into() });
         }
-        patches.max_axis(R + 1, false)
+        w.grid.window_max(&w.positions, w.k)?.reshape(&w.out_shape(inputs.shape()[0]))
     }
 
     fn trainable_variables(&self) -> Vec<Variable> {

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::params::Variable;
-use crate::tensor::Tensor;
+use crate::tensor::{DType, Tensor};
 use candle_core::TensorId;
 use std::collections::HashMap;
 
@@ -37,10 +37,20 @@ pub trait Optimizer {
 }
 
 /// Per-variable state vectors ("slots") and the shared update driver.
+///
+/// Each variable keeps two sets of slot vectors: the committed ones and a scratch copy the
+/// rule writes into, swapped in on commit; so a step neither clones nor allocates slot state
+/// (the clone per variable and step was an eighth of the VAE's training step).
 #[derive(Default, Clone)]
 pub(crate) struct Slots {
-    map: HashMap<TensorId, Vec<Vec<f64>>>,
+    map: HashMap<TensorId, SlotState>,
     pub iterations: u64,
+}
+
+#[derive(Clone)]
+struct SlotState {
+    committed: Vec<Vec<f64>>,
+    scratch: Vec<Vec<f64>>,
 }
 
 impl Slots {
@@ -60,16 +70,34 @@ impl Slots {
             }
             let mut x = v.value().to_vec()?;
             let gv = g.to_vec()?;
-            let mut s = self.map.get(&v.id()).cloned().unwrap_or_else(|| vec![vec![init; x.len()]; num_slots]);
-            rule(t, &mut x, &gv, &mut s);
-            if x.iter().any(|z| !z.is_finite()) {
+            let n = x.len();
+            // A new variable's state starts at `init`; entering it before the commit is
+            // harmless, as that is its state whether or not this step lands.
+            let state = self.map.entry(v.id()).or_insert_with(|| SlotState { committed: vec![vec![init; n]; num_slots], scratch: vec![vec![init; n]; num_slots] });
+            for (s, c) in state.scratch.iter_mut().zip(&state.committed) {
+                s.copy_from_slice(c);
+            }
+            rule(t, &mut x, &gv, &mut state.scratch);
+            // Finite in the variable's own dtype: an f32 variable overflows past f32::MAX.
+            let finite = match v.dtype() {
+                DType::F32 => x.iter().all(|z| (*z as f32).is_finite()),
+                DType::F64 => x.iter().all(|z| z.is_finite()),
+            };
+            if !finite {
                 return Err(Error::NonFinite { what: "updated value".into(), step: t as usize - 1, variable: Some(v.name().into()) });
             }
-            pending.push((v, x, s));
+            pending.push((v, x));
         }
-        for (v, x, s) in pending {
+        let mut committed = Vec::with_capacity(pending.len());
+        for (v, x) in pending {
             v.assign(&Tensor::from_slice(&x, v.shape(), v.dtype())?)?;
-            self.map.insert(v.id(), s);
+            // A variable listed twice commits its last update once.
+            if !committed.contains(&v.id()) {
+                if let Some(state) = self.map.get_mut(&v.id()) {
+                    std::mem::swap(&mut state.committed, &mut state.scratch);
+                }
+                committed.push(v.id());
+            }
         }
         self.iterations = t;
         Ok(())

@@ -3,19 +3,27 @@
 
 
 
-/// Applies `f` to the elements of a strided CPU buffer, in row-major order of `layout`.
+/// Applies `f` to the elements of a strided CPU buffer, in row-major order of `layout`: the
+/// innermost axes that are contiguous in memory are read as runs, the outer ones by an
+/// odometer (a broadcast over leading axes, such as labels against draws `[S, B, n]`, is `S·B`
+/// runs of `n`, not an index computation per element).
 pub(crate) fn map_layout<T: Copy, U>(v: &[T], layout: &candle_core::Layout, mut f: impl FnMut(T) -> U) -> Vec<U> {
     match layout.contiguous_offsets() {
         Some((a, b)) => v[a..b].iter().map(|&x| f(x)).collect(),
         None => {
             let (dims, strides) = (layout.dims(), layout.stride());
             let n: usize = dims.iter().product();
-            let mut idx = vec![0usize; dims.len()];
+            let (mut run, mut k) = (1usize, dims.len());
+            while k > 0 && (dims[k - 1] == 1 || strides[k - 1] == run) {
+                run *= dims[k - 1];
+                k -= 1;
+            }
+            let mut idx = vec![0usize; k];
             let mut out = Vec::with_capacity(n);
             let mut off = layout.start_offset();
-            for _ in 0..n {
-                out.push(f(v[off]));
-                for d in (0..dims.len()).rev() {
+            for _ in 0..n / run.max(1) {
+                out.extend(v[off..off + run].iter().map(|&x| f(x)));
+                for d in (0..k).rev() {
                     idx[d] += 1;
                     off += strides[d];
                     if idx[d] < dims[d] {

@@ -21,7 +21,7 @@ impl Tensor {
         Ok(())
     }
 
-    fn binary(
+    pub(crate) fn binary(
         &self,
         other: &Tensor,
         op: &str,

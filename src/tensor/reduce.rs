@@ -81,18 +81,6 @@ impl Tensor {
         let n: usize = axes.iter().map(|&a| self.shape()[a]).product();
         self.sum_axes(axes, keepdim)?.mul_scalar(1.0 / n as f64)
     }
-    /// Maximum along one axis.
-    ///
-    /// ```
-    /// use probrs::tensor::{DType, Tensor};
-    /// let t = Tensor::from_slice(&[1.0, 5.0, 3.0, 2.0], &[2, 2], DType::F64)?;
-    /// assert_eq!(t.max_axis(1, false)?.to_vec()?, vec![5.0, 3.0]);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn max_axis(&self, axis: usize, keepdim: bool) -> Result<Tensor> {
-        let t = self.0.max_keepdim(axis)?;
-        Ok(Tensor(if keepdim { t } else { t.squeeze(axis)? }))
-    }
     /// Numerically stable `log(sum(exp(x)))` along one axis.
     ///
     /// ```

@@ -1,7 +1,7 @@
 //! Shape ops: `reshape`, `broadcast_to`, `unsqueeze`, transposes, `narrow`, `concat`,
 //! `index_select`, `pad`, `permute`, `flatten`; and matrix products (`matmul`, `matvec`).
 
-use super::{broadcast_shapes, cpu, fix_matmul_thread_count, Tensor};
+use super::{broadcast_shapes, fix_matmul_thread_count, Tensor};
 use candle_core::Tensor as CTensor;
 use crate::error::{Error, Result};
 
@@ -113,18 +113,6 @@ impl Tensor {
     pub fn concat(ts: &[&Tensor], axis: usize) -> Result<Tensor> {
         let v: Vec<&CTensor> = ts.iter().map(|t| &t.0).collect();
         Ok(Tensor(CTensor::cat(&v, axis)?))
-    }
-    /// Select entries `indices` along `axis`.
-    ///
-    /// ```
-    /// use probrs::tensor::{DType, Tensor};
-    /// let t = Tensor::vector(&[10.0, 20.0, 30.0], DType::F64)?;
-    /// assert_eq!(t.index_select(0, &[2, 0, 2])?.to_vec()?, vec![30.0, 10.0, 30.0]);
-    /// # Ok::<(), probrs::Error>(())
-    /// ```
-    pub fn index_select(&self, axis: usize, indices: &[u32]) -> Result<Tensor> {
-        let idx = CTensor::from_slice(indices, indices.len(), cpu())?;
-        Ok(Tensor(self.0.contiguous()?.index_select(&idx, axis)?))
     }
     /// Pad `axis` with `left`/`right` entries of `value`.
     ///

@@ -19,9 +19,11 @@ struct Broadcast {
     shape: Vec<usize>,
 }
 
-/// The offsets in `x` (dims `x_dims`, contiguous, right-aligned to `out`) of every element of
-/// `out` in row-major order, visited by `f(out_index, x_offset)`.
-fn walk(x_dims: &[usize], out: &[usize], mut f: impl FnMut(usize, usize)) {
+/// The runs of `out` along its last axis, in row-major order: `f(out_start, x_offset, len,
+/// step)` for each, where the run's elements come from `x[x_offset + k·step]`, `k < len` (`x`
+/// has dims `x_dims`, contiguous, right-aligned to `out`; `step` is 0 when the last axis is
+/// broadcast, else 1). The offset is kept incrementally by an odometer over the outer axes.
+fn walk(x_dims: &[usize], out: &[usize], mut f: impl FnMut(usize, usize, usize, usize)) {
     let n = out.len();
     let pad = n - x_dims.len();
     // Row-major strides of x, 0 on broadcast axes.
@@ -42,9 +44,7 @@ fn walk(x_dims: &[usize], out: &[usize], mut f: impl FnMut(usize, usize)) {
     let mut base = 0usize;
     let mut i = 0;
     while i < total {
-        for k in 0..inner {
-            f(i + k, base + k * inner_stride);
-        }
+        f(i, base, inner, inner_stride);
         i += inner;
         // Advance the outer odometer.
         for d in (0..idx.len()).rev() {
@@ -59,15 +59,34 @@ fn walk(x_dims: &[usize], out: &[usize], mut f: impl FnMut(usize, usize)) {
     }
 }
 
+/// `x` copied out to `out`: each run a slice copy, or a fill where the last axis is broadcast.
 fn expand<T: Copy + Default>(x: &[T], x_dims: &[usize], out: &[usize]) -> Vec<T> {
     let mut y = vec![T::default(); out.iter().product()];
-    walk(x_dims, out, |i, j| y[i] = x[j]);
+    walk(x_dims, out, |i, j, len, step| {
+        if step == 1 {
+            y[i..i + len].copy_from_slice(&x[j..j + len]);
+        } else {
+            y[i..i + len].fill(x[j]);
+        }
+    });
     y
 }
 
+/// The gradient summed back to `x_dims`: each run added slice to slice, or summed into one entry.
 fn reduce<T: Copy + Default + std::ops::AddAssign>(g: &[T], x_dims: &[usize], out: &[usize]) -> Vec<T> {
     let mut r = vec![T::default(); x_dims.iter().product()];
-    walk(x_dims, out, |i, j| r[j] += g[i]);
+    walk(x_dims, out, |i, j, len, step| {
+        if step == 1 {
+            for (r, g) in r[j..j + len].iter_mut().zip(&g[i..i + len]) {
+                *r += *g;
+            }
+        } else {
+            let rj = &mut r[j];
+            for g in &g[i..i + len] {
+                *rj += *g;
+            }
+        }
+    });
     r
 }
 
