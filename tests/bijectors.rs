@@ -28,6 +28,12 @@ fn elementwise() -> Vec<(Arc<dyn Bijector>, f64, f64)> {
         (Invert::new(Exp::new()).into_arc(), 0.1, 5.0),
         (Chain::new(vec![Exp::new().into_arc(), Scale::new(0.5).unwrap().into_arc(), Shift::new(-1.0).into_arc()]).into_arc(), -3.0, 3.0),
         (KumaraswamyCDF::new(2.0, 3.0).into_arc(), 0.02, 0.98),
+        (NormalCDF::new().into_arc(), -4.0, 4.0),
+        (GumbelCDF::new(0.5, 1.5).into_arc(), -2.0, 6.0),
+        (WeibullCDF::new(1.5, 2.5).into_arc(), 0.05, 3.0),
+        (RayleighCDF::new(0.7).into_arc(), 0.05, 2.0),
+        (MoyalCDF::new(-0.5, 1.2).into_arc(), -2.0, 8.0),
+        (GompertzCDF::new(0.5, 1.5).into_arc(), 0.05, 2.0),
     ]
 }
 
@@ -215,4 +221,25 @@ fn reshape_infers_a_minus_one_dimension_as_tfp() {
     assert!(Reshape::new(&[-2, 6], &[12]).unwrap_err().to_string().contains("event_shape_out"));
     assert!(Reshape::new(&[2, 6], &[-1, -1]).unwrap_err().to_string().contains("event_shape_in"));
     assert!(Reshape::new(&[0, -1], &[4]).is_err());
+}
+
+/// The CDF bijectors equal scipy 1.17's CDFs (`norm`, `gumbel_r`, `weibull_min`, `rayleigh`,
+/// `moyal`, `gompertz` with scale 1/rate) at three points each, and their log-det-Jacobians
+/// equal the densities' logs; f64.
+#[test]
+fn cdf_bijectors_equal_scipy() {
+    let cases: Vec<(Arc<dyn Bijector>, [f64; 3], [f64; 3], (f64, f64))> = vec![
+        (NormalCDF::new().into_arc(), [-2.5, 0.3, 1.7], [0.006209665325776132, 0.6179114221889526, 0.955434537241457], (0.3, -0.9639385332046727)),
+        (GumbelCDF::new(0.5, 1.5).into_arc(), [-1.0, 0.5, 4.0], [0.06598803584531254, 0.36787944117144233, 0.9075814472228789], (4.0, -2.835770409305903)),
+        (WeibullCDF::new(1.5, 2.5).into_arc(), [0.2, 1.5, 2.8], [0.00647050216679249, 0.6321205588285577, 0.9914400199764258], (1.5, -0.4891743762340093)),
+        (RayleighCDF::new(0.7).into_arc(), [0.1, 0.7, 1.9], [0.010152196621266247, 0.3934693402873666, 0.9748695110147256], (0.7, -0.14332505606126755)),
+        (MoyalCDF::new(-0.5, 1.2).into_arc(), [-1.5, 0.0, 6.0], [0.1292927425910417, 0.4168281574185567, 0.9468620963068088], (0.0, -1.6392137384321825)),
+        (GompertzCDF::new(0.5, 1.5).into_arc(), [0.1, 0.8, 1.9], [0.07772987523294676, 0.6865321454127687, 0.9997094953341292], (0.8, -0.24774053382005473)),
+    ];
+    for (b, xs, cdf, (x0, logpdf)) in cases {
+        let y = b.forward(&t64(&xs, &[3])).unwrap().to_vec().unwrap();
+        assert_close(&y, &cdf, 1e-12, 1e-12, &format!("{} vs scipy", b.name()));
+        let ldj = b.forward_log_det_jacobian(&t64(&[x0], &[1]), 0).unwrap().to_vec().unwrap();
+        assert_close(&ldj, &[logpdf], 1e-12, 1e-12, &format!("{} log-det vs scipy's logpdf", b.name()));
+    }
 }
