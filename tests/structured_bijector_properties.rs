@@ -43,6 +43,15 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
         ("CorrelationCholesky", |_| Arc::new(CorrelationCholesky::new()), vec![3], Some((|v| v.clone(), strictly_lower))),
         ("CorrelationCholesky(n=4)", |_| Arc::new(CorrelationCholesky::new()), vec![6], Some((|v| v.clone(), strictly_lower))),
         ("SoftmaxCentered", |_| Arc::new(SoftmaxCentered::new()), vec![3], None),
+        (
+            "Blockwise(Exp, ScaleMatvecTriL, Sigmoid)",
+            |d| {
+                let tril = ScaleMatvecTriL::new(Tensor::from_slice(&[1.5, 0.0, 0.4, 0.8], &[2, 2], d).unwrap()).unwrap();
+                Arc::new(Blockwise::new(vec![Exp::new().into_arc(), Arc::new(tril), Sigmoid::new().into_arc()], Some(vec![1, 2, 1])).unwrap())
+            },
+            vec![4],
+            Some((|v| v.clone(), flat)),
+        ),
         ("Ascending", |_| Arc::new(Ascending::new()), vec![4], Some((|v| v.clone(), flat))),
         ("Pad", |_| Arc::new(Pad::new(vec![(1, 2)]).unwrap().with_constant_values(0.5)), vec![3], None),
         ("Reshape", |_| Arc::new(Reshape::new(&[3, 2], &[6]).unwrap()), vec![6], Some((|v| v.clone(), flat))),

@@ -5,6 +5,7 @@
 
 mod ascending;
 mod bijector;
+mod blockwise;
 mod chain;
 pub mod constraining;
 mod cholesky_outer_product;
@@ -38,6 +39,7 @@ mod weibull_cdf;
 
 pub use ascending::Ascending;
 pub use bijector::{reduce_over_event, Bijector};
+pub use blockwise::Blockwise;
 pub use chain::{Chain, IntoArcBijector};
 pub use cholesky_outer_product::CholeskyOuterProduct;
 pub use correlation_cholesky::CorrelationCholesky;
