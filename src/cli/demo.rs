@@ -101,6 +101,18 @@ pub(crate) fn run(name: Option<&str>) -> probrs::Result<()> {
             return Ok(());
         }
     }
+    if all || name == Some("copula") {
+        use probrs::demo::{copula_fit, CopulaOptions};
+        println!("\n== Gaussian copula with Kumaraswamy and Gumbel marginals, fitted by maximum likelihood (seed page 004) ==");
+        let r = copula_fit(&CopulaOptions::default())?;
+        let (t, f) = (r.truth, r.fitted);
+        println!("{} points, {} Adam steps, {:.2} s", r.data.shape()[0], r.losses.len(), r.seconds);
+        println!("correlation {:.3} (truth {}); Kumaraswamy({:.3}, {:.3}) (truth {}, {}); Gumbel({:.3}, {:.3}) (truth {}, {})", f.correlation, t.correlation, f.kumaraswamy[0], f.kumaraswamy[1], t.kumaraswamy[0], t.kumaraswamy[1], f.gumbel[0], f.gumbel[1], t.gumbel[0], t.gumbel[1]);
+        println!("mean negative log-likelihood {:.4} at the fit, {:.4} at the truth", r.nll_fitted, r.nll_truth);
+        if !all {
+            return Ok(());
+        }
+    }
     if all || name == Some("lme") {
         use probrs::mixed_effects::{lmer, sleepstudy, LmerOptions};
         println!("\n== Linear mixed effects like lme4 (seed page 004, Layer 4) ==");
@@ -129,5 +141,5 @@ pub(crate) fn run(name: Option<&str>) -> probrs::Result<()> {
         );
         return Ok(());
     }
-    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, bnn, vae, lme", name.unwrap_or(""))))
+    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, bnn, vae, copula, lme", name.unwrap_or(""))))
 }

@@ -2,9 +2,11 @@
 //! integration tests (so each runs the same code).
 
 mod bnn;
+mod copula;
 mod vae;
 
 pub use bnn::{bnn_digits, bnn_model, BnnModel, BnnReport};
+pub use copula::{copula_fit, warped_gaussian_copula, CopulaOptions, CopulaParameters, CopulaReport};
 pub use vae::{vae_digits, Vae, VaeOptions, VaeReport};
 
 use crate::distributions::{Distribution, Normal};
