@@ -44,6 +44,16 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
         ("CorrelationCholesky(n=4)", |_| Arc::new(CorrelationCholesky::new()), vec![6], Some((|v| v.clone(), strictly_lower))),
         ("SoftmaxCentered", |_| Arc::new(SoftmaxCentered::new()), vec![3], None),
         (
+            "RationalQuadraticSpline",
+            |d| {
+                let t = |v: &[f64]| Tensor::vector(v, d).unwrap();
+                Arc::new(RationalQuadraticSpline::new(t(&[0.5, 1.5, 1.0]), t(&[1.2, 0.3, 1.5]), t(&[0.7, 2.0]), -1.5).unwrap())
+            },
+            vec![4],
+            Some((|v| v.clone(), flat)),
+        ),
+        ("Permute", |_| Arc::new(Permute::new(vec![2, 0, 3, 1]).unwrap()), vec![4], Some((|v| v.clone(), flat))),
+        (
             "Blockwise(Exp, ScaleMatvecTriL, Sigmoid)",
             |d| {
                 let tril = ScaleMatvecTriL::new(Tensor::from_slice(&[1.5, 0.0, 0.4, 0.8], &[2, 2], d).unwrap()).unwrap();
