@@ -301,3 +301,44 @@ fn rational_quadratic_spline_equals_tfp() {
     let err = RationalQuadraticSpline::new(t(&[1.0, 1.0]), t(&[1.0, 1.0, 0.0]), t(&[1.0]), -1.0).unwrap_err();
     assert!(err.to_string().contains("rational_quadratic_spline"), "{err}");
 }
+
+/// MADE (`AutoregressiveNetwork`): TFP's degrees and connectivity, and the autoregressive
+/// property by autodiff — output `d` has a zero gradient in every input not before `d` in the
+/// order, and a nonzero one in some input before it (relu hidden layers, random weights).
+#[test]
+fn made_is_autoregressive_with_tfps_degrees() {
+    use probrs::random::Seed;
+    // TFP's _create_degrees(3, [5, 4], "left-to-right", "equal") and (4, [6], "right-to-left").
+    let made = AutoregressiveNetwork::new(2, 3, &[5, 4], DType::F64, Seed::new(0)).unwrap();
+    assert_eq!(made.degrees(), &[vec![1, 2, 3], vec![1, 1, 1, 2, 2], vec![1, 1, 2, 2]]);
+    let r2l = AutoregressiveNetwork::with_order(2, 4, &[6], InputOrder::RightToLeft, DType::F64, Seed::new(0)).unwrap();
+    assert_eq!(r2l.degrees(), &[vec![4, 3, 2, 1], vec![1, 1, 2, 2, 3, 3]]);
+    for (made, order) in [
+        (AutoregressiveNetwork::new(2, 4, &[16, 16], DType::F64, Seed::new(1)).unwrap().with_activation(Tensor::relu), vec![1, 2, 3, 4]),
+        (AutoregressiveNetwork::with_order(1, 4, &[12], InputOrder::Degrees(vec![3, 1, 4, 2]), DType::F64, Seed::new(2)).unwrap().with_activation(Tensor::tanh), vec![3, 1, 4, 2]),
+    ] {
+        let params = made.call(&t64(&[0.1, 0.2, 0.3, 0.4], &[4])).unwrap().shape()[1];
+        let x = Variable::new(&t64(&[0.3, -0.7, 1.1, 0.5], &[4]), "x").unwrap();
+        // Perturb the biases so no unit sits exactly at a relu kink or at zero.
+        for v in made.trainable_variables().iter().filter(|v| v.name().ends_with("bias")) {
+            let n = v.shape()[0];
+            v.assign(&Tensor::from_slice(&(0..n).map(|i| 0.05 + 0.01 * i as f64).collect::<Vec<_>>(), &[n], DType::F64).unwrap()).unwrap();
+        }
+        let out = made.call(&x.value()).unwrap();
+        for d in 0..4 {
+            for p in 0..params {
+                let unit = out.narrow(0, d, 1).unwrap().narrow(1, p, 1).unwrap().sum_all().unwrap();
+                let g = unit.grad(&[&x.value()]).unwrap()[0].clone().map(|g| g.to_vec().unwrap()).unwrap_or(vec![0.0; 4]);
+                for j in 0..4 {
+                    if order[j] >= order[d] {
+                        assert_eq!(g[j], 0.0, "output {d} param {p} depends on input {j}");
+                    }
+                }
+                if order[d] > 1 {
+                    assert!((0..4).any(|j| order[j] < order[d] && g[j] != 0.0), "output {d} param {p} depends on nothing before it");
+                }
+            }
+        }
+    }
+    assert!(made.call(&t64(&[1.0, 2.0], &[2])).is_err());
+}

@@ -4,6 +4,7 @@
 //! (see `examples/` for TFP's `PadEye`).
 
 mod ascending;
+mod autoregressive_network;
 mod bijector;
 mod blockwise;
 mod chain;
@@ -40,6 +41,7 @@ mod transpose;
 mod weibull_cdf;
 
 pub use ascending::Ascending;
+pub use autoregressive_network::{AutoregressiveNetwork, InputOrder};
 pub use bijector::{reduce_over_event, Bijector};
 pub use blockwise::Blockwise;
 pub use chain::{Chain, IntoArcBijector};
