@@ -44,6 +44,18 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
         ("CorrelationCholesky(n=4)", |_| Arc::new(CorrelationCholesky::new()), vec![6], Some((|v| v.clone(), strictly_lower))),
         ("SoftmaxCentered", |_| Arc::new(SoftmaxCentered::new()), vec![3], None),
         (
+            "MaskedAutoregressiveFlow",
+            |d| Arc::new(MaskedAutoregressiveFlow::new(AutoregressiveNetwork::new(2, 3, &[8, 8], d, probrs::random::Seed::new(4)).unwrap().with_activation(Tensor::tanh)).unwrap()),
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
+            "Invert(MaskedAutoregressiveFlow)",
+            |d| Arc::new(Invert::new(MaskedAutoregressiveFlow::new(AutoregressiveNetwork::new(2, 3, &[8], d, probrs::random::Seed::new(5)).unwrap().with_activation(Tensor::relu)).unwrap())),
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
             "RationalQuadraticSpline",
             |d| {
                 let t = |v: &[f64]| Tensor::vector(v, d).unwrap();

@@ -162,6 +162,30 @@ impl AutoregressiveNetwork {
         self
     }
 
+    /// Outputs per coordinate (TFP's `params`).
+    ///
+    /// ```
+    /// use probrs::bijectors::AutoregressiveNetwork;
+    /// let made = AutoregressiveNetwork::new(2, 3, &[4], probrs::tensor::DType::F64, probrs::random::Seed::new(0))?;
+    /// assert_eq!((made.params(), made.event_size()), (2, 3));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn params(&self) -> usize {
+        self.params
+    }
+
+    /// The event size `D`.
+    ///
+    /// ```
+    /// use probrs::bijectors::AutoregressiveNetwork;
+    /// let made = AutoregressiveNetwork::new(1, 5, &[], probrs::tensor::DType::F32, probrs::random::Seed::new(0))?;
+    /// assert_eq!(made.event_size(), 5);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn event_size(&self) -> usize {
+        self.event_size
+    }
+
     /// The degrees of the inputs and of each hidden layer (TFP's `_create_degrees`).
     ///
     /// ```
