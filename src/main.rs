@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the seed examples on embedded data and print their results.
-    #[command(after_help = "Examples:\n  probrs demo                 every example\n  probrs demo fit_normal      one (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, bnn, vae, copula, lme)")]
+    #[command(after_help = "Examples:\n  probrs demo                 every example\n  probrs demo fit_normal      one (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, bnn, vae, copula, flow, lme)")]
     Demo {
         /// One example (fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc); all when omitted.
         name: Option<String>,
