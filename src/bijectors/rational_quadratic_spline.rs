@@ -144,12 +144,30 @@ impl RationalQuadraticSpline {
         Ok(Bin {
             xk: safe(pick(&xs, 0)?, 0.0)?,
             yk: safe(pick(&ys, 0)?, 0.0)?,
-            w: safe(onehot.mul(&w)?.sum_last(1)?, 1.0)?,
-            h: safe(onehot.mul(&h)?.sum_last(1)?, 1.0)?,
+            w: safe(pick(&w, 0)?, 1.0)?,
+            h: safe(pick(&h, 0)?, 1.0)?,
             dk: safe(pick(&d, 0)?, 1.0)?,
             dk1: safe(pick(&d, 1)?, 1.0)?,
             inside,
         })
+    }
+}
+
+/// A forward evaluation's shared terms: the bin, `ξ`, `s = h/w` and `D = d_k + d_{k+1} − 2s`.
+struct Local {
+    b: Bin,
+    xi: Tensor,
+    s: Tensor,
+    dd: Tensor,
+}
+
+impl RationalQuadraticSpline {
+    fn local(&self, x: &Tensor) -> Result<Local> {
+        let b = self.bin(x, false)?;
+        let xi = Tensor::where_(&b.inside, x, &b.xk)?.sub(&b.xk)?.div(&b.w)?;
+        let s = b.h.div(&b.w)?;
+        let dd = b.dk.add(&b.dk1)?.sub(&s.mul_scalar(2.0)?)?;
+        Ok(Local { b, xi, s, dd })
     }
 }
 
@@ -161,11 +179,8 @@ impl Bijector for RationalQuadraticSpline {
         super::bijector::increasing()
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let b = self.bin(x, false)?;
-        let xi = Tensor::where_(&b.inside, x, &b.xk)?.sub(&b.xk)?.div(&b.w)?;
-        let s = b.h.div(&b.w)?;
+        let Local { b, xi, s, dd } = self.local(x)?;
         let xi1 = xi.mul(&xi.neg()?.add_scalar(1.0)?)?; // ξ(1 − ξ)
-        let dd = b.dk.add(&b.dk1)?.sub(&s.mul_scalar(2.0)?)?;
         let num = b.h.mul(&s.mul(&xi.square()?)?.add(&b.dk.mul(&xi1)?)?)?;
         let den = s.add(&dd.mul(&xi1)?)?;
         let y = b.yk.add(&num.div(&den)?)?;
@@ -185,12 +200,9 @@ impl Bijector for RationalQuadraticSpline {
         Tensor::where_(&b.inside, &x, y)
     }
     fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
-        let b = self.bin(x, false)?;
-        let xi = Tensor::where_(&b.inside, x, &b.xk)?.sub(&b.xk)?.div(&b.w)?;
-        let s = b.h.div(&b.w)?;
+        let Local { b, xi, s, dd } = self.local(x)?;
         let one_minus = xi.neg()?.add_scalar(1.0)?;
         let xi1 = xi.mul(&one_minus)?;
-        let dd = b.dk.add(&b.dk1)?.sub(&s.mul_scalar(2.0)?)?;
         let num = b.dk1.mul(&xi.square()?)?.add(&s.mul(&xi1)?.mul_scalar(2.0)?)?.add(&b.dk.mul(&one_minus.square()?)?)?;
         let den = s.add(&dd.mul(&xi1)?)?;
         let ldj = s.log()?.mul_scalar(2.0)?.add(&num.log()?)?.sub(&den.log()?.mul_scalar(2.0)?)?;

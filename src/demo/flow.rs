@@ -11,7 +11,8 @@
 use crate::bijectors::{AutoregressiveNetwork, Bijector, Chain, MaskedAutoregressiveFlow, Permute};
 use crate::distributions::{Distribution, MultivariateNormalDiag, TransformedDistribution};
 use crate::error::Result;
-use crate::optim::{Adam, Optimizer};
+use crate::layers::train_step;
+use crate::optim::Adam;
 use crate::random::{self, Seed};
 use crate::tensor::{DType, Tensor};
 use std::sync::Arc;
@@ -127,12 +128,7 @@ pub fn maf_two_moons(o: &FlowOptions) -> Result<FlowReport> {
     for step in 0..o.num_steps {
         let idx = random::uniform(&[o.batch_size], DType::F64, seed.fold_in(1000 + step as u64))?.to_vec()?.iter().map(|u| ((u * o.num_train as f64) as usize).min(o.num_train - 1) as u32).collect::<Vec<_>>();
         let batch = train.index_select(0, &idx)?;
-        let loss = flow.log_prob(&batch)?.mean_all()?.neg()?;
-        let values: Vec<Tensor> = vars.iter().map(|v| v.value()).collect();
-        let grads = loss.grad(&values.iter().collect::<Vec<_>>())?;
-        let pairs: Vec<(Tensor, crate::params::Variable)> = grads.into_iter().zip(&vars).filter_map(|(g, v)| g.map(|g| (g, v.clone()))).collect();
-        adam.apply_gradients(&pairs)?;
-        losses.push(loss.to_scalar()?);
+        losses.push(train_step(|| flow.log_prob(&batch)?.mean_all()?.neg(), &vars, &mut adam, (0, step, step))?);
     }
     let seconds_per_step = started.elapsed().as_secs_f64() / o.num_steps.max(1) as f64;
     let test_nll = flow.log_prob(&test)?.mean_all()?.neg()?.to_scalar()?;

@@ -105,10 +105,11 @@ impl CustomOp2 for SigmoidCrossEntropy {
         let dx = if x.track_op() { Some(g.mul(l)?.neg()?) } else { None };
         let dl = if l.track_op() {
             let kept = self.sigmoid.lock().map_err(|_| candle_core::Error::Msg("sigmoid_cross_entropy_with_logits: poisoned lock".into()))?.clone();
+            // Tracked logits always had their sigmoid kept by the forward pass.
             let sig = match kept {
                 Some(CpuStorage::F32(s)) => candle_core::Tensor::from_vec(s, l.dims(), l.device())?,
                 Some(CpuStorage::F64(s)) => candle_core::Tensor::from_vec(s, l.dims(), l.device())?,
-                _ => sigmoid_of(l)?,
+                _ => candle_core::bail!("sigmoid_cross_entropy_with_logits: no forward pass kept sigmoid(logits)"),
             };
             let xs = x.contiguous()?;
             Some(fused_dl(&g, &sig, &xs)?)
@@ -117,11 +118,6 @@ impl CustomOp2 for SigmoidCrossEntropy {
         };
         Ok((dx, dl))
     }
-}
-
-/// `sigmoid(l)` when the forward pass did not keep it.
-fn sigmoid_of(l: &candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
-    (l.neg()?.exp()? + 1.0)?.recip()
 }
 
 /// `g · (s − x)` in one pass.
