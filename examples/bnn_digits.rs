@@ -17,6 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use probrs::demo::{bnn_digits, BnnModel};
 
 fn main() -> probrs::Result<()> {
+    probrs::allocator::retain_freed_memory();
     let seed: u64 = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let epochs: usize = std::env::var("EPOCHS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
     let model = if std::env::var("MODEL").is_ok_and(|m| m == "conv") { BnnModel::Conv } else { BnnModel::MnistModel };

@@ -10,6 +10,7 @@ use probrs::demo::{copula_fit, warped_gaussian_copula, CopulaOptions};
 use probrs::distributions::Distribution;
 
 fn main() -> probrs::Result<()> {
+    probrs::allocator::retain_freed_memory();
     let seed = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let r = copula_fit(&CopulaOptions { seed, ..Default::default() })?;
     if let Ok(prefix) = std::env::var("PLOT") {

@@ -12,6 +12,7 @@ use probrs::demo::{vae_digits, VaeOptions};
 use probrs::random::Seed;
 
 fn main() -> probrs::Result<()> {
+    probrs::allocator::retain_freed_memory();
     let env = |k: &str| std::env::var(k).ok().and_then(|s| s.parse::<u64>().ok());
     let o = VaeOptions { seed: env("SEED").unwrap_or(0), epochs: env("EPOCHS").unwrap_or(50) as usize, ..Default::default() };
     let (vae, r) = vae_digits(&o)?;

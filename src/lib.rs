@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 extern crate self as probrs;
 
+pub mod allocator;
 pub mod bijectors;
 pub mod conformance;
 pub mod demo;

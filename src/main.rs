@@ -196,6 +196,7 @@ struct Output {
 }
 
 fn main() -> ExitCode {
+    probrs::allocator::retain_freed_memory();
     // `probrs fit auto data.csv | head` should stop quietly when the reader goes away, as other
     // command-line tools do, instead of panicking on the failed write.
     #[cfg(unix)]

@@ -220,7 +220,7 @@ impl AutoregressiveNetwork {
         let batch = x.shape()[..x.rank() - 1].to_vec();
         let mut h = x.reshape(&[batch.iter().product(), self.event_size])?;
         for (l, (kernel, bias, mask)) in self.layers.iter().enumerate() {
-            h = h.matmul(&kernel.value().mul(mask)?)?.bias_add(&bias.value())?;
+            h = h.dense(&kernel.value().mul(mask)?, &bias.value(), false)?;
             if l + 1 < self.layers.len() {
                 if let Some(act) = self.activation {
                     h = act(&h)?;

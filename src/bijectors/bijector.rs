@@ -104,6 +104,70 @@ pub trait Bijector: Transform + Send + Sync {
         let ldj = self.inverse_log_det_jacobian_min(y)?;
         reduce_over_event(&ldj, &y.shape()[y.rank() - event_ndims..y.rank() - min])
     }
+    /// `(f⁻¹(y), log |det J_f⁻¹(y)|)` over the rightmost `inverse_min_event_ndims` dims, computed
+    /// together. The default calls `inverse` and `inverse_log_det_jacobian_min`; a bijector whose
+    /// two share their work (an autoregressive flow's network) computes it once.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Exp};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let (x, ildj) = Exp::new().inverse_and_inverse_log_det_jacobian_min(&Tensor::vector(&[1.0, 2.0], DType::F64)?)?;
+    /// assert_eq!(x.to_vec()?, vec![0.0, 2f64.ln()]);
+    /// assert_eq!(ildj.to_vec()?, vec![0.0, -(2f64.ln())]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn inverse_and_inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
+        Ok((self.inverse(y)?, self.inverse_log_det_jacobian_min(y)?))
+    }
+    /// `(f(x), log |det J_f(x)|)` over the rightmost `forward_min_event_ndims` dims, computed
+    /// together (the default calls `forward` and `forward_log_det_jacobian_min`).
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Exp};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let (y, fldj) = Exp::new().forward_and_forward_log_det_jacobian_min(&Tensor::vector(&[0.0, 1.0], DType::F64)?)?;
+    /// assert_eq!(y.to_vec()?, vec![1.0, 1f64.exp()]);
+    /// assert_eq!(fldj.to_vec()?, vec![0.0, 1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn forward_and_forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        Ok((self.forward(x)?, self.forward_log_det_jacobian_min(x)?))
+    }
+    /// `(f⁻¹(y), log |det J_f⁻¹(y)|)` treating the rightmost `event_ndims` dims of `y` as one
+    /// event, computed together: what a transformed distribution's `log_prob` needs, without
+    /// computing the inverse twice.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Exp};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let (x, ildj) = Exp::new().inverse_and_inverse_log_det_jacobian(&Tensor::vector(&[1.0, 2.0], DType::F64)?, 1)?;
+    /// assert_eq!(x.to_vec()?, vec![0.0, 2f64.ln()]);
+    /// assert!((ildj.to_scalar()? + 2f64.ln()).abs() < 1e-15);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn inverse_and_inverse_log_det_jacobian(&self, y: &Tensor, event_ndims: usize) -> Result<(Tensor, Tensor)> {
+        let min = self.inverse_min_event_ndims();
+        check_event_ndims(self.name(), y, event_ndims, min)?;
+        let (x, ldj) = self.inverse_and_inverse_log_det_jacobian_min(y)?;
+        Ok((x, reduce_over_event(&ldj, &y.shape()[y.rank() - event_ndims..y.rank() - min])?))
+    }
+    /// `(f(x), log |det J_f(x)|)` treating the rightmost `event_ndims` dims of `x` as one event,
+    /// computed together.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Exp};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let (y, fldj) = Exp::new().forward_and_forward_log_det_jacobian(&Tensor::vector(&[0.0, 1.0], DType::F64)?, 1)?;
+    /// assert_eq!(y.to_vec()?, vec![1.0, 1f64.exp()]);
+    /// assert_eq!(fldj.to_scalar()?, 1.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn forward_and_forward_log_det_jacobian(&self, x: &Tensor, event_ndims: usize) -> Result<(Tensor, Tensor)> {
+        let min = self.forward_min_event_ndims();
+        check_event_ndims(self.name(), x, event_ndims, min)?;
+        let (y, ldj) = self.forward_and_forward_log_det_jacobian_min(x)?;
+        Ok((y, reduce_over_event(&ldj, &x.shape()[x.rank() - event_ndims..x.rank() - min])?))
+    }
     /// The variables this bijector holds, each once.
     fn trainable_variables(&self) -> Vec<Variable> {
         collect_variables(|f| self.visit_variables(f))

@@ -84,6 +84,12 @@ impl Bijector for Invert {
     fn inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<Tensor> {
         self.inner.forward_log_det_jacobian_min(y)
     }
+    fn forward_and_forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        self.inner.inverse_and_inverse_log_det_jacobian_min(x)
+    }
+    fn inverse_and_inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
+        self.inner.forward_and_forward_log_det_jacobian_min(y)
+    }
     fn forward_event_shape(&self, s: &[usize]) -> Result<Vec<usize>> {
         self.inner.inverse_event_shape(s)
     }

@@ -101,6 +101,28 @@ impl Bijector for MaskedAutoregressiveFlow {
         let (_, log_scale) = self.shift_and_log_scale(y)?;
         log_scale.sum_last(1)?.neg()
     }
+    fn inverse_and_inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
+        // One network call for both (log_prob's path).
+        self.check(y)?;
+        let (shift, log_scale) = self.shift_and_log_scale(y)?;
+        Ok((y.sub(&shift)?.mul(&log_scale.neg()?.exp()?)?, log_scale.sum_last(1)?.neg()?))
+    }
+    fn forward_and_forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        // The last pass's log-scales are those at the final y (they depend on y_<d only, final
+        // by then): log |det J| = Σ log_scale with no further network call.
+        self.check(x)?;
+        let (mut y, mut last) = (x.zeros_like()?, None);
+        for _ in 0..self.event_size {
+            let (shift, log_scale) = self.shift_and_log_scale(&y)?;
+            y = x.mul(&log_scale.exp()?)?.add(&shift)?;
+            last = Some(log_scale);
+        }
+        let fldj = match last {
+            Some(ls) => ls.sum_last(1)?,
+            None => self.forward_log_det_jacobian_min(x)?,
+        };
+        Ok((y, fldj))
+    }
     fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
         for v in self.network.trainable_variables() {
             f(&v);

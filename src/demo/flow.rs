@@ -108,6 +108,20 @@ fn build(o: &FlowOptions) -> Result<TransformedDistribution> {
     TransformedDistribution::new(base, Chain::new(parts))
 }
 
+/// The training and held-out two-moons points [`maf_two_moons`] uses (noise 0.1), `[n, 2]` each
+/// (bench W8's peers read them, written by the example).
+///
+/// ```
+/// let o = probrs::demo::FlowOptions { num_train: 10, num_test: 4, ..Default::default() };
+/// let (train, test) = probrs::demo::flow_data(&o)?;
+/// assert_eq!((train.shape(), test.shape()), (&[10, 2][..], &[4, 2][..]));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn flow_data(o: &FlowOptions) -> Result<(Tensor, Tensor)> {
+    let seed = Seed::new(o.seed);
+    Ok((two_moons(o.num_train, 0.1, seed.fold_in(1))?, two_moons(o.num_test, 0.1, seed.fold_in(2))?))
+}
+
 /// Fits the flow to a two-moons sample by minibatch maximum likelihood (module doc).
 ///
 /// ```
@@ -118,8 +132,7 @@ fn build(o: &FlowOptions) -> Result<TransformedDistribution> {
 /// ```
 pub fn maf_two_moons(o: &FlowOptions) -> Result<FlowReport> {
     let seed = Seed::new(o.seed);
-    let train = two_moons(o.num_train, 0.1, seed.fold_in(1))?;
-    let test = two_moons(o.num_test, 0.1, seed.fold_in(2))?;
+    let (train, test) = flow_data(o)?;
     let flow = build(o)?;
     let vars = flow.trainable_variables();
     let mut adam = Adam::new(o.learning_rate);

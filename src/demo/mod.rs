@@ -7,7 +7,7 @@ mod flow;
 mod vae;
 
 pub use bnn::{bnn_digits, bnn_model, BnnModel, BnnReport};
-pub use flow::{maf_two_moons, two_moons, FlowOptions, FlowReport};
+pub use flow::{flow_data, maf_two_moons, two_moons, FlowOptions, FlowReport};
 pub use copula::{copula_fit, warped_gaussian_copula, CopulaOptions, CopulaParameters, CopulaReport};
 pub use vae::{vae_digits, Vae, VaeOptions, VaeReport};
 

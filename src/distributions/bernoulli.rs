@@ -123,7 +123,7 @@ impl Bernoulli {
                 }
             }
             Weight::Logits(l) => {
-                if l.values_f64(self.dtype)?.iter().any(|v| v.is_nan()) {
+                if l.value(self.dtype)?.any_nan()? {
                     return Err(Error::invalid_parameter("logits", "must not be NaN"));
                 }
             }

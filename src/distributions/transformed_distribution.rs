@@ -189,8 +189,7 @@ impl Distribution for TransformedDistribution {
     }
     fn log_prob(&self, y: &Tensor) -> Result<Tensor> {
         check_dtype(self, y, "log_prob")?;
-        let x = self.bijector.inverse(y)?;
-        let ildj = self.bijector.inverse_log_det_jacobian(y, self.event_shape.len())?;
+        let (x, ildj) = self.bijector.inverse_and_inverse_log_det_jacobian(y, self.event_shape.len())?;
         self.base.log_prob(&x)?.add(&ildj)
     }
     fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {

@@ -87,7 +87,18 @@ impl Layer for Dense {
     fn call(&self, inputs: &Tensor, _seed: Seed) -> Result<Tensor> {
         let in_size = check_input(&self.name, inputs, self.built.get().map(|(k, _)| k.shape()[0]))?;
         let (kernel, bias) = self.build(in_size)?;
-        let mut out = inputs.to_dtype(self.dtype)?.matmul(&kernel.value())?;
+        let x = inputs.to_dtype(self.dtype)?;
+        if let (Some(b), Activation::Linear | Activation::Relu) = (bias, &self.activation) {
+            // One node for the product, the bias and relu (tensor/fused/dense.rs), the leading
+            // axes stacked into the GEMM's rows.
+            let rows = x.elem_count() / in_size;
+            let kv = kernel.value();
+            let out = x.reshape(&[rows, in_size])?.dense(&kv, &b.value(), self.activation == Activation::Relu)?;
+            let mut shape = x.shape().to_vec();
+            *shape.last_mut().expect("checked rank") = kv.shape()[1];
+            return out.reshape(&shape);
+        }
+        let mut out = x.matmul(&kernel.value())?;
         if let Some(b) = bias {
             out = out.bias_add(&b.value())?;
         }

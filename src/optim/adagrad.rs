@@ -85,10 +85,10 @@ impl Adagrad {
 impl Optimizer for Adagrad {
     fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
         let o = self.options.clone();
-        self.slots.apply(gv, 1, o.initial_accumulator_value, |_, x, g, s| {
+        self.slots.apply(gv, 1, o.initial_accumulator_value, |_, x, g, old, new| {
             for i in 0..x.len() {
-                s[0][i] += g[i] * g[i];
-                x[i] -= o.learning_rate * g[i] / (s[0][i] + o.epsilon).sqrt();
+                new[0][i] = old[0][i] + g[i] * g[i];
+                x[i] -= o.learning_rate * g[i] / (new[0][i] + o.epsilon).sqrt();
             }
         })
     }

@@ -92,49 +92,50 @@ impl Adam {
 /// Compiled twice, the second time for AVX2 where the CPU has it (4 lanes of `sqrt` and `/`
 /// instead of SSE2's 2; the same IEEE operations in the same order, so the same bits): the
 /// update was a tenth of the VAE's training step.
-fn adam_step(x: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64], c: [f64; 4]) {
+fn adam_step(x: &mut [f64], g: &[f64], old: [&[f64]; 2], m: &mut [f64], v: &mut [f64], c: [f64; 4]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { adam_step_avx2(x, g, m, v, c) };
+        unsafe { adam_step_avx2(x, g, old, m, v, c) };
         return;
     }
-    adam_step_portable(x, g, m, v, c)
+    adam_step_portable(x, g, old, m, v, c)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn adam_step_avx2(x: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64], c: [f64; 4]) {
-    adam_step_portable(x, g, m, v, c)
+unsafe fn adam_step_avx2(x: &mut [f64], g: &[f64], old: [&[f64]; 2], m: &mut [f64], v: &mut [f64], c: [f64; 4]) {
+    adam_step_portable(x, g, old, m, v, c)
 }
 
 #[inline(always)]
-fn adam_step_portable(x: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64], [alpha, b1, b2, eps]: [f64; 4]) {
-    for (((xi, mi), vi), gi) in x.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
-        *mi = b1 * *mi + (1.0 - b1) * gi;
-        *vi = b2 * *vi + (1.0 - b2) * gi * gi;
-        *xi -= alpha * *mi / (vi.sqrt() + eps);
+fn adam_step_portable(x: &mut [f64], g: &[f64], [m0, v0]: [&[f64]; 2], m: &mut [f64], v: &mut [f64], [alpha, b1, b2, eps]: [f64; 4]) {
+    let n = x.len();
+    let (g, m0, v0, m, v) = (&g[..n], &m0[..n], &v0[..n], &mut m[..n], &mut v[..n]);
+    for i in 0..n {
+        let gi = g[i];
+        m[i] = b1 * m0[i] + (1.0 - b1) * gi;
+        v[i] = b2 * v0[i] + (1.0 - b2) * gi * gi;
+        x[i] -= alpha * m[i] / (v[i].sqrt() + eps);
     }
 }
-
 impl Optimizer for Adam {
     fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
         let o = self.options.clone();
-        self.slots.apply(gv, if o.amsgrad { 3 } else { 2 }, 0.0, |t, x, g, s| {
+        self.slots.apply(gv, if o.amsgrad { 3 } else { 2 }, 0.0, |t, x, g, old, s| {
             let alpha = o.learning_rate * (1.0 - o.beta_2.powi(t as i32)).sqrt() / (1.0 - o.beta_1.powi(t as i32));
             let (b1, b2, eps) = (o.beta_1, o.beta_2, o.epsilon);
             let (m, rest) = s.split_at_mut(1);
             let (v, rest) = rest.split_at_mut(1);
             if o.amsgrad {
-                let moments = m[0].iter_mut().zip(v[0].iter_mut()).zip(g);
-                for ((xi, ((mi, vi), gi)), vmax) in x.iter_mut().zip(moments).zip(rest[0].iter_mut()) {
-                    *mi = b1 * *mi + (1.0 - b1) * gi;
-                    *vi = b2 * *vi + (1.0 - b2) * gi * gi;
-                    *vmax = vmax.max(*vi);
-                    *xi -= alpha * *mi / (vmax.sqrt() + eps);
+                for i in 0..x.len() {
+                    m[0][i] = b1 * old[0][i] + (1.0 - b1) * g[i];
+                    v[0][i] = b2 * old[1][i] + (1.0 - b2) * g[i] * g[i];
+                    rest[0][i] = old[2][i].max(v[0][i]);
+                    x[i] -= alpha * m[0][i] / (rest[0][i].sqrt() + eps);
                 }
             } else {
-                adam_step(x, g, &mut m[0], &mut v[0], [alpha, b1, b2, eps]);
+                adam_step(x, g, [&old[0], &old[1]], &mut m[0], &mut v[0], [alpha, b1, b2, eps]);
             }
         })
     }

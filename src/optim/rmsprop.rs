@@ -89,18 +89,18 @@ impl RmsProp {
 impl Optimizer for RmsProp {
     fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
         let o = self.options.clone();
-        self.slots.apply(gv, 3, 0.0, |_, x, g, s| {
+        self.slots.apply(gv, 3, 0.0, |_, x, g, old, s| {
             for i in 0..x.len() {
-                s[0][i] = o.rho * s[0][i] + (1.0 - o.rho) * g[i] * g[i];
+                s[0][i] = o.rho * old[0][i] + (1.0 - o.rho) * g[i] * g[i];
                 let d = if o.centered {
-                    s[1][i] = o.rho * s[1][i] + (1.0 - o.rho) * g[i];
+                    s[1][i] = o.rho * old[1][i] + (1.0 - o.rho) * g[i];
                     s[0][i] - s[1][i] * s[1][i]
                 } else {
                     s[0][i]
                 };
                 let inc = o.learning_rate * g[i] / (d + o.epsilon).sqrt();
                 if o.momentum > 0.0 {
-                    s[2][i] = o.momentum * s[2][i] + inc;
+                    s[2][i] = o.momentum * old[2][i] + inc;
                     x[i] -= s[2][i];
                 } else {
                     x[i] -= inc;

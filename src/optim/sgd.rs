@@ -94,13 +94,13 @@ impl Sgd {
 impl Optimizer for Sgd {
     fn apply_gradients(&mut self, gv: &[(Tensor, Variable)]) -> Result<()> {
         let o = self.options.clone();
-        self.slots.apply(gv, 1, 0.0, |_, x, g, s| {
-            let u = &mut s[0];
+        self.slots.apply(gv, 1, 0.0, |_, x, g, old, new| {
+            let u = &mut new[0];
             for i in 0..x.len() {
                 if o.momentum == 0.0 {
                     x[i] -= o.learning_rate * g[i];
                 } else {
-                    u[i] = o.momentum * u[i] - o.learning_rate * g[i];
+                    u[i] = o.momentum * old[0][i] - o.learning_rate * g[i];
                     x[i] += if o.nesterov { o.momentum * u[i] - o.learning_rate * g[i] } else { u[i] };
                 }
             }

@@ -128,11 +128,11 @@ impl StochasticGradientLangevinDynamics {
         let mut rng = self.seed.fold_in(self.slots.iterations).rng();
         let noisy = self.slots.iterations + 1 > burnin;
         let mut k = 0;
-        self.slots.apply(grads_and_vars, 1, 1.0, |_, x, g, s| {
+        self.slots.apply(grads_and_vars, 1, 1.0, |_, x, g, old, s| {
             let h = hessian_diagonal.map(|h| &h[k]);
             k += 1;
             for i in 0..x.len() {
-                s[0][i] = rho * s[0][i] + (1.0 - rho) * g[i] * g[i];
+                s[0][i] = rho * old[0][i] + (1.0 - rho) * g[i] * g[i];
                 let p = 1.0 / (s[0][i] + bias).sqrt();
                 let gamma = h.map_or(0.0, |h| -(1.0 - rho) * g[i] * h[i] * p * p * p);
                 let noise = if noisy { (lr * p).sqrt() * rng.sample::<f64, _>(StandardNormal) } else { 0.0 };

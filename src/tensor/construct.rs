@@ -1,6 +1,7 @@
 //! Building tensors (from slices, scalars, `full`, `eye`, `arange`), reading them back
 //! (`shape`, `to_vec`, `to_scalar`), and converting them (`detach`, `contiguous`, `to_dtype`).
 
+use super::custom_op::with_slice;
 use super::{cpu, map_layout, DType, Tensor};
 use crate::error::{Error, Result};
 use candle_core::{Device, Tensor as CTensor};
@@ -248,6 +249,16 @@ impl Tensor {
             }
         }
     }
+    /// The elements in row-major order as float64, written into `out` (cleared first; its
+    /// allocation is reused): `to_vec` for a loop that runs every step.
+    pub(crate) fn read_f64_into(&self, out: &mut Vec<f64>) -> Result<()> {
+        out.clear();
+        match self.dtype() {
+            DType::F32 => with_slice(&self.0, |v: &[f32]| out.extend(v.iter().map(|x| *x as f64)))?,
+            DType::F64 => with_slice(&self.0, |v: &[f64]| out.extend_from_slice(v))?,
+        }
+        Ok(())
+    }
     /// The single value of a one-element tensor.
     ///
     /// ```
@@ -271,7 +282,26 @@ impl Tensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn all_finite(&self) -> Result<bool> {
-        Ok(self.to_vec()?.iter().all(|x| x.is_finite()))
+        Ok(!self.any_element(|x| !x.is_finite(), |x| !x.is_finite())?)
+    }
+    /// True when some element is NaN.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!(!Tensor::vector(&[1.0, f64::INFINITY], DType::F32)?.any_nan()?);
+    /// assert!(Tensor::vector(&[1.0, f64::NAN], DType::F32)?.any_nan()?);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn any_nan(&self) -> Result<bool> {
+        self.any_element(f32::is_nan, f64::is_nan)
+    }
+    /// Whether some element satisfies the predicate of its dtype, read in place when the
+    /// storage is contiguous (a validity scan allocates nothing).
+    fn any_element(&self, f32_pred: impl Fn(f32) -> bool, f64_pred: impl Fn(f64) -> bool) -> Result<bool> {
+        Ok(match self.dtype() {
+            DType::F32 => with_slice(&self.0, |v: &[f32]| v.iter().any(|x| f32_pred(*x)))?,
+            DType::F64 => with_slice(&self.0, |v: &[f64]| v.iter().any(|x| f64_pred(*x)))?,
+        })
     }
     /// Same tensor, cut from the autodiff graph.
     ///

@@ -172,6 +172,12 @@ impl Tensor {
     /// assert_eq!(a.matmul(&b)?.to_vec()?, vec![2.0, 1.0, 4.0, 3.0]);
     /// // A batch of matrices times one matrix.
     /// assert_eq!(Tensor::zeros(&[5, 3, 2], DType::F64)?.matmul(&a)?.shape(), &[5, 3, 2]);
+    /// // ... computed as one product of stacked rows; the matrix's gradient sums over the batch.
+    /// let w = probrs::params::Variable::new(&a, "w")?.value();
+    /// let x = Tensor::from_slice(&[1.0, 0.0, 0.0, 1.0, 2.0, 3.0], &[3, 1, 2], DType::F64)?;
+    /// let y = x.matmul(&w)?;
+    /// assert_eq!(y.to_vec()?, vec![1.0, 2.0, 3.0, 4.0, 11.0, 16.0]);
+    /// assert_eq!(y.sum_all()?.grad(&[&w])?[0].clone().unwrap().to_vec()?, vec![3.0, 3.0, 4.0, 4.0]);
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn matmul(&self, o: &Tensor) -> Result<Tensor> {
@@ -179,6 +185,17 @@ impl Tensor {
         self.check_dtype(o, "matmul")?;
         if self.rank() < 2 || o.rank() < 2 || self.shape()[self.rank() - 1] != o.shape()[o.rank() - 2] {
             return Err(Error::ShapeMismatch { context: "matmul".into(), lhs: self.shape().to_vec(), rhs: o.shape().to_vec() });
+        }
+        if o.rank() == 2 && self.rank() > 2 {
+            // One matrix against a batch of them (a dense layer on [S, B, k] inputs): the batch
+            // stacks into the rows of one GEMM, rather than copying the matrix per batch entry
+            // (and summing its gradient back over the copies).
+            let (k, n) = (o.shape()[0], o.shape()[1]);
+            let mut so = self.shape().to_vec();
+            let rows = self.elem_count() / k;
+            *so.last_mut().expect("rank > 2") = n;
+            let out = self.0.contiguous()?.reshape((rows, k))?.matmul(&o.0.contiguous()?)?;
+            return Ok(Tensor(out.reshape(so)?));
         }
         let (ba, bb) = (&self.shape()[..self.rank() - 2], &o.shape()[..o.rank() - 2]);
         let batch = broadcast_shapes(ba, bb)?;

@@ -26,6 +26,7 @@ mod glm_avx512;
 mod glm_single;
 mod helper_thread;
 mod bias_add;
+mod dense;
 mod index_select;
 mod max_axis;
 mod mvn_tril_paired;
