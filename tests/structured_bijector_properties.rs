@@ -138,6 +138,15 @@ fn check(b: &dyn Bijector, x: &Tensor, batch: &[usize], event_ndims: usize, tol:
         prop_assert!(a.is_finite() && e.is_finite(), "{}: non-finite log-det", b.name());
         prop_assert!((a + e).abs() <= tol * (1.0 + a.abs()), "{} fldj {} ildj {}", b.name(), a, e);
     }
+    // The joint methods (what log_prob and sampling use) equal the separate ones.
+    let (y2, f2) = b.forward_and_forward_log_det_jacobian(x, event_ndims).unwrap();
+    let (x2, i2) = b.inverse_and_inverse_log_det_jacobian(&y, y_ndims).unwrap();
+    let pairs = [(y2.to_vec().unwrap(), y.to_vec().unwrap(), "forward"), (f2.broadcast_to(batch).unwrap().to_vec().unwrap(), f, "fldj"), (x2.to_vec().unwrap(), back, "inverse"), (i2.broadcast_to(batch).unwrap().to_vec().unwrap(), i, "ildj")];
+    for (joint, separate, what) in pairs {
+        for (a, e) in joint.iter().zip(&separate) {
+            prop_assert!((a - e).abs() <= tol * (1.0 + e.abs()), "{} joint {} {} vs {}", b.name(), what, a, e);
+        }
+    }
     Ok(())
 }
 
