@@ -164,6 +164,32 @@ pub fn uniform_range(shape: &[usize], low: f64, high: f64, dtype: DType, seed: S
     uniform(shape, dtype, seed)?.affine(high - low, low)
 }
 
+/// Keras's `GlorotUniform` draw of a tensor of `shape`: `U(−l, l)` with `l = √(6 / (fan_in +
+/// fan_out))`, `fan_in = Π shape[..−1]`, `fan_out = Π shape[..−2] · shape[−1]` (a convolution's
+/// receptive field counts in both); for a rank-1 shape both fans are its length. Every dense
+/// kernel's default initializer (`layers`, the MADE, the RealNVP template).
+///
+/// ```
+/// use probrs::random::{glorot_uniform, Seed};
+/// use probrs::tensor::DType;
+/// // A dense kernel 3 → 2: |w| ≤ √(6/5); a 5 × 5 convolution 1 → 4: |w| ≤ √(6 / (25 + 100)).
+/// assert!(glorot_uniform(&[3, 2], DType::F64, Seed::new(0))?.to_vec()?.iter().all(|w| w.abs() <= (1.2f64).sqrt()));
+/// assert!(glorot_uniform(&[5, 5, 1, 4], DType::F64, Seed::new(0))?.to_vec()?.iter().all(|w| w.abs() <= (6.0f64 / 125.0).sqrt()));
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn glorot_uniform(shape: &[usize], dtype: DType, seed: Seed) -> Result<Tensor> {
+    let (fan_in, fan_out) = match shape {
+        [] => (1, 1),
+        [n] => (*n, *n),
+        [.., o] => {
+            let fan_in: usize = shape[..shape.len() - 1].iter().product();
+            (fan_in, shape[..shape.len() - 2].iter().product::<usize>() * o)
+        }
+    };
+    let limit = (6.0 / (fan_in + fan_out).max(1) as f64).sqrt();
+    uniform_range(shape, -limit, limit, dtype, seed)
+}
+
 /// Standard normal draws.
 ///
 /// ```

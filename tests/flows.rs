@@ -4,11 +4,75 @@
 //! nats of the sample's true entropy. Fixed seeds (the run is deterministic); measured: flow
 //! 1.583 nats per point, best Gaussian 2.494, true entropy 1.634.
 
-use probrs::bijectors::{AutoregressiveNetwork, MaskedAutoregressiveFlow};
+use probrs::bijectors::{AutoregressiveNetwork, AutoregressiveSplineParams, Bijector, Chain, Masked, MaskedAutoregressiveFlow, RealNVP, RealNVPDefaultTemplate, SplineParams};
+use std::sync::Arc;
 use probrs::distributions::{Distribution, MultivariateNormalDiag, TransformedDistribution};
 use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
 use probrs::random::{self, Seed};
 use probrs::tensor::{DType, Tensor};
+
+/// The banana sample (x2 = x1² / 2 + noise, strongly non-Gaussian), scaled by `c`; its true
+/// entropy is that of N(0, 1) plus that of N(·, 0.3²) plus 2 log c.
+fn banana(c: f64) -> (Vec<f64>, f64) {
+    let e = random::normal(&[600, 2], DType::F64, Seed::new(11)).unwrap().to_vec().unwrap();
+    let data = e.chunks(2).flat_map(|z| [c * z[0], c * (0.5 * z[0] * z[0] + 0.3 * z[1] - 0.5)]).collect();
+    (data, (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + 0.3f64.ln() + 2.0 * c.ln())
+}
+
+/// The mean negative log-likelihood of `bijector`'s flow fitted to `data` (600 Adam steps).
+fn fit_flow(bijector: Arc<dyn Bijector>, data: &[f64], lr: f64) -> Vec<f64> {
+    let x = Tensor::from_slice(data, &[data.len() / 2, 2], DType::F64).unwrap();
+    let base = MultivariateNormalDiag::new(Tensor::zeros(&[2], DType::F64).unwrap(), Tensor::ones(&[2], DType::F64).unwrap()).unwrap();
+    let flow = TransformedDistribution::new(base, Chain::new(vec![bijector])).unwrap();
+    let loss = || flow.log_prob(&x)?.mean_all()?.neg();
+    minimize(loss, 600, &mut Adam::new(lr), MinimizeOptions::default(), trace_loss).unwrap().trace
+}
+
+/// A RealNVP affine coupling (x1 conditions x2: the banana's own structure) reaches the true
+/// entropy; a two-layer neural spline coupling (16-bin splines on [−3, 3], TFP's `SplineParams`)
+/// fits the banana halved far better than any Gaussian. Training-sample NLLs, deterministic;
+/// measured: affine 1.581 nats against the entropy 1.634; coupling splines 0.185 and one
+/// autoregressive spline flow (a MADE-conditioned 16-bin spline per coordinate) 0.163, against
+/// the best Gaussian's 1.108 and the entropy 0.248 (flows this flexible fit 600 points a little
+/// below their entropy).
+#[test]
+fn couplings_fit_the_banana() {
+    let (data, entropy) = banana(1.0);
+    let net = RealNVPDefaultTemplate::new(&[32, 32], 1, 1, false, DType::F64, Seed::new(3)).unwrap();
+    let trace = fit_flow(Arc::new(RealNVP::new(Masked::Num(1), Arc::new(net)).unwrap()), &data, 0.01);
+    let nll = *trace.last().unwrap();
+    eprintln!("affine coupling {nll:.4} vs entropy {entropy:.4}");
+    assert!(trace.iter().all(|l| l.is_finite()) && (nll - entropy).abs() < 0.1, "affine coupling {nll:.4} vs entropy {entropy:.4}");
+
+    let (data, entropy) = banana(0.5);
+    let gaussian = gaussian_nll(&data);
+    let spline = |masked: isize, seed: u64| -> Arc<dyn Bijector> { Arc::new(RealNVP::from_bijector_fn(Masked::Num(masked), Arc::new(SplineParams::new(1, 1, 16, DType::F64, Seed::new(seed)).unwrap().with_bound(3.0).unwrap())).unwrap()) };
+    let trace = fit_flow(Arc::new(Chain::new(vec![spline(1, 4), spline(-1, 5)])), &data, 0.01);
+    let nll = *trace.last().unwrap();
+    eprintln!("spline coupling {nll:.4} vs best Gaussian {gaussian:.4}, entropy {entropy:.4}");
+    assert!(trace.iter().all(|l| l.is_finite()) && nll < gaussian - 0.5 && (nll - entropy).abs() < 0.15, "spline coupling {nll:.4} vs best Gaussian {gaussian:.4}, entropy {entropy:.4}");
+
+    // The autoregressive neural spline flow: one MAF whose maps are MADE-conditioned splines.
+    let params = AutoregressiveSplineParams::new(2, 16, &[32], DType::F64, Seed::new(6)).unwrap().with_bound(3.0).unwrap();
+    let trace = fit_flow(Arc::new(MaskedAutoregressiveFlow::from_bijector_fn(2, Arc::new(params)).unwrap()), &data, 0.01);
+    let nll = *trace.last().unwrap();
+    eprintln!("autoregressive spline {nll:.4} vs best Gaussian {gaussian:.4}, entropy {entropy:.4}");
+    assert!(trace.iter().all(|l| l.is_finite()) && nll < gaussian - 0.5 && (nll - entropy).abs() < 0.15, "autoregressive spline {nll:.4} vs best Gaussian {gaussian:.4}, entropy {entropy:.4}");
+}
+
+/// The Gaussian MLE's mean negative log-likelihood on 2-D points: ½ log det(2πe Σ̂).
+fn gaussian_nll(data: &[f64]) -> f64 {
+    let n = (data.len() / 2) as f64;
+    let (m0, m1) = (data.iter().step_by(2).sum::<f64>() / n, data.iter().skip(1).step_by(2).sum::<f64>() / n);
+    let (mut s00, mut s01, mut s11) = (0.0, 0.0, 0.0);
+    for p in data.chunks(2) {
+        let (a, b) = (p[0] - m0, p[1] - m1);
+        s00 += a * a / n;
+        s01 += a * b / n;
+        s11 += b * b / n;
+    }
+    0.5 * ((2.0 * std::f64::consts::PI * std::f64::consts::E).powi(2) * (s00 * s11 - s01 * s01)).ln()
+}
 
 #[test]
 fn maf_fits_a_banana_better_than_any_gaussian() {

@@ -66,6 +66,30 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
         ),
         ("Permute", |_| Arc::new(Permute::new(vec![2, 0, 3, 1]).unwrap()), vec![4], Some((|v| v.clone(), flat))),
         (
+            "MaskedAutoregressiveFlow(AutoregressiveSplineParams)",
+            |d| Arc::new(MaskedAutoregressiveFlow::from_bijector_fn(3, Arc::new(AutoregressiveSplineParams::new(3, 4, &[8], d, probrs::random::Seed::new(9)).unwrap().with_bound(2.0).unwrap())).unwrap()),
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
+            "RealNVP(first 1 of 3, default template)",
+            |d| Arc::new(RealNVP::new(Masked::Num(1), Arc::new(RealNVPDefaultTemplate::new(&[8, 8], 1, 2, false, d, probrs::random::Seed::new(6)).unwrap().with_activation(Tensor::tanh))).unwrap()),
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
+            "RealNVP(last 2 of 3, NICE)",
+            |d| Arc::new(RealNVP::new(Masked::Num(-2), Arc::new(RealNVPDefaultTemplate::new(&[8], 2, 1, true, d, probrs::random::Seed::new(7)).unwrap())).unwrap()),
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
+            "RealNVP(fraction ½ of 4, SplineParams)",
+            |d| Arc::new(RealNVP::from_bijector_fn(Masked::Fraction(0.5), Arc::new(SplineParams::new(2, 2, 5, d, probrs::random::Seed::new(8)).unwrap())).unwrap()),
+            vec![4],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
             "Blockwise(Exp, ScaleMatvecTriL, Sigmoid)",
             |d| {
                 let tril = ScaleMatvecTriL::new(Tensor::from_slice(&[1.5, 0.0, 0.4, 0.8], &[2, 2], d).unwrap()).unwrap();

@@ -135,10 +135,9 @@ impl AutoregressiveNetwork {
         let mut layers = Vec::with_capacity(masks.len());
         for (l, mask) in masks.iter().enumerate() {
             let (fan_in, fan_out) = (mask.len(), mask[0].len());
-            let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
             let flat: Vec<f64> = mask.iter().flatten().map(|&m| if m { 1.0 } else { 0.0 }).collect();
             let m = Tensor::from_slice(&flat, &[fan_in, fan_out], dtype)?;
-            let w = random::uniform(&[fan_in, fan_out], dtype, seed.fold_in(l as u64))?.affine(2.0 * limit, -limit)?.mul(&m)?;
+            let w = random::glorot_uniform(&[fan_in, fan_out], dtype, seed.fold_in(l as u64))?.mul(&m)?;
             let kernel = Variable::new(&w, format!("made/dense_{l}/kernel"))?;
             let bias = Variable::new(&Tensor::zeros(&[fan_out], dtype)?, format!("made/dense_{l}/bias"))?;
             layers.push((kernel, bias, m));

@@ -12,11 +12,24 @@
 //! The inverse (density evaluation) is one network pass, the forward (sampling) `D`: the
 //! trade-off that makes MAF the density estimator and `Invert(MAF)` — an inverse autoregressive
 //! flow — the fast sampler for variational surrogates.
+//!
+//! With `bijector_fn` (TFP's other constructor) the affine map is any bijector built from `y`
+//! whose parameters for coordinate `d` depend on `y_<d` only: an autoregressive neural spline
+//! flow with [`AutoregressiveSplineParams`](super::AutoregressiveSplineParams).
 
-use super::{AutoregressiveNetwork, Bijector};
+use super::{AutoregressiveNetwork, Bijector, BijectorFn};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use crate::variables::Variable;
+use std::sync::Arc;
+
+#[derive(Clone)]
+enum Conditioner {
+    /// A MADE with two outputs per coordinate: shift and log scale.
+    ShiftAndLogScale(AutoregressiveNetwork),
+    /// Any bijector built from `y`, autoregressive in it.
+    General(Arc<dyn BijectorFn>),
+}
 
 /// A masked autoregressive flow over vectors of the network's event size.
 ///
@@ -33,9 +46,9 @@ use crate::variables::Variable;
 /// assert_eq!(maf.forward_log_det_jacobian(&x, 1)?.shape(), &[2]);
 /// # Ok::<(), probrs::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MaskedAutoregressiveFlow {
-    network: AutoregressiveNetwork,
+    conditioner: Conditioner,
     event_size: usize,
 }
 
@@ -56,14 +69,60 @@ impl MaskedAutoregressiveFlow {
             return Err(Error::invalid_parameter("shift_and_log_scale_fn", format!("the network must give 2 outputs (shift, log scale) per coordinate, not {}", network.params())));
         }
         let event_size = network.event_size();
-        Ok(MaskedAutoregressiveFlow { network, event_size })
+        Ok(MaskedAutoregressiveFlow { conditioner: Conditioner::ShiftAndLogScale(network), event_size })
     }
 
-    /// `(shift, log_scale)` at `y`, each `[..., D]`.
-    fn shift_and_log_scale(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
-        let out = self.network.call(y)?;
+    /// The flow whose map at `y` is `bijector_fn(y, event_size)` (TFP's `bijector_fn`): the
+    /// bijector's parameters for coordinate `d` must depend on `y_<d` only.
+    ///
+    /// ```
+    /// use probrs::bijectors::{AutoregressiveSplineParams, Bijector, MaskedAutoregressiveFlow};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// // An autoregressive neural spline flow over 3-D events: 8-bin splines on [−3, 3].
+    /// let params = AutoregressiveSplineParams::new(3, 8, &[16], DType::F64, Seed::new(0))?.with_bound(3.0)?;
+    /// let nsf = MaskedAutoregressiveFlow::from_bijector_fn(3, Arc::new(params))?;
+    /// let x = Tensor::from_slice(&[0.1, -0.5, 2.0, 1.0, 0.0, -1.0], &[2, 3], DType::F64)?;
+    /// let back = nsf.inverse(&nsf.forward(&x)?)?.to_vec()?;
+    /// assert!(back.iter().zip(x.to_vec()?).all(|(a, b)| (a - b).abs() < 1e-10));
+    /// assert!(MaskedAutoregressiveFlow::from_bijector_fn(0, Arc::new(AutoregressiveSplineParams::new(3, 8, &[16], DType::F64, Seed::new(0))?)).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn from_bijector_fn(event_size: usize, bijector_fn: Arc<dyn BijectorFn>) -> Result<Self> {
+        if event_size == 0 {
+            return Err(Error::invalid_parameter("event_size", "must be positive"));
+        }
+        Ok(MaskedAutoregressiveFlow { conditioner: Conditioner::General(bijector_fn), event_size })
+    }
+
+    /// The affine conditioner's `(shift, log_scale)` at `y`, each `[..., D]`.
+    fn shift_and_log_scale(network: &AutoregressiveNetwork, y: &Tensor) -> Result<(Tensor, Tensor)> {
+        let out = network.call(y)?;
         let axis = out.rank() - 1;
         Ok((out.narrow(axis, 0, 1)?.squeeze(axis)?, out.narrow(axis, 1, 1)?.squeeze(axis)?))
+    }
+
+    /// One autoregressive step: `(f_y(x), log|det ∂f_y/∂x|)` for the map built at `y`.
+    fn step_forward(&self, y: &Tensor, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        match &self.conditioner {
+            Conditioner::ShiftAndLogScale(net) => {
+                let (shift, log_scale) = Self::shift_and_log_scale(net, y)?;
+                Ok((x.mul(&log_scale.exp()?)?.add(&shift)?, log_scale.sum_last(1)?))
+            }
+            Conditioner::General(f) => f.call(y, self.event_size)?.forward_and_forward_log_det_jacobian(x, 1),
+        }
+    }
+
+    /// `(f_y⁻¹(y), log|det ∂f_y⁻¹/∂y|)` for the map built at `y` itself.
+    fn step_inverse(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
+        match &self.conditioner {
+            Conditioner::ShiftAndLogScale(net) => {
+                let (shift, log_scale) = Self::shift_and_log_scale(net, y)?;
+                Ok((y.sub(&shift)?.mul(&log_scale.neg()?.exp()?)?, log_scale.sum_last(1)?.neg()?))
+            }
+            Conditioner::General(f) => f.call(y, self.event_size)?.inverse_and_inverse_log_det_jacobian(y, 1),
+        }
     }
 
     fn check(&self, t: &Tensor) -> Result<()> {
@@ -82,50 +141,43 @@ impl Bijector for MaskedAutoregressiveFlow {
         1
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.check(x)?;
-        // y starts at zero; pass d fixes coordinate d for good (its inputs are y_<d, final by then).
-        let mut y = x.zeros_like()?;
-        for _ in 0..self.event_size {
-            let (shift, log_scale) = self.shift_and_log_scale(&y)?;
-            y = x.mul(&log_scale.exp()?)?.add(&shift)?;
-        }
-        Ok(y)
+        Ok(self.forward_and_forward_log_det_jacobian_min(x)?.0)
     }
     fn inverse(&self, y: &Tensor) -> Result<Tensor> {
-        self.check(y)?;
-        let (shift, log_scale) = self.shift_and_log_scale(y)?;
-        y.sub(&shift)?.mul(&log_scale.neg()?.exp()?)
+        Ok(self.inverse_and_inverse_log_det_jacobian_min(y)?.0)
     }
     fn inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<Tensor> {
-        self.check(y)?;
-        let (_, log_scale) = self.shift_and_log_scale(y)?;
-        log_scale.sum_last(1)?.neg()
+        Ok(self.inverse_and_inverse_log_det_jacobian_min(y)?.1)
+    }
+    fn forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.forward_and_forward_log_det_jacobian_min(x)?.1)
     }
     fn inverse_and_inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
         // One network call for both (log_prob's path).
         self.check(y)?;
-        let (shift, log_scale) = self.shift_and_log_scale(y)?;
-        Ok((y.sub(&shift)?.mul(&log_scale.neg()?.exp()?)?, log_scale.sum_last(1)?.neg()?))
+        self.step_inverse(y)
     }
     fn forward_and_forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
-        // The last pass's log-scales are those at the final y (they depend on y_<d only, final
-        // by then): log |det J| = Σ log_scale with no further network call.
+        // y starts at zero; pass d fixes coordinate d for good (its inputs are y_<d, final by
+        // then). The last pass's map is the one built at the final y (it reads y_<d only), so
+        // its log-det is the answer with no further network call.
         self.check(x)?;
-        let (mut y, mut last) = (x.zeros_like()?, None);
+        let mut y = x.zeros_like()?;
+        let mut fldj = None;
         for _ in 0..self.event_size {
-            let (shift, log_scale) = self.shift_and_log_scale(&y)?;
-            y = x.mul(&log_scale.exp()?)?.add(&shift)?;
-            last = Some(log_scale);
+            let (next, ldj) = self.step_forward(&y, x)?;
+            y = next;
+            fldj = Some(ldj);
         }
-        let fldj = match last {
-            Some(ls) => ls.sum_last(1)?,
-            None => self.forward_log_det_jacobian_min(x)?,
-        };
-        Ok((y, fldj))
+        Ok((y, fldj.expect("event_size ≥ 1")))
     }
     fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
-        for v in self.network.trainable_variables() {
-            f(&v);
+        let vars = match &self.conditioner {
+            Conditioner::ShiftAndLogScale(net) => net.trainable_variables(),
+            Conditioner::General(c) => c.trainable_variables(),
+        };
+        for v in &vars {
+            f(v);
         }
     }
 }
