@@ -225,8 +225,9 @@ impl Distribution for TransformedDistribution {
     }
     fn sample_and_log_prob(&self, sample_shape: &[usize], seed: Seed) -> Result<(Tensor, Tensor)> {
         let (x, lp) = self.base.sample_and_log_prob(sample_shape, seed)?;
-        let fldj = self.bijector.forward_log_det_jacobian(&x, self.base.event_shape().len())?;
-        Ok((self.bijector.forward(&x)?, lp.sub(&fldj)?))
+        // Forward and log-det in one pass (an IAF surrogate's network runs once per flow).
+        let (y, fldj) = self.bijector.forward_and_forward_log_det_jacobian(&x, self.base.event_shape().len())?;
+        Ok((y, lp.sub(&fldj)?))
     }
 }
 

@@ -16,5 +16,5 @@ pub use csiszar::{
 pub use fit_surrogate_posterior::{fit_surrogate_posterior, fit_surrogate_posterior_stateless, FitOptions};
 pub use monte_carlo_variational_loss::{monte_carlo_variational_loss, GradientEstimator, VariationalLossOptions};
 pub use crate::joint::{Structure, SurrogatePart, SurrogatePosterior};
-pub use surrogate_builders::{build_affine_surrogate_posterior, build_factored_surrogate_posterior, AffineOperator, AffineSurrogatePosterior};
+pub use surrogate_builders::{build_affine_surrogate_posterior, build_factored_surrogate_posterior, build_split_flow_surrogate_posterior, AffineOperator, AffineSurrogatePosterior, SplitSurrogatePosterior};
 pub use vimco::{csiszar_vimco, csiszar_vimco_helper};

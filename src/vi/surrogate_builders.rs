@@ -10,6 +10,9 @@
 //! - **affine**: one multivariate normal over all unconstrained coordinates, `loc + S z`, with
 //!   `S` diagonal (`Diag`) or lower triangular (`TriL`, through `FillScaleTriL`), split into the
 //!   parts and pushed through their bijectors: correlations between parts are captured.
+//! - **split flow** (TFP's `build_split_flow_surrogate_posterior`): the same split and
+//!   constraining of one flat vector, drawn from a trainable flow over a standard normal (an
+//!   IAF, a RealNVP stack): non-Gaussian shapes such as a funnel's are captured.
 //!
 //! ```
 //! use probrs::bijectors::Exp;
@@ -89,7 +92,9 @@ pub enum AffineOperator {
     TriL,
 }
 
-/// The affine surrogate: one multivariate normal over every unconstrained coordinate.
+/// A surrogate over one flat vector of every unconstrained coordinate, split into the parts and
+/// pushed through their bijectors: the affine surrogate (one multivariate normal) or the split
+/// flow (a trainable flow over a standard normal).
 ///
 /// ```
 /// use probrs::bijectors::{Identity, Softplus};
@@ -104,16 +109,71 @@ pub enum AffineOperator {
 /// assert!(lp.to_vec()?.iter().zip(&again).all(|(a, b)| (a - b).abs() < 1e-9));
 /// # Ok::<(), probrs::Error>(())
 /// ```
-pub struct AffineSurrogatePosterior {
+pub struct SplitSurrogatePosterior {
     parts: Vec<SurrogatePart>,
     unconstrained: Vec<Vec<usize>>,
-    loc: Variable,
-    scale: ScaleVar,
+    base: Base,
+}
+
+/// The affine surrogate's name for [`SplitSurrogatePosterior`] (what
+/// [`build_affine_surrogate_posterior`] returns).
+///
+/// ```
+/// use probrs::bijectors::Identity;
+/// use probrs::tensor::DType;
+/// use probrs::vi::{build_affine_surrogate_posterior, AffineOperator, AffineSurrogatePosterior, SurrogatePart};
+/// let q: AffineSurrogatePosterior = build_affine_surrogate_posterior(&[SurrogatePart::new("w", &[2], Identity::new())], AffineOperator::Diag, DType::F64, 0, 0.01)?;
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub type AffineSurrogatePosterior = SplitSurrogatePosterior;
+
+/// The distribution of the flat unconstrained vector.
+enum Base {
+    Affine { loc: Variable, scale: ScaleVar },
+    Flow(TransformedDistribution),
 }
 
 enum ScaleVar {
     Diag(TransformedVariable),
     TriL(Variable),
+}
+
+/// The parts' unconstrained shapes and their total size `D`.
+fn flat_size(parts: &[SurrogatePart]) -> Result<(Vec<Vec<usize>>, usize)> {
+    if parts.is_empty() {
+        return Err(Error::invalid_parameter("parts", "a surrogate needs at least one part"));
+    }
+    let unconstrained: Vec<Vec<usize>> = parts.iter().map(|p| p.unconstrained_shape()).collect::<Result<_>>()?;
+    let d = unconstrained.iter().map(|s| s.iter().product::<usize>()).sum();
+    Ok((unconstrained, d))
+}
+
+/// Builds the split-flow surrogate: `trainable_bijector` (acting on vectors of the parts' total
+/// unconstrained size `D`) over `N(0, I_D)`, its draws split into the parts and pushed through
+/// their bijectors (TFP's `build_split_flow_surrogate_posterior`).
+///
+/// ```
+/// use probrs::bijectors::{AutoregressiveNetwork, Exp, Identity, Invert, MaskedAutoregressiveFlow};
+/// use probrs::random::Seed;
+/// use probrs::tensor::DType;
+/// use probrs::vi::{build_split_flow_surrogate_posterior, SurrogatePart, SurrogatePosterior};
+/// use std::sync::Arc;
+/// // An IAF over a positive scale and a 2-vector: 3 unconstrained coordinates.
+/// let iaf = Invert::new(MaskedAutoregressiveFlow::new(AutoregressiveNetwork::new(2, 3, &[16], DType::F64, Seed::new(0))?.with_activation(probrs::tensor::Tensor::relu))?);
+/// let parts = [SurrogatePart::new("scale", &[], Exp::new()), SurrogatePart::new("w", &[2], Identity::new())];
+/// let q = build_split_flow_surrogate_posterior(&parts, Arc::new(iaf), DType::F64)?;
+/// let (x, lp) = q.sample_and_log_prob_structure(&[4], Seed::new(1))?;
+/// assert!(x.get("scale")?.to_vec()?.iter().all(|s| *s > 0.0));
+/// let again = q.log_prob_structure(&x)?.to_vec()?;
+/// assert!(lp.to_vec()?.iter().zip(&again).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert_eq!(q.surrogate_variables().len(), 4); // the MADE's two kernels and biases
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn build_split_flow_surrogate_posterior(parts: &[SurrogatePart], trainable_bijector: Arc<dyn Bijector>, dtype: DType) -> Result<SplitSurrogatePosterior> {
+    let (unconstrained, d) = flat_size(parts)?;
+    let base = MultivariateNormalDiag::new(Tensor::zeros(&[d], dtype)?, Tensor::ones(&[d], dtype)?)?;
+    let flow = TransformedDistribution::from_arcs(Arc::new(base), trainable_bijector)?;
+    Ok(SplitSurrogatePosterior { parts: parts.to_vec(), unconstrained, base: Base::Flow(flow) })
 }
 
 /// Builds the affine surrogate (TFP initializes `loc` uniformly in (−2, 2) and the scale at
@@ -137,11 +197,7 @@ enum ScaleVar {
 /// # Ok::<(), probrs::Error>(())
 /// ```
 pub fn build_affine_surrogate_posterior(parts: &[SurrogatePart], operator: AffineOperator, dtype: DType, seed: u64, initial_unconstrained_scale: f64) -> Result<AffineSurrogatePosterior> {
-    if parts.is_empty() {
-        return Err(Error::invalid_parameter("parts", "a surrogate needs at least one part"));
-    }
-    let unconstrained: Vec<Vec<usize>> = parts.iter().map(|p| p.unconstrained_shape()).collect::<Result<_>>()?;
-    let d: usize = unconstrained.iter().map(|s| s.iter().product::<usize>()).sum();
+    let (unconstrained, d) = flat_size(parts)?;
     let loc = Variable::new(&random::uniform_range(&[d], -2.0, 2.0, dtype, Seed::new(seed))?, "affine_loc")?;
     let scale = match operator {
         AffineOperator::Diag => ScaleVar::Diag(TransformedVariable::new(&Tensor::full(initial_unconstrained_scale, &[d], dtype)?, Softplus::new(), "affine_scale_diag")?),
@@ -150,14 +206,15 @@ pub fn build_affine_surrogate_posterior(parts: &[SurrogatePart], operator: Affin
             ScaleVar::TriL(Variable::new(&FillScaleTriL::new().inverse(&l)?, "affine_scale_tril")?)
         }
     };
-    Ok(AffineSurrogatePosterior { parts: parts.to_vec(), unconstrained, loc, scale })
+    Ok(SplitSurrogatePosterior { parts: parts.to_vec(), unconstrained, base: Base::Affine { loc, scale } })
 }
 
-impl AffineSurrogatePosterior {
+impl SplitSurrogatePosterior {
     fn base(&self) -> Result<Box<dyn Distribution>> {
-        Ok(match &self.scale {
-            ScaleVar::Diag(s) => Box::new(MultivariateNormalDiag::new(&self.loc, s.clone())?),
-            ScaleVar::TriL(v) => Box::new(MultivariateNormalTriL::new(&self.loc, FillScaleTriL::new().forward(&v.value())?)?),
+        Ok(match &self.base {
+            Base::Affine { loc, scale: ScaleVar::Diag(s) } => Box::new(MultivariateNormalDiag::new(loc, s.clone())?),
+            Base::Affine { loc, scale: ScaleVar::TriL(v) } => Box::new(MultivariateNormalTriL::new(loc, FillScaleTriL::new().forward(&v.value())?)?),
+            Base::Flow(flow) => Box::new(flow.clone()),
         })
     }
     /// Splits `[..., D]` into the parts' constrained values; returns them with Σ fldj.
@@ -182,7 +239,7 @@ impl AffineSurrogatePosterior {
     }
 }
 
-impl SurrogatePosterior for AffineSurrogatePosterior {
+impl SurrogatePosterior for SplitSurrogatePosterior {
     fn sample_structure(&self, sample_shape: &[usize], seed: Seed) -> Result<Structure> {
         Ok(self.sample_and_log_prob_structure(sample_shape, seed)?.0)
     }
@@ -218,11 +275,16 @@ impl SurrogatePosterior for AffineSurrogatePosterior {
         true
     }
     fn surrogate_variables(&self) -> Vec<Variable> {
-        let mut v = vec![self.loc.clone()];
-        match &self.scale {
-            ScaleVar::Diag(s) => v.extend(s.trainable_variables()),
-            ScaleVar::TriL(t) => v.push(t.clone()),
+        match &self.base {
+            Base::Affine { loc, scale } => {
+                let mut v = vec![loc.clone()];
+                match scale {
+                    ScaleVar::Diag(s) => v.extend(s.trainable_variables()),
+                    ScaleVar::TriL(t) => v.push(t.clone()),
+                }
+                v
+            }
+            Base::Flow(flow) => flow.trainable_variables(),
         }
-        v
     }
 }
