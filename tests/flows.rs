@@ -4,7 +4,7 @@
 //! nats of the sample's true entropy. Fixed seeds (the run is deterministic); measured: flow
 //! 1.583 nats per point, best Gaussian 2.494, true entropy 1.634.
 
-use probrs::bijectors::{AutoregressiveNetwork, AutoregressiveSplineParams, Bijector, Chain, Masked, MaskedAutoregressiveFlow, RealNVP, RealNVPDefaultTemplate, SplineParams};
+use probrs::bijectors::{AutoregressiveNetwork, AutoregressiveSplineParams, BatchNormalization, Bijector, Chain, Masked, MaskedAutoregressiveFlow, RealNVP, RealNVPDefaultTemplate, SplineParams};
 use std::sync::Arc;
 use probrs::distributions::{Distribution, MultivariateNormalDiag, TransformedDistribution};
 use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
@@ -117,4 +117,30 @@ fn maf_on_two_moons_beats_the_best_gaussian() {
     let r = probrs::demo::maf_two_moons(&probrs::demo::FlowOptions::default()).unwrap();
     assert!(r.losses.iter().all(|l| l.is_finite()));
     assert!(r.test_nll < r.gaussian_test_nll - 0.4, "flow {} vs Gaussian {}", r.test_nll, r.gaussian_test_nll);
+}
+
+/// `BatchNormalization` between two MAFs, as Papamakarios et al. stack them: trained in training
+/// mode (batch statistics, moving averages updated every step), then evaluated in inference
+/// mode (the moving statistics, momentum 0.9) on the same points; the two NLLs agree within
+/// 0.05 nats and beat the best Gaussian. Deterministic; measured: training 1.569, inference 1.591,
+/// Gaussian 2.494 (with Keras's momentum 0.99 the moving statistics lag the changing network:
+/// inference 1.660).
+#[test]
+fn batch_normalization_between_mafs_trains_and_evaluates() {
+    let (data, _) = banana(1.0);
+    let x = Tensor::from_slice(&data, &[data.len() / 2, 2], DType::F64).unwrap();
+    let made = |seed: u64| AutoregressiveNetwork::new(2, 2, &[32, 32], DType::F64, Seed::new(seed)).unwrap().with_activation(Tensor::relu);
+    // Momentum 0.9: the moving statistics track the changing network within ~10 steps.
+    let bn = BatchNormalization::new(2, DType::F64).unwrap().with_momentum_and_epsilon(0.9, 1e-3).unwrap();
+    let chain = |bn: BatchNormalization, a: &MaskedAutoregressiveFlow, b: &MaskedAutoregressiveFlow| Chain::new(vec![Arc::new(a.clone()), Arc::new(bn), Arc::new(b.clone())]);
+    let (a, b) = (MaskedAutoregressiveFlow::new(made(21)).unwrap(), MaskedAutoregressiveFlow::new(made(22)).unwrap());
+    let base = || MultivariateNormalDiag::new(Tensor::zeros(&[2], DType::F64).unwrap(), Tensor::ones(&[2], DType::F64).unwrap()).unwrap();
+    let training = TransformedDistribution::new(base(), chain(bn.clone(), &a, &b)).unwrap();
+    let loss = || training.log_prob(&x)?.mean_all()?.neg();
+    let trace = minimize(loss, 600, &mut Adam::new(0.01), MinimizeOptions::default(), trace_loss).unwrap().trace;
+    let inference = TransformedDistribution::new(base(), chain(bn.with_training(false), &a, &b)).unwrap();
+    let nll = inference.log_prob(&x).unwrap().mean_all().unwrap().neg().unwrap().to_scalar().unwrap();
+    let (train_nll, gaussian) = (*trace.last().unwrap(), gaussian_nll(&data));
+    eprintln!("MAF-BN-MAF: training {train_nll:.4}, inference {nll:.4}, best Gaussian {gaussian:.4}");
+    assert!(trace.iter().all(|l| l.is_finite()) && (nll - train_nll).abs() < 0.05 && nll < gaussian - 0.5, "training {train_nll:.4}, inference {nll:.4}, Gaussian {gaussian:.4}");
 }

@@ -72,6 +72,16 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
             Some((|v| v.clone(), flat)),
         ),
         (
+            "BatchNormalization(inference, statistics from a training pass)",
+            |d| {
+                let bn = BatchNormalization::new(3, d).unwrap().with_momentum_and_epsilon(0.5, 1e-3).unwrap();
+                bn.inverse(&Tensor::from_slice(&[1.0, -2.0, 4.0, 3.0, 0.0, 9.0, -1.0, 1.0, 5.0], &[3, 3], d).unwrap()).unwrap();
+                Arc::new(bn.with_training(false))
+            },
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
             "RealNVP(first 1 of 3, default template)",
             |d| Arc::new(RealNVP::new(Masked::Num(1), Arc::new(RealNVPDefaultTemplate::new(&[8, 8], 1, 2, false, d, probrs::random::Seed::new(6)).unwrap().with_activation(Tensor::tanh))).unwrap()),
             vec![3],

@@ -5,6 +5,7 @@
 
 mod ascending;
 mod autoregressive_network;
+mod batch_normalization;
 mod bijector;
 mod blockwise;
 mod chain;
@@ -46,6 +47,7 @@ mod weibull_cdf;
 
 pub use ascending::Ascending;
 pub use autoregressive_network::{AutoregressiveNetwork, InputOrder};
+pub use batch_normalization::BatchNormalization;
 pub use bijector::{reduce_over_event, Bijector};
 pub use blockwise::Blockwise;
 pub use chain::{Chain, IntoArcBijector};
