@@ -4,7 +4,7 @@
 //! nats of the sample's true entropy. Fixed seeds (the run is deterministic); measured: flow
 //! 1.583 nats per point, best Gaussian 2.494, true entropy 1.634.
 
-use probrs::bijectors::{AutoregressiveNetwork, AutoregressiveSplineParams, BatchNormalization, Bijector, Chain, Masked, MaskedAutoregressiveFlow, RealNVP, RealNVPDefaultTemplate, SplineParams};
+use probrs::bijectors::{AutoregressiveNetwork, AutoregressiveSplineParams, BatchNormalization, Bijector, Chain, ConditionalInputLayers, Masked, MaskedAutoregressiveFlow, RealNVP, RealNVPDefaultTemplate, SplineParams};
 use std::sync::Arc;
 use probrs::distributions::{Distribution, MultivariateNormalDiag, TransformedDistribution};
 use probrs::optim::{minimize, trace_loss, Adam, MinimizeOptions};
@@ -143,4 +143,37 @@ fn batch_normalization_between_mafs_trains_and_evaluates() {
     let (train_nll, gaussian) = (*trace.last().unwrap(), gaussian_nll(&data));
     eprintln!("MAF-BN-MAF: training {train_nll:.4}, inference {nll:.4}, best Gaussian {gaussian:.4}");
     assert!(trace.iter().all(|l| l.is_finite()) && (nll - train_nll).abs() < 0.05 && nll < gaussian - 0.5, "training {train_nll:.4}, inference {nll:.4}, Gaussian {gaussian:.4}");
+}
+
+/// A conditional flow: `p(y | c)` for `c ~ U(−2, 2)`, `y | c ~ N((c, sin 2c), 0.2² I)`, as one
+/// MAF whose MADE reads `c` (`with_conditional`, TFP's `conditional=True`) at every layer,
+/// fitted by maximum likelihood on 800 pairs. It reaches the true conditional entropy (−0.381
+/// nats) within 0.25, where the same flow without the context can only model the marginal of
+/// `y`. Training-sample NLLs, deterministic; measured: conditional −0.528 (a little below the
+/// entropy: 800 points), without the context 1.786.
+#[test]
+fn a_conditional_maf_learns_a_conditional_density() {
+    let n = 800;
+    let u = random::uniform(&[n], DType::F64, Seed::new(31)).unwrap().to_vec().unwrap();
+    let e = random::normal(&[n, 2], DType::F64, Seed::new(32)).unwrap().to_vec().unwrap();
+    let c: Vec<f64> = u.iter().map(|u| 4.0 * u - 2.0).collect();
+    let y: Vec<f64> = c.iter().enumerate().flat_map(|(i, c)| [c + 0.2 * e[2 * i], (2.0 * c).sin() + 0.2 * e[2 * i + 1]]).collect();
+    let (c, y) = (Tensor::from_slice(&c, &[n, 1], DType::F64).unwrap(), Tensor::from_slice(&y, &[n, 2], DType::F64).unwrap());
+    let base = || MultivariateNormalDiag::new(Tensor::zeros(&[2], DType::F64).unwrap(), Tensor::ones(&[2], DType::F64).unwrap()).unwrap();
+    let fit = |conditional: bool| -> f64 {
+        let mut made = AutoregressiveNetwork::new(2, 2, &[32, 32], DType::F64, Seed::new(33)).unwrap().with_activation(Tensor::relu);
+        if conditional {
+            made = made.with_conditional(1, ConditionalInputLayers::AllLayers, Seed::new(34)).unwrap();
+        }
+        let maf = MaskedAutoregressiveFlow::new(made).unwrap();
+        let flow = TransformedDistribution::new(base(), if conditional { maf.with_conditional_input(c.clone()).unwrap() } else { maf }).unwrap();
+        let loss = || flow.log_prob(&y)?.mean_all()?.neg();
+        let trace = minimize(loss, 800, &mut Adam::new(0.01), MinimizeOptions::default(), trace_loss).unwrap().trace;
+        assert!(trace.iter().all(|l| l.is_finite()));
+        *trace.last().unwrap()
+    };
+    let (with, without) = (fit(true), fit(false));
+    let entropy = 2.0 * (0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + 0.2f64.ln());
+    eprintln!("conditional MAF {with:.4}, without the context {without:.4}, conditional entropy {entropy:.4}");
+    assert!((with - entropy).abs() < 0.25 && with < without - 1.0, "conditional {with:.4} vs unconditional {without:.4}, entropy {entropy:.4}");
 }

@@ -14,6 +14,11 @@
 //! TFP's degree and mask rules (`_create_degrees`, `_create_masks`) are followed exactly, so a
 //! network built with the same settings has the same connectivity. Kernels are Glorot-uniform
 //! (masked, as TFP masks its initializer), biases zero; the seed makes them reproducible.
+//!
+//! A conditional network (TFP's `conditional=True`) also reads a context vector `c`, unmasked,
+//! through its own kernel (Glorot, no bias) added before each layer's activation — every layer
+//! (`all_layers`, TFP's default) or the first only (`first_layer`):
+//! `h_l = act(h_{l−1} (W_l ⊙ M_l) + c V_l + b_l)`.
 
 use crate::error::{Error, Result};
 use crate::random::{self, Seed};
@@ -57,6 +62,23 @@ pub struct AutoregressiveNetwork {
     degrees: Vec<Vec<usize>>,
     layers: Vec<(Variable, Variable, Tensor)>,
     activation: Option<fn(&Tensor) -> Result<Tensor>>,
+    /// The conditional input's size and its kernel per layer it enters.
+    conditional: Option<(usize, Vec<Variable>)>,
+}
+
+/// Which layers of a conditional [`AutoregressiveNetwork`] read the conditional input (TFP's
+/// `conditional_input_layers`).
+///
+/// ```
+/// use probrs::bijectors::ConditionalInputLayers;
+/// assert_ne!(ConditionalInputLayers::AllLayers, ConditionalInputLayers::FirstLayer);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConditionalInputLayers {
+    /// Every layer, the output layer included (TFP's default).
+    AllLayers,
+    /// The first layer only.
+    FirstLayer,
 }
 
 impl std::fmt::Debug for AutoregressiveNetwork {
@@ -142,7 +164,7 @@ impl AutoregressiveNetwork {
             let bias = Variable::new(&Tensor::zeros(&[fan_out], dtype)?, format!("made/dense_{l}/bias"))?;
             layers.push((kernel, bias, m));
         }
-        Ok(AutoregressiveNetwork { params, event_size, degrees, layers, activation: None })
+        Ok(AutoregressiveNetwork { params, event_size, degrees, layers, activation: None, conditional: None })
     }
 
     /// The hidden layers' activation (TFP's default is none, i.e. linear; its MAF template uses
@@ -159,6 +181,59 @@ impl AutoregressiveNetwork {
     pub fn with_activation(mut self, activation: fn(&Tensor) -> Result<Tensor>) -> Self {
         self.activation = Some(activation);
         self
+    }
+
+    /// A conditional network (TFP's `conditional=True, conditional_event_shape=[size]`): its
+    /// outputs also depend on a context vector of `size` entries, given to [`call_conditional`]
+    /// (no masks: every output may depend on all of it). The context kernels are Glorot-uniform
+    /// from `seed`.
+    ///
+    /// [`call_conditional`]: AutoregressiveNetwork::call_conditional
+    ///
+    /// ```
+    /// use probrs::bijectors::{AutoregressiveNetwork, ConditionalInputLayers};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let made = AutoregressiveNetwork::new(2, 3, &[8], DType::F64, Seed::new(0))?.with_conditional(4, ConditionalInputLayers::AllLayers, Seed::new(1))?;
+    /// let x = Tensor::zeros(&[5, 3], DType::F64)?;
+    /// let (c0, c1) = (Tensor::zeros(&[5, 4], DType::F64)?, Tensor::ones(&[5, 4], DType::F64)?);
+    /// let (a, b) = (made.call_conditional(&x, &c0)?.to_vec()?, made.call_conditional(&x, &c1)?.to_vec()?);
+    /// assert_ne!(a, b); // even the first coordinate's outputs move with the context
+    /// assert!(made.call(&x).is_err()); // a conditional network needs its context
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_conditional(mut self, size: usize, layers: ConditionalInputLayers, seed: Seed) -> Result<Self> {
+        if size == 0 {
+            return Err(Error::invalid_parameter("conditional_event_shape", "a conditional input needs at least one entry"));
+        }
+        let n = if layers == ConditionalInputLayers::AllLayers { self.layers.len() } else { 1 };
+        let dtype = self.layers[0].0.dtype();
+        let kernels = (0..n)
+            .map(|l| {
+                let units = self.layers[l].0.shape()[1];
+                Variable::new(&random::glorot_uniform(&[size, units], dtype, seed.fold_in(l as u64))?, format!("made/conditional_{l}/kernel"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.conditional = Some((size, kernels));
+        Ok(self)
+    }
+
+    /// The outputs `[..., D, params]` at `x [..., D]` and the context `conditional_input
+    /// [..., C]` (its leading axes broadcast against `x`'s).
+    ///
+    /// ```
+    /// use probrs::bijectors::{AutoregressiveNetwork, ConditionalInputLayers};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let made = AutoregressiveNetwork::new(2, 2, &[8], DType::F32, Seed::new(0))?.with_conditional(1, ConditionalInputLayers::FirstLayer, Seed::new(1))?;
+    /// // One context for a batch of three points, broadcast.
+    /// let out = made.call_conditional(&Tensor::zeros(&[3, 2], DType::F32)?, &Tensor::ones(&[1], DType::F32)?)?;
+    /// assert_eq!(out.shape(), &[3, 2, 2]);
+    /// assert!(made.call_conditional(&Tensor::zeros(&[3, 2], DType::F32)?, &Tensor::ones(&[2], DType::F32)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn call_conditional(&self, x: &Tensor, conditional_input: &Tensor) -> Result<Tensor> {
+        self.forward_pass(x, Some(conditional_input))
     }
 
     /// Outputs per coordinate (TFP's `params`).
@@ -213,13 +288,41 @@ impl AutoregressiveNetwork {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn call(&self, x: &Tensor) -> Result<Tensor> {
+        self.forward_pass(x, None)
+    }
+
+    fn forward_pass(&self, x: &Tensor, conditional_input: Option<&Tensor>) -> Result<Tensor> {
         if x.rank() == 0 || x.shape()[x.rank() - 1] != self.event_size {
             return Err(Error::ShapeMismatch { context: "autoregressive_network: the input's last axis vs event_shape".into(), lhs: x.shape().to_vec(), rhs: vec![self.event_size] });
         }
+        let context = match (&self.conditional, conditional_input) {
+            (None, None) => None,
+            (Some((size, kernels)), Some(c)) => {
+                if c.rank() == 0 || c.shape()[c.rank() - 1] != *size {
+                    return Err(Error::ShapeMismatch { context: "autoregressive_network: the conditional input's last axis vs conditional_event_shape".into(), lhs: c.shape().to_vec(), rhs: vec![*size] });
+                }
+                Some((c, kernels))
+            }
+            (None, Some(_)) => return Err(Error::invalid_parameter("conditional_input", "this network is not conditional (build it with with_conditional)")),
+            (Some(_), None) => return Err(Error::invalid_parameter("conditional_input", "a conditional network needs its conditional input (call_conditional)")),
+        };
         let batch = x.shape()[..x.rank() - 1].to_vec();
         let mut h = x.reshape(&[batch.iter().product(), self.event_size])?;
         for (l, (kernel, bias, mask)) in self.layers.iter().enumerate() {
             h = h.dense(&kernel.value().mul(mask)?, &bias.value(), false)?;
+            if let Some((c, kernels)) = &context {
+                if let Some(v) = kernels.get(l) {
+                    // c V_l over the context's own batch, broadcast against x's, then flat again.
+                    let units = h.shape()[1];
+                    let c_batch = &c.shape()[..c.rank() - 1];
+                    let mut cv_shape = c_batch.to_vec();
+                    cv_shape.push(units);
+                    let cv = c.reshape(&[c_batch.iter().product(), c.shape()[c.rank() - 1]])?.matmul(&v.value())?.reshape(&cv_shape)?;
+                    let mut shape = batch.clone();
+                    shape.push(units);
+                    h = h.reshape(&shape)?.add(&cv)?.reshape(&[h.shape()[0], units])?;
+                }
+            }
             if l + 1 < self.layers.len() {
                 if let Some(act) = self.activation {
                     h = act(&h)?;
@@ -242,6 +345,7 @@ impl AutoregressiveNetwork {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn trainable_variables(&self) -> Vec<Variable> {
-        self.layers.iter().flat_map(|(k, b, _)| [k.clone(), b.clone()]).collect()
+        let conditional = self.conditional.iter().flat_map(|(_, k)| k.iter().cloned());
+        self.layers.iter().flat_map(|(k, b, _)| [k.clone(), b.clone()]).chain(conditional).collect()
     }
 }

@@ -50,6 +50,8 @@ enum Conditioner {
 pub struct MaskedAutoregressiveFlow {
     conditioner: Conditioner,
     event_size: usize,
+    /// The context a conditional network reads (TFP's `conditional_input` bijector kwarg).
+    conditional_input: Option<Tensor>,
 }
 
 impl MaskedAutoregressiveFlow {
@@ -69,7 +71,7 @@ impl MaskedAutoregressiveFlow {
             return Err(Error::invalid_parameter("shift_and_log_scale_fn", format!("the network must give 2 outputs (shift, log scale) per coordinate, not {}", network.params())));
         }
         let event_size = network.event_size();
-        Ok(MaskedAutoregressiveFlow { conditioner: Conditioner::ShiftAndLogScale(network), event_size })
+        Ok(MaskedAutoregressiveFlow { conditioner: Conditioner::ShiftAndLogScale(network), event_size, conditional_input: None })
     }
 
     /// The flow whose map at `y` is `bijector_fn(y, event_size)` (TFP's `bijector_fn`): the
@@ -93,12 +95,39 @@ impl MaskedAutoregressiveFlow {
         if event_size == 0 {
             return Err(Error::invalid_parameter("event_size", "must be positive"));
         }
-        Ok(MaskedAutoregressiveFlow { conditioner: Conditioner::General(bijector_fn), event_size })
+        Ok(MaskedAutoregressiveFlow { conditioner: Conditioner::General(bijector_fn), event_size, conditional_input: None })
+    }
+
+    /// The flow at context `conditional_input` (TFP's `bijector_kwargs={'conditional_input': c}`)
+    /// for a conditional MADE (`AutoregressiveNetwork::with_conditional`): a conditional
+    /// density `p(y | c)` is `TransformedDistribution(base, maf.with_conditional_input(c)?)`.
+    /// The returned flow shares the network's variables.
+    ///
+    /// ```
+    /// use probrs::bijectors::{AutoregressiveNetwork, Bijector, ConditionalInputLayers, MaskedAutoregressiveFlow};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let made = AutoregressiveNetwork::new(2, 2, &[8], DType::F64, Seed::new(0))?.with_conditional(1, ConditionalInputLayers::AllLayers, Seed::new(1))?;
+    /// let maf = MaskedAutoregressiveFlow::new(made)?;
+    /// let x = Tensor::from_slice(&[0.5, -0.5], &[1, 2], DType::F64)?;
+    /// let at = |c: f64| maf.with_conditional_input(Tensor::from_slice(&[c], &[1, 1], DType::F64)?)?.forward(&x);
+    /// assert_ne!(at(0.0)?.to_vec()?, at(1.0)?.to_vec()?);
+    /// assert!(maf.forward(&x).is_err()); // the conditional network needs a context
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_conditional_input(&self, conditional_input: Tensor) -> Result<Self> {
+        if matches!(self.conditioner, Conditioner::General(_)) {
+            return Err(Error::invalid_parameter("conditional_input", "a bijector_fn flow reads no conditional input; condition inside the bijector_fn"));
+        }
+        Ok(MaskedAutoregressiveFlow { conditional_input: Some(conditional_input), ..self.clone() })
     }
 
     /// The affine conditioner's `(shift, log_scale)` at `y`, each `[..., D]`.
-    fn shift_and_log_scale(network: &AutoregressiveNetwork, y: &Tensor) -> Result<(Tensor, Tensor)> {
-        let out = network.call(y)?;
+    fn shift_and_log_scale(network: &AutoregressiveNetwork, y: &Tensor, context: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+        let out = match context {
+            Some(c) => network.call_conditional(y, c)?,
+            None => network.call(y)?,
+        };
         let axis = out.rank() - 1;
         Ok((out.narrow(axis, 0, 1)?.squeeze(axis)?, out.narrow(axis, 1, 1)?.squeeze(axis)?))
     }
@@ -107,7 +136,7 @@ impl MaskedAutoregressiveFlow {
     fn step_forward(&self, y: &Tensor, x: &Tensor) -> Result<(Tensor, Tensor)> {
         match &self.conditioner {
             Conditioner::ShiftAndLogScale(net) => {
-                let (shift, log_scale) = Self::shift_and_log_scale(net, y)?;
+                let (shift, log_scale) = Self::shift_and_log_scale(net, y, self.conditional_input.as_ref())?;
                 Ok((x.mul(&log_scale.exp()?)?.add(&shift)?, log_scale.sum_last(1)?))
             }
             Conditioner::General(f) => f.call(y, self.event_size)?.forward_and_forward_log_det_jacobian(x, 1),
@@ -118,7 +147,7 @@ impl MaskedAutoregressiveFlow {
     fn step_inverse(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
         match &self.conditioner {
             Conditioner::ShiftAndLogScale(net) => {
-                let (shift, log_scale) = Self::shift_and_log_scale(net, y)?;
+                let (shift, log_scale) = Self::shift_and_log_scale(net, y, self.conditional_input.as_ref())?;
                 Ok((y.sub(&shift)?.mul(&log_scale.neg()?.exp()?)?, log_scale.sum_last(1)?.neg()?))
             }
             Conditioner::General(f) => f.call(y, self.event_size)?.inverse_and_inverse_log_det_jacobian(y, 1),
