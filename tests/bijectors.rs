@@ -313,18 +313,30 @@ fn made_is_autoregressive_with_tfps_degrees() {
     assert_eq!(made.degrees(), &[vec![1, 2, 3], vec![1, 1, 1, 2, 2], vec![1, 1, 2, 2]]);
     let r2l = AutoregressiveNetwork::with_order(2, 4, &[6], InputOrder::RightToLeft, DType::F64, Seed::new(0)).unwrap();
     assert_eq!(r2l.degrees(), &[vec![4, 3, 2, 1], vec![1, 1, 2, 2, 3, 3]]);
-    for (made, order) in [
-        (AutoregressiveNetwork::new(2, 4, &[16, 16], DType::F64, Seed::new(1)).unwrap().with_activation(Tensor::relu), vec![1, 2, 3, 4]),
-        (AutoregressiveNetwork::with_order(1, 4, &[12], InputOrder::Degrees(vec![3, 1, 4, 2]), DType::F64, Seed::new(2)).unwrap().with_activation(Tensor::tanh), vec![3, 1, 4, 2]),
+    // TFP's random input order and hidden degrees, and a conditional network (the context
+    // enters every layer unmasked): still autoregressive in x.
+    let random = AutoregressiveNetwork::with_degrees(2, 4, &[16, 16], InputOrder::Random(Seed::new(7)), HiddenDegrees::Random(Seed::new(8)), DType::F64, Seed::new(3)).unwrap().with_activation(Tensor::tanh);
+    let random_order = random.degrees()[0].clone();
+    let conditional = AutoregressiveNetwork::new(2, 4, &[16], DType::F64, Seed::new(4)).unwrap().with_activation(Tensor::tanh).with_conditional(2, ConditionalInputLayers::AllLayers, Seed::new(5)).unwrap();
+    let context = t64(&[0.4, -1.2], &[2]);
+    for (made, order, ctx) in [
+        (AutoregressiveNetwork::new(2, 4, &[16, 16], DType::F64, Seed::new(1)).unwrap().with_activation(Tensor::relu), vec![1, 2, 3, 4], None),
+        (AutoregressiveNetwork::with_order(1, 4, &[12], InputOrder::Degrees(vec![3, 1, 4, 2]), DType::F64, Seed::new(2)).unwrap().with_activation(Tensor::tanh), vec![3, 1, 4, 2], None),
+        (random, random_order, None),
+        (conditional, vec![1, 2, 3, 4], Some(&context)),
     ] {
-        let params = made.call(&t64(&[0.1, 0.2, 0.3, 0.4], &[4])).unwrap().shape()[1];
+        let call = |x: &Tensor| match ctx {
+            Some(c) => made.call_conditional(x, c),
+            None => made.call(x),
+        };
+        let params = call(&t64(&[0.1, 0.2, 0.3, 0.4], &[4])).unwrap().shape()[1];
         let x = Variable::new(&t64(&[0.3, -0.7, 1.1, 0.5], &[4]), "x").unwrap();
         // Perturb the biases so no unit sits exactly at a relu kink or at zero.
         for v in made.trainable_variables().iter().filter(|v| v.name().ends_with("bias")) {
             let n = v.shape()[0];
             v.assign(&Tensor::from_slice(&(0..n).map(|i| 0.05 + 0.01 * i as f64).collect::<Vec<_>>(), &[n], DType::F64).unwrap()).unwrap();
         }
-        let out = made.call(&x.value()).unwrap();
+        let out = call(&x.value()).unwrap();
         for d in 0..4 {
             for p in 0..params {
                 let unit = out.narrow(0, d, 1).unwrap().narrow(1, p, 1).unwrap().sum_all().unwrap();
@@ -341,4 +353,9 @@ fn made_is_autoregressive_with_tfps_degrees() {
         }
     }
     assert!(made.call(&t64(&[1.0, 2.0], &[2])).is_err());
+    // TFP's 'random' draws stay within [min degree below, D − 1].
+    let r = AutoregressiveNetwork::with_degrees(1, 5, &[40, 40], InputOrder::LeftToRight, HiddenDegrees::Random(Seed::new(1)), DType::F64, Seed::new(0)).unwrap();
+    assert!(r.degrees()[1].iter().all(|&m| (1..=4).contains(&m)));
+    let min1 = *r.degrees()[1].iter().min().unwrap();
+    assert!(r.degrees()[2].iter().all(|&m| (min1..=4).contains(&m)));
 }

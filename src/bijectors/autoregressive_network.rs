@@ -40,6 +40,23 @@ pub enum InputOrder {
     RightToLeft,
     /// Explicit degrees: a permutation of `1..=D`.
     Degrees(Vec<usize>),
+    /// A random permutation of `1..=D` drawn from the seed (TFP's `'random'`).
+    Random(Seed),
+}
+
+/// How a MADE's hidden units get their degrees (TFP's `hidden_degrees`).
+///
+/// ```
+/// use probrs::bijectors::HiddenDegrees;
+/// assert_eq!(HiddenDegrees::default(), HiddenDegrees::Equal);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum HiddenDegrees {
+    /// Spread evenly over `[min degree, D − 1]` (TFP's default `'equal'`).
+    #[default]
+    Equal,
+    /// Each drawn uniformly from `[min degree of the layer below, D − 1]` (TFP's `'random'`).
+    Random(Seed),
 }
 
 /// A masked autoregressive network (MADE).
@@ -87,14 +104,21 @@ impl std::fmt::Debug for AutoregressiveNetwork {
     }
 }
 
-/// TFP's `_create_degrees` with `hidden_degrees="equal"`.
-fn create_degrees(order: &[usize], hidden_units: &[usize]) -> Vec<Vec<usize>> {
+/// TFP's `_create_degrees`.
+fn create_degrees(order: &[usize], hidden_units: &[usize], hidden: &HiddenDegrees) -> Vec<Vec<usize>> {
     let d = order.len();
     let mut degrees = vec![order.to_vec()];
-    for &units in hidden_units {
+    for (l, &units) in hidden_units.iter().enumerate() {
         let prev_min = degrees.last().and_then(|v| v.iter().min().copied()).unwrap_or(1);
         let min_degree = prev_min.min(d.saturating_sub(1));
-        degrees.push((1..=units).map(|k| min_degree.max((k * (d - 1)).div_ceil(units + 1))).collect());
+        degrees.push(match hidden {
+            HiddenDegrees::Equal => (1..=units).map(|k| min_degree.max((k * (d - 1)).div_ceil(units + 1))).collect(),
+            HiddenDegrees::Random(seed) => {
+                use rand::Rng;
+                let mut rng = seed.fold_in(l as u64).rng();
+                (0..units).map(|_| rng.random_range(min_degree..=d - 1)).collect()
+            }
+        });
     }
     degrees
 }
@@ -134,6 +158,24 @@ impl AutoregressiveNetwork {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn with_order(params: usize, event_size: usize, hidden_units: &[usize], order: InputOrder, dtype: DType, seed: Seed) -> Result<Self> {
+        Self::with_degrees(params, event_size, hidden_units, order, HiddenDegrees::Equal, dtype, seed)
+    }
+
+    /// As [`AutoregressiveNetwork::with_order`] with a rule for the hidden degrees (TFP's
+    /// `hidden_degrees`; `Random` draws them, as TFP's `'random'`, from its own seed).
+    ///
+    /// ```
+    /// use probrs::bijectors::{AutoregressiveNetwork, HiddenDegrees, InputOrder};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::DType;
+    /// let made = AutoregressiveNetwork::with_degrees(1, 4, &[50], InputOrder::Random(Seed::new(3)), HiddenDegrees::Random(Seed::new(4)), DType::F64, Seed::new(0))?;
+    /// let mut order = made.degrees()[0].clone();
+    /// order.sort();
+    /// assert_eq!(order, vec![1, 2, 3, 4]); // a permutation
+    /// assert!(made.degrees()[1].iter().all(|&m| (1..=3).contains(&m)));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_degrees(params: usize, event_size: usize, hidden_units: &[usize], order: InputOrder, hidden_degrees: HiddenDegrees, dtype: DType, seed: Seed) -> Result<Self> {
         if params == 0 || event_size < 2 {
             return Err(Error::invalid_parameter("params, event_shape", format!("need params ≥ 1 and an event of at least 2 coordinates (got {params}, {event_size})")));
         }
@@ -151,8 +193,14 @@ impl AutoregressiveNetwork {
                 }
                 d
             }
+            InputOrder::Random(seed) => {
+                use rand::seq::SliceRandom;
+                let mut d: Vec<usize> = (1..=event_size).collect();
+                d.shuffle(&mut seed.rng());
+                d
+            }
         };
-        let degrees = create_degrees(&order, hidden_units);
+        let degrees = create_degrees(&order, hidden_units, &hidden_degrees);
         let masks = create_masks(&degrees, params);
         let mut layers = Vec::with_capacity(masks.len());
         for (l, mask) in masks.iter().enumerate() {

@@ -46,7 +46,7 @@ mod transpose;
 mod weibull_cdf;
 
 pub use ascending::Ascending;
-pub use autoregressive_network::{AutoregressiveNetwork, ConditionalInputLayers, InputOrder};
+pub use autoregressive_network::{AutoregressiveNetwork, ConditionalInputLayers, HiddenDegrees, InputOrder};
 pub use batch_normalization::BatchNormalization;
 pub use bijector::{reduce_over_event, Bijector};
 pub use blockwise::Blockwise;
