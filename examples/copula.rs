@@ -2,7 +2,8 @@
 //! Kumaraswamy and Gumbel marginals (`Blockwise` of inverted CDF bijectors), sampled at known
 //! parameters and fitted back by maximum likelihood (`probrs::demo::copula_fit`):
 //! `cargo run --release --example copula` (`SEED=k`, `PLOT=prefix` writes
-//! `prefix_contours.png`: the true and the fitted density). Prints one JSON line.
+//! `prefix_contours.png`, the true and the fitted density, and `prefix_samples.png`, the data
+//! beside as many draws from the fitted copula). Prints one JSON line.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -17,6 +18,9 @@ fn main() -> probrs::Result<()> {
         let (truth, fitted) = (warped_gaussian_copula(&r.truth)?, warped_gaussian_copula(&r.fitted)?);
         let opts = probrs::plot::PlotOptions { title: Some("warped Gaussian copula: true density (black) and fitted (red)".into()), ..Default::default() };
         probrs::plot::pairwise_contours(format!("{prefix}_contours.png"), &["x1 (Kumaraswamy marginal)", "x2 (Gumbel marginal)"], &[(0.01, 0.99), (-3.0, 7.0)], &[0.5, 1.0], &|x| truth.log_prob(x), &|x| fitted.log_prob(x), &opts)?;
+        let draws = fitted.sample(&[r.data.shape()[0]], probrs::random::Seed::new(seed + 1000))?;
+        let opts = probrs::plot::PlotOptions { title: Some("the data (blue) and as many draws from the fitted copula (red)".into()), ..Default::default() };
+        probrs::plot::scatter(format!("{prefix}_samples.png"), ["x1 (Kumaraswamy marginal)", "x2 (Gumbel marginal)"], &[("data", &r.data), ("fitted", &draws)], &opts)?;
     }
     let f = |p: &probrs::demo::CopulaParameters| format!("{{\"correlation\": {:.4}, \"kumaraswamy\": [{:.4}, {:.4}], \"gumbel\": [{:.4}, {:.4}]}}", p.correlation, p.kumaraswamy[0], p.kumaraswamy[1], p.gumbel[0], p.gumbel[1]);
     println!(

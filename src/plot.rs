@@ -185,6 +185,59 @@ pub fn loss_trace(path: impl AsRef<Path>, losses: &[f64], options: &PlotOptions)
     save(path.as_ref(), options, &LossTrace { losses, title: options.title.clone().unwrap_or_else(|| "loss".into()) })
 }
 
+struct Scatter {
+    sets: Vec<(String, Vec<(f64, f64)>, RGBColor)>,
+    names: [String; 2],
+    title: String,
+}
+
+impl Figure for Scatter {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let pts = || self.sets.iter().flat_map(|s| s.1.iter());
+        let (x, y) = (range(pts().map(|p| p.0)), range(pts().map(|p| p.1)));
+        let mut chart = chart(root, &self.title, x, y)?;
+        chart.configure_mesh().x_desc(self.names[0].as_str()).y_desc(self.names[1].as_str()).draw().map_err(perr)?;
+        for (label, points, color) in &self.sets {
+            let style = color.mix(0.45).filled();
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 2, style))).map_err(perr)?.label(label.as_str()).legend(move |(x, y)| Circle::new((x + 7, y), 4, style));
+        }
+        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.8)).draw().map_err(perr)?;
+        Ok(())
+    }
+}
+
+/// Two-dimensional point sets `[N, 2]` overlaid, each with its label (e.g. the data and draws
+/// from a fitted model; colours blue, red, then the chain colours). Non-finite points are
+/// skipped.
+///
+/// ```
+/// use probrs::plot::{scatter, PlotOptions};
+/// use probrs::tensor::{DType, Tensor};
+/// let a = Tensor::from_slice(&[0.0, 1.0, 1.0, 2.0, 2.0, 0.5], &[3, 2], DType::F64)?;
+/// let b = Tensor::from_slice(&[0.5, 1.5, 1.5, 0.0], &[2, 2], DType::F64)?;
+/// let path = std::env::temp_dir().join("probrs_doc_scatter.png");
+/// scatter(&path, ["x1", "x2"], &[("data", &a), ("model", &b)], &PlotOptions::default())?;
+/// assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+/// assert!(scatter(&path, ["x1", "x2"], &[("bad", &Tensor::zeros(&[3], DType::F64)?)], &PlotOptions::default()).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn scatter(path: impl AsRef<Path>, names: [&str; 2], sets: &[(&str, &Tensor)], options: &PlotOptions) -> Result<()> {
+    let mut out = Vec::with_capacity(sets.len());
+    for (i, (label, t)) in sets.iter().enumerate() {
+        if t.rank() != 2 || t.shape()[1] != 2 {
+            return Err(Error::invalid_shape("scatter", t.shape(), format!("set `{label}` must be points [N, 2]")));
+        }
+        let v = t.to_vec()?;
+        let pts: Vec<(f64, f64)> = v.chunks(2).map(|p| (p[0], p[1])).filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+        let color = [BLUE, RED].get(i).copied().unwrap_or(CHAIN_COLORS[i % CHAIN_COLORS.len()]);
+        out.push((label.to_string(), pts, color));
+    }
+    if out.iter().all(|s| s.1.is_empty()) {
+        return Err(Error::invalid_parameter("sets", "no finite points to plot"));
+    }
+    save(path.as_ref(), options, &Scatter { sets: out, names: [names[0].to_string(), names[1].to_string()], title: options.title.clone().unwrap_or_else(|| "samples".into()) })
+}
+
 /// `(x, exp log_prob(x))` of a scalar distribution on `xs` (non-finite values skipped).
 fn density_curve(model: &dyn Distribution, xs: &[f64]) -> Result<Vec<(f64, f64)>> {
     let lp = model.log_prob(&Tensor::vector(xs, model.dtype())?)?.to_vec()?;
