@@ -185,8 +185,11 @@ pub fn loss_trace(path: impl AsRef<Path>, losses: &[f64], options: &PlotOptions)
     save(path.as_ref(), options, &LossTrace { losses, title: options.title.clone().unwrap_or_else(|| "loss".into()) })
 }
 
+/// A labelled point set and its colour.
+type PointSet = (String, Vec<(f64, f64)>, RGBColor);
+
 struct Scatter {
-    sets: Vec<(String, Vec<(f64, f64)>, RGBColor)>,
+    sets: Vec<PointSet>,
     names: [String; 2],
     title: String,
 }
