@@ -88,10 +88,7 @@ impl SplineParams {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn with_bound(mut self, bound: f64) -> Result<Self> {
-        if !(bound > 0.0 && bound.is_finite()) {
-            return Err(Error::invalid_parameter("bound", format!("must be positive and finite, got {bound}")));
-        }
-        self.bound = bound;
+        self.bound = checked_bound(bound)?;
         Ok(self)
     }
 }
@@ -118,6 +115,14 @@ impl BijectorFn for SplineParams {
     fn trainable_variables(&self) -> Vec<Variable> {
         [&self.widths, &self.heights, &self.slopes].iter().flat_map(|(k, b)| [k.clone(), b.clone()]).collect()
     }
+}
+
+/// `bound` if it is a valid half-width of the splines' interval.
+fn checked_bound(bound: f64) -> Result<f64> {
+    if !(bound > 0.0 && bound.is_finite()) {
+        return Err(Error::invalid_parameter("bound", format!("must be positive and finite, got {bound}")));
+    }
+    Ok(bound)
 }
 
 /// The spline from unconstrained widths, heights `[.., K]` and slopes `[.., K − 1]` (module doc).
@@ -179,10 +184,7 @@ impl AutoregressiveSplineParams {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn with_bound(mut self, bound: f64) -> Result<Self> {
-        if !(bound > 0.0 && bound.is_finite()) {
-            return Err(Error::invalid_parameter("bound", format!("must be positive and finite, got {bound}")));
-        }
-        self.bound = bound;
+        self.bound = checked_bound(bound)?;
         Ok(self)
     }
 }
