@@ -26,9 +26,10 @@ fn main() -> probrs::Result<()> {
         probrs::plot::reliability_diagram(&path, &r.reliability, &probrs::plot::PlotOptions::default())?;
     }
     println!(
-        "{{\"workload\": \"BNN-digits-{}\", \"system\": \"probrs\", \"seed\": {seed}, \"epochs\": {epochs}, \"time_per_epoch_s\": {}, \"test_accuracy\": {}, \"ece\": {:.4}, \"entropy_correct\": {:.4}, \"entropy_misclassified\": {:.4}, \"final_loss\": {}, \"train_accuracy\": {}}}",
+        "{{\"workload\": \"BNN-digits-{}\", \"system\": \"probrs\", \"seed\": {seed}, \"epochs\": {epochs}, \"time_per_epoch_s\": {}, \"first_epoch_s\": {}, \"test_accuracy\": {}, \"ece\": {:.4}, \"entropy_correct\": {:.4}, \"entropy_misclassified\": {:.4}, \"final_loss\": {}, \"train_accuracy\": {}}}",
         if model == BnnModel::Conv { "conv" } else { "MNISTModel" },
         r.seconds_per_epoch,
+        r.history.epoch_seconds.first().copied().unwrap_or(f64::NAN),
         r.reliability.accuracy,
         r.reliability.ece,
         r.entropy_correct,

@@ -112,3 +112,70 @@ fn mvn_tril_fast_path_matches_the_math() {
     let mv = loc.value().to_vec().unwrap();
     check_grad("mvn_tril log_prob wrt loc", |m| MultivariateNormalTriL::new(m, &l)?.log_prob(&x.unsqueeze(1)?), &mv, &[2, 3], 1e-6, 1e-6);
 }
+
+/// The diagonal kernels (`MultivariateNormalDiag` components) against the triangular reference
+/// with `diag(d)` factors: values, and the gradients of `loc`, `d`, the weights and the points
+/// through both backward routes (a uniform upstream gradient takes the fused forward's sums,
+/// including the points' gradient; general weights the second pass), float32 and float64; and
+/// finite differences in float64.
+#[test]
+fn diagonal_kernels_match_the_triangular_reference() {
+    for (dtype, tol) in [(DType::F64, 1e-11), (DType::F32, 2e-4)] {
+        let (x0, loc, _, lw) = setup(dtype, 37);
+        let d = Variable::new(&Tensor::from_slice(&[1.2, 0.9, 0.7, 0.8, 1.5, 1.1], &[2, 3], dtype).unwrap(), "d").unwrap();
+        let x = Variable::new(&x0, "x").unwrap();
+        let w = Tensor::from_slice(&(0..37).map(|i| 0.1 + (i % 5) as f64).collect::<Vec<_>>(), &[37], dtype).unwrap();
+        let vars = [x.value(), loc.value(), d.value(), lw.value()];
+        let refs: Vec<&Tensor> = vars.iter().collect();
+        let mix = Tensor::gaussian_mixture_diag_log_prob(&x.value(), &loc.value(), &d.value(), &lw.value()).unwrap();
+        let plain = reference(&x.value(), &loc.value(), &Tensor::matrix_diag(&d.value()).unwrap(), &lw.value());
+        assert_close(&mix.to_vec().unwrap(), &plain.to_vec().unwrap(), tol, tol, "mixture values");
+        for (route, fused, reference) in [
+            ("mean", mix.mean_all().unwrap(), plain.mean_all().unwrap()),
+            ("weighted", mix.mul(&w).unwrap().sum_all().unwrap(), plain.mul(&w).unwrap().sum_all().unwrap()),
+        ] {
+            let (a, b) = (fused.grad(&refs).unwrap(), reference.grad(&refs).unwrap());
+            for i in 0..4 {
+                let (a, b) = (a[i].clone().unwrap(), b[i].clone().unwrap());
+                assert_eq!(a.shape(), vars[i].shape(), "{route} gradient {i} shape");
+                assert_close(&a.to_vec().unwrap(), &b.to_vec().unwrap(), tol, tol, &format!("mixture {route} gradient {i} ({dtype})"));
+            }
+        }
+        // Per component: [N, K] against each component's reference.
+        let comp = Tensor::mvn_diag_log_prob(&x.value(), &loc.value(), &d.value()).unwrap();
+        let zero = Tensor::zeros(&[1], dtype).unwrap();
+        let cols: Vec<Tensor> = (0..2)
+            .map(|kk| reference(&x.value(), &loc.value().narrow(0, kk, 1).unwrap(), &Tensor::matrix_diag(&d.value().narrow(0, kk, 1).unwrap()).unwrap(), &zero).unsqueeze(1).unwrap())
+            .collect();
+        let plain = Tensor::concat(&[&cols[0], &cols[1]], 1).unwrap();
+        assert_close(&comp.to_vec().unwrap(), &plain.to_vec().unwrap(), tol, tol, "component values");
+        let ww = Tensor::from_slice(&(0..74).map(|i| 0.2 + (i % 7) as f64).collect::<Vec<_>>(), &[37, 2], dtype).unwrap();
+        let (a, b) = (comp.mul(&ww).unwrap().sum_all().unwrap().grad(&refs).unwrap(), plain.mul(&ww).unwrap().sum_all().unwrap().grad(&refs).unwrap());
+        for i in 0..3 {
+            assert_close(&a[i].clone().unwrap().to_vec().unwrap(), &b[i].clone().unwrap().to_vec().unwrap(), tol, tol, &format!("component gradient {i} ({dtype})"));
+        }
+    }
+    let (x0, loc, _, lw) = setup(DType::F64, 11);
+    let dv = [1.2, 0.9, 0.7, 0.8, 1.5, 1.1];
+    let d = Tensor::from_slice(&dv, &[2, 3], DType::F64).unwrap();
+    let xs = x0.to_vec().unwrap();
+    check_grad("diag mixture wrt x", |x| Tensor::gaussian_mixture_diag_log_prob(x, &loc.value(), &d, &lw.value()), &xs, &[11, 3], 1e-6, 1e-6);
+    check_grad("diag mixture wrt scale_diag", |d| Tensor::gaussian_mixture_diag_log_prob(&x0, &loc.value(), d, &lw.value()), &dv, &[2, 3], 1e-6, 1e-6);
+    check_grad("diag components wrt scale_diag", |d| Tensor::mvn_diag_log_prob(&x0, &loc.value(), d), &dv, &[2, 3], 1e-6, 1e-6);
+    check_grad("diag components wrt x", |x| Tensor::mvn_diag_log_prob(x, &loc.value(), &d), &xs, &[11, 3], 1e-6, 1e-6);
+    assert!(Tensor::mvn_diag_log_prob(&x0, &loc.value(), &Tensor::matrix_diag(&d).unwrap()).is_err(), "a [K, n, n] scale is not a diagonal");
+}
+
+/// A tracked point set under a uniform upstream gradient takes the fused forward's gradient
+/// for the points too (triangular scales); it equals the reference's.
+#[test]
+fn fused_forward_gradient_of_tracked_points() {
+    let (x0, loc, l, lw) = setup(DType::F64, 37);
+    let x = Variable::new(&x0, "x").unwrap();
+    let vars = [x.value(), loc.value(), l.value(), lw.value()];
+    let refs: Vec<&Tensor> = vars.iter().collect();
+    let fused = Tensor::gaussian_mixture_log_prob(&x.value(), &loc.value(), &l.value(), &lw.value()).unwrap().mean_all().unwrap().grad(&refs).unwrap();
+    let plain = reference(&x.value(), &loc.value(), &l.value(), &lw.value()).mean_all().unwrap().grad(&refs).unwrap();
+    assert_close(&fused[0].clone().unwrap().to_vec().unwrap(), &plain[0].clone().unwrap().to_vec().unwrap(), 1e-11, 1e-11, "points' gradient");
+    assert_close(&fused[1].clone().unwrap().to_vec().unwrap(), &plain[1].clone().unwrap().to_vec().unwrap(), 1e-11, 1e-11, "loc's gradient");
+}

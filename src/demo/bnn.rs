@@ -93,9 +93,8 @@ pub fn bnn_digits(model: BnnModel, epochs: usize, seed: u64) -> Result<(Sequenti
     let (x_train, y_train) = (d.images.index_select(0, train)?, train.iter().map(|i| d.labels[*i as usize]).collect::<Vec<_>>());
     let (x_test, y_test) = (d.images.index_select(0, test)?, test.iter().map(|i| d.labels[*i as usize]).collect::<Vec<_>>());
     let net = bnn_model(model, seed)?;
-    let t0 = std::time::Instant::now();
     let history = fit_classifier(&net, &x_train, &y_train, &mut Adam::new(0.01), &ClassifierFitOptions { epochs, batch_size: 32, seed: 10 * seed + 3, ..Default::default() })?;
-    let seconds_per_epoch = t0.elapsed().as_secs_f64() / epochs.max(1) as f64;
+    let seconds_per_epoch = history.seconds_per_epoch();
     let u = predict_with_uncertainty(&net, &x_test, 20, Seed::new(1000))?;
     let predicted = u.predicted_labels()?;
     let entropy = u.entropy.to_vec()?;

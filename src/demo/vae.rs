@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::distributions::{Categorical, Distribution, MixtureSameFamily, MultivariateNormalDiag};
 use crate::error::{Error, Result};
-use crate::layers::{digits, glorot_uniform, shuffled_batches, train_step, Activation, Dense, DistributionLayer, IndependentBernoulli, KLDivergenceRegularizer, Layer, MultivariateNormalTriL, Sequential};
+use crate::layers::{digits, glorot_uniform, shuffled_batches, steady_seconds_per_epoch, train_step, Activation, Dense, DistributionLayer, IndependentBernoulli, KLDivergenceRegularizer, Layer, MultivariateNormalTriL, Sequential};
 use crate::optim::Adam;
 use crate::params::{DeferredTensor, Variable};
 use crate::random::Seed;
@@ -240,8 +240,11 @@ pub struct VaeReport {
     pub test_elbo: f64,
     /// The importance-weighted bound on the test `−log p(x)` per image.
     pub test_iw_nll: f64,
-    /// Training seconds per epoch.
+    /// Training seconds per epoch in steady state (the median after the first epoch, as the TF
+    /// peer reports: `layers::steady_seconds_per_epoch`).
     pub seconds_per_epoch: f64,
+    /// Training seconds of each epoch.
+    pub epoch_seconds: Vec<f64>,
     /// The held-out images `[n_test, 64]` (binarized), for pictures.
     pub test_images: Option<Tensor>,
 }
@@ -270,9 +273,9 @@ pub fn vae_digits(o: &VaeOptions) -> Result<(Vae, VaeReport)> {
     let mut adam = Adam::new(o.learning_rate);
     let seed = Seed::new(o.seed).fold_in(7);
     let mut report = VaeReport::default();
-    let t0 = std::time::Instant::now();
     let mut step = 0;
     for epoch in 0..o.epochs {
+        let t0 = std::time::Instant::now();
         let mut total = 0.0;
         let batches = shuffled_batches(n_train, o.batch_size, seed.fold_in(epoch as u64));
         for (b, rows) in batches.iter().enumerate() {
@@ -281,8 +284,9 @@ pub fn vae_digits(o: &VaeOptions) -> Result<(Vae, VaeReport)> {
             step += 1;
         }
         report.train_loss.push(total / batches.len() as f64);
+        report.epoch_seconds.push(t0.elapsed().as_secs_f64());
     }
-    report.seconds_per_epoch = t0.elapsed().as_secs_f64() / o.epochs.max(1) as f64;
+    report.seconds_per_epoch = steady_seconds_per_epoch(&report.epoch_seconds);
     (report.test_elbo, report.test_iw_nll) = vae.evaluate(&test, o.n_samples, o.iw_samples, seed.fold_in(2 << 32))?;
     report.test_images = Some(test);
     Ok((vae, report))

@@ -14,7 +14,8 @@
 //! reparameterized VI surrogate.
 
 use super::distribution::{check_dtype, impl_display};
-use super::{Categorical, Distribution, Independent, MultivariateNormalTriL, ReparameterizationType};
+use super::mvn_linear_operator::ScaleSpec;
+use super::{Categorical, Distribution, Independent, MultivariateNormalDiag, MultivariateNormalTriL, ReparameterizationType};
 use crate::error::{Error, Result};
 use crate::params::{Param, Variable};
 use crate::random::Seed;
@@ -233,22 +234,28 @@ impl MixtureSameFamily {
 }
 
 impl MixtureSameFamily {
-    /// The fused kernel for a (non-batched) mixture of `MultivariateNormalTriL` components:
-    /// one pass over the points for the value and one for the gradient.
+    /// The fused kernel for a (non-batched) mixture of `MultivariateNormalTriL` or
+    /// `MultivariateNormalDiag` components: one pass over the points for the value and one for
+    /// the gradient (a diagonal scale by the diagonal kernel; the VAE's mixture prior took a
+    /// per-component pass, a max and a logsumexp).
     fn fused_log_prob(&self, x: &Tensor) -> Result<Option<Tensor>> {
-        let Some(tril) = self.components.as_any().downcast_ref::<MultivariateNormalTriL>() else {
+        let any = self.components.as_any();
+        let Some(core) = any.downcast_ref::<MultivariateNormalTriL>().map(|d| d.core()).or_else(|| any.downcast_ref::<MultivariateNormalDiag>().map(|d| d.core())) else {
             return Ok(None);
         };
-        let n = tril.event_shape()[0];
+        let n = core.n;
         if !self.batch_shape.is_empty() || x.rank() == 0 || x.shape()[x.rank() - 1] != n || n > crate::tensor::gaussian_mixture::MAX_EVENT_SIZE {
             return Ok(None);
         }
         let k = self.k();
         let lead = x.shape()[..x.rank() - 1].to_vec();
         let npts: usize = lead.iter().product();
-        let loc = tril.mean()?.broadcast_to(&[k, n])?;
-        let l = tril.scale_tril()?.broadcast_to(&[k, n, n])?;
-        let out = Tensor::gaussian_mixture_log_prob(&x.reshape(&[npts, n])?, &loc, &l, &self.mixture.log_probs()?)?;
+        let loc = core.loc()?.broadcast_to(&[k, n])?;
+        let (points, log_weights) = (x.reshape(&[npts, n])?, self.mixture.log_probs()?);
+        let out = match &core.scale {
+            ScaleSpec::Diag(d) => Tensor::gaussian_mixture_diag_log_prob(&points, &loc, &d.value(core.dtype)?.broadcast_to(&[k, n])?, &log_weights)?,
+            _ => Tensor::gaussian_mixture_log_prob(&points, &loc, &core.scale_tril()?.broadcast_to(&[k, n, n])?, &log_weights)?,
+        };
         out.reshape(&lead).map(Some)
     }
 }

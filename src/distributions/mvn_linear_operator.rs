@@ -185,16 +185,12 @@ impl MvnCore {
         if self.batch_shape.len() > 1 || n > crate::tensor::gaussian_mixture::MAX_EVENT_SIZE {
             return Ok(None);
         }
-        // A diagonal scale takes the same kernels as its (diagonal) Cholesky factor: the
-        // components of a mixture prior against every code, one pass instead of a broadcast
-        // difference, quotient, square and sum per component.
-        let diag_as_tril;
-        let l = match l {
-            Some(l) => l,
-            None => {
-                diag_as_tril = self.scale_tril()?;
-                &diag_as_tril
-            }
+        // A diagonal scale takes the diagonal kernel (the components of a mixture prior against
+        // every code: one pass instead of a broadcast difference, quotient, square and sum per
+        // component), or for paired points its diagonal Cholesky factor.
+        let tril = || match l {
+            Some(l) => Ok(l.clone()),
+            None => self.scale_tril(),
         };
         let k = self.batch_shape.first().copied().unwrap_or(1);
         let xb = &x.shape()[..x.rank() - 1];
@@ -207,7 +203,7 @@ impl MvnCore {
             (false, Some(&kb)) if kb == k => {
                 let npts: usize = xb[..xb.len() - 1].iter().product();
                 let loc = self.loc()?.broadcast_to(&[k, n])?;
-                let lk = l.broadcast_to(&[k, n, n])?;
+                let lk = tril()?.broadcast_to(&[k, n, n])?;
                 let lp = Tensor::mvn_tril_log_prob_paired(&x.reshape(&[npts, k, n])?, &loc, &lk)?;
                 return lp.reshape(xb).map(Some);
             }
@@ -215,8 +211,11 @@ impl MvnCore {
         };
         let npts: usize = lead.iter().product();
         let loc = self.loc()?.broadcast_to(&[k, n])?;
-        let lk = l.broadcast_to(&[k, n, n])?;
-        let lp = Tensor::mvn_tril_log_prob(&x.reshape(&[npts, n])?, &loc, &lk)?;
+        let points = x.reshape(&[npts, n])?;
+        let lp = match (&self.scale, l) {
+            (ScaleSpec::Diag(d), None) => Tensor::mvn_diag_log_prob(&points, &loc, &d.value(self.dtype)?.broadcast_to(&[k, n])?)?,
+            _ => Tensor::mvn_tril_log_prob(&points, &loc, &tril()?.broadcast_to(&[k, n, n])?)?,
+        };
         let mut shape = lead;
         if !self.batch_shape.is_empty() && !squeeze_last {
             shape.push(k);

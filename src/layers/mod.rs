@@ -108,6 +108,6 @@ pub use prediction::{predict_with_uncertainty, PredictiveUncertainty};
 pub use pooling::{MaxPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D};
 pub use reshape::{Flatten, Reshape};
 pub use sequential::Sequential;
-pub use training::{accuracy, fit_classifier, fit_classifier_with_progress, shuffled_batches, sparse_categorical_crossentropy, train_step, ClassifierFitOptions, History};
+pub use training::{accuracy, fit_classifier, fit_classifier_with_progress, shuffled_batches, sparse_categorical_crossentropy, steady_seconds_per_epoch, train_step, ClassifierFitOptions, History};
 pub use variable_layer::VariableLayer;
 pub use variational::{default_mean_field_normal_fn, default_multivariate_normal_fn, MeanFieldNormal, MeanFieldNormalFn, StandardNormalPrior, VariationalCore};

@@ -67,6 +67,47 @@ pub struct History {
     pub val_accuracy: Vec<f64>,
     /// The epoch after which early stopping ended training, if it did.
     pub stopped_epoch: Option<usize>,
+    /// Wall-clock seconds of each epoch's training steps (validation not included).
+    pub epoch_seconds: Vec<f64>,
+}
+
+impl History {
+    /// Seconds per epoch in steady state: [`steady_seconds_per_epoch`] of `epoch_seconds`.
+    ///
+    /// ```
+    /// let h = probrs::layers::History { epoch_seconds: vec![0.9, 0.2, 0.1, 0.3], ..Default::default() };
+    /// assert_eq!(h.seconds_per_epoch(), 0.2);
+    /// ```
+    pub fn seconds_per_epoch(&self) -> f64 {
+        steady_seconds_per_epoch(&self.epoch_seconds)
+    }
+}
+
+/// The median of the epochs' times after the first (the first alone when there is one; NaN for
+/// none): the statistic the TF peers in `benches/peers/` report, which leave out their first
+/// epoch's tracing and compilation. probrs's first epoch pays the allocator's first touches of
+/// fresh memory instead.
+///
+/// ```
+/// use probrs::layers::steady_seconds_per_epoch;
+/// assert_eq!(steady_seconds_per_epoch(&[5.0, 1.0, 3.0, 2.0]), 2.0);
+/// assert_eq!(steady_seconds_per_epoch(&[5.0, 1.0, 3.0]), 2.0);
+/// assert_eq!(steady_seconds_per_epoch(&[5.0]), 5.0);
+/// assert!(steady_seconds_per_epoch(&[]).is_nan());
+/// ```
+pub fn steady_seconds_per_epoch(epoch_seconds: &[f64]) -> f64 {
+    let mut t = match epoch_seconds {
+        [] => return f64::NAN,
+        [only] => return *only,
+        [_, rest @ ..] => rest.to_vec(),
+    };
+    t.sort_by(f64::total_cmp);
+    let m = t.len() / 2;
+    if t.len() % 2 == 1 {
+        t[m]
+    } else {
+        0.5 * (t[m - 1] + t[m])
+    }
 }
 
 /// `mean −log softmax(logits)_label` over the rows (Keras's sparse categorical cross-entropy
@@ -201,6 +242,7 @@ pub fn fit_classifier_with_progress(model: &dyn Layer, inputs: &Tensor, labels: 
     let mut stopper = o.early_stopping.clone();
     let mut step = 0usize;
     for epoch in 0..o.epochs {
+        let epoch_started = std::time::Instant::now();
         let (mut loss_sum, mut hits, mut batches) = (0.0, 0.0, 0usize);
         for (b, rows) in shuffled_batches(n_train, o.batch_size, seed.fold_in(epoch as u64)).iter().enumerate() {
             let x = inputs.index_select(0, rows)?;
@@ -232,6 +274,7 @@ pub fn fit_classifier_with_progress(model: &dyn Layer, inputs: &Tensor, labels: 
                 report(&crate::progress::Progress { step, num_steps: o.epochs * n_train.div_ceil(o.batch_size), loss: Some(loss_sum / batches as f64), elapsed: started.elapsed(), metrics });
             }
         }
+        history.epoch_seconds.push(epoch_started.elapsed().as_secs_f64());
         history.loss.push(loss_sum / batches as f64);
         history.accuracy.push(hits / n_train as f64);
         if n_val > 0 {

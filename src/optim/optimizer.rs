@@ -82,15 +82,20 @@ impl Slots {
             // harmless, as that is its state whether or not this step lands.
             let state = self.map.entry(v.id()).or_insert_with(|| SlotState { committed: vec![vec![init; n]; num_slots], scratch: vec![vec![init; n]; num_slots] });
             rule(t, x, gv, &state.committed, &mut state.scratch);
-            // Finite in the variable's own dtype: an f32 variable overflows past f32::MAX.
-            let finite = match v.dtype() {
-                DType::F32 => x.iter().all(|z| (*z as f32).is_finite()),
-                DType::F64 => x.iter().all(|z| z.is_finite()),
+            // Finite in the variable's own dtype: an f32 variable overflows past f32::MAX. One
+            // pass converts and checks (a fold without early exit, so it vectorizes).
+            let (value, finite) = match v.dtype() {
+                DType::F32 => {
+                    let out: Vec<f32> = x.iter().map(|z| *z as f32).collect();
+                    let finite = out.iter().fold(true, |a, z| a & z.is_finite());
+                    (Tensor::from_f32s(out, v.shape())?, finite)
+                }
+                DType::F64 => (Tensor::from_slice(x, v.shape(), DType::F64)?, x.iter().fold(true, |a, z| a & z.is_finite())),
             };
             if !finite {
                 return Err(Error::NonFinite { what: "updated value".into(), step: t as usize - 1, variable: Some(v.name().into()) });
             }
-            pending.push((v, Tensor::from_slice(x, v.shape(), v.dtype())?));
+            pending.push((v, value));
         }
         let mut committed = Vec::with_capacity(pending.len());
         for (v, x) in pending {

@@ -3,6 +3,15 @@
 
 
 
+/// The elements in layout order: borrowed when the layout is one contiguous run, otherwise
+/// gathered by [`map_layout`].
+pub(crate) fn layout_slice<'a, T: Copy>(v: &'a [T], layout: &candle_core::Layout) -> std::borrow::Cow<'a, [T]> {
+    match layout.contiguous_offsets() {
+        Some((a, b)) => std::borrow::Cow::Borrowed(&v[a..b]),
+        None => std::borrow::Cow::Owned(map_layout(v, layout, |x| x)),
+    }
+}
+
 /// Applies `f` to the elements of a strided CPU buffer, in row-major order of `layout`: the
 /// innermost axes that are contiguous in memory are read as runs, the outer ones by an
 /// odometer (a broadcast over leading axes, such as labels against draws `[S, B, n]`, is `S·B`

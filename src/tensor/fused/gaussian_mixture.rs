@@ -115,7 +115,9 @@ fn lanes<F: Lane>(v: F) -> [F; L] {
 // ----- components and accumulators -------------------------------------------------------
 
 /// Component constants for event size `N`: μ, L (lower), 1/L_jj, lw − Σ log L_jj − (N/2) log 2π.
-struct Components<const N: usize, F: Lane> {
+/// With `D` (diagonal scales) the whitening and the moments skip the entries below the
+/// diagonal, which are zero: `N` operations a point and component instead of `N(N+1)/2`.
+struct Components<const N: usize, F: Lane, const D: bool> {
     mu: Vec<[F; N]>,
     l: Vec<[[F; N]; N]>,
     inv_diag: Vec<[F; N]>,
@@ -175,7 +177,7 @@ impl<const N: usize, F: Lane> Acc<N, F> {
     }
     /// The gradients `gp [K, N+1]` (μ then lw) and `gl [K, N, N]` from the z-moments:
     /// `∂μ = L⁻ᵀ Σ c z`, `∂L = tril(L⁻ᵀ Σ c z zᵀ) − (Σ c) diag(1/L)`, `∂lw = Σ c`.
-    fn finish(mut self, cm: &Components<N, F>) -> (Vec<f64>, Vec<f64>) {
+    fn finish<const D: bool>(mut self, cm: &Components<N, F, D>) -> (Vec<f64>, Vec<f64>) {
         self.flush();
         let k = self.c.len();
         let (mut gp, mut gl) = (vec![0.0; k * (N + 1)], vec![0.0; k * N * N]);
@@ -211,7 +213,7 @@ impl<const N: usize, F: Lane> Acc<N, F> {
     }
 }
 
-impl<const N: usize, F: Lane> Components<N, F> {
+impl<const N: usize, F: Lane, const D: bool> Components<N, F, D> {
     fn new(k: usize, packed: &[f64], l: &[f64]) -> Self {
         let z = F::default();
         let mut cm = Components { mu: vec![[z; N]; k], l: vec![[[z; N]; N]; k], inv_diag: vec![[z; N]; k], inv_diag64: vec![[0.0; N]; k], c: vec![z; k] };
@@ -253,7 +255,7 @@ impl<const N: usize, F: Lane> Components<N, F> {
             for l in 0..L {
                 s[l] = xb[j][l] - mu[j];
             }
-            for m in 0..j {
+            for m in 0..if D { 0 } else { j } {
                 let c = lm[j][m];
                 for l in 0..L {
                     s[l] -= c * z[m][l];
@@ -310,7 +312,7 @@ impl<const N: usize, F: Lane> Components<N, F> {
                 cz[l] = coef[l] * z[j][l];
                 am[j][l] += cz[l];
             }
-            for mm in 0..=j {
+            for mm in if D { j } else { 0 }..=j {
                 for l in 0..L {
                     al[j][mm][l] += cz[l] * z[mm][l];
                 }
@@ -322,7 +324,7 @@ impl<const N: usize, F: Lane> Components<N, F> {
             let mut w = [[F::default(); L]; N];
             for j in (0..N).rev() {
                 let mut s = z[j];
-                for mm in j + 1..N {
+                for mm in if D { N } else { j + 1 }..N {
                     let c = lm[mm][j];
                     for l in 0..L {
                         s[l] -= c * w[mm][l];
@@ -338,7 +340,8 @@ impl<const N: usize, F: Lane> Components<N, F> {
 
     /// Mixture forward: `out_i`, the responsibilities, and (with `acc`) the gradients of Σ out.
     #[inline(always)]
-    fn mixture_forward(&self, x: &[F], out: &mut [F], resp: &mut [F], mut acc: Option<&mut Acc<N, F>>) {
+    /// With `gx` (and `acc`) it also writes `∂(Σ out)/∂x`.
+    fn mixture_forward(&self, x: &[F], out: &mut [F], resp: &mut [F], mut acc: Option<&mut Acc<N, F>>, mut gx: Option<&mut [F]>) {
         let k = self.c.len();
         let npts = out.len();
         let mut lp = vec![[F::default(); L]; k];
@@ -378,6 +381,7 @@ impl<const N: usize, F: Lane> Components<N, F> {
             for l in 0..m {
                 inv[l] = sum[l].recip(); // padding lanes keep 0: no contribution
             }
+            let mut gxb = [[F::default(); L]; N];
             for (kk, lpk) in lp.iter_mut().enumerate() {
                 for l in 0..L {
                     lpk[l] *= inv[l];
@@ -386,11 +390,18 @@ impl<const N: usize, F: Lane> Components<N, F> {
                     resp[(start + l) * k + kk] = lpk[l];
                 }
                 if let Some(acc) = acc.as_deref_mut() {
-                    self.accumulate(kk, lpk, &zs[kk], acc, None);
+                    self.accumulate(kk, lpk, &zs[kk], acc, gx.is_some().then_some(&mut gxb));
                 }
             }
             if let Some(acc) = acc.as_deref_mut() {
                 acc.tick();
+            }
+            if let Some(gx) = gx.as_deref_mut() {
+                for l in 0..m {
+                    for j in 0..N {
+                        gx[(start + l) * N + j] = gxb[j][l];
+                    }
+                }
             }
             for l in 0..m {
                 out[start + l] = mx[l] + log_sum[l];
@@ -473,35 +484,45 @@ mod entry {
         ($name:ident, $avx:ident, ($($arg:ident: $ty:ty),*), $body:expr) => {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
-            unsafe fn $avx<const N: usize, F: Lane>($($arg: $ty),*) {
+            unsafe fn $avx<const N: usize, F: Lane, const D: bool>($($arg: $ty),*) {
                 $body
             }
-            pub fn $name<const N: usize, F: Lane>($($arg: $ty),*) {
+            pub fn $name<const N: usize, F: Lane, const D: bool>($($arg: $ty),*) {
                 #[cfg(target_arch = "x86_64")]
                 if super::has_avx2() {
                     // SAFETY: the CPU supports AVX2 and FMA (checked by has_avx2).
-                    return unsafe { $avx::<N, F>($($arg),*) };
+                    return unsafe { $avx::<N, F, D>($($arg),*) };
                 }
                 $body
             }
         };
     }
 
-    entry!(mixture_forward, mixture_forward_avx2, (cm: &Components<N, F>, x: &[F], out: &mut [F], resp: &mut [F], acc: Option<&mut Acc<N, F>>), cm.mixture_forward(x, out, resp, acc));
-    entry!(component_forward, component_forward_avx2, (cm: &Components<N, F>, x: &[F], out: &mut [F]), cm.component_forward(x, out));
-    entry!(mixture_backward, mixture_backward_avx2, (cm: &Components<N, F>, x: &[F], resp: &[F], g: &[F], gx: Option<&mut [F]>, acc: &mut Acc<N, F>), {
+    entry!(mixture_forward, mixture_forward_avx2, (cm: &Components<N, F, D>, x: &[F], out: &mut [F], resp: &mut [F], acc: Option<&mut Acc<N, F>>, gx: Option<&mut [F]>), cm.mixture_forward(x, out, resp, acc, gx));
+    entry!(component_forward, component_forward_avx2, (cm: &Components<N, F, D>, x: &[F], out: &mut [F]), cm.component_forward(x, out));
+    entry!(mixture_backward, mixture_backward_avx2, (cm: &Components<N, F, D>, x: &[F], resp: &[F], g: &[F], gx: Option<&mut [F]>, acc: &mut Acc<N, F>), {
         let k = cm.c.len();
         cm.backward(x, |i, kk| g[i] * resp[i * k + kk], g.len(), gx, acc)
     });
-    entry!(component_backward, component_backward_avx2, (cm: &Components<N, F>, x: &[F], g: &[F], gx: Option<&mut [F]>, acc: &mut Acc<N, F>), {
+    entry!(component_backward, component_backward_avx2, (cm: &Components<N, F, D>, x: &[F], g: &[F], gx: Option<&mut [F]>, acc: &mut Acc<N, F>), {
         let k = cm.c.len();
         cm.backward(x, |i, kk| g[i * k + kk], g.len() / k, gx, acc)
     });
 }
 
-/// Runs `$body` with `N` bound to the event size as a constant (1..=8).
+/// Runs `$body` with `N` bound to the event size as a constant (1..=8) and `D` to whether the
+/// scales are diagonal.
 macro_rules! with_n {
-    ($n:expr, $N:ident => $body:expr) => {
+    ($n:expr, $diag:expr, $N:ident, $D:ident => $body:expr) => {
+        if $diag {
+            const $D: bool = true;
+            with_n!(@n $n, $N => $body)
+        } else {
+            const $D: bool = false;
+            with_n!(@n $n, $N => $body)
+        }
+    };
+    (@n $n:expr, $N:ident => $body:expr) => {
         match $n {
             1 => { const $N: usize = 1; $body }
             2 => { const $N: usize = 2; $body }
@@ -581,27 +602,60 @@ fn points<'a, F: Lane>(s: &'a CpuStorage, l: &Layout) -> candle_core::Result<std
 
 // ----- the mixture op ------------------------------------------------------------------
 
+/// The components' scales as the kernels read them, `[K, n, n]` in f64: the lower factors
+/// themselves, or (diagonal) the scales `[K, n]` on the diagonals of zero matrices.
+fn dense_scales(s: &CpuStorage, l: &Layout, diag: bool, k: usize, n: usize) -> candle_core::Result<Vec<f64>> {
+    let v = storage_f64(s, l)?;
+    if !diag {
+        return Ok(v);
+    }
+    let mut dense = vec![0.0; k * n * n];
+    for kk in 0..k {
+        for j in 0..n {
+            dense[kk * n * n + j * n + j] = v[kk * n + j];
+        }
+    }
+    Ok(dense)
+}
+
+/// The scales' gradient in their own shape: `gl [K, n, n]`, or its diagonals `[K, n]`.
+fn scale_gradient(gl: Vec<f64>, diag: bool, k: usize, n: usize) -> Vec<f64> {
+    if !diag {
+        return gl;
+    }
+    (0..k * n).map(|i| gl[(i / n) * n * n + (i % n) * (n + 1)]).collect()
+}
+
+/// Gradients of `Σ_i out_i` from the fused forward pass: `[K, n+1]`, the scales', and `x`'s
+/// (when `x` is tracked).
+type Sums = (Vec<f64>, Vec<f64>, Option<Vec<f64>>);
+
 struct GaussianMixture {
     n: usize,
     k: usize,
+    /// The scales are diagonals `[K, n]` rather than lower factors `[K, n, n]`.
+    diag: bool,
     /// Accumulate the parameter gradients during the forward pass (the parameters are tracked).
     fused: bool,
+    /// The points are tracked: the fused pass also writes their gradient.
+    x_tracked: bool,
     resp: std::sync::Mutex<Resp>,
-    /// Parameter gradients of `Σ_i out_i` from the fused forward: `([K, n+1], [K, n, n])`.
-    sums: std::sync::Mutex<Option<(Vec<f64>, Vec<f64>)>>,
+    sums: std::sync::Mutex<Option<Sums>>,
 }
 
 impl GaussianMixture {
-    fn forward<F: Lane>(&self, x: &[F], packed: &[f64], lv: &[f64], resp: &mut [F]) -> candle_core::Result<(Vec<F>, Option<(Vec<f64>, Vec<f64>)>)> {
+    fn forward<F: Lane>(&self, x: &[F], packed: &[f64], lv: &[f64], resp: &mut [F]) -> candle_core::Result<(Vec<F>, Option<Sums>)> {
         let npts = x.len() / self.n;
         let mut out = vec![F::default(); npts];
-        let sums = with_n!(self.n, N => {
-            let cm = Components::<N, F>::new(self.k, packed, lv);
+        let mut gx = (self.fused && self.x_tracked).then(|| vec![F::default(); x.len()]);
+        let sums = with_n!(self.n, self.diag, N, D => {
+            let cm = Components::<N, F, D>::new(self.k, packed, lv);
             let mut acc = self.fused.then(|| Acc::new(self.k));
-            entry::mixture_forward(&cm, x, &mut out, resp, acc.as_mut());
+            entry::mixture_forward(&cm, x, &mut out, resp, acc.as_mut(), gx.as_deref_mut());
             acc.map(|a| a.finish(&cm))
         });
-        Ok((out, sums))
+        let gx = gx.map(|v| v.into_iter().map(|x| x.to_f64()).collect());
+        Ok((out, sums.map(|(gp, gl)| (gp, scale_gradient(gl, self.diag, self.k, self.n), gx))))
     }
 
     fn backward<F: Lane>(&self, x: &candle_core::Tensor, packed: &[f64], lv: &[f64], resp: &[F], g: &[F]) -> candle_core::Result<(Option<Vec<F>>, Vec<f64>, Vec<f64>)> {
@@ -611,13 +665,13 @@ impl GaussianMixture {
         let (s, l) = x.storage_and_layout();
         let Storage::Cpu(cpu) = &*s else { candle_core::bail!("fused normal kernels run on the CPU only") };
         let xs = points::<F>(cpu, l)?;
-        let (gp, gl) = with_n!(n, N => {
-            let cm = Components::<N, F>::new(k, packed, lv);
+        let (gp, gl) = with_n!(n, self.diag, N, D => {
+            let cm = Components::<N, F, D>::new(k, packed, lv);
             let mut acc = Acc::new(k);
             entry::mixture_backward(&cm, &xs, resp, g, gx.as_deref_mut(), &mut acc);
             acc.finish(&cm)
         });
-        Ok((gx, gp, gl))
+        Ok((gx, gp, scale_gradient(gl, self.diag, k, n)))
     }
 }
 
@@ -626,7 +680,7 @@ impl CustomOp3 for GaussianMixture {
         "gaussian_mixture_log_prob"
     }
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (packed, lv) = (storage_f64(s2, l2)?, storage_f64(s3, l3)?);
+        let (packed, lv) = (storage_f64(s2, l2)?, dense_scales(s3, l3, self.diag, self.k, self.n)?);
         let npts = l1.shape().elem_count() / self.n;
         let mut resp = Resp::take(npts * self.k);
         let (out, sums) = self.forward::<f64>(&points::<f64>(s1, l1)?, &packed, &lv, &mut resp.0)?;
@@ -647,16 +701,27 @@ impl CustomOp3 for GaussianMixture {
         g: &candle_core::Tensor,
     ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
         let gv = read64(g)?;
-        // The fused pass already holds ∂(Σ out)/∂θ: a uniform upstream gradient (sum or mean
-        // of the log-densities) just scales it. Read, not taken: a graph may be differentiated
-        // more than once.
+        // The fused pass already holds ∂(Σ out)/∂θ (and ∂x): a uniform upstream gradient (sum or
+        // mean of the log-densities) just scales it. Read, not taken: a graph may be
+        // differentiated more than once.
         let sums = self.sums.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let uniform = gv.first().map(|g0| gv.iter().all(|v| v == g0)).unwrap_or(true);
-        if let (Some((gp, gl)), true, false) = (&sums, uniform, x.track_op()) {
-            let c = gv.first().copied().unwrap_or(0.0);
-            return Ok((None, Some(build64(gp.iter().map(|v| v * c).collect(), packed)?), Some(build64(gl.iter().map(|v| v * c).collect(), l)?)));
+        if let (Some((gp, gl, gx)), true) = (&sums, uniform) {
+            if gx.is_some() || !x.track_op() {
+                let c = gv.first().copied().unwrap_or(0.0);
+                let scaled = |v: &[f64]| v.iter().map(|v| v * c).collect::<Vec<f64>>();
+                let gx = match gx.as_deref().filter(|_| x.track_op()) {
+                    Some(v) => Some(build64(scaled(v), x)?),
+                    None => None,
+                };
+                return Ok((gx, Some(build64(scaled(gp), packed)?), Some(build64(scaled(gl), l)?)));
+            }
         }
-        let (pv, lv) = (read64(packed)?, read64(l)?);
+        let (pv, lv) = {
+            let (ls, ll) = l.storage_and_layout();
+            let Storage::Cpu(lc) = &*ls else { candle_core::bail!("fused normal kernels run on the CPU only") };
+            (read64(packed)?, dense_scales(lc, ll, self.diag, self.k, self.n)?)
+        };
         let resp = self.resp.lock().unwrap_or_else(|p| p.into_inner());
         if resp.0.len() != gv.len() * self.k {
             candle_core::bail!("gaussian_mixture_log_prob: backward without its forward");
@@ -673,14 +738,16 @@ impl CustomOp3 for GaussianMixture {
 struct ComponentLogProb {
     n: usize,
     k: usize,
+    /// The scales are diagonals `[K, n]` rather than lower factors `[K, n, n]`.
+    diag: bool,
 }
 
 impl ComponentLogProb {
     fn forward<F: Lane>(&self, x: &[F], packed: &[f64], lv: &[f64]) -> candle_core::Result<Vec<F>> {
         let npts = x.len() / self.n;
         let mut out = vec![F::default(); npts * self.k];
-        with_n!(self.n, N => {
-            let cm = Components::<N, F>::new(self.k, packed, lv);
+        with_n!(self.n, self.diag, N, D => {
+            let cm = Components::<N, F, D>::new(self.k, packed, lv);
             entry::component_forward(&cm, x, &mut out);
         });
         Ok(out)
@@ -693,13 +760,13 @@ impl ComponentLogProb {
         let (s, l) = x.storage_and_layout();
         let Storage::Cpu(cpu) = &*s else { candle_core::bail!("fused normal kernels run on the CPU only") };
         let xs = points::<F>(cpu, l)?;
-        let (gp, gl) = with_n!(n, N => {
-            let cm = Components::<N, F>::new(k, packed, lv);
+        let (gp, gl) = with_n!(n, self.diag, N, D => {
+            let cm = Components::<N, F, D>::new(k, packed, lv);
             let mut acc = Acc::new(k);
             entry::component_backward(&cm, &xs, g, gx.as_deref_mut(), &mut acc);
             acc.finish(&cm)
         });
-        Ok((gx, gp, gl))
+        Ok((gx, gp, scale_gradient(gl, self.diag, k, n)))
     }
 }
 
@@ -708,7 +775,7 @@ impl CustomOp3 for ComponentLogProb {
         "mvn_tril_log_prob"
     }
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (packed, lv) = (storage_f64(s2, l2)?, storage_f64(s3, l3)?);
+        let (packed, lv) = (storage_f64(s2, l2)?, dense_scales(s3, l3, self.diag, self.k, self.n)?);
         let npts = l1.shape().elem_count() / self.n;
         let out = self.forward::<f64>(&points::<f64>(s1, l1)?, &packed, &lv)?;
         let storage = match s1 {
@@ -725,7 +792,10 @@ impl CustomOp3 for ComponentLogProb {
         _res: &candle_core::Tensor,
         g: &candle_core::Tensor,
     ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
-        let (pv, lv) = (read64(packed)?, read64(l)?);
+        let (ls, ll) = l.storage_and_layout();
+        let Storage::Cpu(lc) = &*ls else { candle_core::bail!("fused normal kernels run on the CPU only") };
+        let (pv, lv) = (read64(packed)?, dense_scales(lc, ll, self.diag, self.k, self.n)?);
+        drop(ls);
         let (gx, gp, gl) = self.backward::<f64>(x, &pv, &lv, &read64(g)?)?;
         let gx = gx.map(|v| build(v, x)).transpose()?;
         Ok((gx, Some(build64(gp, packed)?), Some(build64(gl, l)?)))
@@ -734,21 +804,43 @@ impl CustomOp3 for ComponentLogProb {
 
 // ----- public entry points ---------------------------------------------------------------
 
-fn check_inputs(what: &str, x: &Tensor, loc: &Tensor, scale_tril: &Tensor) -> Result<(usize, usize)> {
-    let (ls, ss) = (loc.shape(), scale_tril.shape());
-    if x.rank() != 2 || ls.len() != 2 || ss.len() != 3 {
-        return Err(Error::invalid_shape(format!("{what} inputs"), x.shape(), "expected x [N, n], loc [K, n], scale_tril [K, n, n]"));
+/// Checks `x [N, n]`, `loc [K, n]` and the scales (`[K, n, n]`, or `[K, n]` when `diag`);
+/// returns `(n, K)`.
+fn check_inputs(what: &str, x: &Tensor, loc: &Tensor, scale: &Tensor, diag: bool) -> Result<(usize, usize)> {
+    let (ls, ss) = (loc.shape(), scale.shape());
+    let scale_rank = if diag { 2 } else { 3 };
+    if x.rank() != 2 || ls.len() != 2 || ss.len() != scale_rank {
+        let want = if diag { "expected x [N, n], loc [K, n], scale_diag [K, n]" } else { "expected x [N, n], loc [K, n], scale_tril [K, n, n]" };
+        return Err(Error::invalid_shape(format!("{what} inputs"), x.shape(), want));
     }
     let (n, k) = (x.shape()[1], ls[0]);
-    if ls[1] != n || ss != [k, n, n] {
-        return Err(Error::ShapeMismatch { context: format!("{what} loc / scale_tril"), lhs: ls.to_vec(), rhs: ss.to_vec() });
+    let want: &[usize] = if diag { &[k, n] } else { &[k, n, n] };
+    if ls[1] != n || ss != want {
+        return Err(Error::ShapeMismatch { context: format!("{what} loc / scale"), lhs: ls.to_vec(), rhs: ss.to_vec() });
     }
     if n == 0 || n > MAX_EVENT_SIZE {
         return Err(Error::invalid_shape(format!("{what} event"), &[n], format!("supported event sizes are 1..={MAX_EVENT_SIZE}")));
     }
     x.check_dtype(loc, what)?;
-    x.check_dtype(scale_tril, what)?;
+    x.check_dtype(scale, what)?;
     Ok((n, k))
+}
+
+fn component_log_prob(what: &str, x: &Tensor, loc: &Tensor, scale: &Tensor, diag: bool) -> Result<Tensor> {
+    let (n, k) = check_inputs(what, x, loc, scale, diag)?;
+    let packed = Tensor::concat(&[loc, &Tensor::zeros(&[k, 1], loc.dtype())?], 1)?;
+    Ok(Tensor(x.0.apply_op3(&packed.0, &scale.0, ComponentLogProb { n, k, diag })?))
+}
+
+fn mixture_log_prob(what: &str, x: &Tensor, loc: &Tensor, scale: &Tensor, log_weights: &Tensor, diag: bool) -> Result<Tensor> {
+    let (n, k) = check_inputs(what, x, loc, scale, diag)?;
+    if log_weights.shape() != [k] {
+        return Err(Error::ShapeMismatch { context: format!("{what} log_weights vs components"), lhs: log_weights.shape().to_vec(), rhs: vec![k] });
+    }
+    let packed = Tensor::concat(&[loc, &log_weights.unsqueeze(1)?], 1)?;
+    let fused = loc.0.track_op() || scale.0.track_op() || log_weights.0.track_op();
+    let op = GaussianMixture { n, k, diag, fused, x_tracked: x.0.track_op(), resp: Default::default(), sums: Default::default() };
+    Ok(Tensor(x.0.apply_op3(&packed.0, &scale.0, op)?))
 }
 
 impl Tensor {
@@ -770,9 +862,25 @@ impl Tensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn mvn_tril_log_prob(x: &Tensor, loc: &Tensor, scale_tril: &Tensor) -> Result<Tensor> {
-        let (n, k) = check_inputs("mvn_tril_log_prob", x, loc, scale_tril)?;
-        let packed = Tensor::concat(&[loc, &Tensor::zeros(&[k, 1], loc.dtype())?], 1)?;
-        Ok(Tensor(x.0.apply_op3(&packed.0, &scale_tril.0, ComponentLogProb { n, k })?))
+        component_log_prob("mvn_tril_log_prob", x, loc, scale_tril, false)
+    }
+
+    /// [`Tensor::mvn_tril_log_prob`] for diagonal scales `scale_diag [K, n]` (`N(loc_k,
+    /// diag(scale_diag_k)²)`): `[N, K]`, `n` operations a point and component instead of a
+    /// triangular solve, and the scales' gradient `[K, n]`.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::from_slice(&[0.0, 1.0, 2.0, -1.0], &[2, 2], DType::F64)?;
+    /// let loc = Tensor::from_slice(&[0.0, 0.0, 1.0, 1.0], &[2, 2], DType::F64)?;
+    /// let d = Tensor::from_slice(&[1.0, 2.0, 0.5, 3.0], &[2, 2], DType::F64)?;
+    /// let diag = Tensor::mvn_diag_log_prob(&x, &loc, &d)?.to_vec()?;
+    /// let tril = Tensor::mvn_tril_log_prob(&x, &loc, &Tensor::matrix_diag(&d)?)?.to_vec()?;
+    /// assert!(diag.iter().zip(&tril).all(|(a, b)| (a - b).abs() < 1e-12));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn mvn_diag_log_prob(x: &Tensor, loc: &Tensor, scale_diag: &Tensor) -> Result<Tensor> {
+        component_log_prob("mvn_diag_log_prob", x, loc, scale_diag, true)
     }
 
     /// `log Σ_k exp(log_weights_k) N(x_i; loc_k, L_k L_kᵀ)` for points `x [N, n]`, `loc [K, n]`,
@@ -792,14 +900,25 @@ impl Tensor {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn gaussian_mixture_log_prob(x: &Tensor, loc: &Tensor, scale_tril: &Tensor, log_weights: &Tensor) -> Result<Tensor> {
-        let (n, k) = check_inputs("gaussian_mixture_log_prob", x, loc, scale_tril)?;
-        if log_weights.shape() != [k] {
-            return Err(Error::ShapeMismatch { context: "gaussian_mixture_log_prob log_weights vs components".into(), lhs: log_weights.shape().to_vec(), rhs: vec![k] });
-        }
-        let packed = Tensor::concat(&[loc, &log_weights.unsqueeze(1)?], 1)?;
-        let fused = loc.0.track_op() || scale_tril.0.track_op() || log_weights.0.track_op();
-        let op = GaussianMixture { n, k, fused, resp: Default::default(), sums: Default::default() };
-        Ok(Tensor(x.0.apply_op3(&packed.0, &scale_tril.0, op)?))
+        mixture_log_prob("gaussian_mixture_log_prob", x, loc, scale_tril, log_weights, false)
+    }
+
+    /// [`Tensor::gaussian_mixture_log_prob`] for diagonal scales `scale_diag [K, n]` (a mixture
+    /// of `MultivariateNormalDiag` components, as the VAE's prior).
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::from_slice(&[0.5, -1.0, 2.0, 0.0], &[2, 2], DType::F64)?;
+    /// let loc = Tensor::from_slice(&[0.0, 0.0, 1.0, -1.0], &[2, 2], DType::F64)?;
+    /// let d = Tensor::from_slice(&[1.0, 2.0, 0.5, 3.0], &[2, 2], DType::F64)?;
+    /// let w = Tensor::vector(&[0.3f64.ln(), 0.7f64.ln()], DType::F64)?;
+    /// let diag = Tensor::gaussian_mixture_diag_log_prob(&x, &loc, &d, &w)?.to_vec()?;
+    /// let tril = Tensor::gaussian_mixture_log_prob(&x, &loc, &Tensor::matrix_diag(&d)?, &w)?.to_vec()?;
+    /// assert!(diag.iter().zip(&tril).all(|(a, b)| (a - b).abs() < 1e-12));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn gaussian_mixture_diag_log_prob(x: &Tensor, loc: &Tensor, scale_diag: &Tensor, log_weights: &Tensor) -> Result<Tensor> {
+        mixture_log_prob("gaussian_mixture_diag_log_prob", x, loc, scale_diag, log_weights, true)
     }
 }
 

@@ -37,18 +37,19 @@ impl CustomOp3 for PairedLogProb {
         let (k, n) = (self.k, self.n);
         let p = x.len() / (k * n);
         let half_logdet: Vec<f64> = (0..k).map(|c| (0..n).map(|j| l[c * n * n + j * n + j].ln()).sum()).collect();
+        let inv = inverse_diagonals(&l, k, n);
         let mut z = vec![0f64; x.len()];
         let mut out = Vec::with_capacity(p * k);
         for (i, (xi, zi)) in x.chunks_exact(n).zip(z.chunks_exact_mut(n)).enumerate() {
             let c = i % k;
-            let (mu, lc) = (&loc[c * n..(c + 1) * n], &l[c * n * n..(c + 1) * n * n]);
+            let (mu, lc, ic) = (&loc[c * n..(c + 1) * n], &l[c * n * n..(c + 1) * n * n], &inv[c * n..(c + 1) * n]);
             let mut sq = 0.0;
             for r in 0..n {
                 let mut v = xi[r] - mu[r];
                 for j in 0..r {
                     v -= lc[r * n + j] * zi[j];
                 }
-                zi[r] = v / lc[r * n + r];
+                zi[r] = v * ic[r];
                 sq += zi[r] * zi[r];
             }
             out.push(-0.5 * sq - half_logdet[c] - 0.5 * n as f64 * LN_2PI);
@@ -69,24 +70,33 @@ impl CustomOp3 for PairedLogProb {
         g: &candle_core::Tensor,
     ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
         let (k, n) = (self.k, self.n);
-        let read = |t: &candle_core::Tensor| -> candle_core::Result<Vec<f64>> { t.to_dtype(candle_core::DType::F64)?.flatten_all()?.to_vec1::<f64>() };
+        let read = |t: &candle_core::Tensor| -> candle_core::Result<Vec<f64>> {
+            let (s, layout) = t.storage_and_layout();
+            match &*s {
+                candle_core::Storage::Cpu(c) => storage_f64(c, layout),
+                _ => candle_core::bail!("mvn_tril_log_prob_paired runs on the CPU only"),
+            }
+        };
         let (gv, lv) = (read(g)?, read(l)?);
+        let inv = inverse_diagonals(&lv, k, n);
         let z = self.z.lock().map_err(|_| candle_core::Error::Msg("mvn_tril_log_prob_paired: poisoned lock".into()))?;
         let (want_x, want_loc, want_l) = (x.track_op(), loc.track_op(), l.track_op());
         let mut dx = vec![0f64; if want_x { z.len() } else { 0 }];
         let mut dloc = vec![0f64; k * n];
         let mut dl = vec![0f64; k * n * n];
+        // Σ_p c per member: the −δ_ij / L_ii term, added once at the end.
+        let mut gsum = vec![0f64; k];
         let mut w = vec![0f64; n];
         for (i, zi) in z.chunks_exact(n).enumerate() {
             let (c, gi) = (i % k, gv[i]);
-            let lc = &lv[c * n * n..(c + 1) * n * n];
+            let (lc, ic) = (&lv[c * n * n..(c + 1) * n * n], &inv[c * n..(c + 1) * n]);
             // w = L⁻ᵀ z by back substitution.
             for r in (0..n).rev() {
                 let mut v = zi[r];
                 for j in r + 1..n {
                     v -= lc[j * n + r] * w[j];
                 }
-                w[r] = v / lc[r * n + r];
+                w[r] = v * ic[r];
             }
             if want_x {
                 for (d, wj) in dx[i * n..(i + 1) * n].iter_mut().zip(&w) {
@@ -97,13 +107,19 @@ impl CustomOp3 for PairedLogProb {
                 *d += gi * wj;
             }
             if want_l {
+                gsum[c] += gi;
                 let d = &mut dl[c * n * n..(c + 1) * n * n];
                 for r in 0..n {
-                    for j in 0..r {
-                        d[r * n + j] += gi * w[r] * zi[j];
+                    let gw = gi * w[r];
+                    for (dj, zj) in d[r * n..=r * n + r].iter_mut().zip(zi) {
+                        *dj += gw * zj;
                     }
-                    d[r * n + r] += gi * (w[r] * zi[r] - 1.0 / lc[r * n + r]);
                 }
+            }
+        }
+        for c in 0..k {
+            for r in 0..n {
+                dl[c * n * n + r * n + r] -= gsum[c] * inv[c * n + r];
             }
         }
         let make = |v: Vec<f64>, like: &candle_core::Tensor| -> candle_core::Result<candle_core::Tensor> { candle_core::Tensor::from_vec(v, like.dims(), like.device())?.to_dtype(like.dtype()) };
@@ -113,6 +129,11 @@ impl CustomOp3 for PairedLogProb {
             if want_l { Some(make(dl, l)?) } else { None },
         ))
     }
+}
+
+/// `1 / L_k,jj`, `[K, n]`: the solves multiply by it instead of dividing.
+fn inverse_diagonals(l: &[f64], k: usize, n: usize) -> Vec<f64> {
+    (0..k * n).map(|i| 1.0 / l[(i / n) * n * n + (i % n) * (n + 1)]).collect()
 }
 
 impl Tensor {

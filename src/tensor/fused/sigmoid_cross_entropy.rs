@@ -12,7 +12,7 @@
 //! same `exp(−|l|)` the value needs) for the backward pass when the logits are tracked.
 
 use crate::error::Result;
-use crate::tensor::{map_layout, Tensor};
+use crate::tensor::{layout_slice, Tensor};
 use crate::tensor::special::vector_exp::Real;
 use candle_core::{CpuStorage, CustomOp2, Layout, Shape};
 use std::sync::Mutex;
@@ -39,8 +39,14 @@ macro_rules! kernel {
 /// `ln u` by `2 atanh((m − 1)/(m + 1))` on `m = u` or `u/2` (whichever lies in [1/√2, √2]),
 /// plus the rounding error of `u` to first order, `(e − (u − 1))/u`. Within 2 ulp of the exact
 /// value (tested against f64), also for `e` below 2⁻²⁴ where `u` rounds to 1.
-#[inline(always)]
+#[cfg(test)]
 fn ln_1p_unit(e: f32) -> f32 {
+    ln_1p_unit_with(e, 1.0 / (1.0 + e))
+}
+
+/// [`ln_1p_unit`] given `r = 1/(1 + e)` (the sigmoid's reciprocal, already computed).
+#[inline(always)]
+fn ln_1p_unit_with(e: f32, r: f32) -> f32 {
     let u = 1.0 + e;
     let big = u > std::f32::consts::SQRT_2;
     let m = if big { u * 0.5 } else { u };
@@ -49,15 +55,16 @@ fn ln_1p_unit(e: f32) -> f32 {
     let z = s * s;
     // |s| ≤ 0.172, z ≤ 0.0295: the z⁵/11 term is below 2e-9 relative.
     let p = 1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0))));
-    k + 2.0 * s * p + (e - (u - 1.0)) / u
+    k + 2.0 * s * p + (e - (u - 1.0)) * r
 }
 
-/// `(loss, sigmoid(l))` for one float32 element, branch-free (`Real::vexp`, [`ln_1p_unit`]).
+/// `(loss, sigmoid(l))` for one float32 element, branch-free (`Real::vexp`, [`ln_1p_unit_with`]);
+/// `1/(1 + e)` serves both the sigmoid and the logarithm's rounding correction.
 #[inline(always)]
 fn kernel_f32(x: f32, l: f32) -> (f32, f32) {
     let e = (-l.abs()).vexp();
-    let loss = l.max(0.0) - l * x + ln_1p_unit(e);
     let r = 1.0 / (1.0 + e);
+    let loss = l.max(0.0) - l * x + ln_1p_unit_with(e, r);
     (loss, if l >= 0.0 { r } else { e * r })
 }
 
@@ -103,11 +110,11 @@ impl CustomOp2 for SigmoidCrossEntropy {
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let (out, sig) = match (s1, s2) {
             (CpuStorage::F32(x), CpuStorage::F32(l)) => {
-                let (out, sig) = forward_f32(&map_layout(x, l1, |v| v), &map_layout(l, l2, |v| v), self.keep);
+                let (out, sig) = forward_f32(&layout_slice(x, l1), &layout_slice(l, l2), self.keep);
                 (CpuStorage::F32(out), CpuStorage::F32(sig))
             }
             (CpuStorage::F64(x), CpuStorage::F64(l)) => {
-                let (out, sig) = forward_f64(&map_layout(x, l1, |v| v), &map_layout(l, l2, |v| v), self.keep);
+                let (out, sig) = forward_f64(&layout_slice(x, l1), &layout_slice(l, l2), self.keep);
                 (CpuStorage::F64(out), CpuStorage::F64(sig))
             }
             _ => candle_core::bail!("sigmoid_cross_entropy_with_logits: float32 or float64 inputs of one dtype"),
