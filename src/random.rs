@@ -190,6 +190,41 @@ pub fn glorot_uniform(shape: &[usize], dtype: DType, seed: Seed) -> Result<Tenso
     uniform_range(shape, -limit, limit, dtype, seed)
 }
 
+/// Keras's `HeNormal` (`VarianceScaling(2, "fan_in", "truncated_normal")`): normal draws
+/// truncated to two standard deviations (redrawn beyond), scaled to standard deviation
+/// `√(2 / fan_in) / 0.87962566` (the truncation's correction), `fan_in = Π shape[..−1]`. Glow's
+/// default coupling network draws its relu kernels so.
+///
+/// ```
+/// use probrs::random::{he_normal, Seed};
+/// use probrs::tensor::DType;
+/// // A 3 × 3 convolution 4 → 8: fan_in 36, so |w| ≤ 2 · √(2/36) / 0.8796.
+/// let w = he_normal(&[3, 3, 4, 8], DType::F64, Seed::new(0))?.to_vec()?;
+/// let sd = (2.0f64 / 36.0).sqrt() / 0.879_625_661_034_239_8;
+/// assert!(w.iter().all(|v| v.abs() <= 2.0 * sd));
+/// let var = w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64;
+/// assert!((var / (2.0 / 36.0) - 1.0).abs() < 0.2); // the variance is 2 / fan_in
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn he_normal(shape: &[usize], dtype: DType, seed: Seed) -> Result<Tensor> {
+    let fan_in: usize = match shape {
+        [] => 1,
+        [n] => *n,
+        _ => shape[..shape.len() - 1].iter().product(),
+    };
+    let sd = (2.0 / fan_in.max(1) as f64).sqrt() / 0.879_625_661_034_239_8;
+    let mut rng = seed.rng();
+    let draws: Vec<f64> = (0..count(shape))
+        .map(|_| loop {
+            let z: f64 = rng.sample(rand_distr::StandardNormal);
+            if z.abs() <= 2.0 {
+                break z * sd;
+            }
+        })
+        .collect();
+    build(draws, shape, dtype)
+}
+
 /// Standard normal draws.
 ///
 /// ```

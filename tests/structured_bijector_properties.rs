@@ -3,6 +3,9 @@
 //! batch shaped), and, where the map is square in suitable coordinates, fldj = ln|det J| from
 //! the autodiff Jacobian (float64). The elementwise bijectors are in `tests/bijectors.rs`.
 
+mod common;
+use common::log_abs_det;
+
 use probrs::bijectors::*;
 use probrs::params::Variable;
 use probrs::tensor::{DType, Tensor};
@@ -37,6 +40,22 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
             "ScaleMatvecTriL",
             |d| Arc::new(ScaleMatvecTriL::new(Tensor::from_slice(&[2.0, 0.0, 0.0, 0.5, 1.0, 0.0, -0.3, 0.2, 0.7], &[3, 3], d).unwrap()).unwrap()),
             vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
+            "ScaleMatvecLU",
+            |d| Arc::new(ScaleMatvecLU::new(Tensor::from_slice(&[2.0, 0.5, -1.0, 0.3, 1.5, 0.2, -0.4, 0.6, 0.8], &[3, 3], d).unwrap(), vec![2, 0, 1]).unwrap()),
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
+            "ActivationNormalization (initialized on a batch)",
+            |d| {
+                let an = ActivationNormalization::new(4, d, "actnorm").unwrap();
+                an.inverse(&Tensor::from_slice(&[0.1, 2.0, -3.0, 0.5, 0.4, 1.0, -2.0, 0.6, 0.2, 3.5, -2.5, 0.9], &[3, 4], d).unwrap()).unwrap();
+                Arc::new(an)
+            },
+            vec![4],
             Some((|v| v.clone(), flat)),
         ),
         ("ScaleMatvecDiag", |d| Arc::new(ScaleMatvecDiag::new(Tensor::from_slice(&[2.0, -0.5, 3.0], &[3], d).unwrap())), vec![3], Some((|v| v.clone(), flat))),
@@ -137,22 +156,7 @@ fn autodiff_log_det(b: &dyn Bijector, coords: (fn(&Tensor) -> Tensor, fn(&Tensor
         let g = y.narrow(0, i, 1).unwrap().sum_all().unwrap().grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
         jac[i * m..(i + 1) * m].copy_from_slice(&g);
     }
-    let mut logdet = 0.0;
-    for c in 0..m {
-        let p = (c..m).max_by(|a, b| jac[a * m + c].abs().total_cmp(&jac[b * m + c].abs())).unwrap();
-        for k in 0..m {
-            jac.swap(c * m + k, p * m + k);
-        }
-        let piv = jac[c * m + c];
-        logdet += piv.abs().ln();
-        for r in c + 1..m {
-            let f = jac[r * m + c] / piv;
-            for k in c..m {
-                jac[r * m + k] -= f * jac[c * m + k];
-            }
-        }
-    }
-    logdet
+    log_abs_det(jac, m)
 }
 
 fn check(b: &dyn Bijector, x: &Tensor, batch: &[usize], event_ndims: usize, tol: f64) -> Result<(), TestCaseError> {

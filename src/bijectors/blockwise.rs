@@ -111,6 +111,22 @@ impl Blockwise {
         }
         total.ok_or_else(|| Error::invalid_parameter("bijectors", "none"))
     }
+
+    /// Each block's `(image, log-det)` pair computed together (a Glow block's couplings run
+    /// their networks once), the images concatenated and the log-dets summed.
+    fn map_with_ldj(&self, t: &Tensor, f: impl Fn(&dyn Bijector, &Tensor) -> Result<(Tensor, Tensor)>) -> Result<(Tensor, Tensor)> {
+        let (mut parts, mut total) = (Vec::with_capacity(self.bijectors.len()), None::<Tensor>);
+        for (x, b) in self.split(t)?.iter().zip(&self.bijectors) {
+            let (y, l) = f(b.as_ref(), x)?;
+            parts.push(y);
+            total = Some(match total {
+                None => l,
+                Some(acc) => acc.add(&l)?,
+            });
+        }
+        let ldj = total.ok_or_else(|| Error::invalid_parameter("bijectors", "none"))?;
+        Ok((Tensor::concat(&parts.iter().collect::<Vec<_>>(), t.rank() - 1)?, ldj))
+    }
 }
 
 impl Bijector for Blockwise {
@@ -134,6 +150,12 @@ impl Bijector for Blockwise {
     }
     fn inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<Tensor> {
         self.sum_ldj(y, |b, y| b.inverse_log_det_jacobian(y, 1))
+    }
+    fn inverse_and_inverse_log_det_jacobian_min(&self, y: &Tensor) -> Result<(Tensor, Tensor)> {
+        self.map_with_ldj(y, |b, y| b.inverse_and_inverse_log_det_jacobian(y, 1))
+    }
+    fn forward_and_forward_log_det_jacobian_min(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        self.map_with_ldj(x, |b, x| b.forward_and_forward_log_det_jacobian(x, 1))
     }
     fn visit_variables(&self, f: &mut dyn FnMut(&Variable)) {
         for b in &self.bijectors {

@@ -3,6 +3,7 @@
 //! One file per bijector. All implement [`Bijector`]; users implement it for their own types
 //! (see `examples/` for TFP's `PadEye`).
 
+mod activation_normalization;
 mod ascending;
 mod autoregressive_network;
 mod batch_normalization;
@@ -15,6 +16,7 @@ mod correlation_cholesky;
 mod exp;
 mod fill_scale_tril;
 mod fill_triangular;
+mod glow;
 mod gompertz_cdf;
 mod gumbel_cdf;
 mod identity;
@@ -33,6 +35,7 @@ mod real_nvp;
 mod real_nvp_default_template;
 mod reshape;
 mod scale;
+mod scale_matvec_lu;
 mod scale_matvec_tril;
 mod shift;
 mod sigmoid;
@@ -45,6 +48,7 @@ mod transform_diagonal;
 mod transpose;
 mod weibull_cdf;
 
+pub use activation_normalization::ActivationNormalization;
 pub use ascending::Ascending;
 pub use autoregressive_network::{AutoregressiveNetwork, ConditionalInputLayers, HiddenDegrees, InputOrder};
 pub use batch_normalization::BatchNormalization;
@@ -56,6 +60,7 @@ pub use correlation_cholesky::CorrelationCholesky;
 pub use exp::Exp;
 pub use fill_scale_tril::FillScaleTriL;
 pub use fill_triangular::FillTriangular;
+pub use glow::{Glow, GlowNetwork, GlowNetworkFn, GlowOptions};
 pub use gompertz_cdf::GompertzCDF;
 pub use gumbel_cdf::GumbelCDF;
 pub use identity::Identity;
@@ -74,6 +79,7 @@ pub use real_nvp::{BijectorFn, Masked, RealNVP, ShiftAndLogScaleFn};
 pub use real_nvp_default_template::RealNVPDefaultTemplate;
 pub use reshape::Reshape;
 pub use scale::Scale;
+pub use scale_matvec_lu::{trainable_lu_factorization, ScaleMatvecLU};
 pub use scale_matvec_tril::{ScaleMatvecDiag, ScaleMatvecTriL};
 pub use shift::Shift;
 pub use sigmoid::Sigmoid;

@@ -13,7 +13,7 @@ use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
-use super::initializers::kernel_and_bias;
+use super::initializers::{kernel_and_bias, Initializer};
 use super::convolution::{check_channels, convolve_patches, geometry_builders, Geometry};
 use super::layer::{layer_builders, Layer};
 
@@ -34,6 +34,7 @@ pub struct Conv<const R: usize> {
     geometry: Geometry,
     activation: Activation,
     use_bias: bool,
+    kernel_initializer: Initializer,
     name: String,
     seed: Seed,
     dtype: DType,
@@ -83,7 +84,7 @@ impl<const R: usize> Conv<R> {
         let name = format!("conv{R}d");
         let geometry = Geometry::new(&kernel_size);
         geometry.validate(&name)?;
-        Ok(Conv { filters, geometry, activation: Activation::Linear, use_bias: true, name, seed: Seed::new(0), dtype: DType::F32, built: OnceLock::new() })
+        Ok(Conv { filters, geometry, activation: Activation::Linear, use_bias: true, kernel_initializer: Initializer::GlorotUniform, name, seed: Seed::new(0), dtype: DType::F32, built: OnceLock::new() })
     }
 
     /// With the seed its kernel is drawn from.
@@ -97,13 +98,25 @@ impl<const R: usize> Conv<R> {
         self
     }
 
+    /// With a kernel initializer other than Glorot-uniform (Keras's `kernel_initializer`).
+    ///
+    /// ```
+    /// use probrs::layers::{Initializer, Conv2D};
+    /// let _ = Conv2D::new(3, [3, 3])?.with_kernel_initializer(Initializer::HeNormal);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_kernel_initializer(mut self, init: Initializer) -> Self {
+        self.kernel_initializer = init;
+        self
+    }
+
     fn build(&self, channels: usize) -> Result<&(Variable, Option<Variable>)> {
         if let Some(b) = self.built.get() {
             return Ok(b);
         }
         let mut shape = self.geometry.kernel.clone();
         shape.extend_from_slice(&[channels, self.filters]);
-        let _ = self.built.set(kernel_and_bias(&shape, self.use_bias, &self.name, self.dtype, self.seed.fold_in(0))?);
+        let _ = self.built.set(kernel_and_bias(&shape, self.kernel_initializer, self.use_bias, &self.name, self.dtype, self.seed.fold_in(0))?);
         Ok(self.built.get().expect("set above"))
     }
 }

@@ -10,7 +10,7 @@ use crate::random::Seed;
 use crate::tensor::{DType, Tensor};
 
 use super::activation::Activation;
-use super::initializers::kernel_and_bias;
+use super::initializers::{kernel_and_bias, Initializer};
 use super::layer::{layer_builders, Layer};
 
 /// A densely connected layer.
@@ -28,6 +28,7 @@ pub struct Dense {
     units: usize,
     activation: Activation,
     use_bias: bool,
+    kernel_initializer: Initializer,
     name: String,
     seed: Seed,
     dtype: DType,
@@ -45,7 +46,19 @@ impl Dense {
         if units == 0 {
             return Err(Error::invalid_parameter("units", "a dense layer needs at least one unit"));
         }
-        Ok(Dense { units, activation: Activation::Linear, use_bias: true, name: "dense".into(), seed: Seed::new(0), dtype: DType::F32, built: OnceLock::new() })
+        Ok(Dense { units, activation: Activation::Linear, use_bias: true, kernel_initializer: Initializer::GlorotUniform, name: "dense".into(), seed: Seed::new(0), dtype: DType::F32, built: OnceLock::new() })
+    }
+
+    /// With a kernel initializer other than Glorot-uniform (Keras's `kernel_initializer`).
+    ///
+    /// ```
+    /// use probrs::layers::{Initializer, Dense};
+    /// let _ = Dense::new(3)?.with_kernel_initializer(Initializer::HeNormal);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_kernel_initializer(mut self, init: Initializer) -> Self {
+        self.kernel_initializer = init;
+        self
     }
 
     /// With the seed its kernel is drawn from.
@@ -63,7 +76,7 @@ impl Dense {
         if let Some(b) = self.built.get() {
             return Ok(b);
         }
-        let _ = self.built.set(kernel_and_bias(&[in_size, self.units], self.use_bias, &self.name, self.dtype, self.seed.fold_in(0))?);
+        let _ = self.built.set(kernel_and_bias(&[in_size, self.units], self.kernel_initializer, self.use_bias, &self.name, self.dtype, self.seed.fold_in(0))?);
         Ok(self.built.get().expect("set above"))
     }
 }

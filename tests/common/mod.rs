@@ -56,3 +56,24 @@ pub fn check_variable_grads(name: &str, loss: impl Fn() -> probrs::Result<Tensor
         }
     }
 }
+
+/// `ln |det J|` of a square `m × m` matrix (row-major), by elimination with partial pivoting.
+#[allow(dead_code)]
+pub fn log_abs_det(mut jac: Vec<f64>, m: usize) -> f64 {
+    let mut logdet = 0.0;
+    for c in 0..m {
+        let p = (c..m).max_by(|a, b| jac[a * m + c].abs().total_cmp(&jac[b * m + c].abs())).unwrap();
+        for k in 0..m {
+            jac.swap(c * m + k, p * m + k);
+        }
+        let piv = jac[c * m + c];
+        logdet += piv.abs().ln();
+        for r in c + 1..m {
+            let f = jac[r * m + c] / piv;
+            for k in c..m {
+                jac[r * m + k] -= f * jac[c * m + k];
+            }
+        }
+    }
+    logdet
+}
