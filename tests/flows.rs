@@ -133,27 +133,67 @@ fn batch_normalization_between_mafs_trains_and_evaluates() {
 /// entropy: 800 points), without the context 1.786.
 #[test]
 fn a_conditional_maf_learns_a_conditional_density() {
-    let n = 800;
-    let u = random::uniform(&[n], DType::F64, Seed::new(31)).unwrap().to_vec().unwrap();
-    let e = random::normal(&[n, 2], DType::F64, Seed::new(32)).unwrap().to_vec().unwrap();
-    let c: Vec<f64> = u.iter().map(|u| 4.0 * u - 2.0).collect();
-    let y: Vec<f64> = c.iter().enumerate().flat_map(|(i, c)| [c + 0.2 * e[2 * i], (2.0 * c).sin() + 0.2 * e[2 * i + 1]]).collect();
-    let (c, y) = (Tensor::from_slice(&c, &[n, 1], DType::F64).unwrap(), Tensor::from_slice(&y, &[n, 2], DType::F64).unwrap());
-    let base = || MultivariateNormalDiag::new(Tensor::zeros(&[2], DType::F64).unwrap(), Tensor::ones(&[2], DType::F64).unwrap()).unwrap();
+    let (c, y, entropy) = conditional_data();
     let fit = |conditional: bool| -> f64 {
         let mut made = AutoregressiveNetwork::new(2, 2, &[32, 32], DType::F64, Seed::new(33)).unwrap().with_activation(Tensor::relu);
         if conditional {
             made = made.with_conditional(1, ConditionalInputLayers::AllLayers, Seed::new(34)).unwrap();
         }
         let maf = MaskedAutoregressiveFlow::new(made).unwrap();
-        let flow = TransformedDistribution::new(base(), if conditional { maf.with_conditional_input(c.clone()).unwrap() } else { maf }).unwrap();
-        let loss = || flow.log_prob(&y)?.mean_all()?.neg();
-        let trace = minimize(loss, 800, &mut Adam::new(0.01), MinimizeOptions::default(), trace_loss).unwrap().trace;
-        assert!(trace.iter().all(|l| l.is_finite()));
-        *trace.last().unwrap()
+        fit_conditional(if conditional { maf.with_conditional_input(c.clone()).unwrap() } else { maf }, &y)
     };
     let (with, without) = (fit(true), fit(false));
-    let entropy = 2.0 * (0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + 0.2f64.ln());
     eprintln!("conditional MAF {with:.4}, without the context {without:.4}, conditional entropy {entropy:.4}");
     assert!((with - entropy).abs() < 0.25 && with < without - 1.0, "conditional {with:.4} vs unconditional {without:.4}, entropy {entropy:.4}");
+}
+
+/// `c ~ U(−2, 2)`, `y | c ~ N((c, sin 2c), 0.2² I)`: 800 pairs `(c [n, 1], y [n, 2])` and the
+/// true conditional entropy.
+fn conditional_data() -> (Tensor, Tensor, f64) {
+    let n = 800;
+    let u = random::uniform(&[n], DType::F64, Seed::new(31)).unwrap().to_vec().unwrap();
+    let e = random::normal(&[n, 2], DType::F64, Seed::new(32)).unwrap().to_vec().unwrap();
+    let c: Vec<f64> = u.iter().map(|u| 4.0 * u - 2.0).collect();
+    let y: Vec<f64> = c.iter().enumerate().flat_map(|(i, c)| [c + 0.2 * e[2 * i], (2.0 * c).sin() + 0.2 * e[2 * i + 1]]).collect();
+    let entropy = 2.0 * (0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + 0.2f64.ln());
+    (Tensor::from_slice(&c, &[n, 1], DType::F64).unwrap(), Tensor::from_slice(&y, &[n, 2], DType::F64).unwrap(), entropy)
+}
+
+/// The training NLL of `TransformedDistribution(N(0, I), bijector)` on `y` after 800 Adam steps.
+fn fit_conditional(bijector: impl Bijector + 'static, y: &Tensor) -> f64 {
+    let base = MultivariateNormalDiag::new(Tensor::zeros(&[2], DType::F64).unwrap(), Tensor::ones(&[2], DType::F64).unwrap()).unwrap();
+    let flow = TransformedDistribution::new(base, bijector).unwrap();
+    let loss = || flow.log_prob(y)?.mean_all()?.neg();
+    let trace = minimize(loss, 800, &mut Adam::new(0.01), MinimizeOptions::default(), trace_loss).unwrap().trace;
+    assert!(trace.iter().all(|l| l.is_finite()));
+    *trace.last().unwrap()
+}
+
+/// Conditional couplings on the same `p(y | c)`: two RealNVP couplings (each coordinate
+/// conditions the other) whose networks also read `c` (`RealNVPDefaultTemplate::with_conditional`,
+/// `RealNVP::with_conditional_input`), and the same with neural-spline couplings
+/// (`SplineParams::with_conditional`, 16 bins on [−3, 3]). Both come within 0.3 nats of the
+/// conditional entropy −0.381 (training NLLs: flexible flows fit 800 points a little below it);
+/// without the context the affine pair stays above 1.5. Deterministic; measured: affine
+/// −0.638, spline −0.514, affine without context 1.667.
+#[test]
+fn conditional_couplings_learn_a_conditional_density() {
+    let (c, y, entropy) = conditional_data();
+    let affine = |masked: isize, seed: u64, conditional: bool| -> RealNVP {
+        let mut net = RealNVPDefaultTemplate::new(&[32, 32], 1, 1, false, DType::F64, Seed::new(seed)).unwrap();
+        if conditional {
+            net = net.with_conditional(1, Seed::new(seed + 100)).unwrap();
+        }
+        let nvp = RealNVP::new(Masked::Num(masked), Arc::new(net)).unwrap();
+        if conditional { nvp.with_conditional_input(c.clone()).unwrap() } else { nvp }
+    };
+    let pair = |conditional: bool| Chain::new(vec![Arc::new(affine(1, 41, conditional)), Arc::new(affine(-1, 42, conditional))]);
+    let (with, without) = (fit_conditional(pair(true), &y), fit_conditional(pair(false), &y));
+    let spline = |masked: isize, seed: u64| -> Arc<dyn Bijector> {
+        let p = SplineParams::new(1, 1, 16, DType::F64, Seed::new(seed)).unwrap().with_bound(3.0).unwrap().with_conditional(1, Seed::new(seed + 100)).unwrap();
+        Arc::new(RealNVP::from_bijector_fn(Masked::Num(masked), Arc::new(p)).unwrap().with_conditional_input(c.clone()).unwrap())
+    };
+    let splines = fit_conditional(Chain::new(vec![spline(1, 43), spline(-1, 44)]), &y);
+    eprintln!("conditional RealNVP {with:.4}, splines {splines:.4}, without the context {without:.4}, conditional entropy {entropy:.4}");
+    assert!((with - entropy).abs() < 0.3 && (splines - entropy).abs() < 0.3 && without > 1.5, "affine {with:.4}, splines {splines:.4}, without {without:.4}, entropy {entropy:.4}");
 }

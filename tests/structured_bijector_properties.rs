@@ -107,6 +107,15 @@ fn registry() -> Vec<(&'static str, Make, Vec<usize>, Coords)> {
             Some((|v| v.clone(), flat)),
         ),
         (
+            "RealNVP(first 1 of 3, conditional template, context broadcast)",
+            |d| {
+                let net = RealNVPDefaultTemplate::new(&[8], 1, 2, false, d, probrs::random::Seed::new(9)).unwrap().with_activation(Tensor::tanh).with_conditional(2, probrs::random::Seed::new(10)).unwrap();
+                Arc::new(RealNVP::new(Masked::Num(1), Arc::new(net)).unwrap().with_conditional_input(Tensor::from_slice(&[0.7, -1.2], &[2], d).unwrap()).unwrap())
+            },
+            vec![3],
+            Some((|v| v.clone(), flat)),
+        ),
+        (
             "RealNVP(last 2 of 3, NICE)",
             |d| Arc::new(RealNVP::new(Masked::Num(-2), Arc::new(RealNVPDefaultTemplate::new(&[8], 2, 1, true, d, probrs::random::Seed::new(7)).unwrap())).unwrap()),
             vec![3],

@@ -46,6 +46,14 @@ use std::sync::Arc;
 pub trait ShiftAndLogScaleFn: Send + Sync {
     /// `(shift, log_scale)`, each `[..., output_units]`, from the masked units `[..., d]`.
     fn call(&self, x0: &Tensor, output_units: usize) -> Result<(Option<Tensor>, Option<Tensor>)>;
+    /// [`ShiftAndLogScaleFn::call`] given a context `[..., c]` broadcasting against the masked
+    /// units' batch (TFP's `conditional_input` keyword, passed by
+    /// [`RealNVP::with_conditional_input`]). The default: an error, for conditioners that read
+    /// no context.
+    fn call_conditional(&self, x0: &Tensor, output_units: usize, conditional_input: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let _ = (x0, output_units, conditional_input);
+        Err(no_context())
+    }
     /// The variables the conditioner holds.
     fn trainable_variables(&self) -> Vec<Variable>;
 }
@@ -74,8 +82,29 @@ pub trait ShiftAndLogScaleFn: Send + Sync {
 pub trait BijectorFn: Send + Sync {
     /// The bijector of the transformed units `[..., output_units]` given the masked ones.
     fn call(&self, x0: &Tensor, output_units: usize) -> Result<Arc<dyn Bijector>>;
+    /// [`BijectorFn::call`] given a context `[..., c]` (as
+    /// [`ShiftAndLogScaleFn::call_conditional`]; the default is an error).
+    fn call_conditional(&self, x0: &Tensor, output_units: usize, conditional_input: &Tensor) -> Result<Arc<dyn Bijector>> {
+        let _ = (x0, output_units, conditional_input);
+        Err(no_context())
+    }
     /// The variables the conditioner holds.
     fn trainable_variables(&self) -> Vec<Variable>;
+}
+
+fn no_context() -> Error {
+    Error::invalid_parameter("conditional_input", "this conditioner reads no conditional input (build it with with_conditional)")
+}
+
+/// A context `[..., size]` broadcast against a batch `batch` and flattened to `[Π batch, size]`
+/// rows (the conditioners' context input); `who` names the conditioner in errors.
+pub(crate) fn context_rows(c: &Tensor, batch: &[usize], size: usize, who: &str) -> Result<Tensor> {
+    if c.rank() == 0 || c.shape()[c.rank() - 1] != size {
+        return Err(Error::ShapeMismatch { context: format!("{who}: the conditional input's last axis vs the context size"), lhs: c.shape().to_vec(), rhs: vec![size] });
+    }
+    let mut shape = batch.to_vec();
+    shape.push(size);
+    c.broadcast_to(&shape)?.reshape(&[batch.iter().product(), size])
 }
 
 /// How many units a [`RealNVP`] masks: TFP's `num_masked` or `fraction_masked`; negative masks
@@ -144,6 +173,8 @@ enum Conditioner {
 pub struct RealNVP {
     masked: Masked,
     conditioner: Conditioner,
+    /// The context a conditional conditioner reads (TFP's `conditional_input` keyword).
+    conditional_input: Option<Tensor>,
 }
 
 impl RealNVP {
@@ -195,7 +226,30 @@ impl RealNVP {
                 return Err(Error::invalid_parameter("fraction_masked", format!("must lie in (-1, 1), got {f}")));
             }
         }
-        Ok(RealNVP { masked, conditioner })
+        Ok(RealNVP { masked, conditioner, conditional_input: None })
+    }
+
+    /// The coupling at context `conditional_input` (TFP's `bijector_kwargs={'real_nvp':
+    /// {'conditional_input': c}}`) for a conditioner built to read one
+    /// (`RealNVPDefaultTemplate::with_conditional`, `SplineParams::with_conditional`): a
+    /// conditional density `p(y | c)` is `TransformedDistribution(base, nvp.with_conditional_input(c))`.
+    /// The context broadcasts against the input's batch.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, Masked, RealNVP, RealNVPDefaultTemplate};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// let net = RealNVPDefaultTemplate::new(&[8], 1, 1, false, DType::F64, Seed::new(0))?.with_conditional(1, Seed::new(1))?;
+    /// let nvp = RealNVP::new(Masked::Num(1), Arc::new(net))?;
+    /// let x = Tensor::from_slice(&[0.5, 1.0], &[1, 2], DType::F64)?;
+    /// let at = |c: f64| nvp.with_conditional_input(Tensor::from_slice(&[c], &[1, 1], DType::F64)?)?.forward(&x);
+    /// assert_ne!(at(0.0)?.to_vec()?[1], at(2.0)?.to_vec()?[1]); // the context moves the map
+    /// assert!(nvp.forward(&x).is_err()); // a conditional network needs its context
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_conditional_input(&self, conditional_input: Tensor) -> Result<Self> {
+        Ok(RealNVP { conditional_input: Some(conditional_input), ..self.clone() })
     }
 
     /// `(conditioning units, transformed units, d)` of `t`'s last axis.
@@ -226,7 +280,10 @@ impl RealNVP {
         let (out, ldj) = match &self.conditioner {
             Conditioner::Affine(f) => {
                 // Direct: x · e^s + t and its inverse, without building the chain.
-                let (shift, log_scale) = f.call(&cond, units)?;
+                let (shift, log_scale) = match &self.conditional_input {
+                    Some(c) => f.call_conditional(&cond, units, c)?,
+                    None => f.call(&cond, units)?,
+                };
                 let (mut out, mut ldj) = (rest.clone(), None);
                 if forward {
                     if let Some(l) = &log_scale {
@@ -252,7 +309,10 @@ impl RealNVP {
                 (out, ldj)
             }
             Conditioner::General(f) => {
-                let g = f.call(&cond, units)?;
+                let g = match &self.conditional_input {
+                    Some(c) => f.call_conditional(&cond, units, c)?,
+                    None => f.call(&cond, units)?,
+                };
                 if forward {
                     g.forward_and_forward_log_det_jacobian(&rest, 1)?
                 } else {

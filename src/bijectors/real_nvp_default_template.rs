@@ -13,6 +13,7 @@
 //!
 //! [`RealNVP`]: super::RealNVP
 
+use super::real_nvp::context_rows;
 use super::ShiftAndLogScaleFn;
 use crate::error::{Error, Result};
 use crate::random::{glorot_uniform, Seed};
@@ -38,6 +39,8 @@ pub struct RealNVPDefaultTemplate {
     output_units: usize,
     shift_only: bool,
     activation: Option<fn(&Tensor) -> Result<Tensor>>,
+    /// A conditional network's context size and its first-layer kernel `[c, hidden]`.
+    context: Option<(usize, Variable)>,
 }
 
 impl RealNVPDefaultTemplate {
@@ -64,7 +67,75 @@ impl RealNVPDefaultTemplate {
             let bias = Variable::new(&Tensor::zeros(&[w[1]], dtype)?, format!("real_nvp/dense_{l}/bias"))?;
             layers.push((kernel, bias));
         }
-        Ok(RealNVPDefaultTemplate { layers, input_units, output_units, shift_only, activation: None })
+        Ok(RealNVPDefaultTemplate { layers, input_units, output_units, shift_only, activation: None, context: None })
+    }
+
+    /// A conditional network: a context of `context_units` enters the first layer through its
+    /// own Glorot-uniform kernel (no bias), `h_1 = act(x0 W_1 + c V + b_1)`, as MADE's
+    /// `conditional=True` does; called through `RealNVP::with_conditional_input`.
+    ///
+    /// ```
+    /// use probrs::bijectors::{RealNVPDefaultTemplate, ShiftAndLogScaleFn};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let net = RealNVPDefaultTemplate::new(&[4], 1, 1, false, DType::F64, Seed::new(0))?.with_conditional(2, Seed::new(1))?;
+    /// assert_eq!(net.trainable_variables().len(), 5); // two layers and the context kernel
+    /// let x0 = Tensor::from_slice(&[0.5, -0.5, 1.0], &[3, 1], DType::F64)?;
+    /// // One context for the whole batch broadcasts against it.
+    /// let (shift, _) = net.call_conditional(&x0, 1, &Tensor::vector(&[1.0, 2.0], DType::F64)?)?;
+    /// assert_eq!(shift.unwrap().shape(), &[3, 1]);
+    /// assert!(net.call(&x0, 1).is_err()); // it needs its context
+    /// assert!(net.call_conditional(&x0, 1, &Tensor::vector(&[1.0], DType::F64)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_conditional(mut self, context_units: usize, seed: Seed) -> Result<Self> {
+        if context_units == 0 {
+            return Err(Error::invalid_parameter("context_units", "a conditional network needs at least one context unit"));
+        }
+        let (kernel, _) = &self.layers[0];
+        let width = kernel.shape()[1];
+        let v = Variable::new(&glorot_uniform(&[context_units, width], kernel.dtype(), seed)?, "real_nvp/dense_0/context_kernel")?;
+        self.context = Some((context_units, v));
+        Ok(self)
+    }
+
+    /// The network's `(shift, log_scale)` with the context rows `[N, c]` when conditional.
+    fn run(&self, x0: &Tensor, output_units: usize, context: Option<&Tensor>) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        if x0.rank() == 0 || x0.shape()[x0.rank() - 1] != self.input_units || output_units != self.output_units {
+            return Err(Error::ShapeMismatch {
+                context: "real_nvp_default_template: the masked units' last axis and the output units vs the network's".into(),
+                lhs: [x0.shape(), &[output_units][..]].concat(),
+                rhs: vec![self.input_units, self.output_units],
+            });
+        }
+        let batch = x0.shape()[..x0.rank() - 1].to_vec();
+        let mut h = x0.reshape(&[batch.iter().product(), self.input_units])?;
+        let last = self.layers.len() - 1;
+        for (l, (kernel, bias)) in self.layers.iter().enumerate() {
+            let (input, kernel) = match (l, &self.context, context) {
+                // The context joins the first layer: [x0, c] against [W; V], one product.
+                (0, Some((size, v)), Some(c)) => (Tensor::concat(&[&h, &context_rows(c, &batch, *size, "real_nvp_default_template")?], 1)?, Tensor::concat(&[&kernel.value(), &v.value()], 0)?),
+                (0, Some(_), None) => return Err(Error::invalid_parameter("conditional_input", "real_nvp_default_template: a conditional network needs its conditional input (RealNVP::with_conditional_input)")),
+                (0, None, Some(_)) => return Err(Error::invalid_parameter("conditional_input", "real_nvp_default_template: this network is not conditional (build it with with_conditional)")),
+                _ => (h.clone(), kernel.value()),
+            };
+            h = match self.activation {
+                None if l < last => input.dense(&kernel, &bias.value(), true)?,
+                Some(act) if l < last => act(&input.dense(&kernel, &bias.value(), false)?)?,
+                _ => input.dense(&kernel, &bias.value(), false)?,
+            };
+        }
+        let unflatten = |t: Tensor| -> Result<Tensor> {
+            let mut shape = batch.clone();
+            shape.push(self.output_units);
+            t.reshape(&shape)
+        };
+        if self.shift_only {
+            return Ok((Some(unflatten(h)?), None));
+        }
+        let shift = unflatten(h.narrow(1, 0, self.output_units)?)?;
+        let log_scale = unflatten(h.narrow(1, self.output_units, self.output_units)?)?;
+        Ok((Some(shift), Some(log_scale)))
     }
 
     /// The hidden layers' activation instead of relu (`|x| Ok(x.clone())` for TFP's
@@ -87,36 +158,12 @@ impl RealNVPDefaultTemplate {
 
 impl ShiftAndLogScaleFn for RealNVPDefaultTemplate {
     fn call(&self, x0: &Tensor, output_units: usize) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        if x0.rank() == 0 || x0.shape()[x0.rank() - 1] != self.input_units || output_units != self.output_units {
-            return Err(Error::ShapeMismatch {
-                context: "real_nvp_default_template: the masked units' last axis and the output units vs the network's".into(),
-                lhs: [x0.shape(), &[output_units][..]].concat(),
-                rhs: vec![self.input_units, self.output_units],
-            });
-        }
-        let batch = x0.shape()[..x0.rank() - 1].to_vec();
-        let mut h = x0.reshape(&[batch.iter().product(), self.input_units])?;
-        let last = self.layers.len() - 1;
-        for (l, (kernel, bias)) in self.layers.iter().enumerate() {
-            h = match self.activation {
-                None if l < last => h.dense(&kernel.value(), &bias.value(), true)?,
-                Some(act) if l < last => act(&h.dense(&kernel.value(), &bias.value(), false)?)?,
-                _ => h.dense(&kernel.value(), &bias.value(), false)?,
-            };
-        }
-        let unflatten = |t: Tensor| -> Result<Tensor> {
-            let mut shape = batch.clone();
-            shape.push(self.output_units);
-            t.reshape(&shape)
-        };
-        if self.shift_only {
-            return Ok((Some(unflatten(h)?), None));
-        }
-        let shift = unflatten(h.narrow(1, 0, self.output_units)?)?;
-        let log_scale = unflatten(h.narrow(1, self.output_units, self.output_units)?)?;
-        Ok((Some(shift), Some(log_scale)))
+        self.run(x0, output_units, None)
+    }
+    fn call_conditional(&self, x0: &Tensor, output_units: usize, conditional_input: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        self.run(x0, output_units, Some(conditional_input))
     }
     fn trainable_variables(&self) -> Vec<Variable> {
-        self.layers.iter().flat_map(|(k, b)| [k.clone(), b.clone()]).collect()
+        self.layers.iter().flat_map(|(k, b)| [k.clone(), b.clone()]).chain(self.context.iter().map(|(_, v)| v.clone())).collect()
     }
 }

@@ -15,6 +15,7 @@
 //! `3K − 1` outputs per coordinate), for `MaskedAutoregressiveFlow::from_bijector_fn`: an
 //! autoregressive neural spline flow.
 
+use super::real_nvp::context_rows;
 use super::{AutoregressiveNetwork, Bijector, BijectorFn, RationalQuadraticSpline};
 use crate::error::{Error, Result};
 use crate::random::{glorot_uniform, Seed};
@@ -46,6 +47,9 @@ pub struct SplineParams {
     output_units: usize,
     nbins: usize,
     bound: f64,
+    /// A conditional conditioner's context size and its kernels into the widths, heights and
+    /// slopes layers.
+    context: Option<(usize, [Variable; 3])>,
 }
 
 impl SplineParams {
@@ -68,7 +72,70 @@ impl SplineParams {
             let b = Variable::new(&Tensor::zeros(&[output_units * width], dtype)?, format!("spline_params/{name}/bias"))?;
             Ok((k, b))
         };
-        Ok(SplineParams { widths: layer("w", nbins, 0)?, heights: layer("h", nbins, 1)?, slopes: layer("s", nbins - 1, 2)?, input_units, output_units, nbins, bound: 1.0 })
+        Ok(SplineParams { widths: layer("w", nbins, 0)?, heights: layer("h", nbins, 1)?, slopes: layer("s", nbins - 1, 2)?, input_units, output_units, nbins, bound: 1.0, context: None })
+    }
+
+    /// A conditional conditioner: a context of `context_units` enters each of the three layers
+    /// through its own Glorot-uniform kernel (no bias); called through
+    /// `RealNVP::with_conditional_input`.
+    ///
+    /// ```
+    /// use probrs::bijectors::{Bijector, BijectorFn, SplineParams};
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let p = SplineParams::new(1, 1, 4, DType::F64, Seed::new(0))?.with_conditional(1, Seed::new(1))?;
+    /// assert_eq!(p.trainable_variables().len(), 9);
+    /// let x0 = Tensor::from_slice(&[0.3], &[1, 1], DType::F64)?;
+    /// let at = |c: f64| -> probrs::Result<f64> {
+    ///     let s = p.call_conditional(&x0, 1, &Tensor::from_slice(&[c], &[1, 1], DType::F64)?)?;
+    ///     Ok(s.forward(&Tensor::from_slice(&[0.5], &[1, 1], DType::F64)?)?.to_vec()?[0])
+    /// };
+    /// assert_ne!(at(-1.0)?, at(1.0)?);
+    /// assert!(p.call(&x0, 1).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_conditional(mut self, context_units: usize, seed: Seed) -> Result<Self> {
+        if context_units == 0 {
+            return Err(Error::invalid_parameter("context_units", "a conditional conditioner needs at least one context unit"));
+        }
+        let dtype = self.widths.0.dtype();
+        let kernel = |name: &str, width: usize, i: u64| Variable::new(&glorot_uniform(&[context_units, self.output_units * width], dtype, seed.fold_in(i))?, format!("spline_params/{name}/context_kernel"));
+        let k = self.nbins;
+        self.context = Some((context_units, [kernel("w", k, 0)?, kernel("h", k, 1)?, kernel("s", k - 1, 2)?]));
+        Ok(self)
+    }
+
+    /// The spline at `x0`, with the context when conditional.
+    fn run(&self, x0: &Tensor, output_units: usize, context: Option<&Tensor>) -> Result<Arc<dyn Bijector>> {
+        if x0.rank() == 0 || x0.shape()[x0.rank() - 1] != self.input_units || output_units != self.output_units {
+            return Err(Error::ShapeMismatch {
+                context: "spline_params: the masked units' last axis and the output units vs the network's".into(),
+                lhs: [x0.shape(), &[output_units][..]].concat(),
+                rhs: vec![self.input_units, self.output_units],
+            });
+        }
+        let batch = x0.shape()[..x0.rank() - 1].to_vec();
+        let mut x = x0.reshape(&[batch.iter().product(), self.input_units])?;
+        let kernels = match (&self.context, context) {
+            (Some((size, v)), Some(c)) => {
+                x = Tensor::concat(&[&x, &context_rows(c, &batch, *size, "spline_params")?], 1)?;
+                Some(v)
+            }
+            (None, None) => None,
+            (Some(_), None) => return Err(Error::invalid_parameter("conditional_input", "spline_params: a conditional conditioner needs its conditional input (RealNVP::with_conditional_input)")),
+            (None, Some(_)) => return Err(Error::invalid_parameter("conditional_input", "spline_params: this conditioner is not conditional (build it with with_conditional)")),
+        };
+        let k = self.nbins;
+        let params = |(w, b): &(Variable, Variable), width: usize, i: usize| -> Result<Tensor> {
+            let mut shape = batch.clone();
+            shape.extend([self.output_units, width]);
+            let kernel = match kernels {
+                Some(v) => Tensor::concat(&[&w.value(), &v[i].value()], 0)?,
+                None => w.value(),
+            };
+            x.dense(&kernel, &b.value(), false)?.reshape(&shape)
+        };
+        spline(params(&self.widths, k, 0)?, params(&self.heights, k, 1)?, params(&self.slopes, k - 1, 2)?, self.bound)
     }
 
     /// Splines on `[−bound, bound]` instead of `[−1, 1]` (a standard-normal base puts a third of
@@ -95,25 +162,13 @@ impl SplineParams {
 
 impl BijectorFn for SplineParams {
     fn call(&self, x0: &Tensor, output_units: usize) -> Result<Arc<dyn Bijector>> {
-        if x0.rank() == 0 || x0.shape()[x0.rank() - 1] != self.input_units || output_units != self.output_units {
-            return Err(Error::ShapeMismatch {
-                context: "spline_params: the masked units' last axis and the output units vs the network's".into(),
-                lhs: [x0.shape(), &[output_units][..]].concat(),
-                rhs: vec![self.input_units, self.output_units],
-            });
-        }
-        let batch = x0.shape()[..x0.rank() - 1].to_vec();
-        let x = x0.reshape(&[batch.iter().product(), self.input_units])?;
-        let k = self.nbins;
-        let params = |(w, b): &(Variable, Variable), width: usize| -> Result<Tensor> {
-            let mut shape = batch.clone();
-            shape.extend([self.output_units, width]);
-            x.dense(&w.value(), &b.value(), false)?.reshape(&shape)
-        };
-        spline(params(&self.widths, k)?, params(&self.heights, k)?, params(&self.slopes, k - 1)?, self.bound)
+        self.run(x0, output_units, None)
+    }
+    fn call_conditional(&self, x0: &Tensor, output_units: usize, conditional_input: &Tensor) -> Result<Arc<dyn Bijector>> {
+        self.run(x0, output_units, Some(conditional_input))
     }
     fn trainable_variables(&self) -> Vec<Variable> {
-        [&self.widths, &self.heights, &self.slopes].iter().flat_map(|(k, b)| [k.clone(), b.clone()]).collect()
+        [&self.widths, &self.heights, &self.slopes].iter().flat_map(|(k, b)| [k.clone(), b.clone()]).chain(self.context.iter().flat_map(|(_, v)| v.iter().cloned())).collect()
     }
 }
 
