@@ -144,21 +144,22 @@ impl Vae {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn elbo_local(&self, x: &Tensor, n_samples: usize, seed: Seed) -> Result<Tensor> {
-        let (x, q, z, logits) = self.draws(x, n_samples, seed)?;
+        let Draws { x, z, log_q, logits, .. } = self.draws(x, n_samples, seed)?;
         let distortion = self.likelihood.distribution(&logits)?.log_prob(&x)?.neg()?;
-        let rate = q.log_prob(&z)?.sub(&self.prior.log_prob(&z)?)?;
+        let rate = log_q.sub(&self.prior.log_prob(&z)?)?;
         rate.add(&distortion)?.neg()
     }
 
-    /// The images in float32, the posterior, its `S` draws `[S, B, n]` and the decoder's
-    /// logits at them `[S, B, 64]`.
-    fn draws(&self, x: &Tensor, n_samples: usize, seed: Seed) -> Result<(Tensor, crate::distributions::MultivariateNormalTriL, Tensor, Tensor)> {
+    /// The images in float32, the posterior, its `S` draws `[S, B, n]` with their log-density,
+    /// and the decoder's logits at them `[S, B, 64]`.
+    fn draws(&self, x: &Tensor, n_samples: usize, seed: Seed) -> Result<Draws> {
         let x = x.to_dtype(DType::F32)?;
         let q = self.posterior.distribution(&self.encoder.call(&x, seed.fold_in(0))?)?;
-        let z = q.sample(&[n_samples], seed.fold_in(1))?;
+        // The draws with their log q(z) (TFP's bijector cache gives its regularizer the same).
+        let (z, log_q) = q.sample_and_log_prob(&[n_samples], seed.fold_in(1))?;
         let b = x.shape()[0];
         let logits = self.decoder.call(&z.reshape(&[n_samples * b, self.latent_size])?, seed.fold_in(2))?.reshape(&[n_samples, b, 64])?;
-        Ok((x, q, z, logits))
+        Ok(Draws { x, q, z, log_q, logits })
     }
 
     /// The training loss `−mean elbo_local`, its Monte Carlo rate computed by TFP's
@@ -171,9 +172,9 @@ impl Vae {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn loss(&self, x: &Tensor, n_samples: usize, seed: Seed) -> Result<Tensor> {
-        let (x, q, z, logits) = self.draws(x, n_samples, seed)?;
+        let Draws { x, q, z, log_q, logits } = self.draws(x, n_samples, seed)?;
         let distortion = self.likelihood.distribution(&logits)?.log_prob(&x)?.neg()?.sum_all()?;
-        let rate = self.rate.call(&q, Some(&z))?;
+        let rate = self.rate.call_with_log_prob(&q, &z, &log_q)?;
         distortion.add(&rate)?.mul_scalar(1.0 / (n_samples * x.shape()[0]) as f64)
     }
 
@@ -224,6 +225,15 @@ impl Vae {
         let z = self.prior.sample(&[count], seed)?;
         self.decoder.call(&z.to_dtype(DType::F32)?, Seed::new(0))?.sigmoid().map(|t| t.detach())
     }
+}
+
+/// One pass of the model over a batch (`Vae::draws`).
+struct Draws {
+    x: Tensor,
+    q: crate::distributions::MultivariateNormalTriL,
+    z: Tensor,
+    log_q: Tensor,
+    logits: Tensor,
 }
 
 /// What [`vae_digits`] measured.

@@ -126,6 +126,36 @@ impl KLDivergenceRegularizer {
             let z = test_points.ok_or_else(|| crate::error::Error::invalid_parameter("test_points", "the Monte Carlo KL needs the sample drawn from the distribution (or use_exact_kl)"))?;
             distribution_a.log_prob(z)?.sub(&self.distribution_b.log_prob(z)?)?
         };
+        self.weighted_sum(kl)
+    }
+
+    /// The Monte Carlo penalty `Σ weight · (log a(z) − log b(z))` at draws `z` whose
+    /// log-density under `a` came with them (`Distribution::sample_and_log_prob`): what TFP's
+    /// regularizer computes at a sample its bijector cache still holds, without evaluating
+    /// `a.log_prob(z)` again (for a `MultivariateNormalTriL`, no triangular solve). Same value and
+    /// gradients as [`KLDivergenceRegularizer::call`] at the same draws; with `use_exact_kl` it
+    /// is that KL, as `call`.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, Normal};
+    /// use probrs::layers::KLDivergenceRegularizer;
+    /// use probrs::random::Seed;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let q = Normal::new(Tensor::vector(&[1.0, -1.0], DType::F64)?, 2.0)?;
+    /// let (z, log_q) = q.sample_and_log_prob(&[], Seed::new(0))?;
+    /// let reg = KLDivergenceRegularizer::new(Normal::new(0.0, 1.0)?);
+    /// let a = reg.call_with_log_prob(&q, &z, &log_q)?.to_scalar()?;
+    /// assert!((a - reg.call(&q, Some(&z))?.to_scalar()?).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn call_with_log_prob(&self, distribution_a: &dyn Distribution, test_points: &Tensor, log_prob_a: &Tensor) -> Result<Tensor> {
+        if self.use_exact_kl {
+            return self.call(distribution_a, Some(test_points));
+        }
+        self.weighted_sum(log_prob_a.sub(&self.distribution_b.log_prob(test_points)?)?)
+    }
+
+    fn weighted_sum(&self, kl: Tensor) -> Result<Tensor> {
         let kl = match self.weight {
             Some(w) => kl.mul_scalar(w)?,
             None => kl,
