@@ -141,11 +141,11 @@ impl KLDivergenceRegularizer {
     /// use probrs::layers::KLDivergenceRegularizer;
     /// use probrs::random::Seed;
     /// use probrs::tensor::{DType, Tensor};
-    /// let q = Normal::new(Tensor::vector(&[1.0, -1.0], DType::F64)?, 2.0)?;
+    /// let q = Normal::new(Tensor::vector(&[1.0, -1.0], DType::F32)?, 2.0)?;
     /// let (z, log_q) = q.sample_and_log_prob(&[], Seed::new(0))?;
     /// let reg = KLDivergenceRegularizer::new(Normal::new(0.0, 1.0)?);
     /// let a = reg.call_with_log_prob(&q, &z, &log_q)?.to_scalar()?;
-    /// assert!((a - reg.call(&q, Some(&z))?.to_scalar()?).abs() < 1e-12);
+    /// assert!((a - reg.call(&q, Some(&z))?.to_scalar()?).abs() < 1e-5);
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn call_with_log_prob(&self, distribution_a: &dyn Distribution, test_points: &Tensor, log_prob_a: &Tensor) -> Result<Tensor> {
