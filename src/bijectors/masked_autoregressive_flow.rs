@@ -17,6 +17,7 @@
 //! whose parameters for coordinate `d` depend on `y_<d` only: an autoregressive neural spline
 //! flow with [`AutoregressiveSplineParams`](super::AutoregressiveSplineParams).
 
+use super::real_nvp::affine_pass;
 use super::{AutoregressiveNetwork, Bijector, BijectorFn};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -137,7 +138,8 @@ impl MaskedAutoregressiveFlow {
         match &self.conditioner {
             Conditioner::ShiftAndLogScale(net) => {
                 let (shift, log_scale) = Self::shift_and_log_scale(net, y, self.conditional_input.as_ref())?;
-                Ok((x.mul(&log_scale.exp()?)?.add(&shift)?, log_scale.sum_last(1)?))
+                let (out, ldj) = affine_pass(x, Some(&shift), Some(&log_scale), true)?;
+                Ok((out, ldj.ok_or_else(|| Error::invalid_parameter("log_scale", "the affine step lost its log-scale"))?))
             }
             Conditioner::General(f) => f.call(y, self.event_size)?.forward_and_forward_log_det_jacobian(x, 1),
         }
@@ -148,7 +150,8 @@ impl MaskedAutoregressiveFlow {
         match &self.conditioner {
             Conditioner::ShiftAndLogScale(net) => {
                 let (shift, log_scale) = Self::shift_and_log_scale(net, y, self.conditional_input.as_ref())?;
-                Ok((y.sub(&shift)?.mul(&log_scale.neg()?.exp()?)?, log_scale.sum_last(1)?.neg()?))
+                let (out, ldj) = affine_pass(y, Some(&shift), Some(&log_scale), false)?;
+                Ok((out, ldj.ok_or_else(|| Error::invalid_parameter("log_scale", "the affine step lost its log-scale"))?))
             }
             Conditioner::General(f) => f.call(y, self.event_size)?.inverse_and_inverse_log_det_jacobian(y, 1),
         }

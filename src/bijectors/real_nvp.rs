@@ -92,6 +92,31 @@ pub trait BijectorFn: Send + Sync {
     fn trainable_variables(&self) -> Vec<Variable>;
 }
 
+/// The affine coupling step on the transformed units: forward `x · e^s + t` with log-det `Σ s`,
+/// inverse `(x − t) · e^−s` with `−Σ s` (an absent shift or log-scale is zero; no log-det when
+/// there is no log-scale). Shared by `RealNVP` and the masked autoregressive flow.
+pub(crate) fn affine_pass(x: &Tensor, shift: Option<&Tensor>, log_scale: Option<&Tensor>, forward: bool) -> Result<(Tensor, Option<Tensor>)> {
+    let (mut out, mut ldj) = (x.clone(), None);
+    if forward {
+        if let Some(l) = log_scale {
+            out = out.mul(&l.exp()?)?;
+            ldj = Some(l.sum_last(1)?);
+        }
+        if let Some(s) = shift {
+            out = out.add(s)?;
+        }
+    } else {
+        if let Some(s) = shift {
+            out = out.sub(s)?;
+        }
+        if let Some(l) = log_scale {
+            out = out.mul(&l.neg()?.exp()?)?;
+            ldj = Some(l.sum_last(1)?.neg()?);
+        }
+    }
+    Ok((out, ldj))
+}
+
 fn no_context() -> Error {
     Error::invalid_parameter("conditional_input", "this conditioner reads no conditional input (build it with with_conditional)")
 }
@@ -284,24 +309,7 @@ impl RealNVP {
                     Some(c) => f.call_conditional(&cond, units, c)?,
                     None => f.call(&cond, units)?,
                 };
-                let (mut out, mut ldj) = (rest.clone(), None);
-                if forward {
-                    if let Some(l) = &log_scale {
-                        out = out.mul(&l.exp()?)?;
-                        ldj = Some(l.sum_last(1)?);
-                    }
-                    if let Some(s) = &shift {
-                        out = out.add(s)?;
-                    }
-                } else {
-                    if let Some(s) = &shift {
-                        out = out.sub(s)?;
-                    }
-                    if let Some(l) = &log_scale {
-                        out = out.mul(&l.neg()?.exp()?)?;
-                        ldj = Some(l.sum_last(1)?.neg()?);
-                    }
-                }
+                let (out, ldj) = affine_pass(&rest, shift.as_ref(), log_scale.as_ref(), forward)?;
                 let ldj = match ldj {
                     Some(l) => l,
                     None => rest.sum_last(1)?.zeros_like()?,
