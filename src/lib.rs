@@ -63,6 +63,7 @@ pub mod ppl;
 pub mod psd_kernels;
 pub mod random;
 pub mod save;
+pub mod sts;
 pub mod tensor;
 mod variables;
 pub mod vi;

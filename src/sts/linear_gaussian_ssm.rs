@@ -1,0 +1,652 @@
+//! TFP's `tfd.LinearGaussianStateSpaceModel`: a distribution over time series `x [T, p]` from
+//! a latent linear-Gaussian Markov chain `z [T, k]`.
+//!
+//! ```text
+//! z_0 ~ N(μ_0, P_0)                                   (initial_state_prior)
+//! z_{t+1} = A_t z_t + b_t + η_t,   η_t ~ N(0, Q_t)    (transition matrix, noise loc and cov)
+//! x_t     = H_t z_t + d_t + ε_t,   ε_t ~ N(0, R_t)    (observation matrix, noise loc and cov)
+//! ```
+//! with `t` counted from `initial_step`. `log_prob` runs the Kalman filter
+//! ([`LinearGaussianStateSpaceModel::forward_filter`]): predict `m⁻ = A m + b`,
+//! `P⁻ = A P Aᵀ + Q`; observe with `S = H P⁻ Hᵀ + R`, `K = P⁻ Hᵀ S⁻¹`,
+//! `log p(x_t | x_<t) = log N(x_t; H m⁻ + d, S)`, `m = m⁻ + K (x_t − H m⁻ − d)` and the covariance
+//! in Joseph form `P = (I − K H) P⁻ (I − K H)ᵀ + K R Kᵀ`, which stays symmetric positive
+//! semi-definite under rounding. Masked (missing) steps contribute nothing and keep the
+//! prediction. [`LinearGaussianStateSpaceModel::posterior_marginals`] is the
+//! Rauch–Tung–Striebel smoother. Every step is facade ops, so log-likelihoods differentiate in
+//! the parameters (the matrices and noise terms may be tracked tensors or time-varying).
+//!
+//! statsmodels' approximate-diffuse initialization is this model with `P_0 = 10⁶ I` and its
+//! likelihood burn-in ([`LinearGaussianStateSpaceModel::with_log_likelihood_burn`]): the first
+//! `k` steps' terms are left out of `log_prob`.
+//!
+//! Parameters are unbatched (`batch_shape = []`); observed series may carry leading batch axes
+//! (`x [..., T, p]`), which share the mask.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use crate::distributions::{Distribution, ReparameterizationType};
+use crate::error::{Error, Result};
+use crate::random::{self, Seed};
+use crate::tensor::{DType, Tensor};
+
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
+/// A matrix or vector that is the same at every step, or a function of the step `t` (TFP's
+/// callables `transition_matrix(t)`).
+///
+/// ```
+/// use probrs::sts::TimeVarying;
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// let a = TimeVarying::from(Tensor::eye(2, &[], DType::F64)?);
+/// assert_eq!(a.at(7)?.shape(), &[2, 2]);
+/// let b = TimeVarying::Function(Arc::new(|t| Tensor::full(t as f64, &[1, 1], DType::F64)));
+/// assert_eq!(b.at(3)?.to_vec()?, vec![3.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub enum TimeVarying {
+    /// The same tensor at every step.
+    Constant(Tensor),
+    /// The tensor at step `t`.
+    Function(Arc<dyn Fn(usize) -> Result<Tensor> + Send + Sync>),
+}
+
+impl From<Tensor> for TimeVarying {
+    fn from(t: Tensor) -> Self {
+        TimeVarying::Constant(t)
+    }
+}
+
+impl From<&Tensor> for TimeVarying {
+    fn from(t: &Tensor) -> Self {
+        TimeVarying::Constant(t.clone())
+    }
+}
+
+impl TimeVarying {
+    /// The value at step `t`.
+    ///
+    /// ```
+    /// use probrs::sts::TimeVarying;
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert_eq!(TimeVarying::from(Tensor::ones(&[3], DType::F32)?).at(0)?.shape(), &[3]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn at(&self, t: usize) -> Result<Tensor> {
+        match self {
+            TimeVarying::Constant(v) => Ok(v.clone()),
+            TimeVarying::Function(f) => f(t),
+        }
+    }
+}
+
+/// A Gaussian term `N(loc, covariance)` of a state-space model: its initial-state prior or a
+/// noise (TFP takes `MultivariateNormal*` distributions there).
+///
+/// ```
+/// use probrs::sts::GaussianTerm;
+/// use probrs::tensor::{DType, Tensor};
+/// // Zero-mean noise with standard deviations 0.5 and 2.
+/// let noise = GaussianTerm::diag(&Tensor::vector(&[0.5, 2.0], DType::F64)?)?;
+/// assert_eq!(noise.covariance_at(0)?.to_vec()?, vec![0.25, 0.0, 0.0, 4.0]);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct GaussianTerm {
+    loc: Option<TimeVarying>,
+    covariance: TimeVarying,
+}
+
+impl GaussianTerm {
+    /// `N(loc, covariance)` (`[n]`, `[n, n]`; either may vary in time).
+    ///
+    /// ```
+    /// use probrs::sts::GaussianTerm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let g = GaussianTerm::new(Tensor::vector(&[1.0], DType::F64)?, Tensor::ones(&[1, 1], DType::F64)?);
+    /// assert_eq!(g.loc_at(0)?.unwrap().to_vec()?, vec![1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn new(loc: impl Into<TimeVarying>, covariance: impl Into<TimeVarying>) -> Self {
+        GaussianTerm { loc: Some(loc.into()), covariance: covariance.into() }
+    }
+
+    /// Zero-mean with `covariance`.
+    ///
+    /// ```
+    /// use probrs::sts::GaussianTerm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!(GaussianTerm::zero_mean(Tensor::eye(2, &[], DType::F64)?).loc_at(0)?.is_none());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn zero_mean(covariance: impl Into<TimeVarying>) -> Self {
+        GaussianTerm { loc: None, covariance: covariance.into() }
+    }
+
+    /// Zero-mean with independent coordinates of standard deviations `scale_diag [n]` (TFP's
+    /// `MultivariateNormalDiag(scale_diag=...)`); differentiable in `scale_diag`.
+    ///
+    /// ```
+    /// use probrs::sts::GaussianTerm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!(GaussianTerm::diag(&Tensor::ones(&[2, 2], DType::F64)?).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn diag(scale_diag: &Tensor) -> Result<Self> {
+        if scale_diag.rank() != 1 {
+            return Err(Error::invalid_shape("scale_diag", scale_diag.shape(), "expected a vector [n]"));
+        }
+        Ok(GaussianTerm::zero_mean(Tensor::matrix_diag(&scale_diag.square()?)?))
+    }
+
+    /// The mean at step `t` (`None`: zero).
+    ///
+    /// ```
+    /// use probrs::sts::GaussianTerm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert!(GaussianTerm::zero_mean(Tensor::ones(&[1, 1], DType::F64)?).loc_at(4)?.is_none());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn loc_at(&self, t: usize) -> Result<Option<Tensor>> {
+        self.loc.as_ref().map(|l| l.at(t)).transpose()
+    }
+
+    /// The covariance at step `t`.
+    ///
+    /// ```
+    /// use probrs::sts::GaussianTerm;
+    /// use probrs::tensor::{DType, Tensor};
+    /// assert_eq!(GaussianTerm::zero_mean(Tensor::ones(&[1, 1], DType::F64)?).covariance_at(2)?.to_vec()?, vec![1.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn covariance_at(&self, t: usize) -> Result<Tensor> {
+        self.covariance.at(t)
+    }
+}
+
+/// The Kalman filter's outputs over `x [..., T, p]` (TFP's `forward_filter` tuple): per step
+/// the log-likelihood `[..., T]`, the filtered and predicted state means `[..., T, k]` and
+/// covariances `[T, k, k]`, and the one-step predictive observation means `[..., T, p]` and
+/// covariances `[T, p, p]` (the covariances are shared by every series: they do not depend on
+/// the observed values).
+///
+/// ```
+/// let r = probrs::sts::FilterResults::default();
+/// assert!(r.log_likelihoods.is_none());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct FilterResults {
+    /// `log p(x_t | x_<t)` per step; zero at masked steps.
+    pub log_likelihoods: Option<Tensor>,
+    /// `E[z_t | x_≤t]`.
+    pub filtered_means: Option<Tensor>,
+    /// `Cov[z_t | x_≤t]`.
+    pub filtered_covs: Option<Tensor>,
+    /// `E[z_t | x_<t]`.
+    pub predicted_means: Option<Tensor>,
+    /// `Cov[z_t | x_<t]`.
+    pub predicted_covs: Option<Tensor>,
+    /// `E[x_t | x_<t]`.
+    pub observation_means: Option<Tensor>,
+    /// `Cov[x_t | x_<t]`.
+    pub observation_covs: Option<Tensor>,
+}
+
+/// TFP's `LinearGaussianStateSpaceModel` (module doc).
+///
+/// ```
+/// use probrs::distributions::Distribution;
+/// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+/// use probrs::tensor::{DType, Tensor};
+/// // A local level: z_{t+1} = z_t + N(0, 0.5²), x_t = z_t + N(0, 0.3²), z_0 ~ N(0, 1).
+/// let one = Tensor::ones(&[1, 1], DType::F64)?;
+/// let ssm = LinearGaussianStateSpaceModel::new(
+///     3, &one, GaussianTerm::diag(&Tensor::vector(&[0.5], DType::F64)?)?,
+///     &one, GaussianTerm::diag(&Tensor::vector(&[0.3], DType::F64)?)?,
+///     GaussianTerm::zero_mean(&one),
+/// )?;
+/// let x = Tensor::from_slice(&[0.1, 0.4, 0.2], &[3, 1], DType::F64)?;
+/// // The filter's log-likelihood is the joint Gaussian density of the three values.
+/// let lp = ssm.log_prob(&x)?.to_scalar()?;
+/// let (q, r) = (0.25, 0.09);
+/// let cov = Tensor::from_slice(&[1.0 + r, 1.0, 1.0, 1.0, 1.0 + q + r, 1.0 + q, 1.0, 1.0 + q, 1.0 + 2.0 * q + r], &[3, 3], DType::F64)?;
+/// let mvn = probrs::distributions::MultivariateNormalTriL::new(Tensor::zeros(&[3], DType::F64)?, cov.cholesky()?)?;
+/// assert!((lp - mvn.log_prob(&x.reshape(&[3])?)?.to_scalar()?).abs() < 1e-12);
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct LinearGaussianStateSpaceModel {
+    num_timesteps: usize,
+    transition_matrix: TimeVarying,
+    transition_noise: GaussianTerm,
+    observation_matrix: TimeVarying,
+    observation_noise: GaussianTerm,
+    initial_state_prior: GaussianTerm,
+    initial_step: usize,
+    mask: Option<Vec<bool>>,
+    burn: usize,
+    latent_size: usize,
+    observation_size: usize,
+    dtype: DType,
+}
+
+impl LinearGaussianStateSpaceModel {
+    /// The model over `num_timesteps` steps (module doc; TFP's argument order). The sizes `k`
+    /// and `p` are read from the observation matrix at the initial step `[p, k]`.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let bad_prior = GaussianTerm::zero_mean(Tensor::eye(2, &[], DType::F64)?);
+    /// let err = LinearGaussianStateSpaceModel::new(5, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), bad_prior);
+    /// assert!(err.is_err_and(|e| e.to_string().contains("initial_state_prior")));
+    /// assert!(LinearGaussianStateSpaceModel::new(0, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one)).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn new(
+        num_timesteps: usize,
+        transition_matrix: impl Into<TimeVarying>,
+        transition_noise: GaussianTerm,
+        observation_matrix: impl Into<TimeVarying>,
+        observation_noise: GaussianTerm,
+        initial_state_prior: GaussianTerm,
+    ) -> Result<Self> {
+        if num_timesteps == 0 {
+            return Err(Error::invalid_parameter("num_timesteps", "a state-space model needs at least one step"));
+        }
+        let (transition_matrix, observation_matrix) = (transition_matrix.into(), observation_matrix.into());
+        let h = observation_matrix.at(0)?;
+        if h.rank() != 2 {
+            return Err(Error::invalid_shape("observation_matrix", h.shape(), "expected [p, k]"));
+        }
+        let (p, k) = (h.shape()[0], h.shape()[1]);
+        let m = LinearGaussianStateSpaceModel {
+            num_timesteps,
+            transition_matrix,
+            transition_noise,
+            observation_matrix,
+            observation_noise,
+            initial_state_prior,
+            initial_step: 0,
+            mask: None,
+            burn: 0,
+            latent_size: k,
+            observation_size: p,
+            dtype: h.dtype(),
+        };
+        m.check_step(0)?;
+        Ok(m)
+    }
+
+    /// Counts steps from `initial_step` when evaluating time-varying terms (TFP's `initial_step`).
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?.with_initial_step(10);
+    /// assert_eq!(m.initial_step(), 10);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_initial_step(mut self, initial_step: usize) -> Self {
+        self.initial_step = initial_step;
+        self
+    }
+
+    /// The first step's index for time-varying terms.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// assert_eq!(m.initial_step(), 0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn initial_step(&self) -> usize {
+        self.initial_step
+    }
+
+    /// Missing observations (TFP's `mask`: `true` where the value is missing); their values
+    /// are ignored (NaN allowed there) and they contribute nothing to `log_prob`.
+    ///
+    /// ```
+    /// use probrs::distributions::Distribution;
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// let x = Tensor::from_slice(&[0.5, f64::NAN], &[2, 1], DType::F64)?;
+    /// let masked = m.clone().with_mask(vec![false, true])?;
+    /// let first_only = LinearGaussianStateSpaceModel::new(1, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// assert_eq!(masked.log_prob(&x)?.to_scalar()?, first_only.log_prob(&x.narrow(0, 0, 1)?)?.to_scalar()?);
+    /// assert!(m.log_prob(&x).is_err()); // an unmasked NaN is an error naming the step
+    /// assert!(m.with_mask(vec![true]).is_err()); // one flag per step
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_mask(mut self, mask: Vec<bool>) -> Result<Self> {
+        if mask.len() != self.num_timesteps {
+            return Err(Error::ShapeMismatch { context: "linear_gaussian_state_space_model mask vs num_timesteps".into(), lhs: vec![mask.len()], rhs: vec![self.num_timesteps] });
+        }
+        self.mask = Some(mask);
+        Ok(self)
+    }
+
+    /// Leaves the first `steps` log-likelihood terms out of `log_prob` (statsmodels'
+    /// `loglikelihood_burn`, used with an approximately diffuse initial-state prior, module
+    /// doc); `forward_filter` still reports them.
+    ///
+    /// ```
+    /// use probrs::distributions::Distribution;
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// let x = Tensor::from_slice(&[0.5, 0.7], &[2, 1], DType::F64)?;
+    /// let per_step = m.forward_filter(&x)?.log_likelihoods.unwrap().to_vec()?;
+    /// assert_eq!(m.with_log_likelihood_burn(1).log_prob(&x)?.to_scalar()?, per_step[1]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_log_likelihood_burn(mut self, steps: usize) -> Self {
+        self.burn = steps;
+        self
+    }
+
+    /// The number of steps `T`.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(4, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// assert_eq!((m.num_timesteps(), m.latent_size(), m.observation_size()), (4, 1, 1));
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn num_timesteps(&self) -> usize {
+        self.num_timesteps
+    }
+
+    /// The state size `k`.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let h = Tensor::ones(&[1, 3], DType::F64)?;
+    /// let (a, one) = (Tensor::eye(3, &[], DType::F64)?, Tensor::ones(&[1, 1], DType::F64)?);
+    /// let m = LinearGaussianStateSpaceModel::new(4, &a, GaussianTerm::zero_mean(&a), &h, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&a))?;
+    /// assert_eq!(m.latent_size(), 3);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn latent_size(&self) -> usize {
+        self.latent_size
+    }
+
+    /// The observation size `p`.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(4, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// assert_eq!(m.observation_size(), 1);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn observation_size(&self) -> usize {
+        self.observation_size
+    }
+
+    fn masked(&self, t: usize) -> bool {
+        self.mask.as_ref().is_some_and(|m| m[t])
+    }
+
+    /// Checks every term's shape at model step `t` (0-based), naming the term.
+    fn check_step(&self, t: usize) -> Result<()> {
+        let (k, p, s) = (self.latent_size, self.observation_size, self.initial_step + t);
+        let want = |name: &str, v: &Tensor, shape: &[usize]| -> Result<()> {
+            if v.shape() != shape {
+                return Err(Error::ShapeMismatch { context: format!("linear_gaussian_state_space_model {name} at step {s}"), lhs: v.shape().to_vec(), rhs: shape.to_vec() });
+            }
+            if v.dtype() != self.dtype {
+                return Err(Error::DTypeMismatch { context: format!("linear_gaussian_state_space_model {name}"), lhs: v.dtype().name().into(), rhs: self.dtype.name().into() });
+            }
+            Ok(())
+        };
+        want("transition_matrix", &self.transition_matrix.at(s)?, &[k, k])?;
+        want("observation_matrix", &self.observation_matrix.at(s)?, &[p, k])?;
+        for (name, term, n) in [("transition_noise", &self.transition_noise, k), ("observation_noise", &self.observation_noise, p), ("initial_state_prior", &self.initial_state_prior, k)] {
+            want(&format!("{name} covariance"), &term.covariance_at(s)?, &[n, n])?;
+            if let Some(l) = term.loc_at(s)? {
+                want(&format!("{name} loc"), &l, &[n])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `x [..., T, p]` as `[N, T, p]` rows with the batch shape, masked values zeroed; errors
+    /// name a shape mismatch or an unmasked non-finite value's step.
+    fn rows(&self, x: &Tensor) -> Result<(Tensor, Vec<usize>)> {
+        let (t, p) = (self.num_timesteps, self.observation_size);
+        let r = x.rank();
+        if r < 2 || x.shape()[r - 2..] != [t, p] {
+            return Err(Error::ShapeMismatch { context: "linear_gaussian_state_space_model input [..., num_timesteps, observation_size]".into(), lhs: x.shape().to_vec(), rhs: vec![t, p] });
+        }
+        let batch = x.shape()[..r - 2].to_vec();
+        let n: usize = batch.iter().product();
+        let v = x.detach().to_vec()?;
+        for (i, chunk) in v.chunks(p).enumerate() {
+            let step = i % t;
+            if !self.masked(step) && chunk.iter().any(|z| !z.is_finite()) {
+                return Err(Error::NonFinite { what: "observation (mask it if it is missing)".into(), step, variable: None });
+            }
+        }
+        let mut rows = x.reshape(&[n, t, p])?;
+        if let Some(mask) = &self.mask {
+            if mask.iter().any(|m| *m) {
+                let keep: Vec<f64> = mask.iter().flat_map(|m| std::iter::repeat_n(if *m { 0.0 } else { 1.0 }, p)).collect();
+                let keep = Tensor::from_slice(&keep, &[t, p], x.dtype())?;
+                // Zero the masked entries without touching NaN arithmetic: where, not a product.
+                rows = Tensor::where_(&keep.gt_scalar(0.5)?, &rows, &rows.zeros_like()?)?;
+            }
+        }
+        Ok((rows, batch))
+    }
+
+    /// TFP's `forward_filter`: the Kalman filter over `x [..., T, p]` ([`FilterResults`]).
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// let r = m.forward_filter(&Tensor::from_slice(&[2.0, 1.0], &[2, 1], DType::F64)?)?;
+    /// // Step 0: prior N(0, 1), observation noise 1: the filtered mean halves the value.
+    /// assert!((r.filtered_means.unwrap().to_vec()?[0] - 1.0).abs() < 1e-12);
+    /// assert!((r.filtered_covs.unwrap().to_vec()?[0] - 0.5).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn forward_filter(&self, x: &Tensor) -> Result<FilterResults> {
+        let (rows, batch) = self.rows(x)?;
+        let (t_len, k, p) = (self.num_timesteps, self.latent_size, self.observation_size);
+        let n = rows.shape()[0];
+        let dtype = self.dtype;
+        let eye_k = Tensor::eye(k, &[], dtype)?;
+        let mut mean = self.initial_state_prior.loc_at(self.initial_step)?.map_or_else(|| Tensor::zeros(&[k], dtype), Ok)?.unsqueeze(0)?.broadcast_to(&[n, k])?;
+        let mut cov = self.initial_state_prior.covariance_at(self.initial_step)?;
+        let (mut lls, mut fm, mut fc, mut pm, mut pc, mut om, mut oc) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for t in 0..t_len {
+            let s = self.initial_step + t;
+            self.check_step(t)?;
+            if t > 0 {
+                let a = self.transition_matrix.at(s - 1)?;
+                mean = mean.matmul(&a.matrix_transpose()?)?;
+                if let Some(b) = self.transition_noise.loc_at(s - 1)? {
+                    mean = mean.add(&b)?;
+                }
+                cov = a.matmul(&cov)?.matmul(&a.matrix_transpose()?)?.add(&self.transition_noise.covariance_at(s - 1)?)?;
+            }
+            pm.push(mean.clone());
+            pc.push(cov.clone());
+            let h = self.observation_matrix.at(s)?;
+            let r = self.observation_noise.covariance_at(s)?;
+            let mut y_pred = mean.matmul(&h.matrix_transpose()?)?;
+            if let Some(d) = self.observation_noise.loc_at(s)? {
+                y_pred = y_pred.add(&d)?;
+            }
+            let ph = cov.matmul(&h.matrix_transpose()?)?; // [k, p]
+            let s_cov = h.matmul(&ph)?.add(&r)?;
+            let s_cov = s_cov.add(&s_cov.matrix_transpose()?)?.mul_scalar(0.5)?;
+            om.push(y_pred.clone());
+            oc.push(s_cov.clone());
+            if self.masked(t) {
+                lls.push(Tensor::zeros(&[n], dtype)?);
+            } else {
+                let chol = s_cov.cholesky().map_err(|_| Error::invalid_parameter("observation_noise", format!("the predictive covariance at step {s} is not positive definite")))?;
+                let resid = rows.narrow(1, t, 1)?.squeeze(1)?.sub(&y_pred)?; // [n, p]
+                let z = crate::tensor::linalg::triangular_solve(&chol, &resid.matrix_transpose()?, false)?; // [p, n]
+                let half_logdet = chol.diag_part()?.log()?.sum_all()?;
+                lls.push(z.square()?.sum_axes(&[0], false)?.affine(-0.5, -0.5 * p as f64 * LN_2PI)?.sub(&half_logdet)?);
+                // K = P Hᵀ S⁻¹: Kᵀ = S⁻¹ H P.
+                let gain = chol.cholesky_solve(&ph.matrix_transpose()?)?.matrix_transpose()?; // [k, p]
+                mean = mean.add(&resid.matmul(&gain.matrix_transpose()?)?)?;
+                let ikh = eye_k.sub(&gain.matmul(&h)?)?;
+                cov = ikh.matmul(&cov)?.matmul(&ikh.matrix_transpose()?)?.add(&gain.matmul(&r)?.matmul(&gain.matrix_transpose()?)?)?;
+            }
+            fm.push(mean.clone());
+            fc.push(cov.clone());
+        }
+        let along = |v: &[Tensor], axis: usize, tail: &[usize]| -> Result<Tensor> {
+            let parts: Vec<Tensor> = v.iter().map(|x| x.unsqueeze(axis)).collect::<Result<_>>()?;
+            let joined = Tensor::concat(&parts.iter().collect::<Vec<_>>(), axis)?;
+            let mut shape = batch.clone();
+            shape.push(t_len);
+            shape.extend_from_slice(tail);
+            if axis == 0 {
+                Ok(joined)
+            } else {
+                joined.reshape(&shape)
+            }
+        };
+        Ok(FilterResults {
+            log_likelihoods: Some(along(&lls, 1, &[])?),
+            filtered_means: Some(along(&fm, 1, &[k])?),
+            filtered_covs: Some(along(&fc, 0, &[])?),
+            predicted_means: Some(along(&pm, 1, &[k])?),
+            predicted_covs: Some(along(&pc, 0, &[])?),
+            observation_means: Some(along(&om, 1, &[p])?),
+            observation_covs: Some(along(&oc, 0, &[])?),
+        })
+    }
+
+    /// TFP's `posterior_marginals`: `E[z_t | x]` `[..., T, k]` and `Cov[z_t | x]` `[T, k, k]` by
+    /// the Rauch–Tung–Striebel smoother over the filter's results.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// let (means, covs) = m.posterior_marginals(&Tensor::from_slice(&[2.0, 1.0], &[2, 1], DType::F64)?)?;
+    /// // The last step's smoothed moments are its filtered ones; the first uses both values.
+    /// assert_eq!((means.shape(), covs.shape()), (&[2, 1][..], &[2, 1, 1][..]));
+    /// assert!((covs.to_vec()?[0] - 0.4).abs() < 1e-12);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn posterior_marginals(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let f = self.forward_filter(x)?;
+        let t_len = self.num_timesteps;
+        let take = |o: &Option<Tensor>| o.clone().ok_or_else(|| Error::invalid_parameter("forward_filter", "missing output"));
+        let (fm, fc, pm, pc) = (take(&f.filtered_means)?, take(&f.filtered_covs)?, take(&f.predicted_means)?, take(&f.predicted_covs)?);
+        let out_shape = fm.shape().to_vec();
+        let k = self.latent_size;
+        let n = fm.elem_count() / (t_len * k);
+        let (fm, pm) = (fm.reshape(&[n, t_len, k])?, pm.reshape(&[n, t_len, k])?);
+        let axis = 1;
+        let at = |m: &Tensor, t: usize| m.narrow(axis, t, 1)?.squeeze(axis);
+        let cov_at = |c: &Tensor, t: usize| c.narrow(0, t, 1)?.squeeze(0);
+        let mut means = vec![at(&fm, t_len - 1)?];
+        let mut covs = vec![cov_at(&fc, t_len - 1)?];
+        for t in (0..t_len - 1).rev() {
+            let a = self.transition_matrix.at(self.initial_step + t)?;
+            let (f_cov, p_next) = (cov_at(&fc, t)?, cov_at(&pc, t + 1)?);
+            // J = P_t Aᵀ (P⁻_{t+1})⁻¹: Jᵀ = (P⁻)⁻¹ A P_t.
+            let gain = p_next.cholesky().map_err(|_| Error::invalid_parameter("transition_noise", format!("the predicted covariance at step {} is not positive definite", self.initial_step + t + 1)))?.cholesky_solve(&a.matmul(&f_cov)?)?.matrix_transpose()?;
+            let (next_mean, next_cov) = (means.last().expect("one entry").clone(), covs.last().expect("one entry").clone());
+            let mean = at(&fm, t)?.add(&next_mean.sub(&at(&pm, t + 1)?)?.matmul(&gain.matrix_transpose()?)?)?;
+            let cov = f_cov.add(&gain.matmul(&next_cov.sub(&p_next)?)?.matmul(&gain.matrix_transpose()?)?)?;
+            means.push(mean);
+            covs.push(cov.add(&cov.matrix_transpose()?)?.mul_scalar(0.5)?);
+        }
+        means.reverse();
+        covs.reverse();
+        let stack = |v: &[Tensor], axis: usize| -> Result<Tensor> {
+            let parts: Vec<Tensor> = v.iter().map(|x| x.unsqueeze(axis)).collect::<Result<_>>()?;
+            Tensor::concat(&parts.iter().collect::<Vec<_>>(), axis)
+        };
+        Ok((stack(&means, axis)?.reshape(&out_shape)?, stack(&covs, 0)?))
+    }
+}
+
+impl Distribution for LinearGaussianStateSpaceModel {
+    fn class_name(&self) -> &'static str {
+        "LinearGaussianStateSpaceModel"
+    }
+    fn name(&self) -> &str {
+        "LinearGaussianStateSpaceModel"
+    }
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn batch_shape(&self) -> Vec<usize> {
+        vec![]
+    }
+    fn event_shape(&self) -> Vec<usize> {
+        vec![self.num_timesteps, self.observation_size]
+    }
+    fn reparameterization_type(&self) -> ReparameterizationType {
+        ReparameterizationType::FullyReparameterized
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    /// `Σ_{t ≥ burn} log p(x_t | x_<t)` by the Kalman filter, `[...]` for `x [..., T, p]`.
+    fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        let ll = self.forward_filter(x)?.log_likelihoods.ok_or_else(|| Error::invalid_parameter("forward_filter", "missing output"))?;
+        let axis = ll.rank() - 1;
+        let burn = self.burn.min(self.num_timesteps);
+        ll.narrow(axis, burn, self.num_timesteps - burn)?.sum_axes(&[axis], false)
+    }
+    /// Simulates the chain: `[sample_shape, T, p]`.
+    fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+        let (k, p, dtype) = (self.latent_size, self.observation_size, self.dtype);
+        let n: usize = sample_shape.iter().product();
+        let draw = |term: &GaussianTerm, t: usize, size: usize, seed: Seed| -> Result<Tensor> {
+            let chol = term.covariance_at(t)?.cholesky().map_err(|_| Error::invalid_parameter("covariance", format!("not positive definite at step {t}")))?;
+            let e = random::normal(&[n, size], dtype, seed)?.matmul(&chol.matrix_transpose()?)?;
+            match term.loc_at(t)? {
+                Some(l) => e.add(&l),
+                None => Ok(e),
+            }
+        };
+        let s0 = self.initial_step;
+        let mut z = draw(&self.initial_state_prior, s0, k, seed.fold_in(0))?;
+        let mut xs = Vec::with_capacity(self.num_timesteps);
+        for t in 0..self.num_timesteps {
+            let s = s0 + t;
+            if t > 0 {
+                self.check_step(t)?;
+                z = z.matmul(&self.transition_matrix.at(s - 1)?.matrix_transpose()?)?.add(&draw(&self.transition_noise, s - 1, k, seed.fold_in(2 * t as u64 + 1))?)?;
+            }
+            let x = z.matmul(&self.observation_matrix.at(s)?.matrix_transpose()?)?.add(&draw(&self.observation_noise, s, p, seed.fold_in(2 * t as u64 + 2))?)?;
+            xs.push(x.unsqueeze(1)?);
+        }
+        let mut shape = sample_shape.to_vec();
+        shape.extend([self.num_timesteps, p]);
+        Tensor::concat(&xs.iter().collect::<Vec<_>>(), 1)?.reshape(&shape)
+    }
+}
+
+crate::distributions::distribution::impl_display!(LinearGaussianStateSpaceModel);
