@@ -241,3 +241,53 @@ fn posterior_samples_have_the_smoothed_moments() {
         }
     }
 }
+
+/// TFP's components: `Sum([LocalLevel, LocalLinearTrend])` on the 40-point series with missing
+/// values has TFP's default priors (scaled by the series' observed mean, standard deviation and
+/// centered first value), stacks the components' terms block-diagonally, offsets observations
+/// by the mean, and its log-likelihood differentiates in the parameters.
+#[test]
+fn components_build_the_additive_state_space_model() {
+    use probrs::sts::{empirical_statistics, LocalLevel, LocalLinearTrend, StructuralTimeSeries, Sum};
+    use std::sync::Arc;
+    let y = series(40);
+    let seen: Vec<f64> = Y.iter().flatten().copied().collect();
+    let mean = seen.iter().sum::<f64>() / seen.len() as f64;
+    let sd = (seen.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / seen.len() as f64).sqrt();
+    let stats = empirical_statistics(&y, None).unwrap();
+    assert_close(&[stats.mean, stats.stddev, stats.initial_centered], &[mean, sd, seen[0] - mean], 1e-12, 1e-12, "empirical statistics");
+    let model = Sum::new(vec![Arc::new(LocalLevel::new(Some(&y), DType::F64).unwrap()), Arc::new(LocalLinearTrend::new(Some(&y), DType::F64).unwrap())], Some(&y), DType::F64).unwrap();
+    let params = model.parameters();
+    let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["observation_noise_scale", "LocalLevel/level_scale", "LocalLinearTrend/level_scale", "LocalLinearTrend/slope_scale"]);
+    // Priors LogNormal(log(f σ), s): their medians are f σ; the bijectors map 0 to σ log 2.
+    for (p, f) in params.iter().zip([0.01, 0.05, 0.05, 0.05]) {
+        let median = p.prior.quantile(&Tensor::scalar(0.5, DType::F64).unwrap()).unwrap().to_scalar().unwrap();
+        assert!((median - f * sd).abs() < 1e-10, "{}: prior median {median} vs {}", p.name, f * sd);
+        let at_zero = p.bijector.forward(&Tensor::scalar(0.0, DType::F64).unwrap()).unwrap().to_scalar().unwrap();
+        assert!((at_zero - sd * 2f64.ln()).abs() < 1e-12, "{}: bijector(0) {at_zero}", p.name);
+    }
+    let vals = |v: &[f64]| v.iter().map(|x| t(&[*x], &[1])).collect::<Vec<_>>();
+    let theta = [0.3, 0.2, 0.1, 0.05];
+    let ssm = model.make_state_space_model(40, &vals(&theta)).unwrap().with_mask(Y.iter().map(|v| v.is_none()).collect()).unwrap();
+    // The same model by hand: states [level; level', slope], the offset moved onto the data.
+    let ic = seen[0] - mean;
+    let a = t(&[1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0], &[3, 3]);
+    let q = t(&[0.04, 0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.0, 0.0025], &[3, 3]);
+    let p0 = t(&[(ic.abs() + sd).powi(2), 0.0, 0.0, 0.0, (ic.abs() + sd).powi(2), 0.0, 0.0, 0.0, sd * sd], &[3, 3]);
+    let by_hand = LinearGaussianStateSpaceModel::new(40, a, GaussianTerm::zero_mean(q), t(&[1.0, 1.0, 0.0], &[1, 3]), GaussianTerm::zero_mean(t(&[0.09], &[1, 1])), GaussianTerm::new(t(&[ic, ic, 0.0], &[3]), p0))
+        .unwrap()
+        .with_mask(Y.iter().map(|v| v.is_none()).collect())
+        .unwrap();
+    let got = ssm.log_prob(&y).unwrap().to_scalar().unwrap();
+    let want = by_hand.log_prob(&y.add_scalar(-mean).unwrap()).unwrap().to_scalar().unwrap();
+    assert!((got - want).abs() < 1e-10 * want.abs(), "Sum {got} vs by hand {want}");
+    check_grad(
+        "log_prob of Sum's model wrt its parameters",
+        |p| model.make_state_space_model(40, &(0..4).map(|i| p.narrow(0, i, 1)).collect::<probrs::Result<Vec<_>>>()?)?.with_mask(Y.iter().map(|v| v.is_none()).collect())?.log_prob(&y),
+        &theta,
+        &[4],
+        1e-6,
+        1e-6,
+    );
+}

@@ -1,7 +1,9 @@
-//! TFP's `tfp.sts` (Layer 4 of the seed overview): structural time series. So far its
-//! foundation, the [`LinearGaussianStateSpaceModel`] distribution (Kalman filter log-likelihood,
-//! forward filtering, RTS smoothing, simulation), with time-varying terms and missing
-//! observations; the components, fitting and forecasting build on it.
+//! TFP's `tfp.sts` (Layer 4 of the seed overview): structural time series. The foundation is
+//! the [`LinearGaussianStateSpaceModel`] distribution (Kalman filter log-likelihood, forward
+//! filtering, RTS smoothing, posterior and prior simulation) with time-varying terms and missing
+//! observations; components ([`LocalLevel`], [`LocalLinearTrend`], their [`Sum`] with
+//! observation noise) implement [`StructuralTimeSeries`] and build one at given parameter
+//! values. Fitting and forecasting build on these.
 //!
 //! ```
 //! use probrs::distributions::Distribution;
@@ -22,5 +24,13 @@
 //! ```
 
 mod linear_gaussian_ssm;
+mod local_level;
+mod local_linear_trend;
+mod structural_time_series;
+mod sum;
 
 pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};
+pub use local_level::LocalLevel;
+pub use local_linear_trend::LocalLinearTrend;
+pub use structural_time_series::{empirical_statistics, EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
+pub use sum::Sum;

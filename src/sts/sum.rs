@@ -1,0 +1,146 @@
+//! TFP's `sts.Sum`: an additive model. Each component's state is stacked (block-diagonal
+//! transitions and noises, observation rows side by side), and the observation adds Gaussian
+//! noise and a constant offset:
+//!
+//! ```text
+//! y_t = Σ_c H_c z_{c,t} + constant_offset + N(0, observation_noise_scale²)
+//! ```
+//! Defaults from the observed series: `observation_noise_scale ~ LogNormal(log(0.01 σ), 2)`
+//! through `Scale(σ) ∘ Softplus`, `constant_offset` = the series' mean (the components' priors
+//! are centered on it). Parameters: `observation_noise_scale`, then each component's, named
+//! `{component}/{parameter}`.
+
+use std::sync::Arc;
+
+use super::structural_time_series::{scalar_values, scale_parameter, stats_of};
+use super::{EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
+use crate::error::{Error, Result};
+use crate::tensor::{DType, Tensor};
+
+/// A sum of components with observation noise (module doc).
+///
+/// ```
+/// use probrs::distributions::Distribution;
+/// use probrs::sts::{LocalLevel, LocalLinearTrend, StructuralTimeSeries, Sum};
+/// use probrs::tensor::{DType, Tensor};
+/// use std::sync::Arc;
+/// let y = Tensor::vector(&[1.0, 3.0, 2.0, 4.0, 5.0], DType::F64)?;
+/// let model = Sum::new(vec![Arc::new(LocalLinearTrend::new(Some(&y), DType::F64)?)], Some(&y), DType::F64)?;
+/// let names: Vec<String> = model.parameters().into_iter().map(|p| p.name).collect();
+/// assert_eq!(names, ["observation_noise_scale", "LocalLinearTrend/level_scale", "LocalLinearTrend/slope_scale"]);
+/// let v = |x: f64| Tensor::vector(&[x], DType::F64);
+/// let ssm = model.make_state_space_model(5, &[v(0.5)?, v(0.2)?, v(0.1)?])?;
+/// assert!(ssm.log_prob(&y.reshape(&[5, 1])?)?.to_scalar()?.is_finite());
+/// # Ok::<(), probrs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Sum {
+    components: Vec<Arc<dyn StructuralTimeSeries>>,
+    stats: EmpiricalStatistics,
+    dtype: DType,
+    params: Vec<Parameter>,
+}
+
+impl Sum {
+    /// The sum of `components` (uniquely named), its observation-noise prior and offset from
+    /// `observed_time_series` (a unit, zero-mean series when `None`).
+    ///
+    /// ```
+    /// use probrs::sts::{LocalLevel, Sum};
+    /// use probrs::tensor::DType;
+    /// use std::sync::Arc;
+    /// let twice = vec![Arc::new(LocalLevel::new(None, DType::F64)?) as Arc<dyn probrs::sts::StructuralTimeSeries>; 2];
+    /// assert!(Sum::new(twice, None, DType::F64).is_err_and(|e| e.to_string().contains("LocalLevel")));
+    /// assert!(Sum::new(vec![], None, DType::F64).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn new(components: Vec<Arc<dyn StructuralTimeSeries>>, observed_time_series: Option<&Tensor>, dtype: DType) -> Result<Self> {
+        if components.is_empty() {
+            return Err(Error::invalid_parameter("components", "a Sum needs at least one component"));
+        }
+        for (i, c) in components.iter().enumerate() {
+            if components[..i].iter().any(|d| d.name() == c.name()) {
+                return Err(Error::invalid_parameter("components", format!("two components are named `{}`; names must be unique", c.name())));
+            }
+        }
+        let stats = stats_of(observed_time_series)?;
+        let mut params = vec![scale_parameter("observation_noise_scale", 0.01, 2.0, stats.stddev, dtype)?];
+        for c in &components {
+            params.extend(c.parameters().into_iter().map(|p| Parameter { name: format!("{}/{}", c.name(), p.name), ..p }));
+        }
+        Ok(Sum { components, stats, dtype, params })
+    }
+
+    /// The constant added to every observation (the observed series' mean).
+    ///
+    /// ```
+    /// use probrs::sts::{LocalLevel, Sum};
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// let y = Tensor::vector(&[1.0, 3.0], DType::F64)?;
+    /// let s = Sum::new(vec![Arc::new(LocalLevel::new(Some(&y), DType::F64)?)], Some(&y), DType::F64)?;
+    /// assert_eq!(s.constant_offset(), 2.0);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn constant_offset(&self) -> f64 {
+        self.stats.mean
+    }
+}
+
+/// `[[B_0, 0, ...], [0, B_1, ...], ...]` from square blocks, differentiable in each.
+fn block_diagonal(blocks: &[Tensor], dtype: DType) -> Result<Tensor> {
+    let total: usize = blocks.iter().map(|b| b.shape()[0]).sum();
+    let mut rows = Vec::with_capacity(blocks.len());
+    let mut before = 0;
+    for b in blocks {
+        let k = b.shape()[0];
+        let mut parts = Vec::new();
+        if before > 0 {
+            parts.push(Tensor::zeros(&[k, before], dtype)?);
+        }
+        parts.push(b.clone());
+        if total - before - k > 0 {
+            parts.push(Tensor::zeros(&[k, total - before - k], dtype)?);
+        }
+        rows.push(Tensor::concat(&parts.iter().collect::<Vec<_>>(), 1)?);
+        before += k;
+    }
+    Tensor::concat(&rows.iter().collect::<Vec<_>>(), 0)
+}
+
+impl StructuralTimeSeries for Sum {
+    fn name(&self) -> &str {
+        "Sum"
+    }
+    fn latent_size(&self) -> usize {
+        self.components.iter().map(|c| c.latent_size()).sum()
+    }
+    fn parameters(&self) -> Vec<Parameter> {
+        self.params.clone()
+    }
+    fn state_space_terms(&self, param_vals: &[Tensor]) -> Result<StateSpaceTerms> {
+        if param_vals.len() != self.params.len() {
+            return Err(Error::ShapeMismatch { context: "Sum: parameter values".into(), lhs: vec![param_vals.len()], rhs: vec![self.params.len()] });
+        }
+        let mut at = 1;
+        let mut terms = Vec::with_capacity(self.components.len());
+        for c in &self.components {
+            let n = c.parameters().len();
+            terms.push(c.state_space_terms(&param_vals[at..at + n])?);
+            at += n;
+        }
+        let pick = |f: fn(&StateSpaceTerms) -> &Tensor| terms.iter().map(|t| f(t).clone()).collect::<Vec<_>>();
+        let d = self.dtype;
+        Ok(StateSpaceTerms {
+            transition_matrix: block_diagonal(&pick(|t| &t.transition_matrix), d)?,
+            transition_covariance: block_diagonal(&pick(|t| &t.transition_covariance), d)?,
+            observation_matrix: Tensor::concat(&pick(|t| &t.observation_matrix).iter().collect::<Vec<_>>(), 1)?,
+            initial_loc: Tensor::concat(&pick(|t| &t.initial_loc).iter().collect::<Vec<_>>(), 0)?,
+            initial_covariance: block_diagonal(&pick(|t| &t.initial_covariance), d)?,
+        })
+    }
+    fn observation_noise(&self, param_vals: &[Tensor]) -> Result<Option<(Tensor, f64)>> {
+        let first = param_vals.first().cloned().into_iter().collect::<Vec<_>>();
+        Ok(Some((scalar_values("Sum", &first, 1)?.remove(0), self.stats.mean)))
+    }
+}
