@@ -4,7 +4,7 @@
 //! fits are deterministic.
 
 mod common;
-use common::log_abs_det;
+use common::autodiff_logdet;
 
 use probrs::bijectors::{Bijector, Glow, GlowOptions};
 use probrs::distributions::{Distribution, Normal, Sample, TransformedDistribution};
@@ -27,19 +27,6 @@ fn dequantized(dtype: DType, seed: u64) -> Tensor {
     let n = d.labels.len();
     let u = random::uniform(&[n, 64], DType::F64, Seed::new(seed)).unwrap();
     d.images.to_dtype(DType::F64).unwrap().mul_scalar(16.0).unwrap().add(&u).unwrap().mul_scalar(1.0 / 17.0).unwrap().reshape(&[n, 8, 8, 1]).unwrap().to_dtype(dtype).unwrap()
-}
-
-/// `ln |det J|` of `f` at `z` (a vector of `m`) by autodiff and pivoted elimination.
-fn autodiff_log_det(f: impl Fn(&Tensor) -> Tensor, z: &[f64]) -> f64 {
-    let m = z.len();
-    let mut jac = vec![0.0; m * m];
-    for i in 0..m {
-        let v = Variable::new(&Tensor::from_slice(z, &[m], DType::F64).unwrap(), "z").unwrap();
-        let y = f(&v.value()).flatten().unwrap();
-        let g = y.narrow(0, i, 1).unwrap().sum_all().unwrap().grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
-        jac[i * m..(i + 1) * m].copy_from_slice(&g);
-    }
-    log_abs_det(jac, m)
 }
 
 /// After the ActNorms initialize from a data batch, every variable is moved by noise (the
@@ -78,7 +65,7 @@ fn glow_inverts_and_its_log_det_is_the_jacobians() {
         assert!(ildj.to_vec().unwrap().iter().all(|v| v.is_finite() && v.abs() > 1.0), "{dtype}: a non-trivial log-det");
         if dtype == DType::F64 {
             let z0 = z.narrow(0, 0, 1).unwrap().flatten().unwrap().to_vec().unwrap();
-            let ad = autodiff_log_det(|v| glow.forward(v).unwrap(), &z0);
+            let ad = autodiff_logdet(&|v| glow.forward(v).unwrap(), &z0);
             let got = fldj.to_vec().unwrap()[0];
             assert!((got - ad).abs() < 1e-8 * (1.0 + ad.abs()), "fldj {got} vs autodiff {ad}");
         }

@@ -4,10 +4,9 @@
 //! the autodiff Jacobian (float64). The elementwise bijectors are in `tests/bijectors.rs`.
 
 mod common;
-use common::log_abs_det;
+use common::autodiff_logdet;
 
 use probrs::bijectors::*;
-use probrs::params::Variable;
 use probrs::tensor::{DType, Tensor};
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -156,16 +155,7 @@ fn cholesky_input(raw: &[f64], dtype: DType) -> Tensor {
 
 /// ln|det ∂g/∂v| at v0 for g = to_coords ∘ f ∘ from_coords, by autodiff (f64).
 fn autodiff_log_det(b: &dyn Bijector, coords: (fn(&Tensor) -> Tensor, fn(&Tensor) -> Tensor), v0: &[f64]) -> f64 {
-    let m = v0.len();
-    let mut jac = vec![0.0; m * m];
-    for i in 0..m {
-        let v = Variable::new(&Tensor::from_slice(v0, &[m], DType::F64).unwrap(), "v").unwrap();
-        let y = (coords.1)(&b.forward(&(coords.0)(&v.value())).unwrap());
-        assert_eq!(y.elem_count(), m, "{}: not square in these coordinates", b.name());
-        let g = y.narrow(0, i, 1).unwrap().sum_all().unwrap().grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
-        jac[i * m..(i + 1) * m].copy_from_slice(&g);
-    }
-    log_abs_det(jac, m)
+    autodiff_logdet(&|v| (coords.1)(&b.forward(&(coords.0)(v)).unwrap()), v0)
 }
 
 fn check(b: &dyn Bijector, x: &Tensor, batch: &[usize], event_ndims: usize, tol: f64) -> Result<(), TestCaseError> {

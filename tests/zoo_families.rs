@@ -10,35 +10,6 @@ use probrs::random::Seed;
 use probrs::tensor::{DType, Tensor};
 use std::sync::Arc;
 
-/// log|det ∂f/∂x| for f: R^m → R^m, by m reverse passes and Gaussian elimination.
-fn autodiff_logdet(f: &dyn Fn(&Tensor) -> Tensor, x: &[f64]) -> f64 {
-    let m = x.len();
-    let mut jac = vec![0.0; m * m];
-    for i in 0..m {
-        let v = Variable::new(&t64(x, &[m]), "x").unwrap();
-        let y = f(&v.value()).flatten().unwrap();
-        assert_eq!(y.elem_count(), m);
-        let g = y.narrow(0, i, 1).unwrap().sum_all().unwrap().grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
-        jac[i * m..(i + 1) * m].copy_from_slice(&g);
-    }
-    let mut logdet = 0.0;
-    for c in 0..m {
-        let p = (c..m).max_by(|a, b| jac[a * m + c].abs().partial_cmp(&jac[b * m + c].abs()).unwrap()).unwrap();
-        for k in 0..m {
-            jac.swap(c * m + k, p * m + k);
-        }
-        let piv = jac[c * m + c];
-        logdet += piv.abs().ln();
-        for r in c + 1..m {
-            let factor = jac[r * m + c] / piv;
-            for k in c..m {
-                jac[r * m + k] -= factor * jac[c * m + k];
-            }
-        }
-    }
-    logdet
-}
-
 #[test]
 fn structural_bijectors_log_det_against_autodiff() {
     let raw = [0.5, -1.0, 2.0, 0.1, 0.3, -0.7];

@@ -57,8 +57,22 @@ pub fn check_variable_grads(name: &str, loss: impl Fn() -> probrs::Result<Tensor
     }
 }
 
+/// log|det ∂f/∂x| for f: R^m → R^m (its output flattened; it must have m elements), by m
+/// reverse passes and [`log_abs_det`].
+pub fn autodiff_logdet(f: &dyn Fn(&Tensor) -> Tensor, x: &[f64]) -> f64 {
+    let m = x.len();
+    let mut jac = vec![0.0; m * m];
+    for i in 0..m {
+        let v = probrs::params::Variable::new(&t64(x, &[m]), "x").unwrap();
+        let y = f(&v.value()).flatten().unwrap();
+        assert_eq!(y.elem_count(), m, "not square: {} outputs for {m} inputs", y.elem_count());
+        let g = y.narrow(0, i, 1).unwrap().sum_all().unwrap().grad(&[&v.value()]).unwrap()[0].clone().unwrap().to_vec().unwrap();
+        jac[i * m..(i + 1) * m].copy_from_slice(&g);
+    }
+    log_abs_det(jac, m)
+}
+
 /// `ln |det J|` of a square `m × m` matrix (row-major), by elimination with partial pivoting.
-#[allow(dead_code)]
 pub fn log_abs_det(mut jac: Vec<f64>, m: usize) -> f64 {
     let mut logdet = 0.0;
     for c in 0..m {
