@@ -175,25 +175,36 @@ impl GaussianTerm {
 /// the observed values).
 ///
 /// ```
-/// let r = probrs::sts::FilterResults::default();
-/// assert!(r.log_likelihoods.is_none());
+/// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+/// use probrs::tensor::{DType, Tensor};
+/// let one = Tensor::ones(&[1, 1], DType::F64)?;
+/// let m = LinearGaussianStateSpaceModel::new(3, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+/// let r = m.forward_filter(&Tensor::zeros(&[4, 3, 1], DType::F64)?)?; // four series
+/// assert_eq!((r.log_likelihoods.shape(), r.filtered_covs.shape()), (&[4, 3][..], &[3, 1, 1][..]));
+/// # Ok::<(), probrs::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct FilterResults {
     /// `log p(x_t | x_<t)` per step; zero at masked steps.
-    pub log_likelihoods: Option<Tensor>,
+    pub log_likelihoods: Tensor,
     /// `E[z_t | x_≤t]`.
-    pub filtered_means: Option<Tensor>,
+    pub filtered_means: Tensor,
     /// `Cov[z_t | x_≤t]`.
-    pub filtered_covs: Option<Tensor>,
+    pub filtered_covs: Tensor,
     /// `E[z_t | x_<t]`.
-    pub predicted_means: Option<Tensor>,
+    pub predicted_means: Tensor,
     /// `Cov[z_t | x_<t]`.
-    pub predicted_covs: Option<Tensor>,
+    pub predicted_covs: Tensor,
     /// `E[x_t | x_<t]`.
-    pub observation_means: Option<Tensor>,
+    pub observation_means: Tensor,
     /// `Cov[x_t | x_<t]`.
-    pub observation_covs: Option<Tensor>,
+    pub observation_covs: Tensor,
+}
+
+/// `parts` (equal shapes) stacked on a new axis `axis`.
+fn stack(parts: &[Tensor], axis: usize) -> Result<Tensor> {
+    let parts: Vec<Tensor> = parts.iter().map(|x| x.unsqueeze(axis)).collect::<Result<_>>()?;
+    Tensor::concat(&parts.iter().collect::<Vec<_>>(), axis)
 }
 
 /// TFP's `LinearGaussianStateSpaceModel` (module doc).
@@ -348,7 +359,7 @@ impl LinearGaussianStateSpaceModel {
     /// let one = Tensor::ones(&[1, 1], DType::F64)?;
     /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
     /// let x = Tensor::from_slice(&[0.5, 0.7], &[2, 1], DType::F64)?;
-    /// let per_step = m.forward_filter(&x)?.log_likelihoods.unwrap().to_vec()?;
+    /// let per_step = m.forward_filter(&x)?.log_likelihoods.to_vec()?;
     /// assert_eq!(m.with_log_likelihood_burn(1).log_prob(&x)?.to_scalar()?, per_step[1]);
     /// # Ok::<(), probrs::Error>(())
     /// ```
@@ -465,8 +476,8 @@ impl LinearGaussianStateSpaceModel {
     /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
     /// let r = m.forward_filter(&Tensor::from_slice(&[2.0, 1.0], &[2, 1], DType::F64)?)?;
     /// // Step 0: prior N(0, 1), observation noise 1: the filtered mean halves the value.
-    /// assert!((r.filtered_means.unwrap().to_vec()?[0] - 1.0).abs() < 1e-12);
-    /// assert!((r.filtered_covs.unwrap().to_vec()?[0] - 0.5).abs() < 1e-12);
+    /// assert!((r.filtered_means.to_vec()?[0] - 1.0).abs() < 1e-12);
+    /// assert!((r.filtered_covs.to_vec()?[0] - 0.5).abs() < 1e-12);
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn forward_filter(&self, x: &Tensor) -> Result<FilterResults> {
@@ -519,26 +530,21 @@ impl LinearGaussianStateSpaceModel {
             fm.push(mean.clone());
             fc.push(cov.clone());
         }
-        let along = |v: &[Tensor], axis: usize, tail: &[usize]| -> Result<Tensor> {
-            let parts: Vec<Tensor> = v.iter().map(|x| x.unsqueeze(axis)).collect::<Result<_>>()?;
-            let joined = Tensor::concat(&parts.iter().collect::<Vec<_>>(), axis)?;
+        // Per-series rows [n, ...] stacked on the step axis, back to the batch shape.
+        let per_series = |v: &[Tensor], tail: &[usize]| -> Result<Tensor> {
             let mut shape = batch.clone();
             shape.push(t_len);
             shape.extend_from_slice(tail);
-            if axis == 0 {
-                Ok(joined)
-            } else {
-                joined.reshape(&shape)
-            }
+            stack(v, 1)?.reshape(&shape)
         };
         Ok(FilterResults {
-            log_likelihoods: Some(along(&lls, 1, &[])?),
-            filtered_means: Some(along(&fm, 1, &[k])?),
-            filtered_covs: Some(along(&fc, 0, &[])?),
-            predicted_means: Some(along(&pm, 1, &[k])?),
-            predicted_covs: Some(along(&pc, 0, &[])?),
-            observation_means: Some(along(&om, 1, &[p])?),
-            observation_covs: Some(along(&oc, 0, &[])?),
+            log_likelihoods: per_series(&lls, &[])?,
+            filtered_means: per_series(&fm, &[k])?,
+            filtered_covs: stack(&fc, 0)?,
+            predicted_means: per_series(&pm, &[k])?,
+            predicted_covs: stack(&pc, 0)?,
+            observation_means: per_series(&om, &[p])?,
+            observation_covs: stack(&oc, 0)?,
         })
     }
 
@@ -557,10 +563,8 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn posterior_marginals(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
-        let f = self.forward_filter(x)?;
+        let FilterResults { filtered_means: fm, filtered_covs: fc, predicted_means: pm, predicted_covs: pc, .. } = self.forward_filter(x)?;
         let t_len = self.num_timesteps;
-        let take = |o: &Option<Tensor>| o.clone().ok_or_else(|| Error::invalid_parameter("forward_filter", "missing output"));
-        let (fm, fc, pm, pc) = (take(&f.filtered_means)?, take(&f.filtered_covs)?, take(&f.predicted_means)?, take(&f.predicted_covs)?);
         let out_shape = fm.shape().to_vec();
         let k = self.latent_size;
         let n = fm.elem_count() / (t_len * k);
@@ -571,10 +575,8 @@ impl LinearGaussianStateSpaceModel {
         let mut means = vec![at(&fm, t_len - 1)?];
         let mut covs = vec![cov_at(&fc, t_len - 1)?];
         for t in (0..t_len - 1).rev() {
-            let a = self.transition_matrix.at(self.initial_step + t)?;
             let (f_cov, p_next) = (cov_at(&fc, t)?, cov_at(&pc, t + 1)?);
-            // J = P_t Aᵀ (P⁻_{t+1})⁻¹: Jᵀ = (P⁻)⁻¹ A P_t.
-            let gain = p_next.cholesky().map_err(|_| Error::invalid_parameter("transition_noise", format!("the predicted covariance at step {} is not positive definite", self.initial_step + t + 1)))?.cholesky_solve(&a.matmul(&f_cov)?)?.matrix_transpose()?;
+            let gain = self.smoother_gain(t, &f_cov, &p_next)?;
             let (next_mean, next_cov) = (means.last().expect("one entry").clone(), covs.last().expect("one entry").clone());
             let mean = at(&fm, t)?.add(&next_mean.sub(&at(&pm, t + 1)?)?.matmul(&gain.matrix_transpose()?)?)?;
             let cov = f_cov.add(&gain.matmul(&next_cov.sub(&p_next)?)?.matmul(&gain.matrix_transpose()?)?)?;
@@ -583,15 +585,17 @@ impl LinearGaussianStateSpaceModel {
         }
         means.reverse();
         covs.reverse();
-        let stack = |v: &[Tensor], axis: usize| -> Result<Tensor> {
-            let parts: Vec<Tensor> = v.iter().map(|x| x.unsqueeze(axis)).collect::<Result<_>>()?;
-            Tensor::concat(&parts.iter().collect::<Vec<_>>(), axis)
-        };
         Ok((stack(&means, axis)?.reshape(&out_shape)?, stack(&covs, 0)?))
     }
-}
 
-impl LinearGaussianStateSpaceModel {
+    /// The smoother's gain at step `t`: `J = P_t A_tᵀ (P⁻_{t+1})⁻¹`, as `Jᵀ = (P⁻)⁻¹ A P_t` by
+    /// a Cholesky solve.
+    fn smoother_gain(&self, t: usize, filtered_cov: &Tensor, predicted_next: &Tensor) -> Result<Tensor> {
+        let a = self.transition_matrix.at(self.initial_step + t)?;
+        let chol = predicted_next.cholesky().map_err(|_| Error::invalid_parameter("transition_noise", format!("the predicted covariance at step {} is not positive definite", self.initial_step + t + 1)))?;
+        chol.cholesky_solve(&a.matmul(filtered_cov)?)?.matrix_transpose()
+    }
+
     /// TFP's `posterior_sample`: latent trajectories `z [sample_shape, ..., T, k]` drawn from
     /// `p(z | x)` by forward filtering, backward sampling: `z_{T−1} ~ N(m_{T−1}, P_{T−1})`, then
     /// `z_t | z_{t+1} ~ N(m_t + J_t (z_{t+1} − m⁻_{t+1}), P_t − J_t P⁻_{t+1} J_tᵀ)` with
@@ -614,10 +618,8 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn posterior_sample(&self, x: &Tensor, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
-        let f = self.forward_filter(x)?;
+        let FilterResults { filtered_means: fm, filtered_covs: fc, predicted_means: pm, predicted_covs: pc, .. } = self.forward_filter(x)?;
         let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
-        let take = |o: &Option<Tensor>| o.clone().ok_or_else(|| Error::invalid_parameter("forward_filter", "missing output"));
-        let (fm, fc, pm, pc) = (take(&f.filtered_means)?, take(&f.filtered_covs)?, take(&f.predicted_means)?, take(&f.predicted_covs)?);
         let batch = fm.shape()[..fm.rank() - 2].to_vec();
         let n: usize = batch.iter().product();
         let draws: usize = sample_shape.iter().product();
@@ -634,21 +636,18 @@ impl LinearGaussianStateSpaceModel {
         let mut z = gaussian(mean_at(&fm, t_len - 1)?, &cov_at(&fc, t_len - 1)?, seed.fold_in(t_len as u64))?;
         let mut out = vec![z.clone()];
         for t in (0..t_len - 1).rev() {
-            let a = self.transition_matrix.at(self.initial_step + t)?;
             let (f_cov, p_next) = (cov_at(&fc, t)?, cov_at(&pc, t + 1)?);
-            let chol = p_next.cholesky().map_err(|_| Error::invalid_parameter("transition_noise", format!("the predicted covariance at step {} is not positive definite", self.initial_step + t + 1)))?;
-            let gain = chol.cholesky_solve(&a.matmul(&f_cov)?)?.matrix_transpose()?; // J [k, k]
+            let gain = self.smoother_gain(t, &f_cov, &p_next)?;
             let mean = mean_at(&fm, t)?.add(&z.sub(&mean_at(&pm, t + 1)?)?.matmul(&gain.matrix_transpose()?)?)?;
             let cov = f_cov.sub(&gain.matmul(&p_next)?.matmul(&gain.matrix_transpose()?)?)?;
             z = gaussian(mean, &cov, seed.fold_in(t as u64))?;
             out.push(z.clone());
         }
         out.reverse();
-        let parts: Vec<Tensor> = out.iter().map(|z| z.unsqueeze(1)).collect::<Result<_>>()?;
         let mut shape = sample_shape.to_vec();
         shape.extend_from_slice(&batch);
         shape.extend([t_len, k]);
-        Tensor::concat(&parts.iter().collect::<Vec<_>>(), 1)?.reshape(&shape)
+        stack(&out, 1)?.reshape(&shape)
     }
 }
 
@@ -676,7 +675,7 @@ impl Distribution for LinearGaussianStateSpaceModel {
     }
     /// `Σ_{t ≥ burn} log p(x_t | x_<t)` by the Kalman filter, `[...]` for `x [..., T, p]`.
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
-        let ll = self.forward_filter(x)?.log_likelihoods.ok_or_else(|| Error::invalid_parameter("forward_filter", "missing output"))?;
+        let ll = self.forward_filter(x)?.log_likelihoods;
         let axis = ll.rank() - 1;
         let burn = self.burn.min(self.num_timesteps);
         ll.narrow(axis, burn, self.num_timesteps - burn)?.sum_axes(&[axis], false)
@@ -703,11 +702,11 @@ impl Distribution for LinearGaussianStateSpaceModel {
                 z = z.matmul(&self.transition_matrix.at(s - 1)?.matrix_transpose()?)?.add(&draw(&self.transition_noise, s - 1, k, seed.fold_in(2 * t as u64 + 1))?)?;
             }
             let x = z.matmul(&self.observation_matrix.at(s)?.matrix_transpose()?)?.add(&draw(&self.observation_noise, s, p, seed.fold_in(2 * t as u64 + 2))?)?;
-            xs.push(x.unsqueeze(1)?);
+            xs.push(x);
         }
         let mut shape = sample_shape.to_vec();
         shape.extend([self.num_timesteps, p]);
-        Tensor::concat(&xs.iter().collect::<Vec<_>>(), 1)?.reshape(&shape)
+        stack(&xs, 1)?.reshape(&shape)
     }
 }
 
