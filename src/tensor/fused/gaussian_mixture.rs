@@ -604,10 +604,9 @@ fn points<'a, F: Lane>(s: &'a CpuStorage, l: &Layout) -> candle_core::Result<std
 
 /// The components' scales as the kernels read them, `[K, n, n]` in f64: the lower factors
 /// themselves, or (diagonal) the scales `[K, n]` on the diagonals of zero matrices.
-fn dense_scales(s: &CpuStorage, l: &Layout, diag: bool, k: usize, n: usize) -> candle_core::Result<Vec<f64>> {
-    let v = storage_f64(s, l)?;
+fn dense_scales(v: Vec<f64>, diag: bool, k: usize, n: usize) -> Vec<f64> {
     if !diag {
-        return Ok(v);
+        return v;
     }
     let mut dense = vec![0.0; k * n * n];
     for kk in 0..k {
@@ -615,7 +614,7 @@ fn dense_scales(s: &CpuStorage, l: &Layout, diag: bool, k: usize, n: usize) -> c
             dense[kk * n * n + j * n + j] = v[kk * n + j];
         }
     }
-    Ok(dense)
+    dense
 }
 
 /// The scales' gradient in their own shape: `gl [K, n, n]`, or its diagonals `[K, n]`.
@@ -680,7 +679,7 @@ impl CustomOp3 for GaussianMixture {
         "gaussian_mixture_log_prob"
     }
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (packed, lv) = (storage_f64(s2, l2)?, dense_scales(s3, l3, self.diag, self.k, self.n)?);
+        let (packed, lv) = (storage_f64(s2, l2)?, dense_scales(storage_f64(s3, l3)?, self.diag, self.k, self.n));
         let npts = l1.shape().elem_count() / self.n;
         let mut resp = Resp::take(npts * self.k);
         let (out, sums) = self.forward::<f64>(&points::<f64>(s1, l1)?, &packed, &lv, &mut resp.0)?;
@@ -717,11 +716,7 @@ impl CustomOp3 for GaussianMixture {
                 return Ok((gx, Some(build64(scaled(gp), packed)?), Some(build64(scaled(gl), l)?)));
             }
         }
-        let (pv, lv) = {
-            let (ls, ll) = l.storage_and_layout();
-            let Storage::Cpu(lc) = &*ls else { candle_core::bail!("fused normal kernels run on the CPU only") };
-            (read64(packed)?, dense_scales(lc, ll, self.diag, self.k, self.n)?)
-        };
+        let (pv, lv) = (read64(packed)?, dense_scales(read64(l)?, self.diag, self.k, self.n));
         let resp = self.resp.lock().unwrap_or_else(|p| p.into_inner());
         if resp.0.len() != gv.len() * self.k {
             candle_core::bail!("gaussian_mixture_log_prob: backward without its forward");
@@ -775,7 +770,7 @@ impl CustomOp3 for ComponentLogProb {
         "mvn_tril_log_prob"
     }
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (packed, lv) = (storage_f64(s2, l2)?, dense_scales(s3, l3, self.diag, self.k, self.n)?);
+        let (packed, lv) = (storage_f64(s2, l2)?, dense_scales(storage_f64(s3, l3)?, self.diag, self.k, self.n));
         let npts = l1.shape().elem_count() / self.n;
         let out = self.forward::<f64>(&points::<f64>(s1, l1)?, &packed, &lv)?;
         let storage = match s1 {
@@ -792,10 +787,7 @@ impl CustomOp3 for ComponentLogProb {
         _res: &candle_core::Tensor,
         g: &candle_core::Tensor,
     ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
-        let (ls, ll) = l.storage_and_layout();
-        let Storage::Cpu(lc) = &*ls else { candle_core::bail!("fused normal kernels run on the CPU only") };
-        let (pv, lv) = (read64(packed)?, dense_scales(lc, ll, self.diag, self.k, self.n)?);
-        drop(ls);
+        let (pv, lv) = (read64(packed)?, dense_scales(read64(l)?, self.diag, self.k, self.n));
         let (gx, gp, gl) = self.backward::<f64>(x, &pv, &lv, &read64(g)?)?;
         let gx = gx.map(|v| build(v, x)).transpose()?;
         Ok((gx, Some(build64(gp, packed)?), Some(build64(gl, l)?)))
