@@ -98,11 +98,11 @@ pub trait StructuralTimeSeries: Send + Sync {
     fn make_state_space_model(&self, num_timesteps: usize, param_vals: &[Tensor]) -> Result<LinearGaussianStateSpaceModel> {
         let terms = self.state_space_terms(param_vals)?;
         let dtype = terms.transition_matrix.dtype();
-        let (noise, offset) = match self.observation_noise(param_vals)? {
-            Some((scale, offset)) => (GaussianTerm::diag(&scale.reshape(&[1])?)?, offset),
-            None => (GaussianTerm::zero_mean(Tensor::zeros(&[1, 1], dtype)?), 0.0),
+        let (covariance, offset) = match self.observation_noise(param_vals)? {
+            Some((scale, offset)) => (scale.reshape(&[1, 1])?.square()?, offset),
+            None => (Tensor::zeros(&[1, 1], dtype)?, 0.0),
         };
-        let noise = if offset != 0.0 { GaussianTerm::new(Tensor::full(offset, &[1], dtype)?, noise.covariance_at(0)?) } else { noise };
+        let noise = if offset != 0.0 { GaussianTerm::new(Tensor::full(offset, &[1], dtype)?, covariance) } else { GaussianTerm::zero_mean(covariance) };
         LinearGaussianStateSpaceModel::new(num_timesteps, terms.transition_matrix, GaussianTerm::zero_mean(terms.transition_covariance), terms.observation_matrix, noise, GaussianTerm::new(terms.initial_loc, terms.initial_covariance))
     }
 }
