@@ -259,7 +259,7 @@ fn components_build_the_additive_state_space_model() {
     let model = Sum::new(vec![Arc::new(LocalLevel::new(Some(&y), DType::F64).unwrap()), Arc::new(LocalLinearTrend::new(Some(&y), DType::F64).unwrap())], Some(&y), DType::F64).unwrap();
     let params = model.parameters();
     let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["observation_noise_scale", "LocalLevel/level_scale", "LocalLinearTrend/level_scale", "LocalLinearTrend/slope_scale"]);
+    assert_eq!(names, ["observation_noise_scale", "LocalLevel_level_scale", "LocalLinearTrend_level_scale", "LocalLinearTrend_slope_scale"]);
     // Priors LogNormal(log(f σ), s): their medians are f σ; the bijectors map 0 to σ log 2.
     for (p, f) in params.iter().zip([0.01, 0.05, 0.05, 0.05]) {
         let median = p.prior.quantile(&Tensor::scalar(0.5, DType::F64).unwrap()).unwrap().to_scalar().unwrap();

@@ -700,6 +700,47 @@ fn flipout() -> probrs::Result<()> {
     Ok(())
 }
 
+/// Issue 18's Kalman workload: the CO2 monthly model (local linear trend + 12-season seasonal,
+/// 13 states, 526 months with the empty ones masked) at TFP-on-JAX's parameter values
+/// (`benches/peers/sts_kalman_peers.py`): the log-likelihood with its gradient in the four
+/// unconstrained parameters, and the value alone.
+fn sts_kalman() -> probrs::Result<()> {
+    use probrs::distributions::Distribution;
+    use probrs::sts::{datasets, LocalLinearTrend, Seasonal, StructuralTimeSeries, Sum};
+    use probrs::tensor::Tensor;
+    use std::sync::Arc;
+    let co2 = datasets::co2_monthly()?;
+    let t_len = co2.values.len();
+    let y = Tensor::vector(&co2.values, DType::F64)?;
+    let mask: Vec<bool> = co2.values.iter().map(|v| v.is_nan()).collect();
+    let model = Sum::new(vec![Arc::new(LocalLinearTrend::new(Some(&y), DType::F64)?), Arc::new(Seasonal::new(12, Some(&y), DType::F64)?)], Some(&y), DType::F64)?;
+    let params = model.parameters();
+    let values = [0.1, 0.2, 0.02, 0.05];
+    let u0: Vec<f64> = params.iter().zip(values).map(|(p, v)| p.bijector.inverse(&Tensor::vector(&[v], DType::F64)?)?.to_scalar()).collect::<probrs::Result<_>>()?;
+    let obs = y.reshape(&[t_len, 1])?;
+    let eval = |track: bool| -> probrs::Result<(f64, Vec<f64>)> {
+        let u = Tensor::vector(&u0, DType::F64)?;
+        let u = if track { u.tracked()? } else { u };
+        let vals: Vec<Tensor> = params.iter().enumerate().map(|(i, p)| p.bijector.forward(&u.narrow(0, i, 1)?)).collect::<probrs::Result<_>>()?;
+        let lp = model.make_state_space_model(t_len, &vals)?.with_mask(mask.clone())?.log_prob(&obs)?;
+        let g = if track { lp.grad(&[&u])?[0].as_ref().map(|g| g.to_vec()).transpose()?.unwrap_or_default() } else { vec![] };
+        Ok((lp.to_scalar()?, g))
+    };
+    let ((ll, grad), _, mut runs, best) = time_runs(50, || eval(true))?;
+    let (_, _, mut value_runs, value_best) = time_runs(50, || eval(false))?;
+    println!(
+        "{}",
+        json!({
+            "workload": "STS-kalman-co2", "system": "probrs", "T": t_len, "states": model.latent_size(),
+            "seconds_per_value_and_grad": median(&mut runs), "best_seconds": best,
+            "seconds_per_value": median(&mut value_runs), "best_value_seconds": value_best,
+            "log_likelihood": ll, "gradient": grad, "params": values,
+            "threads": std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
+        })
+    );
+    Ok(())
+}
+
 pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
@@ -753,6 +794,10 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
     }
     if want("lme") {
         lme()?;
+        ran = true;
+    }
+    if want("sts") || want("STS-kalman-co2") {
+        sts_kalman()?;
         ran = true;
     }
     if want("flipout") {

@@ -30,9 +30,13 @@ use std::sync::Arc;
 use crate::distributions::{Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
 use crate::random::{self, Seed};
+use crate::tensor::fused::kalman::{kalman_log_likelihoods, Indexed, KalmanInputs};
 use crate::tensor::{DType, Tensor};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
+/// How [`TimeVarying::combine`] makes one value from its parts' values at a step.
+pub(crate) type Combiner = Arc<dyn Fn(&[Tensor]) -> Result<Tensor> + Send + Sync>;
 
 /// A matrix or vector that is the same at every step, or a function of the step `t` (TFP's
 /// callables `transition_matrix(t)`).
@@ -53,6 +57,28 @@ pub enum TimeVarying {
     Constant(Tensor),
     /// The tensor at step `t`.
     Function(Arc<dyn Fn(usize) -> Result<Tensor> + Send + Sync>),
+    /// A few distinct values stacked on a leading axis `[M, ...]` and, per step, which applies
+    /// (`None`: the term has no value at that step, an error naming it). Structural components
+    /// use this form (a seasonal transition alternates between two matrices, a regression's
+    /// offset has one value per step), which the fused Kalman filter reads without evaluating
+    /// a function per step.
+    ///
+    /// ```
+    /// use probrs::sts::TimeVarying;
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// let two = Tensor::from_slice(&[0.0, 1.0], &[2, 1], DType::F64)?; // values 0 and 1
+    /// let odd = TimeVarying::Indexed { values: two, index: Arc::new(|t| (t < 10).then_some(t % 2)) };
+    /// assert_eq!(odd.at(3)?.to_vec()?, vec![1.0]);
+    /// assert!(odd.at(10).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    Indexed {
+        /// The distinct values `[M, ...]`.
+        values: Tensor,
+        /// Step to value.
+        index: Arc<dyn Fn(usize) -> Option<usize> + Send + Sync>,
+    },
 }
 
 impl From<Tensor> for TimeVarying {
@@ -80,6 +106,99 @@ impl TimeVarying {
         match self {
             TimeVarying::Constant(v) => Ok(v.clone()),
             TimeVarying::Function(f) => f(t),
+            TimeVarying::Indexed { values, index } => match index(t) {
+                Some(i) if i < values.shape().first().copied().unwrap_or(0) => values.narrow(0, i, 1)?.squeeze(0),
+                Some(i) => Err(Error::invalid_parameter("time-varying term", format!("step {t} picks value {i} of {}", values.shape().first().copied().unwrap_or(0)))),
+                None => Err(Error::invalid_parameter("time-varying term", format!("no value at step {t} (a regressor shorter than the series or forecast horizon?)"))),
+            },
+        }
+    }
+
+    /// `f` applied to the value at every step (`f` must act on each value of a stacked
+    /// [`TimeVarying::Indexed`] alike: elementwise, or broadcasting over the leading axis).
+    ///
+    /// ```
+    /// use probrs::sts::TimeVarying;
+    /// use probrs::tensor::{DType, Tensor};
+    /// let plus_one = TimeVarying::from(Tensor::vector(&[2.0], DType::F64)?).map(|v| v.add_scalar(1.0))?;
+    /// assert_eq!(plus_one.at(5)?.to_vec()?, vec![3.0]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn map(self, f: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Result<TimeVarying> {
+        Ok(match self {
+            TimeVarying::Constant(v) => TimeVarying::Constant(f(&v)?),
+            TimeVarying::Indexed { values, index } => TimeVarying::Indexed { values: f(&values)?, index },
+            g @ TimeVarying::Function(_) => TimeVarying::Function(Arc::new(move |t| f(&g.at(t)?))),
+        })
+    }
+
+    /// `f` of the parts' values at each step (a sum model's block-diagonal transition): constant
+    /// when every part is; indexed when the parts are constant or indexed and have at most
+    /// 4,096 combinations of values (each combination built once, indexed by its parts'
+    /// indices in mixed radix); otherwise a function of the step.
+    pub(crate) fn combine(parts: &[TimeVarying], f: Combiner) -> Result<TimeVarying> {
+        if parts.iter().all(|p| matches!(p, TimeVarying::Constant(_))) {
+            return Ok(TimeVarying::Constant(f(&parts.iter().map(|p| p.at(0)).collect::<Result<Vec<_>>>()?)?));
+        }
+        let sizes: Vec<usize> = parts
+            .iter()
+            .map(|p| match p {
+                TimeVarying::Constant(_) => 1,
+                TimeVarying::Indexed { values, .. } => values.shape().first().copied().unwrap_or(0),
+                TimeVarying::Function(_) => usize::MAX,
+            })
+            .collect();
+        let total = sizes.iter().try_fold(1usize, |acc, &m| acc.checked_mul(m)).filter(|&c| c <= 4096);
+        let Some(total) = total else {
+            let parts = parts.to_vec();
+            return Ok(TimeVarying::Function(Arc::new(move |t| f(&parts.iter().map(|p| p.at(t)).collect::<Result<Vec<_>>>()?))));
+        };
+        let pick = |p: &TimeVarying, i: usize| -> Result<Tensor> {
+            match p {
+                TimeVarying::Indexed { values, .. } => values.narrow(0, i, 1)?.squeeze(0),
+                other => other.at(0),
+            }
+        };
+        let mut combos = Vec::with_capacity(total);
+        for c in 0..total {
+            let (mut rest, mut vals) = (c, Vec::with_capacity(parts.len()));
+            for (p, &m) in parts.iter().zip(&sizes) {
+                vals.push(pick(p, rest % m)?);
+                rest /= m;
+            }
+            combos.push(f(&vals)?);
+        }
+        let parts = parts.to_vec();
+        let index = move |t: usize| -> Option<usize> {
+            let (mut at, mut stride) = (0, 1);
+            for (p, &m) in parts.iter().zip(&sizes) {
+                let i = match p {
+                    TimeVarying::Indexed { index, .. } => index(t)?,
+                    _ => 0,
+                };
+                at += i * stride;
+                stride *= m;
+            }
+            Some(at)
+        };
+        Ok(TimeVarying::Indexed { values: stack(&combos, 0)?, index: Arc::new(index) })
+    }
+
+    /// The values over steps `first..first + len` as distinct values `[M, ...]` with each step's
+    /// choice (what the fused Kalman filter reads): a constant once, an indexed term as it is, a
+    /// function evaluated at every step.
+    fn resolve(&self, first: usize, len: usize) -> Result<(Tensor, Vec<usize>)> {
+        match self {
+            TimeVarying::Constant(v) => Ok((v.unsqueeze(0)?, vec![0; len])),
+            TimeVarying::Indexed { values, index } => {
+                let m = values.shape().first().copied().unwrap_or(0);
+                let idx = (first..first + len).map(|t| match index(t) {
+                    Some(i) if i < m => Ok(i),
+                    _ => self.at(t).map(|_| 0),
+                });
+                Ok((values.clone(), idx.collect::<Result<_>>()?))
+            }
+            TimeVarying::Function(_) => Ok((stack(&(first..first + len).map(|t| self.at(t)).collect::<Result<Vec<_>>>()?, 0)?, (0..len).collect())),
         }
     }
 }
@@ -165,6 +284,15 @@ impl GaussianTerm {
     /// ```
     pub fn covariance_at(&self, t: usize) -> Result<Tensor> {
         self.covariance.at(t)
+    }
+
+    /// The mean over steps `first..first + len` as [`TimeVarying::resolve`] gives it; zeros
+    /// `[1, size]` when zero-mean.
+    fn resolve_loc(&self, first: usize, len: usize, size: usize, dtype: DType) -> Result<(Tensor, Vec<usize>)> {
+        match &self.loc {
+            Some(l) => l.resolve(first, len),
+            None => Ok((Tensor::zeros(&[1, size], dtype)?, vec![0; len])),
+        }
     }
 }
 
@@ -360,7 +488,7 @@ impl LinearGaussianStateSpaceModel {
     /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
     /// let x = Tensor::from_slice(&[0.5, 0.7], &[2, 1], DType::F64)?;
     /// let per_step = m.forward_filter(&x)?.log_likelihoods.to_vec()?;
-    /// assert_eq!(m.with_log_likelihood_burn(1).log_prob(&x)?.to_scalar()?, per_step[1]);
+    /// assert!((m.with_log_likelihood_burn(1).log_prob(&x)?.to_scalar()? - per_step[1]).abs() < 1e-12);
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn with_log_likelihood_burn(mut self, steps: usize) -> Self {
@@ -548,6 +676,46 @@ impl LinearGaussianStateSpaceModel {
         })
     }
 
+    /// The per-step log-likelihoods `[..., T]` of a univariate model by the fused Kalman filter.
+    fn fused_log_likelihoods(&self, x: &Tensor) -> Result<Tensor> {
+        let (rows, batch) = self.rows(x)?;
+        let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
+        for t in 0..t_len {
+            self.check_step(t)?;
+        }
+        let s0 = self.initial_step;
+        // The move into step t uses the terms at step t − 1: the steps' indices shift by one
+        // (the first entry is unused).
+        let shift = |(v, mut idx): (Tensor, Vec<usize>)| -> (Tensor, Vec<usize>) {
+            idx.pop();
+            idx.insert(0, 0);
+            (v, idx)
+        };
+        let (a, a_idx) = shift(self.transition_matrix.resolve(s0, t_len)?);
+        let (q, q_idx) = shift(self.transition_noise.covariance.resolve(s0, t_len)?);
+        let (b, b_idx) = shift(self.transition_noise.resolve_loc(s0, t_len, k, dtype)?);
+        let (h, h_idx) = self.observation_matrix.resolve(s0, t_len)?;
+        let (r, r_idx) = self.observation_noise.covariance.resolve(s0, t_len)?;
+        let (d, d_idx) = self.observation_noise.resolve_loc(s0, t_len, 1, dtype)?;
+        let ix = |values: Tensor, index: Vec<usize>| Indexed { values, index };
+        let inputs = KalmanInputs {
+            transition_matrix: ix(a, a_idx),
+            transition_covariance: ix(q, q_idx),
+            transition_loc: ix(b, b_idx),
+            observation_matrix: ix(h, h_idx),
+            observation_variance: ix(r, r_idx),
+            observation_loc: ix(d, d_idx),
+            initial_loc: self.initial_state_prior.loc_at(s0)?.map_or_else(|| Tensor::zeros(&[k], dtype), Ok)?,
+            initial_covariance: self.initial_state_prior.covariance_at(s0)?,
+            mask: (0..t_len).map(|t| self.masked(t)).collect(),
+            first_step: s0,
+        };
+        let ll = kalman_log_likelihoods(&rows.reshape(&[rows.shape()[0], t_len])?, &inputs)?;
+        let mut shape = batch;
+        shape.push(t_len);
+        ll.reshape(&shape)
+    }
+
     /// TFP's `posterior_marginals`: `E[z_t | x]` `[..., T, k]` and `Cov[z_t | x]` `[T, k, k]` by
     /// the Rauch–Tung–Striebel smoother over the filter's results.
     ///
@@ -673,9 +841,10 @@ impl Distribution for LinearGaussianStateSpaceModel {
     fn as_any(&self) -> &dyn Any {
         self
     }
-    /// `Σ_{t ≥ burn} log p(x_t | x_<t)` by the Kalman filter, `[...]` for `x [..., T, p]`.
+    /// `Σ_{t ≥ burn} log p(x_t | x_<t)` by the Kalman filter, `[...]` for `x [..., T, p]`;
+    /// a univariate series goes through the fused filter (`tensor/fused/kalman.rs`).
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
-        let ll = self.forward_filter(x)?.log_likelihoods;
+        let ll = if self.observation_size == 1 { self.fused_log_likelihoods(x)? } else { self.forward_filter(x)?.log_likelihoods };
         let axis = ll.rank() - 1;
         let burn = self.burn.min(self.num_timesteps);
         ll.narrow(axis, burn, self.num_timesteps - burn)?.sum_axes(&[axis], false)

@@ -5,7 +5,7 @@
 //! LogNormal(log(0.05 σ), 3)` through `Scale(σ) ∘ Softplus`, the initial level
 //! `N(initial_centered, (|initial_centered| + σ)²)`.
 
-use super::structural_time_series::{scalar_values, scale_parameter, stats_of};
+use super::structural_time_series::{constant_terms, scalar_values, scale_parameter, stats_of};
 use super::{Parameter, StateSpaceTerms, StructuralTimeSeries};
 use crate::error::Result;
 use crate::tensor::{DType, Tensor};
@@ -62,12 +62,12 @@ impl StructuralTimeSeries for LocalLevel {
         let v = scalar_values("LocalLevel", param_vals, 1)?;
         let d = self.dtype;
         let init_scale = self.initial_centered.abs() + self.stddev;
-        Ok(StateSpaceTerms {
-            transition_matrix: Tensor::ones(&[1, 1], d)?,
-            transition_covariance: v[0].square()?.reshape(&[1, 1])?,
-            observation_matrix: Tensor::ones(&[1, 1], d)?,
-            initial_loc: Tensor::vector(&[self.initial_centered], d)?,
-            initial_covariance: Tensor::full(init_scale * init_scale, &[1, 1], d)?,
-        })
+        Ok(constant_terms(
+            Tensor::ones(&[1, 1], d)?,
+            v[0].square()?.reshape(&[1, 1])?,
+            Tensor::ones(&[1, 1], d)?,
+            Tensor::vector(&[self.initial_centered], d)?,
+            Tensor::full(init_scale * init_scale, &[1, 1], d)?,
+        ))
     }
 }

@@ -9,7 +9,7 @@
 //! `Scale(σ) ∘ Softplus`; the initial level `N(initial_centered, (|initial_centered| + σ)²)`,
 //! the initial slope `N(0, σ²)`.
 
-use super::structural_time_series::{scalar_values, scale_parameter, stats_of};
+use super::structural_time_series::{constant_terms, scalar_values, scale_parameter, stats_of};
 use super::{EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
 use crate::error::Result;
 use crate::tensor::{DType, Tensor};
@@ -21,8 +21,8 @@ use crate::tensor::{DType, Tensor};
 /// use probrs::tensor::{DType, Tensor};
 /// let trend = LocalLinearTrend::new(None, DType::F64)?;
 /// let terms = trend.state_space_terms(&[Tensor::vector(&[0.2], DType::F64)?, Tensor::vector(&[0.1], DType::F64)?])?;
-/// assert_eq!(terms.transition_matrix.to_vec()?, vec![1.0, 1.0, 0.0, 1.0]);
-/// assert!((terms.transition_covariance.to_vec()?[3] - 0.01).abs() < 1e-15);
+/// assert_eq!(terms.transition_matrix.at(0)?.to_vec()?, vec![1.0, 1.0, 0.0, 1.0]);
+/// assert!((terms.transition_covariance.at(0)?.to_vec()?[3] - 0.01).abs() < 1e-15);
 /// # Ok::<(), probrs::Error>(())
 /// ```
 #[derive(Clone)]
@@ -64,12 +64,12 @@ impl StructuralTimeSeries for LocalLinearTrend {
         let d = self.dtype;
         let (ic, sd) = (self.stats.initial_centered, self.stats.stddev);
         let level_sd = ic.abs() + sd;
-        Ok(StateSpaceTerms {
-            transition_matrix: Tensor::from_slice(&[1.0, 1.0, 0.0, 1.0], &[2, 2], d)?,
-            transition_covariance: Tensor::matrix_diag(&Tensor::concat(&[&v[0], &v[1]], 0)?.square()?)?,
-            observation_matrix: Tensor::from_slice(&[1.0, 0.0], &[1, 2], d)?,
-            initial_loc: Tensor::vector(&[ic, 0.0], d)?,
-            initial_covariance: Tensor::matrix_diag(&Tensor::vector(&[level_sd * level_sd, sd * sd], d)?)?,
-        })
+        Ok(constant_terms(
+            Tensor::from_slice(&[1.0, 1.0, 0.0, 1.0], &[2, 2], d)?,
+            Tensor::matrix_diag(&Tensor::concat(&[&v[0], &v[1]], 0)?.square()?)?,
+            Tensor::from_slice(&[1.0, 0.0], &[1, 2], d)?,
+            Tensor::vector(&[ic, 0.0], d)?,
+            Tensor::matrix_diag(&Tensor::vector(&[level_sd * level_sd, sd * sd], d)?)?,
+        ))
     }
 }

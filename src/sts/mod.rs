@@ -23,14 +23,17 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
+pub mod datasets;
 mod linear_gaussian_ssm;
 mod local_level;
 mod local_linear_trend;
+mod seasonal;
 mod structural_time_series;
 mod sum;
 
 pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};
 pub use local_level::LocalLevel;
 pub use local_linear_trend::LocalLinearTrend;
+pub use seasonal::{Seasonal, SeasonalOptions, StepsPerSeason};
 pub use structural_time_series::{empirical_statistics, EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
 pub use sum::Sum;

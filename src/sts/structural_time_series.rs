@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::{GaussianTerm, LinearGaussianStateSpaceModel};
+use super::{GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};
 use crate::bijectors::{Bijector, Chain, Scale, Softplus};
 use crate::distributions::{Distribution, LogNormal};
 use crate::error::{Error, Result};
@@ -34,29 +34,46 @@ pub struct Parameter {
     pub bijector: Arc<dyn Bijector>,
 }
 
-/// The time-invariant state-space terms a component contributes at given parameter values:
-/// transition `A [k, k]`, transition noise covariance `Q [k, k]`, observation row `H [1, k]`,
-/// and its initial-state prior `N(μ_0 [k], P_0 [k, k])`.
+/// The state-space terms a component contributes at given parameter values: transition
+/// `A_t [k, k]`, transition noise covariance `Q_t [k, k]`, observation row `H_t [1, k]`, an
+/// optional observation offset `d_t [1]` (a regression's `X_t β`), and its initial-state prior
+/// `N(μ_0 [k], P_0 [k, k])`. The first four may vary in time ([`TimeVarying`]; TFP's callables
+/// of `t`), where `A_t` and `Q_t` move the state from step `t` to `t + 1`.
 ///
 /// ```
 /// use probrs::sts::{LocalLevel, StructuralTimeSeries};
 /// use probrs::tensor::{DType, Tensor};
 /// let terms = LocalLevel::new(None, DType::F64)?.state_space_terms(&[Tensor::vector(&[0.5], DType::F64)?])?;
-/// assert_eq!(terms.transition_covariance.to_vec()?, vec![0.25]);
+/// assert_eq!(terms.transition_covariance.at(0)?.to_vec()?, vec![0.25]);
+/// assert!(terms.observation_loc.is_none());
 /// # Ok::<(), probrs::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StateSpaceTerms {
-    /// `A [k, k]`.
-    pub transition_matrix: Tensor,
-    /// `Q [k, k]`.
-    pub transition_covariance: Tensor,
-    /// `H [1, k]`.
-    pub observation_matrix: Tensor,
+    /// `A_t [k, k]`.
+    pub transition_matrix: TimeVarying,
+    /// `Q_t [k, k]`.
+    pub transition_covariance: TimeVarying,
+    /// `H_t [1, k]`.
+    pub observation_matrix: TimeVarying,
+    /// `d_t [1]` added to the observation (`None`: zero).
+    pub observation_loc: Option<TimeVarying>,
     /// `μ_0 [k]`.
     pub initial_loc: Tensor,
     /// `P_0 [k, k]`.
     pub initial_covariance: Tensor,
+}
+
+/// Terms that are the same at every step (most components).
+pub(crate) fn constant_terms(transition_matrix: Tensor, transition_covariance: Tensor, observation_matrix: Tensor, initial_loc: Tensor, initial_covariance: Tensor) -> StateSpaceTerms {
+    StateSpaceTerms {
+        transition_matrix: transition_matrix.into(),
+        transition_covariance: transition_covariance.into(),
+        observation_matrix: observation_matrix.into(),
+        observation_loc: None,
+        initial_loc,
+        initial_covariance,
+    }
 }
 
 /// A structural time-series component (TFP's `tfp.sts.StructuralTimeSeries`).
@@ -97,12 +114,17 @@ pub trait StructuralTimeSeries: Send + Sync {
     /// ```
     fn make_state_space_model(&self, num_timesteps: usize, param_vals: &[Tensor]) -> Result<LinearGaussianStateSpaceModel> {
         let terms = self.state_space_terms(param_vals)?;
-        let dtype = terms.transition_matrix.dtype();
+        let dtype = terms.initial_loc.dtype();
         let (covariance, offset) = match self.observation_noise(param_vals)? {
             Some((scale, offset)) => (scale.reshape(&[1, 1])?.square()?, offset),
             None => (Tensor::zeros(&[1, 1], dtype)?, 0.0),
         };
-        let noise = if offset != 0.0 { GaussianTerm::new(Tensor::full(offset, &[1], dtype)?, covariance) } else { GaussianTerm::zero_mean(covariance) };
+        let noise = match (terms.observation_loc, offset != 0.0) {
+            (Some(loc), true) => GaussianTerm::new(loc.map(move |v| v.add_scalar(offset))?, covariance),
+            (Some(loc), false) => GaussianTerm::new(loc, covariance),
+            (None, true) => GaussianTerm::new(Tensor::full(offset, &[1], dtype)?, covariance),
+            (None, false) => GaussianTerm::zero_mean(covariance),
+        };
         LinearGaussianStateSpaceModel::new(num_timesteps, terms.transition_matrix, GaussianTerm::zero_mean(terms.transition_covariance), terms.observation_matrix, noise, GaussianTerm::new(terms.initial_loc, terms.initial_covariance))
     }
 }

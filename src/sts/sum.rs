@@ -8,12 +8,13 @@
 //! Defaults from the observed series: `observation_noise_scale ~ LogNormal(log(0.01 σ), 2)`
 //! through `Scale(σ) ∘ Softplus`, `constant_offset` = the series' mean (the components' priors
 //! are centered on it). Parameters: `observation_noise_scale`, then each component's, named
-//! `{component}/{parameter}`.
+//! `{component}_{parameter}` (TFP's names).
 
 use std::sync::Arc;
 
+use super::linear_gaussian_ssm::Combiner;
 use super::structural_time_series::{scalar_values, scale_parameter, stats_of};
-use super::{EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
+use super::{EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries, TimeVarying};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
 
@@ -27,7 +28,7 @@ use crate::tensor::{DType, Tensor};
 /// let y = Tensor::vector(&[1.0, 3.0, 2.0, 4.0, 5.0], DType::F64)?;
 /// let model = Sum::new(vec![Arc::new(LocalLinearTrend::new(Some(&y), DType::F64)?)], Some(&y), DType::F64)?;
 /// let names: Vec<String> = model.parameters().into_iter().map(|p| p.name).collect();
-/// assert_eq!(names, ["observation_noise_scale", "LocalLinearTrend/level_scale", "LocalLinearTrend/slope_scale"]);
+/// assert_eq!(names, ["observation_noise_scale", "LocalLinearTrend_level_scale", "LocalLinearTrend_slope_scale"]);
 /// let v = |x: f64| Tensor::vector(&[x], DType::F64);
 /// let ssm = model.make_state_space_model(5, &[v(0.5)?, v(0.2)?, v(0.1)?])?;
 /// assert!(ssm.log_prob(&y.reshape(&[5, 1])?)?.to_scalar()?.is_finite());
@@ -66,7 +67,7 @@ impl Sum {
         let stats = stats_of(observed_time_series)?;
         let mut params = vec![scale_parameter("observation_noise_scale", 0.01, 2.0, stats.stddev, dtype)?];
         for c in &components {
-            params.extend(c.parameters().into_iter().map(|p| Parameter { name: format!("{}/{}", c.name(), p.name), ..p }));
+            params.extend(c.parameters().into_iter().map(|p| Parameter { name: format!("{}_{}", c.name(), p.name), ..p }));
         }
         Ok(Sum { components, stats, dtype, params })
     }
@@ -94,6 +95,9 @@ fn block_diagonal(blocks: &[Tensor], dtype: DType) -> Result<Tensor> {
     let mut before = 0;
     for b in blocks {
         let k = b.shape()[0];
+        if k == 0 {
+            continue; // a component without state (a regression)
+        }
         let mut parts = Vec::new();
         if before > 0 {
             parts.push(Tensor::zeros(&[k, before], dtype)?);
@@ -129,14 +133,20 @@ impl StructuralTimeSeries for Sum {
             terms.push(c.state_space_terms(&param_vals[at..at + n])?);
             at += n;
         }
-        let pick = |f: fn(&StateSpaceTerms) -> &Tensor| terms.iter().map(|t| f(t).clone()).collect::<Vec<_>>();
         let d = self.dtype;
+        let pick = |f: fn(&StateSpaceTerms) -> &TimeVarying| terms.iter().map(|t| f(t).clone()).collect::<Vec<_>>();
+        let diag: Combiner = Arc::new(move |b: &[Tensor]| block_diagonal(b, d));
+        let side_by_side: Combiner = Arc::new(|h: &[Tensor]| Tensor::concat(&h.iter().collect::<Vec<_>>(), h[0].rank() - 1));
+        let offsets: Vec<TimeVarying> = terms.iter().filter_map(|t| t.observation_loc.clone()).collect();
+        let total: Combiner = Arc::new(|v: &[Tensor]| v[1..].iter().try_fold(v[0].clone(), |acc, x| acc.add(x)));
+        let initial = |f: fn(&StateSpaceTerms) -> &Tensor| terms.iter().map(|t| f(t).clone()).collect::<Vec<_>>();
         Ok(StateSpaceTerms {
-            transition_matrix: block_diagonal(&pick(|t| &t.transition_matrix), d)?,
-            transition_covariance: block_diagonal(&pick(|t| &t.transition_covariance), d)?,
-            observation_matrix: Tensor::concat(&pick(|t| &t.observation_matrix).iter().collect::<Vec<_>>(), 1)?,
-            initial_loc: Tensor::concat(&pick(|t| &t.initial_loc).iter().collect::<Vec<_>>(), 0)?,
-            initial_covariance: block_diagonal(&pick(|t| &t.initial_covariance), d)?,
+            transition_matrix: TimeVarying::combine(&pick(|t| &t.transition_matrix), diag.clone())?,
+            transition_covariance: TimeVarying::combine(&pick(|t| &t.transition_covariance), diag)?,
+            observation_matrix: TimeVarying::combine(&pick(|t| &t.observation_matrix), side_by_side)?,
+            observation_loc: if offsets.is_empty() { None } else { Some(TimeVarying::combine(&offsets, total)?) },
+            initial_loc: Tensor::concat(&initial(|t| &t.initial_loc).iter().collect::<Vec<_>>(), 0)?,
+            initial_covariance: block_diagonal(&initial(|t| &t.initial_covariance), d)?,
         })
     }
     fn observation_noise(&self, param_vals: &[Tensor]) -> Result<Option<(Tensor, f64)>> {

@@ -130,3 +130,21 @@ pub(crate) fn fix_matmul_thread_count() {
         faer::set_global_parallelism(if n > 1 { faer::Par::rayon(n) } else { faer::Par::Seq });
     });
 }
+
+/// A CPU tensor's elements as f64, in row-major order (what a custom op's backward pass reads
+/// its inputs and upstream gradient with).
+pub(crate) fn tensor_f64(t: &candle_core::Tensor) -> candle_core::Result<Vec<f64>> {
+    let (s, l) = t.storage_and_layout();
+    match &*s {
+        candle_core::Storage::Cpu(c) => storage_f64(c, l),
+        _ => candle_core::bail!("probrs's fused kernels run on the CPU only"),
+    }
+}
+
+/// A tensor of `like`'s shape, dtype and device holding `values` (a backward pass's gradient).
+pub(crate) fn f64_like(values: Vec<f64>, like: &candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
+    match like.dtype() {
+        candle_core::DType::F32 => candle_core::Tensor::from_vec(values.into_iter().map(|x| x as f32).collect::<Vec<f32>>(), like.dims(), like.device()),
+        _ => candle_core::Tensor::from_vec(values, like.dims(), like.device()),
+    }
+}

@@ -24,6 +24,7 @@
 //! Single-threaded by measurement: on this project's 2-vCPU machine a 2-way split was slower
 //! (0.68–0.84 ms vs 0.63 ms per W5 step); parallelism belongs a level up (DESIGN.md).
 
+use crate::tensor::custom_op::{f64_like, tensor_f64};
 use crate::tensor::{map_layout, storage_f64, Tensor};
 use crate::error::{Error, Result};
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage};
@@ -571,24 +572,8 @@ impl Drop for Resp {
     }
 }
 
-fn read64(t: &candle_core::Tensor) -> candle_core::Result<Vec<f64>> {
-    let (s, l) = t.storage_and_layout();
-    match &*s {
-        Storage::Cpu(c) => storage_f64(c, l),
-        _ => candle_core::bail!("fused normal kernels run on the CPU only"),
-    }
-}
-
 fn build<F: Lane>(v: Vec<F>, like: &candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
-    let v64: Vec<f64> = v.into_iter().map(|x| x.to_f64()).collect();
-    match like.dtype() {
-        candle_core::DType::F32 => candle_core::Tensor::from_vec(v64.into_iter().map(|x| x as f32).collect::<Vec<f32>>(), like.dims(), like.device()),
-        _ => candle_core::Tensor::from_vec(v64, like.dims(), like.device()),
-    }
-}
-
-fn build64(v: Vec<f64>, like: &candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
-    build::<f64>(v, like)
+    f64_like(v.into_iter().map(|x| x.to_f64()).collect(), like)
 }
 
 /// The points as a contiguous slice of lane type `F` (borrowed when possible).
@@ -699,7 +684,7 @@ impl CustomOp3 for GaussianMixture {
         _res: &candle_core::Tensor,
         g: &candle_core::Tensor,
     ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
-        let gv = read64(g)?;
+        let gv = tensor_f64(g)?;
         // The fused pass already holds ∂(Σ out)/∂θ (and ∂x): a uniform upstream gradient (sum or
         // mean of the log-densities) just scales it. Read, not taken: a graph may be
         // differentiated more than once.
@@ -710,20 +695,20 @@ impl CustomOp3 for GaussianMixture {
                 let c = gv.first().copied().unwrap_or(0.0);
                 let scaled = |v: &[f64]| v.iter().map(|v| v * c).collect::<Vec<f64>>();
                 let gx = match gx.as_deref().filter(|_| x.track_op()) {
-                    Some(v) => Some(build64(scaled(v), x)?),
+                    Some(v) => Some(f64_like(scaled(v), x)?),
                     None => None,
                 };
-                return Ok((gx, Some(build64(scaled(gp), packed)?), Some(build64(scaled(gl), l)?)));
+                return Ok((gx, Some(f64_like(scaled(gp), packed)?), Some(f64_like(scaled(gl), l)?)));
             }
         }
-        let (pv, lv) = (read64(packed)?, dense_scales(read64(l)?, self.diag, self.k, self.n));
+        let (pv, lv) = (tensor_f64(packed)?, dense_scales(tensor_f64(l)?, self.diag, self.k, self.n));
         let resp = self.resp.lock().unwrap_or_else(|p| p.into_inner());
         if resp.0.len() != gv.len() * self.k {
             candle_core::bail!("gaussian_mixture_log_prob: backward without its forward");
         }
         let (gx, gp, gl) = self.backward::<f64>(x, &pv, &lv, &resp.0, &gv)?;
         let gx = gx.map(|v| build(v, x)).transpose()?;
-        Ok((gx, Some(build64(gp, packed)?), Some(build64(gl, l)?)))
+        Ok((gx, Some(f64_like(gp, packed)?), Some(f64_like(gl, l)?)))
     }
 }
 
@@ -787,10 +772,10 @@ impl CustomOp3 for ComponentLogProb {
         _res: &candle_core::Tensor,
         g: &candle_core::Tensor,
     ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
-        let (pv, lv) = (read64(packed)?, dense_scales(read64(l)?, self.diag, self.k, self.n));
-        let (gx, gp, gl) = self.backward::<f64>(x, &pv, &lv, &read64(g)?)?;
+        let (pv, lv) = (tensor_f64(packed)?, dense_scales(tensor_f64(l)?, self.diag, self.k, self.n));
+        let (gx, gp, gl) = self.backward::<f64>(x, &pv, &lv, &tensor_f64(g)?)?;
         let gx = gx.map(|v| build(v, x)).transpose()?;
-        Ok((gx, Some(build64(gp, packed)?), Some(build64(gl, l)?)))
+        Ok((gx, Some(f64_like(gp, packed)?), Some(f64_like(gl, l)?)))
     }
 }
 

@@ -14,6 +14,7 @@
 //! | [`gaussian_mixture`] | the log-likelihood of a mixture of diagonal/full Gaussians | `MixtureSameFamily` of MVNs |
 //! | [`glm`] (and `glm_avx512.rs`, `glm_single.rs`; `helper_thread.rs` splits one evaluation over two cores) | the Bernoulli-logit GLM log-likelihood and its gradient (batched over weight vectors; or at one vector, for MCMC) | logistic-regression targets (bench W6, W7) |
 //! | [`gaussian_log_likelihood`] | a zero-mean Gaussian's log-likelihood from its covariance matrix, on faer | `GaussianProcess` marginal likelihood |
+//! | `kalman.rs` | a univariate linear-Gaussian state-space model's per-step log-likelihoods by the Kalman filter, its reverse pass by hand over the transitions' nonzeros | `LinearGaussianStateSpaceModel::log_prob` (every structural time-series fit) |
 //! | [`exponentiated_quadratic`] | the EQ kernel matrix with its gradients | `ExponentiatedQuadratic` kernel matrices |
 //!
 //! Each kernel's gradient is checked by finite differences in its tests.
@@ -28,6 +29,7 @@ mod helper_thread;
 mod bias_add;
 mod dense;
 mod index_select;
+pub(crate) mod kalman;
 mod max_axis;
 mod mvn_tril_paired;
 pub(crate) mod broadcast;

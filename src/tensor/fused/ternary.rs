@@ -8,8 +8,9 @@
 //! differentiable). Each kernel's gradient is checked by finite differences in the tests.
 
 use crate::tensor::{broadcast_shapes, map_layout, storage_f64, Tensor};
+use crate::tensor::custom_op::{f64_like, tensor_f64};
 use crate::error::Result;
-use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage};
+use candle_core::{CpuStorage, CustomOp3, Layout, Shape};
 
 /// An elementwise function of three arguments with its three partial derivatives.
 ///
@@ -41,21 +42,6 @@ pub struct TernaryKernel {
 
 struct Op(&'static TernaryKernel);
 
-fn read_tensor(t: &candle_core::Tensor) -> candle_core::Result<Vec<f64>> {
-    let (s, l) = t.storage_and_layout();
-    match &*s {
-        Storage::Cpu(c) => storage_f64(c, l),
-        _ => candle_core::bail!("fused kernels run on the CPU only"),
-    }
-}
-
-fn build(values: Vec<f64>, like: &candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
-    match like.dtype() {
-        candle_core::DType::F32 => candle_core::Tensor::from_vec(values.into_iter().map(|x| x as f32).collect::<Vec<f32>>(), like.dims(), like.device()),
-        _ => candle_core::Tensor::from_vec(values, like.dims(), like.device()),
-    }
-}
-
 impl CustomOp3 for Op {
     fn name(&self) -> &'static str {
         self.0.name
@@ -83,7 +69,7 @@ impl CustomOp3 for Op {
         _res: &candle_core::Tensor,
         g: &candle_core::Tensor,
     ) -> candle_core::Result<(Option<candle_core::Tensor>, Option<candle_core::Tensor>, Option<candle_core::Tensor>)> {
-        let (av, bv, cv, gv) = (read_tensor(a)?, read_tensor(b)?, read_tensor(c)?, read_tensor(g)?);
+        let (av, bv, cv, gv) = (tensor_f64(a)?, tensor_f64(b)?, tensor_f64(c)?, tensor_f64(g)?);
         let n = av.len();
         let (mut da, mut db, mut dc) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n {
@@ -92,7 +78,7 @@ impl CustomOp3 for Op {
             db.push(gv[i] * pb);
             dc.push(gv[i] * pc);
         }
-        Ok((Some(build(da, a)?), Some(build(db, b)?), Some(build(dc, c)?)))
+        Ok((Some(f64_like(da, a)?), Some(f64_like(db, b)?), Some(f64_like(dc, c)?)))
     }
 }
 

@@ -1,0 +1,136 @@
+//! Structural time-series components against TFP: the log-likelihood of `Sum` models built
+//! from each component with its default (data-driven) priors equals TFP's
+//! `Sum(...).make_state_space_model(T, params).log_prob(y, mask=...)` on the 40-point series
+//! with 4 missing values of `tests/sts_state_space.rs`. References computed with tfp-nightly
+//! 0.26.0.dev20261027 (numpy substrate, float64), script in each test's comment.
+
+mod common;
+use common::check_grad;
+
+use std::sync::Arc;
+
+use probrs::distributions::Distribution;
+use probrs::sts::{LocalLevel, LocalLinearTrend, Seasonal, SeasonalOptions, StepsPerSeason, StructuralTimeSeries, Sum};
+use probrs::tensor::{DType, Tensor};
+
+const Y: [f64; 40] = [
+    6.033754, 4.769122, 5.145402, 4.090465, 6.147935, f64::NAN, f64::NAN, 4.48045, 5.906099, 4.988428, 5.761902, 4.351881, 6.68673, 4.972148, 5.62788, 5.237039, 6.240104, f64::NAN, 5.012197, 2.733172, 3.975945,
+    2.258466, 2.701915, 1.443208, 3.603952, 2.225418, 2.195526, 1.000117, 2.135242, 0.950562, f64::NAN, -0.512716, 1.3568, -0.337854, 1.498886, -0.075165, 1.503589, 0.533375, 1.177089, 0.653356,
+];
+
+fn y() -> Tensor {
+    Tensor::vector(&Y, DType::F64).unwrap()
+}
+
+fn mask() -> Vec<bool> {
+    Y.iter().map(|v| v.is_nan()).collect()
+}
+
+fn seasonal(n: usize, o: SeasonalOptions) -> Arc<dyn StructuralTimeSeries> {
+    Arc::new(Seasonal::with_options(n, o, Some(&y()), DType::F64).unwrap())
+}
+
+fn level() -> Arc<dyn StructuralTimeSeries> {
+    Arc::new(LocalLevel::new(Some(&y()), DType::F64).unwrap())
+}
+
+/// The log-likelihood of `Sum(components)` at `params`, and the parameter names.
+fn log_prob(components: Vec<Arc<dyn StructuralTimeSeries>>, params: &[f64]) -> (f64, Vec<String>) {
+    let model = Sum::new(components, Some(&y()), DType::F64).unwrap();
+    let vals: Vec<Tensor> = params.iter().map(|p| Tensor::vector(&[*p], DType::F64).unwrap()).collect();
+    let ssm = model.make_state_space_model(40, &vals).unwrap().with_mask(mask()).unwrap();
+    let lp = ssm.log_prob(&y().reshape(&[40, 1]).unwrap()).unwrap().to_scalar().unwrap();
+    (lp, model.parameters().into_iter().map(|p| p.name).collect())
+}
+
+fn assert_rel(got: f64, want: f64, what: &str) {
+    assert!(((got - want) / want).abs() < 1e-9, "{what}: {got} vs TFP {want}");
+}
+
+#[test]
+fn trend_plus_seasonal_equals_tfp() {
+    // sts.Sum([LocalLinearTrend(obs), Seasonal(4, obs)], obs), params [0.3, 0.2, 0.05, 0.1].
+    let (lp, names) = log_prob(vec![Arc::new(LocalLinearTrend::new(Some(&y()), DType::F64).unwrap()), seasonal(4, SeasonalOptions::default())], &[0.3, 0.2, 0.05, 0.1]);
+    assert_eq!(names, ["observation_noise_scale", "LocalLinearTrend_level_scale", "LocalLinearTrend_slope_scale", "Seasonal_drift_scale"]);
+    assert_rel(lp, -44.02969618414658, "LocalLinearTrend + Seasonal(4)");
+}
+
+#[test]
+fn seasons_of_different_lengths_equal_tfp() {
+    // Seasonal(3, num_steps_per_season=[2, 1, 3], constrain_mean_effect_to_zero=False).
+    let o = SeasonalOptions { num_steps_per_season: StepsPerSeason::PerSeason(vec![2, 1, 3]), constrain_mean_effect_to_zero: false, ..Default::default() };
+    assert_rel(log_prob(vec![level(), seasonal(3, o)], &[0.3, 0.2, 0.15]).0, -117.5327655632347, "unconstrained seasons of 2, 1, 3 steps");
+    // Seasonal(3, num_steps_per_season=[[1, 2, 1], [2, 1, 1]]) (constrained).
+    let o = SeasonalOptions { num_steps_per_season: StepsPerSeason::Cycles(vec![vec![1, 2, 1], vec![2, 1, 1]]), ..Default::default() };
+    assert_rel(log_prob(vec![level(), seasonal(3, o)], &[0.3, 0.2, 0.15]).0, -77.0121784912331, "constrained seasons varying by cycle");
+}
+
+#[test]
+fn fixed_effects_and_two_named_seasonals_equal_tfp() {
+    // Seasonal(5, allow_drift=False, initial_effect_prior=Normal(0.5, 2)).
+    let o = SeasonalOptions { allow_drift: false, initial_effect_prior: Some((0.5, 2.0)), ..Default::default() };
+    let (lp, names) = log_prob(vec![level(), seasonal(5, o)], &[0.3, 0.2]);
+    assert_eq!(names, ["observation_noise_scale", "LocalLevel_level_scale"]);
+    assert_rel(lp, -127.66332444222738, "seasonal effects without drift");
+    // Seasonal(2, num_steps_per_season=3, name='slow') + Seasonal(3, name='fast').
+    let slow = SeasonalOptions { num_steps_per_season: StepsPerSeason::Each(3), name: Some("slow".into()), ..Default::default() };
+    let fast = SeasonalOptions { name: Some("fast".into()), ..Default::default() };
+    let (lp, names) = log_prob(vec![level(), seasonal(2, slow), seasonal(3, fast)], &[0.3, 0.2, 0.1, 0.12]);
+    assert_eq!(names[2..], ["slow_drift_scale", "fast_drift_scale"]);
+    assert_rel(lp, -124.47842299936461, "two seasonal components");
+}
+
+#[test]
+fn seasonal_gradients_match_finite_differences() {
+    let slow = SeasonalOptions { num_steps_per_season: StepsPerSeason::Each(3), name: Some("slow".into()), ..Default::default() };
+    let model = Sum::new(vec![level(), seasonal(2, slow), seasonal(3, SeasonalOptions::default())], Some(&y()), DType::F64).unwrap();
+    check_grad(
+        "Sum with two seasonals",
+        |p| model.make_state_space_model(40, &(0..4).map(|i| p.narrow(0, i, 1)).collect::<probrs::Result<Vec<_>>>()?)?.with_mask(mask())?.log_prob(&y().reshape(&[40, 1])?),
+        &[0.3, 0.2, 0.1, 0.12],
+        &[4],
+        1e-6,
+        1e-6,
+    );
+}
+
+#[test]
+fn bad_seasonal_input_is_a_typed_error() {
+    let short = Tensor::vector(&Y[..5], DType::F64).unwrap();
+    let o = SeasonalOptions { name: Some("month_of_year".into()), ..Default::default() };
+    let err = Seasonal::with_options(12, o, Some(&short), DType::F64).err().unwrap().to_string();
+    assert!(err.contains("month_of_year") && err.contains("5 steps") && err.contains("12 steps"), "{err}");
+    assert!(Seasonal::new(1, None, DType::F64).is_err());
+    let zero = SeasonalOptions { num_steps_per_season: StepsPerSeason::PerSeason(vec![1, 0]), ..Default::default() };
+    assert!(Seasonal::with_options(2, zero, None, DType::F64).err().unwrap().to_string().contains("num_steps_per_season"));
+    let wrong = SeasonalOptions { num_steps_per_season: StepsPerSeason::PerSeason(vec![1, 2, 3]), ..Default::default() };
+    assert!(Seasonal::with_options(2, wrong, None, DType::F64).is_err());
+    // A wrong number of parameter values names the component.
+    let s = Seasonal::new(3, None, DType::F64).unwrap();
+    assert!(s.state_space_terms(&[]).err().unwrap().to_string().contains("Seasonal"));
+}
+
+#[test]
+fn co2_model_log_likelihood_and_gradient_equal_tfp_on_jax() {
+    // benches/peers/sts_kalman_peers.py: Sum([LocalLinearTrend, Seasonal(12)]) on the monthly
+    // CO2 record (526 months, the empty ones masked), TFP on JAX 0.10.2 (float64), the
+    // log-likelihood and its gradient in the unconstrained parameters at scales
+    // [0.1, 0.2, 0.02, 0.05].
+    use probrs::sts::datasets::co2_monthly;
+    let co2 = co2_monthly().unwrap();
+    let t_len = co2.values.len();
+    let y = Tensor::vector(&co2.values, DType::F64).unwrap();
+    let model = Sum::new(vec![Arc::new(LocalLinearTrend::new(Some(&y), DType::F64).unwrap()), Arc::new(Seasonal::new(12, Some(&y), DType::F64).unwrap())], Some(&y), DType::F64).unwrap();
+    let params = model.parameters();
+    let u: Vec<f64> = params.iter().zip([0.1, 0.2, 0.02, 0.05]).map(|(p, v)| p.bijector.inverse(&Tensor::vector(&[v], DType::F64).unwrap()).unwrap().to_scalar().unwrap()).collect();
+    let u = Tensor::vector(&u, DType::F64).unwrap().tracked().unwrap();
+    let vals: Vec<Tensor> = params.iter().enumerate().map(|(i, p)| p.bijector.forward(&u.narrow(0, i, 1).unwrap()).unwrap()).collect();
+    let mask = co2.values.iter().map(|v| v.is_nan()).collect();
+    let lp = model.make_state_space_model(t_len, &vals).unwrap().with_mask(mask).unwrap().log_prob(&y.reshape(&[t_len, 1]).unwrap()).unwrap();
+    assert_eq!((t_len, model.latent_size()), (526, 13));
+    assert_rel(lp.to_scalar().unwrap(), -222.49435042896522, "CO2 log-likelihood");
+    let g = lp.grad(&[&u]).unwrap()[0].clone().unwrap().to_vec().unwrap();
+    for (got, want) in g.iter().zip([63.78601808467772, 75.75873234253076, -14.816180144177375, 8.600473116898224]) {
+        assert_rel(*got, want, "CO2 gradient");
+    }
+}
