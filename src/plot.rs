@@ -787,3 +787,110 @@ mod tests {
         assert!(!path.exists());
     }
 }
+
+/// A forecast to draw with [`forecast`]: the observed series, the forecast's mean and an
+/// interval over the following steps, and optionally the values that came true there.
+///
+/// ```
+/// use probrs::plot::ForecastPicture;
+/// let p = ForecastPicture { times: &[0.0, 1.0], observed: &[1.0, f64::NAN], forecast_times: &[2.0], mean: &[1.5], lower: &[1.0], upper: &[2.0], actual: None, interval_label: "80% interval", y_label: "value" };
+/// assert_eq!(p.forecast_times.len(), p.mean.len());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ForecastPicture<'a> {
+    /// The observed steps' positions on the x axis (e.g. decimal years).
+    pub times: &'a [f64],
+    /// The observed values (NaN: missing, a gap in the line).
+    pub observed: &'a [f64],
+    /// The forecast steps' positions.
+    pub forecast_times: &'a [f64],
+    /// The forecast mean per step.
+    pub mean: &'a [f64],
+    /// The interval's lower end per step.
+    pub lower: &'a [f64],
+    /// Its upper end.
+    pub upper: &'a [f64],
+    /// What was later observed over the forecast steps, if known.
+    pub actual: Option<&'a [f64]>,
+    /// The interval's legend (e.g. "80% interval").
+    pub interval_label: &'a str,
+    /// The y axis's label.
+    pub y_label: &'a str,
+}
+
+/// A forecast picture with its caption.
+struct ForecastFigure<'a>(&'a ForecastPicture<'a>, String);
+
+impl Figure for ForecastFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let (p, title) = (self.0, self.1.as_str());
+        p.draw_on(root, title)
+    }
+}
+
+impl ForecastPicture<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, title: &str) -> std::result::Result<(), String> {
+        let xs = self.times.iter().chain(self.forecast_times).copied();
+        let actual = self.actual.unwrap_or(&[]);
+        let ys = self.observed.iter().chain(self.lower).chain(self.upper).chain(actual).copied();
+        let mut chart = chart(root, title, range(xs), range(ys))?;
+        chart.configure_mesh().x_desc("time").y_desc(self.y_label).draw().map_err(perr)?;
+        // Lines broken at missing values.
+        let runs = |t: &'_ [f64], v: &'_ [f64]| -> Vec<Vec<(f64, f64)>> {
+            let mut out: Vec<Vec<(f64, f64)>> = vec![vec![]];
+            for (x, y) in t.iter().zip(v) {
+                if y.is_finite() {
+                    out.last_mut().expect("one run").push((*x, *y));
+                } else if !out.last().expect("one run").is_empty() {
+                    out.push(vec![]);
+                }
+            }
+            out
+        };
+        let band: Vec<(f64, f64)> = self.forecast_times.iter().zip(self.upper).map(|(x, y)| (*x, *y)).chain(self.forecast_times.iter().zip(self.lower).rev().map(|(x, y)| (*x, *y))).collect();
+        let interval = RGBColor(230, 120, 40);
+        chart.draw_series(std::iter::once(Polygon::new(band, interval.mix(0.25).filled()))).map_err(perr)?.label(self.interval_label).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], interval.mix(0.25).filled()));
+        for (i, run) in runs(self.times, self.observed).into_iter().enumerate() {
+            let s = chart.draw_series(LineSeries::new(run, &BLUE)).map_err(perr)?;
+            if i == 0 {
+                s.label("observed").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLUE));
+            }
+        }
+        if let Some(actual) = self.actual {
+            for (i, run) in runs(self.forecast_times, actual).into_iter().enumerate() {
+                let s = chart.draw_series(LineSeries::new(run, BLACK.mix(0.6))).map_err(perr)?;
+                if i == 0 {
+                    s.label("actual").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLACK.mix(0.6)));
+                }
+            }
+        }
+        let mean: Vec<(f64, f64)> = self.forecast_times.iter().zip(self.mean).map(|(x, y)| (*x, *y)).collect();
+        chart.draw_series(LineSeries::new(mean, interval.stroke_width(2))).map_err(perr)?.label("forecast mean").legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], interval.stroke_width(2)));
+        chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).border_style(BLACK).background_style(WHITE.mix(0.8)).draw().map_err(perr)?;
+        Ok(())
+    }
+}
+
+/// A forecast over its observed series (TFP's tutorial's `plot_forecast`): the series, the
+/// forecast mean and its interval shaded, and what was later observed when given. The
+/// forecast's arrays must have equal lengths, as must the observed times and values.
+///
+/// ```
+/// use probrs::plot::{forecast, ForecastPicture, PlotOptions};
+/// let t: Vec<f64> = (0..20).map(|i| i as f64).collect();
+/// let y: Vec<f64> = t.iter().map(|x| x.sin()).collect();
+/// let ft = [20.0, 21.0, 22.0];
+/// let p = ForecastPicture { times: &t, observed: &y, forecast_times: &ft, mean: &[0.9, 0.8, 0.0], lower: &[0.5, 0.2, -0.7], upper: &[1.3, 1.4, 0.7], actual: None, interval_label: "80% interval", y_label: "y" };
+/// let path = std::env::temp_dir().join("probrs_doc_forecast.svg");
+/// forecast(&path, &p, &PlotOptions::default())?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("forecast mean"));
+/// assert!(forecast(&path, &ForecastPicture { mean: &[1.0], ..p }, &PlotOptions::default()).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn forecast(path: impl AsRef<Path>, picture: &ForecastPicture, options: &PlotOptions) -> Result<()> {
+    let h = picture.forecast_times.len();
+    if picture.times.len() != picture.observed.len() || [picture.mean.len(), picture.lower.len(), picture.upper.len()].iter().any(|&n| n != h) || picture.actual.is_some_and(|a| a.len() != h) {
+        return Err(Error::invalid_parameter("picture", "the observed times and values, and the forecast's times, mean, bounds and actual values, must have matching lengths"));
+    }
+    save(path.as_ref(), options, &ForecastFigure(picture, options.title.clone().unwrap_or_else(|| "forecast".into())))
+}

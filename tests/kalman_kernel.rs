@@ -130,3 +130,25 @@ fn non_positive_predictive_variance_is_a_typed_error() {
     let err = m.log_prob(&Tensor::zeros(&[3, 1], DType::F64).unwrap()).unwrap_err().to_string();
     assert!(err.contains("observation_noise") && err.contains("step 7"), "{err}");
 }
+
+#[test]
+fn untracked_forward_filter_equals_the_graph_filter() {
+    // forward_filter of an untracked univariate model runs the fused forward pass; with a
+    // tracked parameter it builds the facade graph. All seven outputs agree.
+    let x = series(DType::F64);
+    let fast = model(&Tensor::vector(&theta0(), DType::F64).unwrap(), DType::F64).unwrap().forward_filter(&x).unwrap();
+    let graph = model(&Tensor::vector(&theta0(), DType::F64).unwrap().tracked().unwrap(), DType::F64).unwrap().forward_filter(&x).unwrap();
+    let pairs = [
+        (&fast.log_likelihoods, &graph.log_likelihoods, "log_likelihoods"),
+        (&fast.filtered_means, &graph.filtered_means, "filtered_means"),
+        (&fast.filtered_covs, &graph.filtered_covs, "filtered_covs"),
+        (&fast.predicted_means, &graph.predicted_means, "predicted_means"),
+        (&fast.predicted_covs, &graph.predicted_covs, "predicted_covs"),
+        (&fast.observation_means, &graph.observation_means, "observation_means"),
+        (&fast.observation_covs, &graph.observation_covs, "observation_covs"),
+    ];
+    for (a, b, what) in pairs {
+        assert_eq!(a.shape(), b.shape(), "{what}");
+        assert_close(&a.to_vec().unwrap(), &b.to_vec().unwrap(), 1e-10, 1e-10, what);
+    }
+}

@@ -123,6 +123,33 @@ pub(crate) fn run(name: Option<&str>) -> probrs::Result<()> {
             return Ok(());
         }
     }
+    if all || name == Some("sts") {
+        use probrs::demo::{sts_co2, StsOptions};
+        println!("\n== Structural time series: Mauna Loa CO2, local linear trend + 12-month seasonal, VI, 10-year forecast (seed page 004, Layer 4) ==");
+        let t0 = std::time::Instant::now();
+        let r = sts_co2(&StsOptions::default())?;
+        println!("{} training months ({:.0}-{:.0}), {} forecast; VI: {} Adam steps, {:.2} s; 50 posterior draws and the forecast: {:.2} s", r.num_training, r.times[0], r.times[r.num_training - 1], r.mean.len(), r.losses.len(), r.fit_seconds, r.forecast_seconds);
+        println!("posterior means: {}", r.parameter_means.iter().map(|(n, v)| format!("{n} {v:.4}")).collect::<Vec<_>>().join(", "));
+        println!("held-out decade: mean absolute error {:.3} ppm; 80% interval covers {:.1}%, 95% covers {:.1}% of the observed months", r.mae, 100.0 * r.coverage_80, 100.0 * r.coverage_95);
+        let path = std::env::temp_dir().join("probrs_sts_forecast.png");
+        let n = r.num_training;
+        let picture = probrs::plot::ForecastPicture {
+            times: &r.times[..n],
+            observed: &r.observed[..n],
+            forecast_times: &r.times[n..],
+            mean: &r.mean,
+            lower: &r.lower_80,
+            upper: &r.upper_80,
+            actual: Some(&r.observed[n..]),
+            interval_label: "80% interval",
+            y_label: "CO2 (ppm)",
+        };
+        probrs::plot::forecast(&path, &picture, &probrs::plot::PlotOptions { title: Some("Mauna Loa CO2: held-out decade forecast".into()), ..Default::default() })?;
+        println!("forecast plot: {} (total {:.2} s)", path.display(), t0.elapsed().as_secs_f64());
+        if !all {
+            return Ok(());
+        }
+    }
     if all || name == Some("lme") {
         use probrs::mixed_effects::{lmer, sleepstudy, LmerOptions};
         println!("\n== Linear mixed effects like lme4 (seed page 004, Layer 4) ==");
@@ -151,5 +178,5 @@ pub(crate) fn run(name: Option<&str>) -> probrs::Result<()> {
         );
         return Ok(());
     }
-    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, bnn, vae, copula, flow, lme", name.unwrap_or(""))))
+    Err(probrs::Error::invalid_parameter("name", format!("unknown demo {:?}; available: fit_normal, vi_normal_normal, vi_poisson_process, learnable_zoo, mcmc, bnn, vae, copula, flow, sts, lme", name.unwrap_or(""))))
 }

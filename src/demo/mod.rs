@@ -4,10 +4,12 @@
 mod bnn;
 mod copula;
 mod flow;
+mod sts;
 mod vae;
 
 pub use bnn::{bnn_digits, bnn_model, BnnModel, BnnReport};
 pub use flow::{flow_data, maf_two_moons, two_moons, FlowOptions, FlowReport};
+pub use sts::{sts_co2, StsOptions, StsReport};
 pub use copula::{copula_fit, warped_gaussian_copula, CopulaOptions, CopulaParameters, CopulaReport};
 pub use vae::{vae_digits, Vae, VaeOptions, VaeReport};
 

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use crate::distributions::{Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
 use crate::random::{self, Seed};
-use crate::tensor::fused::kalman::{kalman_log_likelihoods, Indexed, KalmanInputs};
+use crate::tensor::fused::kalman::{kalman_filter, kalman_log_likelihoods, Indexed, KalmanInputs};
 use crate::tensor::{DType, Tensor};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -335,6 +335,21 @@ fn stack(parts: &[Tensor], axis: usize) -> Result<Tensor> {
     Tensor::concat(&parts.iter().collect::<Vec<_>>(), axis)
 }
 
+/// A factor `L` with `L Lᵀ = cov` for a positive semi-definite `cov` (symmetrized): Cholesky,
+/// or for a singular one (a seasonal drift of rank one, deterministic states) Cholesky after a
+/// jitter of 1e-12 of the largest variance; zero for a zero matrix. `what` names it in errors.
+fn psd_factor(cov: &Tensor, what: &str) -> Result<Tensor> {
+    let sym = cov.add(&cov.matrix_transpose()?)?.mul_scalar(0.5)?;
+    let largest = sym.diag_part()?.to_vec()?.into_iter().fold(0.0, f64::max);
+    if largest == 0.0 && sym.abs()?.to_vec()?.iter().all(|v| *v == 0.0) {
+        return sym.zeros_like();
+    }
+    let k = sym.shape()[0];
+    sym.cholesky()
+        .or_else(|_| sym.add(&Tensor::eye(k, &[], sym.dtype())?.mul_scalar(1e-12 * (1.0 + largest))?)?.cholesky())
+        .map_err(|_| Error::invalid_parameter("covariance", format!("the {what} is not positive semi-definite")))
+}
+
 /// TFP's `LinearGaussianStateSpaceModel` (module doc).
 ///
 /// ```
@@ -435,6 +450,26 @@ impl LinearGaussianStateSpaceModel {
     pub fn with_initial_step(mut self, initial_step: usize) -> Self {
         self.initial_step = initial_step;
         self
+    }
+
+    /// Replaces the initial-state prior (TFP's `make_state_space_model(...,
+    /// initial_state_prior=...)`: a forecast starts from the filtered state); checked like the
+    /// constructor's.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// let start = GaussianTerm::new(Tensor::vector(&[5.0], DType::F64)?, one.mul_scalar(0.1)?);
+    /// assert!(m.clone().with_initial_state_prior(start).is_ok());
+    /// assert!(m.with_initial_state_prior(GaussianTerm::zero_mean(Tensor::eye(2, &[], DType::F64)?)).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_initial_state_prior(mut self, initial_state_prior: GaussianTerm) -> Result<Self> {
+        self.initial_state_prior = initial_state_prior;
+        self.check_step(0)?;
+        Ok(self)
     }
 
     /// The first step's index for time-varying terms.
@@ -609,6 +644,16 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn forward_filter(&self, x: &Tensor) -> Result<FilterResults> {
+        if self.observation_size == 1 {
+            if let Some(r) = self.untracked_filter(x)? {
+                return Ok(r);
+            }
+        }
+        self.graph_filter(x)
+    }
+
+    /// The filter as facade ops (Joseph form), differentiable in every term.
+    fn graph_filter(&self, x: &Tensor) -> Result<FilterResults> {
         let (rows, batch) = self.rows(x)?;
         let (t_len, k, p) = (self.num_timesteps, self.latent_size, self.observation_size);
         let n = rows.shape()[0];
@@ -676,9 +721,8 @@ impl LinearGaussianStateSpaceModel {
         })
     }
 
-    /// The per-step log-likelihoods `[..., T]` of a univariate model by the fused Kalman filter.
-    fn fused_log_likelihoods(&self, x: &Tensor) -> Result<Tensor> {
-        let (rows, batch) = self.rows(x)?;
+    /// The fused filter's inputs for a univariate model (its terms over the model's steps).
+    fn kalman_inputs(&self) -> Result<KalmanInputs> {
         let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
         for t in 0..t_len {
             self.check_step(t)?;
@@ -698,7 +742,7 @@ impl LinearGaussianStateSpaceModel {
         let (r, r_idx) = self.observation_noise.covariance.resolve(s0, t_len)?;
         let (d, d_idx) = self.observation_noise.resolve_loc(s0, t_len, 1, dtype)?;
         let ix = |values: Tensor, index: Vec<usize>| Indexed { values, index };
-        let inputs = KalmanInputs {
+        Ok(KalmanInputs {
             transition_matrix: ix(a, a_idx),
             transition_covariance: ix(q, q_idx),
             transition_loc: ix(b, b_idx),
@@ -709,11 +753,50 @@ impl LinearGaussianStateSpaceModel {
             initial_covariance: self.initial_state_prior.covariance_at(s0)?,
             mask: (0..t_len).map(|t| self.masked(t)).collect(),
             first_step: s0,
-        };
-        let ll = kalman_log_likelihoods(&rows.reshape(&[rows.shape()[0], t_len])?, &inputs)?;
+        })
+    }
+
+    /// The per-step log-likelihoods `[..., T]` of a univariate model by the fused Kalman filter.
+    fn fused_log_likelihoods(&self, x: &Tensor) -> Result<Tensor> {
+        let (rows, batch) = self.rows(x)?;
+        let t_len = self.num_timesteps;
+        let ll = kalman_log_likelihoods(&rows.reshape(&[rows.shape()[0], t_len])?, &self.kalman_inputs()?)?;
         let mut shape = batch;
         shape.push(t_len);
         ll.reshape(&shape)
+    }
+
+    /// `forward_filter` of a univariate model whose terms and series are not tracked, by the
+    /// fused filter's forward pass (no autodiff graph; `None` when something is tracked).
+    fn untracked_filter(&self, x: &Tensor) -> Result<Option<FilterResults>> {
+        let inputs = self.kalman_inputs()?;
+        let terms = [&inputs.transition_matrix, &inputs.transition_covariance, &inputs.transition_loc, &inputs.observation_matrix, &inputs.observation_variance, &inputs.observation_loc];
+        if x.is_tracked() || inputs.initial_loc.is_tracked() || inputs.initial_covariance.is_tracked() || terms.iter().any(|t| t.values.is_tracked()) {
+            return Ok(None);
+        }
+        let (rows, batch) = self.rows(x)?;
+        let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
+        let n = rows.shape()[0];
+        let f = kalman_filter(&rows.reshape(&[n, t_len])?, &inputs)?;
+        let with_batch = |tail: &[usize]| -> Vec<usize> { batch.iter().copied().chain(std::iter::once(t_len)).chain(tail.iter().copied()).collect() };
+        // [T, n, ...] step-major arrays to [..., T, ...].
+        let per_series = |v: &[f64], tail: &[usize]| -> Result<Tensor> {
+            let mut shape = vec![t_len, n];
+            shape.extend_from_slice(tail);
+            let mut axes = vec![1, 0];
+            axes.extend(2..2 + tail.len());
+            Tensor::from_slice(v, &shape, dtype)?.permute(&axes)?.contiguous()?.reshape(&with_batch(tail))
+        };
+        let ll = Tensor::from_slice(&f.log_likelihoods, &[n, t_len], dtype)?.reshape(&with_batch(&[]))?;
+        Ok(Some(FilterResults {
+            log_likelihoods: ll,
+            filtered_means: per_series(&f.filtered_means, &[k])?,
+            filtered_covs: Tensor::from_slice(&f.filtered_covs, &[t_len, k, k], dtype)?,
+            predicted_means: per_series(&f.predicted_means, &[k])?,
+            predicted_covs: Tensor::from_slice(&f.predicted_covs, &[t_len, k, k], dtype)?,
+            observation_means: per_series(&f.observation_means, &[1])?,
+            observation_covs: Tensor::from_slice(&f.observation_variances, &[t_len, 1, 1], dtype)?,
+        }))
     }
 
     /// TFP's `posterior_marginals`: `E[z_t | x]` `[..., T, k]` and `Cov[z_t | x]` `[T, k, k]` by
@@ -796,9 +879,7 @@ impl LinearGaussianStateSpaceModel {
         let cov_at = |c: &Tensor, t: usize| c.narrow(0, t, 1)?.squeeze(0);
         // A draw of N(mean [draws·n, k], cov [k, k]).
         let gaussian = |mean: Tensor, cov: &Tensor, seed: Seed| -> Result<Tensor> {
-            let sym = cov.add(&cov.matrix_transpose()?)?.mul_scalar(0.5)?;
-            // A conditional covariance may be singular (deterministic states): jitter its factor.
-            let scale = sym.cholesky().or_else(|_| sym.add(&Tensor::eye(k, &[], dtype)?.mul_scalar(1e-12 * (1.0 + sym.diag_part()?.abs()?.to_vec()?.into_iter().fold(0.0, f64::max)))?)?.cholesky())?;
+            let scale = psd_factor(cov, "posterior covariance")?;
             mean.add(&random::normal(&[draws * n, k], dtype, seed)?.matmul(&scale.matrix_transpose()?)?)
         };
         let mut z = gaussian(mean_at(&fm, t_len - 1)?, &cov_at(&fc, t_len - 1)?, seed.fold_in(t_len as u64))?;
@@ -854,7 +935,7 @@ impl Distribution for LinearGaussianStateSpaceModel {
         let (k, p, dtype) = (self.latent_size, self.observation_size, self.dtype);
         let n: usize = sample_shape.iter().product();
         let draw = |term: &GaussianTerm, t: usize, size: usize, seed: Seed| -> Result<Tensor> {
-            let chol = term.covariance_at(t)?.cholesky().map_err(|_| Error::invalid_parameter("covariance", format!("not positive definite at step {t}")))?;
+            let chol = psd_factor(&term.covariance_at(t)?, &format!("covariance at step {t}"))?;
             let e = random::normal(&[n, size], dtype, seed)?.matmul(&chol.matrix_transpose()?)?;
             match term.loc_at(t)? {
                 Some(l) => e.add(&l),

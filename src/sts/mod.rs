@@ -24,16 +24,22 @@
 //! ```
 
 pub mod datasets;
+mod fitting;
+mod forecast;
 mod linear_gaussian_ssm;
 mod local_level;
 mod local_linear_trend;
+mod observed;
 mod seasonal;
 mod structural_time_series;
 mod sum;
 
+pub use fitting::{build_factored_surrogate_posterior, fit_with_vi, joint_log_prob, parameter_values, VariationalFit};
+pub use forecast::{forecast, Forecast};
 pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};
 pub use local_level::LocalLevel;
 pub use local_linear_trend::LocalLinearTrend;
+pub use observed::ObservedTimeSeries;
 pub use seasonal::{Seasonal, SeasonalOptions, StepsPerSeason};
 pub use structural_time_series::{empirical_statistics, EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
 pub use sum::Sum;

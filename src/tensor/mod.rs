@@ -126,6 +126,19 @@ impl Tensor {
         Ok(Tensor(candle_core::Var::from_tensor(&self.0.detach().contiguous()?)?.as_tensor().clone()))
     }
 
+    /// Whether autodiff tracks this tensor (a variable, or computed from one): gradients can
+    /// reach something through it.
+    ///
+    /// ```
+    /// use probrs::tensor::{DType, Tensor};
+    /// let x = Tensor::vector(&[1.0], DType::F64)?;
+    /// assert!(!x.is_tracked() && x.tracked()?.exp()?.is_tracked());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn is_tracked(&self) -> bool {
+        self.0.track_op()
+    }
+
     /// Reverse-mode gradients of this (scalar) tensor with respect to `wrt`.
     ///
     /// Returns `None` for a tensor the value does not depend on.

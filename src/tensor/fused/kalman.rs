@@ -80,6 +80,17 @@ const P0: usize = 7;
 /// The per-step log-likelihoods `[n, T]` of the series `x [n, T]` (masked entries' values are
 /// ignored), differentiable in every term and in `x`.
 pub(crate) fn kalman_log_likelihoods(x: &Tensor, inputs: &KalmanInputs) -> Result<Tensor> {
+    let (op, theta) = build_op(x, inputs)?;
+    let failure = op.failure.clone();
+    let (theta, x) = (theta.contiguous()?, x.contiguous()?);
+    theta.0.apply_op2(&x.0, op).map(Tensor).map_err(|e| match failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        Some((step, s)) => Error::invalid_parameter("observation_noise", format!("the one-step predictive variance at step {} is {s}, not positive", inputs.first_step + step)),
+        None => Error::from(e),
+    })
+}
+
+/// The op for `x [n, T]` and the packed parameters it reads.
+fn build_op(x: &Tensor, inputs: &KalmanInputs) -> Result<(Kalman, Tensor)> {
     let (n, t) = match x.shape() {
         [n, t] => (*n, *t),
         s => return Err(Error::invalid_shape("kalman filter input", s, "expected [n, T]")),
@@ -107,7 +118,6 @@ pub(crate) fn kalman_log_likelihoods(x: &Tensor, inputs: &KalmanInputs) -> Resul
     parts.push(inputs.initial_covariance.reshape(&[k * k])?);
     offsets[P0 + 1] = offsets[P0] + k * k;
     let theta = Tensor::concat(&parts.iter().collect::<Vec<_>>(), 0)?;
-    let failure = Arc::new(Mutex::new(None));
     let op = Kalman {
         k,
         n,
@@ -118,13 +128,51 @@ pub(crate) fn kalman_log_likelihoods(x: &Tensor, inputs: &KalmanInputs) -> Resul
         keep: theta.0.track_op() || x.0.track_op(),
         a_tracked: inputs.transition_matrix.values.0.track_op(),
         cache: Mutex::new(None),
-        failure: failure.clone(),
+        failure: Arc::new(Mutex::new(None)),
     };
-    let (theta, x) = (theta.contiguous()?, x.contiguous()?);
-    theta.0.apply_op2(&x.0, op).map(Tensor).map_err(|e| match failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        Some((step, s)) => Error::invalid_parameter("observation_noise", format!("the one-step predictive variance at step {} is {s}, not positive", inputs.first_step + step)),
-        None => Error::from(e),
-    })
+    Ok((op, theta))
+}
+
+/// The filter's moments without autodiff (`forward_filter` of an untracked univariate model):
+/// per step and series the log-likelihoods `[n, T]`, predicted and filtered means `[T, n, k]`,
+/// predicted and filtered covariances `[T, k, k]`, and the predictive observation means
+/// `[T, n]` and variances `[T]`.
+pub(crate) struct FilterMoments {
+    pub log_likelihoods: Vec<f64>,
+    pub predicted_means: Vec<f64>,
+    pub predicted_covs: Vec<f64>,
+    pub filtered_means: Vec<f64>,
+    pub filtered_covs: Vec<f64>,
+    pub observation_means: Vec<f64>,
+    pub observation_variances: Vec<f64>,
+}
+
+/// The Kalman filter's moments (no autodiff) for the series `x [n, T]`.
+pub(crate) fn kalman_filter(x: &Tensor, inputs: &KalmanInputs) -> Result<FilterMoments> {
+    let (op, theta) = build_op(x, inputs)?;
+    let (th, xv) = (tensor_f64(&theta.detach().0)?, tensor_f64(&x.detach().contiguous()?.0)?);
+    let (k, n, tl) = (op.k, op.n, op.t);
+    let kalman = Kalman { keep: true, a_tracked: true, ..op };
+    let (ll, cache) = kalman.forward(&th, &xv, true).map_err(|(step, s)| Error::invalid_parameter("observation_noise", format!("the one-step predictive variance at step {} is {s}, not positive", inputs.first_step + step)))?;
+    let c = cache.expect("kept");
+    let mut fm = c.mp.clone();
+    for t in 0..tl {
+        for j in 0..n {
+            let g = c.v[t * n + j] / c.s[t];
+            for i in 0..k {
+                fm[(t * n + j) * k + i] += c.u[t * k + i] * g;
+            }
+        }
+    }
+    let mut om = vec![0.0; tl * n];
+    for t in 0..tl {
+        let h = kalman.slot(&th, H, kalman.index[H][t], k);
+        let d = kalman.slot(&th, D, kalman.index[D][t], 1)[0];
+        for j in 0..n {
+            om[t * n + j] = dot(h, &c.mp[(t * n + j) * k..(t * n + j + 1) * k]) + d;
+        }
+    }
+    Ok(FilterMoments { log_likelihoods: ll, predicted_means: c.mp, predicted_covs: c.pp, filtered_means: fm, filtered_covs: c.pf.expect("kept"), observation_means: om, observation_variances: c.s })
 }
 
 /// What the reverse pass reads from the forward pass.
