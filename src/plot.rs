@@ -894,3 +894,69 @@ pub fn forecast(path: impl AsRef<Path>, picture: &ForecastPicture, options: &Plo
     }
     save(path.as_ref(), options, &ForecastFigure(picture, options.title.clone().unwrap_or_else(|| "forecast".into())))
 }
+
+/// One panel of [`components`]: a named series with an uncertainty band.
+///
+/// ```
+/// let band = probrs::plot::ComponentBand { name: "trend", mean: &[1.0, 2.0], lower: &[0.5, 1.5], upper: &[1.5, 2.5] };
+/// assert_eq!(band.mean.len(), 2);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ComponentBand<'a> {
+    /// The panel's title.
+    pub name: &'a str,
+    /// The mean per step.
+    pub mean: &'a [f64],
+    /// The band's lower end per step.
+    pub lower: &'a [f64],
+    /// Its upper end.
+    pub upper: &'a [f64],
+}
+
+struct Components<'a> {
+    times: &'a [f64],
+    bands: &'a [ComponentBand<'a>],
+    title: String,
+}
+
+impl Figure for Components<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let root = root.titled(&self.title, ("sans-serif", 22)).map_err(perr)?;
+        let panels = root.split_evenly((self.bands.len(), 1));
+        for (band, area) in self.bands.iter().zip(&panels) {
+            let (x, y) = (range(self.times.iter().copied()), range(band.lower.iter().chain(band.upper).chain(band.mean).copied()));
+            let mut chart = ChartBuilder::on(area).caption(band.name, ("sans-serif", 16)).margin(8).x_label_area_size(28).y_label_area_size(70).build_cartesian_2d(x.0..x.1, y.0..y.1).map_err(perr)?;
+            chart.configure_mesh().max_light_lines(0).draw().map_err(perr)?;
+            let poly: Vec<(f64, f64)> = self.times.iter().zip(band.upper).map(|(x, y)| (*x, *y)).chain(self.times.iter().zip(band.lower).rev().map(|(x, y)| (*x, *y))).collect();
+            chart.draw_series(std::iter::once(Polygon::new(poly, BLUE.mix(0.2).filled()))).map_err(perr)?;
+            chart.draw_series(LineSeries::new(self.times.iter().zip(band.mean).map(|(x, y)| (*x, *y)), &BLUE)).map_err(perr)?;
+        }
+        Ok(())
+    }
+}
+
+/// A structural model's components one above the other (TFP's tutorial's `plot_components`):
+/// each component's mean over `times` with its band (e.g. ±2 standard deviations from
+/// `sts::decompose_by_component`). Every band needs one value per time.
+///
+/// ```
+/// use probrs::plot::{components, ComponentBand, PlotOptions};
+/// let t: Vec<f64> = (0..24).map(|i| i as f64).collect();
+/// let trend: Vec<f64> = t.iter().map(|x| 0.1 * x).collect();
+/// let season: Vec<f64> = t.iter().map(|x| (x * 0.5).sin()).collect();
+/// let (tl, tu): (Vec<f64>, Vec<f64>) = trend.iter().map(|m| (m - 0.2, m + 0.2)).unzip();
+/// let (sl, su): (Vec<f64>, Vec<f64>) = season.iter().map(|m| (m - 0.1, m + 0.1)).unzip();
+/// let bands = [ComponentBand { name: "trend", mean: &trend, lower: &tl, upper: &tu }, ComponentBand { name: "seasonal", mean: &season, lower: &sl, upper: &su }];
+/// let path = std::env::temp_dir().join("probrs_doc_components.svg");
+/// components(&path, &t, &bands, &PlotOptions::default())?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("seasonal"));
+/// assert!(components(&path, &t[..3], &bands, &PlotOptions::default()).is_err());
+/// # Ok::<(), probrs::Error>(())
+/// ```
+pub fn components(path: impl AsRef<Path>, times: &[f64], bands: &[ComponentBand], options: &PlotOptions) -> Result<()> {
+    if bands.is_empty() || bands.iter().any(|b| [b.mean.len(), b.lower.len(), b.upper.len()].iter().any(|&n| n != times.len())) {
+        return Err(Error::invalid_parameter("bands", "at least one band, each with a mean, lower and upper value per time"));
+    }
+    let height = options.height.max(180 * bands.len() as u32);
+    save(path.as_ref(), &PlotOptions { height, ..options.clone() }, &Components { times, bands, title: options.title.clone().unwrap_or_else(|| "components".into()) })
+}

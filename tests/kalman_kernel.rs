@@ -152,3 +152,13 @@ fn untracked_forward_filter_equals_the_graph_filter() {
         assert_close(&a.to_vec().unwrap(), &b.to_vec().unwrap(), 1e-10, 1e-10, what);
     }
 }
+
+#[test]
+fn untracked_smoother_equals_the_graph_smoother() {
+    let x = series(DType::F64);
+    let (fm, fc) = model(&Tensor::vector(&theta0(), DType::F64).unwrap(), DType::F64).unwrap().posterior_marginals(&x).unwrap();
+    let (gm, gc) = model(&Tensor::vector(&theta0(), DType::F64).unwrap().tracked().unwrap(), DType::F64).unwrap().posterior_marginals(&x).unwrap();
+    assert_eq!((fm.shape(), fc.shape()), (gm.shape(), gc.shape()));
+    assert_close(&fm.to_vec().unwrap(), &gm.to_vec().unwrap(), 1e-9, 1e-9, "smoothed means");
+    assert_close(&fc.to_vec().unwrap(), &gc.to_vec().unwrap(), 1e-9, 1e-9, "smoothed covariances");
+}

@@ -3,6 +3,8 @@
 //! - `forecast`'s mean and standard deviation equal TFP's `tfp.sts.forecast` (tfp-nightly
 //!   0.26.0.dev20261027, numpy substrate, float64) for a trend + seasonal model at two parameter
 //!   draws on the 40-point series with missing values;
+//! - `decompose_by_component` and `decompose_forecast_by_component` equal TFP's for the same
+//!   model and draws;
 //! - calibration: on 400 series simulated from a model, the exact predictive's 80% interval
 //!   (true parameters) covers the value 5 steps ahead in 80% ± 7% of the series. Each series is
 //!   an independent Bernoulli(0.8) trial, so the count's standard deviation is 2.0%: a false
@@ -20,7 +22,7 @@ use std::sync::Arc;
 
 use probrs::distributions::Distribution;
 use probrs::random::Seed;
-use probrs::sts::{fit_with_vi, forecast, joint_log_prob, LocalLinearTrend, ObservedTimeSeries, Seasonal, StructuralTimeSeries, Sum};
+use probrs::sts::{decompose_by_component, decompose_forecast_by_component, fit_with_vi, forecast, joint_log_prob, LocalLinearTrend, ObservedTimeSeries, Seasonal, StructuralTimeSeries, Sum};
 use probrs::tensor::{DType, Tensor};
 
 const Y: [f64; 40] = [
@@ -50,6 +52,33 @@ fn forecast_equals_tfp() {
     for h in 0..5 {
         assert!((q[h] - (m[h] + 1.2815515655446004 * s[h])).abs() < 1e-8, "step {h}: {} vs {}", q[h], m[h] + 1.2815515655446004 * s[h]);
     }
+}
+
+#[test]
+fn decompositions_equal_tfp() {
+    // tfp.sts.decompose_by_component / decompose_forecast_by_component with the two draws of
+    // `forecast_equals_tfp` (mixture means and standard deviations).
+    let y = v(&Y);
+    let model = trend_seasonal(Some(&y));
+    let draws = [v(&[0.3, 0.35]), v(&[0.2, 0.25]), v(&[0.05, 0.04]), v(&[0.1, 0.12])];
+    let observed = ObservedTimeSeries::new(&y).unwrap();
+    let parts = decompose_by_component(&model, &observed, &draws).unwrap();
+    let at = |x: Vec<f64>| [0, 5, 20, 39].map(|i| x[i]);
+    assert_close(&at(parts[0].mean()), &[1.8424025717186305, 1.931570006889336, 0.039830846259417754, -2.114295648107964], 1e-8, 1e-8, "trend mean");
+    assert_close(&at(parts[0].stddev()), &[0.2620690743010253, 0.26424126869722026, 0.19288537999462305, 0.2632988162390719], 1e-8, 1e-8, "trend sd");
+    assert_close(&at(parts[1].mean()), &[0.9400506058829229, -0.3791915279838328, 0.9083836278181263, -0.7656052377288949], 1e-8, 1e-8, "seasonal mean");
+    // TFP builds each component's own model with its default observation noise, 1e-4 for the
+    // constrained seasonal ("avoid degeneracy"), and its decomposition adds that variance
+    // (1e-8): TFP's seasonal standard deviations are 3e-8 above the contribution's own.
+    let tfp_sd = [0.17087447078388057f64, 0.16579627771315847, 0.13002351952971566, 0.1688147712099127];
+    assert_close(&at(parts[1].stddev()), &tfp_sd.map(|s| (s * s - 1e-8).sqrt()), 1e-8, 1e-8, "seasonal sd");
+    let f = forecast(&model, &observed, &draws, 5).unwrap();
+    let ahead = decompose_forecast_by_component(&model, &f, &draws).unwrap();
+    assert_close(&ahead[0].mean(), &[-2.0981839406996734, -2.0820722332913824, -2.0659605258830913, -2.0498488184748007, -2.03373711106651], 1e-8, 1e-8, "trend forecast mean");
+    assert_close(&ahead[0].stddev(), &[0.3969080279754509, 0.5252537307428153, 0.6545935865837296, 0.7870449977499858, 0.9234894023860911], 1e-8, 1e-8, "trend forecast sd");
+    assert_close(&ahead[1].mean(), &[0.836893106529001, -0.4412094381664218, 0.3699215693663157, -0.7656052377288949, 0.836893106529001], 1e-8, 1e-8, "seasonal forecast mean");
+    let tfp_sd = [0.1865970195967891f64, 0.18785183711818979, 0.19380343668311287, 0.19403202565209476, 0.20968654635527878];
+    assert_close(&ahead[1].stddev(), &tfp_sd.map(|s| (s * s - 1e-8).sqrt()), 1e-8, 1e-8, "seasonal forecast sd");
 }
 
 #[test]

@@ -145,7 +145,11 @@ pub(crate) fn run(name: Option<&str>) -> probrs::Result<()> {
             y_label: "CO2 (ppm)",
         };
         probrs::plot::forecast(&path, &picture, &probrs::plot::PlotOptions { title: Some("Mauna Loa CO2: held-out decade forecast".into()), ..Default::default() })?;
-        println!("forecast plot: {} (total {:.2} s)", path.display(), t0.elapsed().as_secs_f64());
+        let bounds: Vec<(Vec<f64>, Vec<f64>)> = r.components.iter().map(|(_, m, s)| (m.iter().zip(s).map(|(m, s)| m - 2.0 * s).collect(), m.iter().zip(s).map(|(m, s)| m + 2.0 * s).collect())).collect();
+        let bands: Vec<probrs::plot::ComponentBand> = r.components.iter().zip(&bounds).map(|((name, mean, _), (lo, hi))| probrs::plot::ComponentBand { name, mean, lower: lo, upper: hi }).collect();
+        let parts = std::env::temp_dir().join("probrs_sts_components.png");
+        probrs::plot::components(&parts, &r.times, &bands, &probrs::plot::PlotOptions { title: Some("components (mean ± 2 sd; forecast after 1992)".into()), ..Default::default() })?;
+        println!("forecast plot: {}; components: {} (total {:.2} s)", path.display(), parts.display(), t0.elapsed().as_secs_f64());
         if !all {
             return Ok(());
         }

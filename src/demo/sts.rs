@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::Result;
-use crate::sts::{datasets, fit_with_vi, forecast, LocalLinearTrend, ObservedTimeSeries, Seasonal, SeasonalOptions, StructuralTimeSeries, Sum};
+use crate::sts::{datasets, decompose_by_component, decompose_forecast_by_component, fit_with_vi, forecast, LocalLinearTrend, ObservedTimeSeries, Seasonal, SeasonalOptions, StructuralTimeSeries, Sum};
 use crate::tensor::{DType, Tensor};
 
 /// The demo's settings; `Default` is TFP's tutorial's.
@@ -59,6 +59,9 @@ pub struct StsReport {
     pub lower_95: Vec<f64>,
     /// Its 97.5% quantile.
     pub upper_95: Vec<f64>,
+    /// Each component's contribution (name, mean, standard deviation) over every month: the
+    /// posterior decomposition of the training months, then the forecast's.
+    pub components: Vec<(String, Vec<f64>, Vec<f64>)>,
     /// The negative ELBO per Adam step.
     pub losses: Vec<f64>,
     /// The posterior mean of each parameter (name, value) under the fitted surrogate.
@@ -97,6 +100,9 @@ pub fn sts_co2(options: &StsOptions) -> Result<StsReport> {
     let draws = fit.parameter_samples(&model, options.num_draws, options.seed.wrapping_add(2))?;
     let f = forecast(&model, &observed, &draws, options.num_forecast_steps)?;
     let (mean, lower_80, upper_80, lower_95, upper_95) = (f.mean()?.to_vec()?, f.quantile(0.1)?.to_vec()?, f.quantile(0.9)?.to_vec()?, f.quantile(0.025)?.to_vec()?, f.quantile(0.975)?.to_vec()?);
+    let past = decompose_by_component(&model, &observed, &draws)?;
+    let ahead = decompose_forecast_by_component(&model, &f, &draws)?;
+    let components = past.iter().zip(&ahead).map(|(p, a)| (p.name.clone(), [p.mean(), a.mean()].concat(), [p.stddev(), a.stddev()].concat())).collect();
     let forecast_seconds = t1.elapsed().as_secs_f64();
     let held_out = &co2.values[n_train..];
     let seen: Vec<usize> = (0..held_out.len()).filter(|&i| !held_out[i].is_nan()).collect();
@@ -115,6 +121,7 @@ pub fn sts_co2(options: &StsOptions) -> Result<StsReport> {
         upper_80,
         lower_95,
         upper_95,
+        components,
         losses: fit.losses,
         parameter_means,
         mae,

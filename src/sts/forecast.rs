@@ -133,6 +133,12 @@ impl Forecast {
         self.horizon
     }
 
+    /// Per draw: the model over the last observed step and the horizon (every step masked) and
+    /// the parameter values, for the decomposition of the forecast.
+    pub(crate) fn draw_models(&self) -> &[LinearGaussianStateSpaceModel] {
+        &self.models
+    }
+
     /// The number of parameter draws `S` (mixture components).
     ///
     /// ```

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use crate::distributions::{Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
 use crate::random::{self, Seed};
-use crate::tensor::fused::kalman::{kalman_filter, kalman_log_likelihoods, Indexed, KalmanInputs};
+use crate::tensor::fused::kalman::{kalman_filter, kalman_log_likelihoods, kalman_smoother, Indexed, KalmanInputs};
 use crate::tensor::{DType, Tensor};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -187,7 +187,7 @@ impl TimeVarying {
     /// The values over steps `first..first + len` as distinct values `[M, ...]` with each step's
     /// choice (what the fused Kalman filter reads): a constant once, an indexed term as it is, a
     /// function evaluated at every step.
-    fn resolve(&self, first: usize, len: usize) -> Result<(Tensor, Vec<usize>)> {
+    pub(crate) fn resolve(&self, first: usize, len: usize) -> Result<(Tensor, Vec<usize>)> {
         match self {
             TimeVarying::Constant(v) => Ok((v.unsqueeze(0)?, vec![0; len])),
             TimeVarying::Indexed { values, index } => {
@@ -766,12 +766,17 @@ impl LinearGaussianStateSpaceModel {
         ll.reshape(&shape)
     }
 
+    /// Whether neither the series nor any term is tracked (the graph-free paths apply).
+    fn untracked(&self, x: &Tensor, inputs: &KalmanInputs) -> bool {
+        let terms = [&inputs.transition_matrix, &inputs.transition_covariance, &inputs.transition_loc, &inputs.observation_matrix, &inputs.observation_variance, &inputs.observation_loc];
+        !(x.is_tracked() || inputs.initial_loc.is_tracked() || inputs.initial_covariance.is_tracked() || terms.iter().any(|t| t.values.is_tracked()))
+    }
+
     /// `forward_filter` of a univariate model whose terms and series are not tracked, by the
     /// fused filter's forward pass (no autodiff graph; `None` when something is tracked).
     fn untracked_filter(&self, x: &Tensor) -> Result<Option<FilterResults>> {
         let inputs = self.kalman_inputs()?;
-        let terms = [&inputs.transition_matrix, &inputs.transition_covariance, &inputs.transition_loc, &inputs.observation_matrix, &inputs.observation_variance, &inputs.observation_loc];
-        if x.is_tracked() || inputs.initial_loc.is_tracked() || inputs.initial_covariance.is_tracked() || terms.iter().any(|t| t.values.is_tracked()) {
+        if !self.untracked(x, &inputs) {
             return Ok(None);
         }
         let (rows, batch) = self.rows(x)?;
@@ -814,6 +819,34 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn posterior_marginals(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        if self.observation_size == 1 {
+            if let Some(r) = self.untracked_smoother(x)? {
+                return Ok(r);
+            }
+        }
+        self.graph_smoother(x)
+    }
+
+    /// `posterior_marginals` of an untracked univariate model by the fused filter's forward
+    /// pass and a plain-f64 smoother (`None` when something is tracked).
+    fn untracked_smoother(&self, x: &Tensor) -> Result<Option<(Tensor, Tensor)>> {
+        let inputs = self.kalman_inputs()?;
+        if !self.untracked(x, &inputs) {
+            return Ok(None);
+        }
+        let (rows, batch) = self.rows(x)?;
+        let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
+        let n = rows.shape()[0];
+        let f = kalman_filter(&rows.reshape(&[n, t_len])?, &inputs)?;
+        let (means, covs) = kalman_smoother(&inputs, &f, n)?;
+        let mut shape = batch;
+        shape.extend([t_len, k]);
+        let means = Tensor::from_slice(&means, &[t_len, n, k], dtype)?.permute(&[1, 0, 2])?.contiguous()?.reshape(&shape)?;
+        Ok(Some((means, Tensor::from_slice(&covs, &[t_len, k, k], dtype)?)))
+    }
+
+    /// The smoother as facade ops over the graph filter.
+    fn graph_smoother(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let FilterResults { filtered_means: fm, filtered_covs: fc, predicted_means: pm, predicted_covs: pc, .. } = self.forward_filter(x)?;
         let t_len = self.num_timesteps;
         let out_shape = fm.shape().to_vec();

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod datasets;
+mod decompose;
 mod fitting;
 mod forecast;
 mod linear_gaussian_ssm;
@@ -34,6 +35,7 @@ mod seasonal;
 mod structural_time_series;
 mod sum;
 
+pub use decompose::{decompose_by_component, decompose_forecast_by_component, ComponentContribution};
 pub use fitting::{build_factored_surrogate_posterior, fit_with_vi, joint_log_prob, parameter_values, VariationalFit};
 pub use forecast::{forecast, Forecast};
 pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};

@@ -86,6 +86,49 @@ impl Sum {
     pub fn constant_offset(&self) -> f64 {
         self.stats.mean
     }
+
+    /// The components, in order.
+    ///
+    /// ```
+    /// use probrs::sts::{LocalLevel, StructuralTimeSeries, Sum};
+    /// use probrs::tensor::DType;
+    /// use std::sync::Arc;
+    /// let s = Sum::new(vec![Arc::new(LocalLevel::new(None, DType::F64)?)], None, DType::F64)?;
+    /// assert_eq!(s.components()[0].name(), "LocalLevel");
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn components(&self) -> &[Arc<dyn StructuralTimeSeries>] {
+        &self.components
+    }
+
+    /// `param_vals` (the sum's, observation noise first) split into each component's.
+    ///
+    /// ```
+    /// use probrs::sts::{LocalLevel, LocalLinearTrend, Sum};
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// let s = Sum::new(vec![Arc::new(LocalLevel::new(None, DType::F64)?), Arc::new(LocalLinearTrend::new(None, DType::F64)?)], None, DType::F64)?;
+    /// let vals: Vec<Tensor> = (0..4).map(|i| Tensor::vector(&[i as f64], DType::F64)).collect::<probrs::Result<_>>()?;
+    /// let parts = s.split_parameter_values(&vals)?;
+    /// assert_eq!((parts[0].len(), parts[1].len()), (1, 2));
+    /// assert!(s.split_parameter_values(&vals[..3]).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn split_parameter_values<'a>(&self, param_vals: &'a [Tensor]) -> Result<Vec<&'a [Tensor]>> {
+        if param_vals.len() != self.params.len() {
+            return Err(Error::ShapeMismatch { context: "Sum: parameter values".into(), lhs: vec![param_vals.len()], rhs: vec![self.params.len()] });
+        }
+        let mut at = 1;
+        Ok(self
+            .components
+            .iter()
+            .map(|c| {
+                let n = c.parameters().len();
+                at += n;
+                &param_vals[at - n..at]
+            })
+            .collect())
+    }
 }
 
 /// `[[B_0, 0, ...], [0, B_1, ...], ...]` from square blocks, differentiable in each.
@@ -123,16 +166,7 @@ impl StructuralTimeSeries for Sum {
         self.params.clone()
     }
     fn state_space_terms(&self, param_vals: &[Tensor]) -> Result<StateSpaceTerms> {
-        if param_vals.len() != self.params.len() {
-            return Err(Error::ShapeMismatch { context: "Sum: parameter values".into(), lhs: vec![param_vals.len()], rhs: vec![self.params.len()] });
-        }
-        let mut at = 1;
-        let mut terms = Vec::with_capacity(self.components.len());
-        for c in &self.components {
-            let n = c.parameters().len();
-            terms.push(c.state_space_terms(&param_vals[at..at + n])?);
-            at += n;
-        }
+        let terms = self.components.iter().zip(self.split_parameter_values(param_vals)?).map(|(c, v)| c.state_space_terms(v)).collect::<Result<Vec<_>>>()?;
         let d = self.dtype;
         let pick = |f: fn(&StateSpaceTerms) -> &TimeVarying| terms.iter().map(|t| f(t).clone()).collect::<Vec<_>>();
         let diag: Combiner = Arc::new(move |b: &[Tensor]| block_diagonal(b, d));

@@ -29,6 +29,7 @@
 use std::sync::{Arc, Mutex};
 
 use candle_core::{CpuStorage, CustomOp2, Layout, Shape};
+use faer::linalg::solvers::Solve;
 
 use crate::error::{Error, Result};
 use crate::tensor::custom_op::{f64_like, storage_f64, tensor_f64};
@@ -173,6 +174,44 @@ pub(crate) fn kalman_filter(x: &Tensor, inputs: &KalmanInputs) -> Result<FilterM
         }
     }
     Ok(FilterMoments { log_likelihoods: ll, predicted_means: c.mp, predicted_covs: c.pp, filtered_means: fm, filtered_covs: c.pf.expect("kept"), observation_means: om, observation_variances: c.s })
+}
+
+/// The Rauch–Tung–Striebel smoother over the filter's moments (no autodiff): smoothed means
+/// `[T, n, k]` and covariances `[T, k, k]`. `J_t = P_t A_{t+1}ᵀ (P⁻_{t+1})⁻¹` by a Cholesky
+/// solve (with a jitter of 1e-12 of the largest variance when `P⁻` is singular, as for
+/// deterministic states), `m^s_t = m_t + J_t (m^s_{t+1} − m⁻_{t+1})`,
+/// `P^s_t = P_t + J_t (P^s_{t+1} − P⁻_{t+1}) J_tᵀ`.
+pub(crate) fn kalman_smoother(inputs: &KalmanInputs, f: &FilterMoments, n: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+    let k = inputs.initial_loc.elem_count();
+    let tl = inputs.mask.len();
+    let a_vals = inputs.transition_matrix.values.detach().to_vec()?;
+    let (mut means, mut covs) = (f.filtered_means.clone(), f.filtered_covs.clone());
+    let mat = |v: &[f64]| faer::Mat::<f64>::from_fn(k, k, |i, j| v[i * k + j]);
+    for t in (0..tl.saturating_sub(1)).rev() {
+        let a = mat(&a_vals[inputs.transition_matrix.index[t + 1] * k * k..][..k * k]);
+        let p = mat(&f.filtered_covs[t * k * k..(t + 1) * k * k]);
+        let pp = &f.predicted_covs[(t + 1) * k * k..(t + 2) * k * k];
+        let largest = (0..k).map(|i| pp[i * k + i]).fold(0.0, f64::max);
+        let chol = mat(pp).llt(faer::Side::Lower).or_else(|_| faer::Mat::<f64>::from_fn(k, k, |i, j| pp[i * k + j] + if i == j { 1e-12 * (1.0 + largest) } else { 0.0 }).llt(faer::Side::Lower));
+        let chol = chol.map_err(|_| Error::invalid_parameter("transition_noise", format!("the predicted covariance at step {} is not positive semi-definite", inputs.first_step + t + 1)))?;
+        // Jᵀ = (P⁻)⁻¹ A P.
+        let jt = chol.solve(&a * &p);
+        let j = jt.transpose().to_owned();
+        let ps_next = mat(&covs[(t + 1) * k * k..(t + 2) * k * k]);
+        let ps = &p + &j * (&ps_next - mat(pp)) * &jt;
+        for r in 0..k {
+            for c in 0..k {
+                covs[t * k * k + r * k + c] = 0.5 * (ps[(r, c)] + ps[(c, r)]);
+            }
+        }
+        for s in 0..n {
+            let diff: Vec<f64> = (0..k).map(|i| means[((t + 1) * n + s) * k + i] - f.predicted_means[((t + 1) * n + s) * k + i]).collect();
+            for r in 0..k {
+                means[(t * n + s) * k + r] += (0..k).map(|c| j[(r, c)] * diff[c]).sum::<f64>();
+            }
+        }
+    }
+    Ok((means, covs))
 }
 
 /// What the reverse pass reads from the forward pass.
