@@ -100,6 +100,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A structural time-series forecast of one CSV column: a local linear trend (plus a
+    /// seasonal effect with `--seasonal N`) fitted by variational inference, forecast
+    /// `--horizon` steps ahead with 80% and 95% intervals. Empty cells, NA and NaN are missing.
+    #[command(after_help = "Examples:\n  probrs forecast co2.csv --column co2 --seasonal 12 --horizon 24 --plot forecast.svg\n  probrs forecast sales.csv --column units --seasonal 7 --horizon 14 --json")]
+    Forecast {
+        /// A CSV file with a header row.
+        data: String,
+        /// The column to forecast (needed when the file has more than one).
+        #[arg(long)]
+        column: Option<String>,
+        /// Add a seasonal effect with this many seasons (steps per cycle).
+        #[arg(long)]
+        seasonal: Option<usize>,
+        /// Steps to forecast.
+        #[arg(long, default_value_t = 12)]
+        horizon: usize,
+        /// Adam steps of the variational fit.
+        #[arg(long, default_value_t = 200)]
+        steps: usize,
+        /// Posterior draws the forecast averages over.
+        #[arg(long, default_value_t = 50)]
+        draws: usize,
+        /// Seed of the fit and the draws.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Draw the series and its forecast (.svg or .png).
+        #[arg(long)]
+        plot: Option<String>,
+        /// Draw each component's contribution over the series (.svg or .png).
+        #[arg(long)]
+        components: Option<String>,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// A linear mixed model fitted as lme4's `lmer` (REML by default or with `--reml`; `--ml`
     /// for maximum likelihood), printed as lme4's summary.
     #[command(after_help = "Examples:\n  probrs lmer \"Reaction ~ Days + (Days | Subject)\" sleepstudy.csv\n  probrs lmer \"y ~ service + (1|s) + (1|d) + (1|dept)\" InstEval.csv.gz --ml --json")]
@@ -247,6 +282,9 @@ fn main() -> ExitCode {
             cli::sample::run(&cli::sample::SampleArgs { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet })
         }
         Command::Summary { files, json } => cli::summary::run(&files, json),
+        Command::Forecast { data, column, seasonal, horizon, steps, draws, seed, plot, components, json } => {
+            cli::forecast::run(&cli::forecast::ForecastArgs { data, column, seasonal, horizon, steps, draws, seed, plot, components, json })
+        }
         Command::Lmer { formula, data, ml, reml: _, json } => cli::lmer::run(&formula, &data, ml, json),
         Command::Glmer { formula, data, family, json } => cli::lmer::run_glmer(&formula, &data, &family, json),
     };
