@@ -5,6 +5,8 @@
 //!   draws on the 40-point series with missing values;
 //! - `decompose_by_component` and `decompose_forecast_by_component` equal TFP's for the same
 //!   model and draws;
+//! - `one_step_predictive` and `impute_missing_values` equal TFP's; `detect_anomalies` flags
+//!   exactly the values shifted into the tails of a simulated series;
 //! - calibration: on 400 series simulated from a model, the exact predictive's 80% interval
 //!   (true parameters) covers the value 5 steps ahead in 80% ± 7% of the series. Each series is
 //!   an independent Bernoulli(0.8) trial, so the count's standard deviation is 2.0%: a false
@@ -22,7 +24,7 @@ use std::sync::Arc;
 
 use probrs::distributions::Distribution;
 use probrs::random::Seed;
-use probrs::sts::{decompose_by_component, decompose_forecast_by_component, fit_with_vi, forecast, joint_log_prob, LocalLinearTrend, ObservedTimeSeries, Seasonal, StructuralTimeSeries, Sum};
+use probrs::sts::{decompose_by_component, decompose_forecast_by_component, detect_anomalies, fit_with_vi, forecast, impute_missing_values, one_step_predictive, joint_log_prob, LocalLinearTrend, ObservedTimeSeries, Seasonal, StructuralTimeSeries, Sum};
 use probrs::tensor::{DType, Tensor};
 
 const Y: [f64; 40] = [
@@ -79,6 +81,43 @@ fn decompositions_equal_tfp() {
     assert_close(&ahead[1].mean(), &[0.836893106529001, -0.4412094381664218, 0.3699215693663157, -0.7656052377288949, 0.836893106529001], 1e-8, 1e-8, "seasonal forecast mean");
     let tfp_sd = [0.1865970195967891f64, 0.18785183711818979, 0.19380343668311287, 0.19403202565209476, 0.20968654635527878];
     assert_close(&ahead[1].stddev(), &tfp_sd.map(|s| (s * s - 1e-8).sqrt()), 1e-8, 1e-8, "seasonal forecast sd");
+}
+
+#[test]
+fn one_step_predictions_and_imputations_equal_tfp() {
+    // tfp.sts.one_step_predictive and impute_missing_values (with and without observation
+    // noise) with the two draws of `forecast_equals_tfp`, at steps 0, 5 and 6 (missing), 20, 39.
+    let y = v(&Y);
+    let model = trend_seasonal(Some(&y));
+    let draws = [v(&[0.3, 0.35]), v(&[0.2, 0.25]), v(&[0.05, 0.04]), v(&[0.1, 0.12])];
+    let observed = ObservedTimeSeries::new(&y).unwrap();
+    let at = |x: Vec<f64>| [0, 5, 6, 20, 39].map(|i| x[i]);
+    let p = one_step_predictive(&model, &observed, &draws).unwrap();
+    assert_close(&at(p.mean()), &[6.033754, 4.880208130956488, 5.25560098426811, 4.97141370326198, -0.24021104515591207], 1e-8, 1e-8, "one-step mean");
+    assert_close(&at(p.stddev()), &[6.5311477890797835, 0.743652475903241, 0.8232310091466323, 0.5751281219903693, 0.5661281622429113], 1e-8, 1e-8, "one-step sd");
+    let filled = impute_missing_values(&model, &observed, &draws, false).unwrap();
+    assert_close(&at(filled.mean()), &[6.017798149823776, 4.787723451127725, 5.490809967251817, 4.183559446299766, 0.3554440863853634], 1e-8, 1e-8, "imputed mean");
+    assert_close(&at(filled.stddev()), &[0.26680779844251656, 0.328999516080712, 0.3257157608782953, 0.2166328173682266, 0.26672951675660633], 1e-8, 1e-8, "imputed sd");
+    let noisy = impute_missing_values(&model, &observed, &draws, true).unwrap();
+    assert_close(&at(noisy.stddev()), &[0.4212320041375566, 0.46313138695335976, 0.460804467083954, 0.39138188200387536, 0.4211824249766516], 1e-8, 1e-8, "imputed sd with observation noise");
+}
+
+#[test]
+fn anomalies_are_the_improbable_values() {
+    // A simulated series with three values shifted by 6 predictive standard deviations: exactly
+    // those are flagged at the 0.1% level; elsewhere the tail probabilities are uniform-ish.
+    let model = trend_seasonal(None);
+    let params = [v(&[0.3]), v(&[0.1]), v(&[0.01]), v(&[0.05])];
+    let mut sim = model.make_state_space_model(120, &params).unwrap().sample(&[], Seed::new(11)).unwrap().to_vec().unwrap();
+    for t in [30, 71, 100] {
+        sim[t] += 6.0 * 0.35;
+    }
+    let observed = ObservedTimeSeries::new(&v(&sim)).unwrap();
+    let a = detect_anomalies(&model, &observed, &params, 0.001).unwrap();
+    let flagged: Vec<usize> = (0..120).filter(|&t| a.is_anomaly[t]).collect();
+    assert_eq!(flagged, [30, 71, 100], "tail probabilities {:?}", [30, 71, 100].map(|t| a.tail_probabilities[t]));
+    assert!(a.tail_probabilities.iter().all(|p| (0.0..=1.0).contains(p)));
+    assert!(detect_anomalies(&model, &observed, &params, 0.0).is_err());
 }
 
 #[test]

@@ -5,10 +5,9 @@
 //! forecast: the forecast model's prior marginals, every step unobserved); component `c`
 //! occupies a block of the state, so its contribution `h_c,t · z_c,t + d_c,t` is Gaussian with
 //! mean `h_c m^s_t[c] + d_c,t` and variance `h_c P^s_t[c, c] h_cᵀ`. Over draws the contribution
-//! is an equally weighted mixture, summarized by its mean and standard deviation (the draws'
-//! variances plus the spread of their means), as TFP's returned `MixtureSameFamily`.
+//! is an equally weighted mixture ([`StepMixture`]), as TFP's returned `MixtureSameFamily`.
 
-use super::{Forecast, LinearGaussianStateSpaceModel, ObservedTimeSeries, StructuralTimeSeries, Sum};
+use super::{Forecast, LinearGaussianStateSpaceModel, ObservedTimeSeries, StepMixture, StructuralTimeSeries, Sum};
 use crate::distributions::Distribution;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -16,48 +15,42 @@ use crate::tensor::Tensor;
 /// One component's contribution per step (module doc).
 ///
 /// ```
-/// let c = probrs::sts::ComponentContribution { name: "trend".into(), means: vec![1.0, 3.0], stddevs: vec![0.0, 0.0], num_steps: 1 };
+/// use probrs::sts::{ComponentContribution, StepMixture};
+/// let c = ComponentContribution { name: "trend".into(), distribution: StepMixture::new(vec![1.0, 3.0], vec![0.0, 0.0], 1)? };
 /// assert_eq!((c.mean(), c.stddev()), (vec![2.0], vec![1.0]));
+/// # Ok::<(), probrs::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ComponentContribution {
     /// The component's name.
     pub name: String,
-    /// Per draw and step `[S, T]`: the contribution's mean.
-    pub means: Vec<f64>,
-    /// Per draw and step `[S, T]`: its standard deviation.
-    pub stddevs: Vec<f64>,
-    /// The number of steps `T`.
-    pub num_steps: usize,
+    /// The contribution per step: a mixture over the parameter draws.
+    pub distribution: StepMixture,
 }
 
 impl ComponentContribution {
-    fn draws(&self) -> usize {
-        self.means.len() / self.num_steps.max(1)
-    }
-
     /// The mixture's mean per step.
     ///
     /// ```
-    /// let c = probrs::sts::ComponentContribution { name: "c".into(), means: vec![1.0, 2.0, 3.0, 6.0], stddevs: vec![1.0; 4], num_steps: 2 };
+    /// use probrs::sts::{ComponentContribution, StepMixture};
+    /// let c = ComponentContribution { name: "c".into(), distribution: StepMixture::new(vec![1.0, 2.0, 3.0, 6.0], vec![1.0; 4], 2)? };
     /// assert_eq!(c.mean(), vec![2.0, 4.0]);
+    /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn mean(&self) -> Vec<f64> {
-        let (s, t) = (self.draws(), self.num_steps);
-        (0..t).map(|i| (0..s).map(|d| self.means[d * t + i]).sum::<f64>() / s as f64).collect()
+        self.distribution.mean()
     }
 
-    /// The mixture's standard deviation per step (the draws' variances plus the variance of
-    /// their means).
+    /// The mixture's standard deviation per step.
     ///
     /// ```
-    /// let c = probrs::sts::ComponentContribution { name: "c".into(), means: vec![0.0, 2.0], stddevs: vec![1.0, 1.0], num_steps: 1 };
+    /// use probrs::sts::{ComponentContribution, StepMixture};
+    /// let c = ComponentContribution { name: "c".into(), distribution: StepMixture::new(vec![0.0, 2.0], vec![1.0, 1.0], 1)? };
     /// assert!((c.stddev()[0] - 2f64.sqrt()).abs() < 1e-15);
+    /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn stddev(&self) -> Vec<f64> {
-        let (s, t) = (self.draws(), self.num_steps);
-        let mean = self.mean();
-        (0..t).map(|i| ((0..s).map(|d| self.stddevs[d * t + i].powi(2) + (self.means[d * t + i] - mean[i]).powi(2)).sum::<f64>() / s as f64).sqrt()).collect()
+        self.distribution.stddev()
     }
 }
 
@@ -82,12 +75,12 @@ impl ComponentContribution {
 pub fn decompose_by_component(model: &Sum, observed: &ObservedTimeSeries, parameter_samples: &[Tensor]) -> Result<Vec<ComponentContribution>> {
     let draws = super::forecast::check_draws(model, parameter_samples)?;
     let t_len = observed.num_timesteps();
-    let mut out = empty(model, t_len);
+    let mut acc = vec![(vec![], vec![]); model.components().len()];
     for vals in &draws {
         let ssm = model.make_state_space_model(t_len, vals)?.with_mask(observed.mask().to_vec())?;
-        contributions(model, vals, &ssm, observed.values(), 0, &mut out)?;
+        contributions(model, vals, &ssm, observed.values(), 0, &mut acc)?;
     }
-    Ok(out)
+    finish(model, acc, t_len)
 }
 
 /// Each component's contribution to a forecast (TFP's `decompose_forecast_by_component`):
@@ -117,21 +110,22 @@ pub fn decompose_forecast_by_component(model: &Sum, forecast: &Forecast, paramet
         return Err(Error::ShapeMismatch { context: "decompose_forecast_by_component: parameter draws vs the forecast's".into(), lhs: vec![draws.len()], rhs: vec![models.len()] });
     }
     let h = forecast.num_steps();
-    let mut out = empty(model, h);
+    let mut acc = vec![(vec![], vec![]); model.components().len()];
     for (vals, ahead) in draws.iter().zip(models) {
         let blank = Tensor::full(f64::NAN, &[h + 1, 1], ahead.dtype())?;
-        contributions(model, vals, ahead, &blank, 1, &mut out)?;
+        contributions(model, vals, ahead, &blank, 1, &mut acc)?;
     }
-    Ok(out)
+    finish(model, acc, h)
 }
 
-fn empty(model: &Sum, t_len: usize) -> Vec<ComponentContribution> {
-    model.components().iter().map(|c| ComponentContribution { name: c.name().to_string(), means: vec![], stddevs: vec![], num_steps: t_len }).collect()
+/// Per component, the draws' means and standard deviations `[S, T]` as its contribution.
+fn finish(model: &Sum, acc: Vec<(Vec<f64>, Vec<f64>)>, t_len: usize) -> Result<Vec<ComponentContribution>> {
+    model.components().iter().zip(acc).map(|(c, (m, s))| Ok(ComponentContribution { name: c.name().to_string(), distribution: StepMixture::new(m, s, t_len)? })).collect()
 }
 
 /// Appends one draw's contributions of every component, from the smoothed state of `ssm` over
 /// `x`, dropping the first `skip` steps.
-fn contributions(model: &Sum, vals: &[Tensor], ssm: &LinearGaussianStateSpaceModel, x: &Tensor, skip: usize, out: &mut [ComponentContribution]) -> Result<()> {
+fn contributions(model: &Sum, vals: &[Tensor], ssm: &LinearGaussianStateSpaceModel, x: &Tensor, skip: usize, out: &mut [(Vec<f64>, Vec<f64>)]) -> Result<()> {
     let (means, covs) = ssm.posterior_marginals(x)?;
     let (means, covs) = (means.to_vec()?, covs.to_vec()?);
     let (t_len, k, s0) = (ssm.num_timesteps(), ssm.latent_size(), ssm.initial_step());
@@ -159,8 +153,8 @@ fn contributions(model: &Sum, vals: &[Tensor], ssm: &LinearGaussianStateSpaceMod
                     var += hi * covs[t * k * k + (offset + i) * k + offset + j] * hj;
                 }
             }
-            o.means.push(mean);
-            o.stddevs.push(var.max(0.0).sqrt());
+            o.0.push(mean);
+            o.1.push(var.max(0.0).sqrt());
         }
         offset += kc;
     }

@@ -6,15 +6,13 @@
 //! `N(m_{T−1}, P_{T−1})`; the forecast is the state-space model from step `T − 1` started
 //! there, with every step unobserved, so step `T + h`'s predictive mean and variance are its
 //! one-step-ahead moments (`h·m⁻ + d`, `h P⁻ hᵀ + r`, through the fused filter's forward pass).
-//! The mixture's mean is the draws' average; its variance adds the spread of the draws' means;
-//! its quantiles invert the mixture's CDF `(1/S) Σ Φ((x − μ_s)/σ_s)` by bisection; its samples
-//! pick a draw uniformly and simulate the trajectory.
+//! The per-step marginals are a [`StepMixture`] (mean, variance, exact quantiles); samples pick
+//! a draw uniformly and simulate the trajectory.
 
-use super::{GaussianTerm, LinearGaussianStateSpaceModel, ObservedTimeSeries, StructuralTimeSeries};
+use super::{GaussianTerm, LinearGaussianStateSpaceModel, ObservedTimeSeries, StepMixture, StructuralTimeSeries};
 use crate::distributions::Distribution;
 use crate::error::{Error, Result};
 use crate::random::{self, Seed};
-use crate::tensor::special::ndtr_scalar;
 use crate::tensor::{DType, Tensor};
 
 /// The forecast distribution (module doc).
@@ -40,10 +38,8 @@ pub struct Forecast {
     /// Per draw: the model from the last observed step over the horizon (its first step is
     /// step `T − 1`, the rest the forecast).
     models: Vec<LinearGaussianStateSpaceModel>,
-    /// Per draw and step `[S, H]`: predictive means and variances.
-    means: Vec<f64>,
-    variances: Vec<f64>,
-    horizon: usize,
+    /// Per step, the mixture of the draws' predictive normals.
+    marginals: StepMixture,
     dtype: DType,
 }
 
@@ -72,7 +68,7 @@ pub fn forecast(model: &dyn StructuralTimeSeries, observed: &ObservedTimeSeries,
     let draws = check_draws(model, parameter_samples)?;
     let (t_len, dtype) = (observed.num_timesteps(), observed.dtype());
     let mut models = Vec::with_capacity(draws.len());
-    let (mut means, mut variances) = (Vec::new(), Vec::new());
+    let (mut means, mut stddevs) = (Vec::new(), Vec::new());
     for vals in &draws {
         let ssm = model.make_state_space_model(t_len, vals)?.with_mask(observed.mask().to_vec())?;
         let filtered = ssm.forward_filter(observed.values())?;
@@ -87,10 +83,10 @@ pub fn forecast(model: &dyn StructuralTimeSeries, observed: &ObservedTimeSeries,
         let blank = Tensor::full(f64::NAN, &[num_steps_forecast + 1, 1], dtype)?;
         let moments = ahead.forward_filter(&blank)?;
         means.extend(moments.observation_means.to_vec()?.into_iter().skip(1));
-        variances.extend(moments.observation_covs.to_vec()?.into_iter().skip(1));
+        stddevs.extend(moments.observation_covs.to_vec()?.into_iter().skip(1).map(|v| v.max(0.0).sqrt()));
         models.push(ahead);
     }
-    Ok(Forecast { models, means, variances, horizon: num_steps_forecast, dtype })
+    Ok(Forecast { models, marginals: StepMixture::new(means, stddevs, num_steps_forecast)?, dtype })
 }
 
 /// The draws as per-draw value lists, checked: equal counts, finite values, detached (a
@@ -130,7 +126,7 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn num_steps(&self) -> usize {
-        self.horizon
+        self.marginals.num_steps()
     }
 
     /// Per draw: the model over the last observed step and the horizon (every step masked) and
@@ -155,6 +151,23 @@ impl Forecast {
         self.models.len()
     }
 
+    /// The per-step predictive mixture (draws' means and standard deviations, CDF, log-density,
+    /// quantiles).
+    ///
+    /// ```
+    /// # use probrs::sts::{forecast, LocalLevel, ObservedTimeSeries, Sum};
+    /// # use probrs::tensor::{DType, Tensor};
+    /// # let y = Tensor::vector(&[1.0, 2.0, 1.5, 1.8], DType::F64)?;
+    /// # let model = Sum::new(vec![std::sync::Arc::new(LocalLevel::new(Some(&y), DType::F64)?)], Some(&y), DType::F64)?;
+    /// // Two draws of (observation noise scale, level scale).
+    /// let f = forecast(&model, &ObservedTimeSeries::new(&y)?, &[Tensor::vector(&[0.3, 0.4], DType::F64)?, Tensor::vector(&[0.2, 0.1], DType::F64)?], 3)?;
+    /// assert_eq!(f.marginals().component(1, 0).0, f.component_means()?.to_vec()?[3]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn marginals(&self) -> &StepMixture {
+        &self.marginals
+    }
+
     /// Each draw's predictive means `[S, H]`.
     ///
     /// ```
@@ -168,7 +181,9 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn component_means(&self) -> Result<Tensor> {
-        Tensor::from_slice(&self.means, &[self.models.len(), self.horizon], self.dtype)
+        let (s, h) = (self.num_draws(), self.num_steps());
+        let v: Vec<f64> = (0..s * h).map(|i| self.marginals.component(i / h, i % h).0).collect();
+        Tensor::from_slice(&v, &[s, h], self.dtype)
     }
 
     /// Each draw's predictive standard deviations `[S, H]`.
@@ -184,11 +199,9 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn component_stddevs(&self) -> Result<Tensor> {
-        Tensor::from_slice(&self.variances.iter().map(|v| v.sqrt()).collect::<Vec<_>>(), &[self.models.len(), self.horizon], self.dtype)
-    }
-
-    fn step_moments(&self, h: usize) -> impl Iterator<Item = (f64, f64)> + '_ {
-        (0..self.models.len()).map(move |s| (self.means[s * self.horizon + h], self.variances[s * self.horizon + h].max(0.0).sqrt()))
+        let (s, h) = (self.num_draws(), self.num_steps());
+        let v: Vec<f64> = (0..s * h).map(|i| self.marginals.component(i / h, i % h).1).collect();
+        Tensor::from_slice(&v, &[s, h], self.dtype)
     }
 
     /// The predictive mean per step `[H]`.
@@ -206,9 +219,7 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn mean(&self) -> Result<Tensor> {
-        let s = self.models.len() as f64;
-        let v: Vec<f64> = (0..self.horizon).map(|h| self.step_moments(h).map(|(m, _)| m).sum::<f64>() / s).collect();
-        Tensor::vector(&v, self.dtype)
+        Tensor::vector(&self.marginals.mean(), self.dtype)
     }
 
     /// The predictive variance per step `[H]` (mean of the draws' variances plus the variance
@@ -227,14 +238,7 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn variance(&self) -> Result<Tensor> {
-        let s = self.models.len() as f64;
-        let v: Vec<f64> = (0..self.horizon)
-            .map(|h| {
-                let mean = self.step_moments(h).map(|(m, _)| m).sum::<f64>() / s;
-                self.step_moments(h).map(|(m, sd)| sd * sd + (m - mean) * (m - mean)).sum::<f64>() / s
-            })
-            .collect();
-        Tensor::vector(&v, self.dtype)
+        Tensor::vector(&self.marginals.variance(), self.dtype)
     }
 
     /// The predictive standard deviation per step `[H]`.
@@ -251,7 +255,7 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn stddev(&self) -> Result<Tensor> {
-        self.variance()?.sqrt()
+        Tensor::vector(&self.marginals.stddev(), self.dtype)
     }
 
     /// The predictive `q`-quantile per step `[H]` (the mixture's CDF inverted by bisection to
@@ -270,30 +274,7 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn quantile(&self, q: f64) -> Result<Tensor> {
-        if !(q > 0.0 && q < 1.0) {
-            return Err(Error::invalid_parameter("q", format!("a quantile level must be in (0, 1), got {q}")));
-        }
-        let s = self.models.len() as f64;
-        let v: Vec<f64> = (0..self.horizon)
-            .map(|h| {
-                let comps: Vec<(f64, f64)> = self.step_moments(h).collect();
-                let cdf = |x: f64| comps.iter().map(|(m, sd)| if *sd > 0.0 { ndtr_scalar((x - m) / sd) } else if x >= *m { 1.0 } else { 0.0 }).sum::<f64>() / s;
-                let lo0 = comps.iter().map(|(m, sd)| m - 10.0 * sd).fold(f64::INFINITY, f64::min);
-                let hi0 = comps.iter().map(|(m, sd)| m + 10.0 * sd).fold(f64::NEG_INFINITY, f64::max);
-                let (mut lo, mut hi) = (lo0, hi0);
-                let tol = 1e-10 * (hi0 - lo0).max(1e-300);
-                while hi - lo > tol {
-                    let mid = 0.5 * (lo + hi);
-                    if cdf(mid) < q {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                0.5 * (lo + hi)
-            })
-            .collect();
-        Tensor::vector(&v, self.dtype)
+        Tensor::vector(&self.marginals.quantile(q)?, self.dtype)
     }
 
     /// `n` forecast trajectories `[n, H]`: each picks a parameter draw uniformly and simulates
@@ -313,7 +294,7 @@ impl Forecast {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn sample(&self, n: usize, seed: Seed) -> Result<Tensor> {
-        let s = self.models.len();
+        let (s, horizon) = (self.models.len(), self.num_steps());
         let seeds = seed.split(2);
         let (pick, sim) = (seeds[0], seeds[1]);
         let u = random::uniform(&[n], DType::F64, pick)?.to_vec()?;
@@ -325,7 +306,7 @@ impl Forecast {
         for (i, (m, c)) in self.models.iter().zip(&counts).enumerate() {
             if *c > 0 {
                 let paths = m.sample(&[*c], sim.fold_in(i as u64))?; // [c, H + 1, 1]
-                parts.push(paths.narrow(1, 1, self.horizon)?.reshape(&[*c, self.horizon])?);
+                parts.push(paths.narrow(1, 1, horizon)?.reshape(&[*c, horizon])?);
             }
         }
         Tensor::concat(&parts.iter().collect::<Vec<_>>(), 0)
@@ -334,6 +315,6 @@ impl Forecast {
 
 impl std::fmt::Debug for Forecast {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Forecast").field("num_steps", &self.horizon).field("num_draws", &self.models.len()).field("dtype", &self.dtype).finish()
+        f.debug_struct("Forecast").field("num_steps", &self.num_steps()).field("num_draws", &self.models.len()).field("dtype", &self.dtype).finish()
     }
 }

@@ -31,7 +31,9 @@ mod linear_gaussian_ssm;
 mod local_level;
 mod local_linear_trend;
 mod observed;
+mod queries;
 mod seasonal;
+mod step_mixture;
 mod structural_time_series;
 mod sum;
 
@@ -42,6 +44,8 @@ pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSp
 pub use local_level::LocalLevel;
 pub use local_linear_trend::LocalLinearTrend;
 pub use observed::ObservedTimeSeries;
+pub use queries::{detect_anomalies, impute_missing_values, one_step_predictive, AnomalyPredictions};
 pub use seasonal::{Seasonal, SeasonalOptions, StepsPerSeason};
+pub use step_mixture::StepMixture;
 pub use structural_time_series::{empirical_statistics, EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
 pub use sum::Sum;
