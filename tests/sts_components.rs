@@ -134,3 +134,36 @@ fn co2_model_log_likelihood_and_gradient_equal_tfp_on_jax() {
         assert_rel(*got, want, "CO2 gradient");
     }
 }
+
+/// The design matrix of the regression tests: `[sin(t/3), t/10]` for 45 steps (40 observed, 5
+/// to forecast).
+fn design(rows: usize) -> Tensor {
+    let v: Vec<f64> = (0..rows).flat_map(|t| [(t as f64 / 3.0).sin(), t as f64 / 10.0]).collect();
+    Tensor::from_slice(&v, &[rows, 2], DType::F64).unwrap()
+}
+
+#[test]
+fn linear_regression_equals_tfp() {
+    // Sum([LocalLevel(obs), LinearRegression(X)], obs) at (0.3, 0.2, [0.5, −0.3]); the prior of
+    // the weights (StudentT(5, 0, 10) each); the forecast at two draws.
+    use probrs::sts::{forecast, LinearRegression, ObservedTimeSeries};
+    let reg = Arc::new(LinearRegression::new(&design(45), None, None).unwrap());
+    let model = Sum::new(vec![level(), reg], Some(&y()), DType::F64).unwrap();
+    assert_eq!(model.parameters()[2].name, "LinearRegression_weights");
+    let vals = [Tensor::vector(&[0.3], DType::F64).unwrap(), Tensor::vector(&[0.2], DType::F64).unwrap(), Tensor::vector(&[0.5, -0.3], DType::F64).unwrap()];
+    let lp = model.make_state_space_model(40, &vals).unwrap().with_mask(mask()).unwrap().log_prob(&y().reshape(&[40, 1]).unwrap()).unwrap().to_scalar().unwrap();
+    assert_rel(lp, -128.12653523496877, "LocalLevel + LinearRegression");
+    assert_rel(model.parameters()[2].prior.log_prob(&vals[2]).unwrap().to_scalar().unwrap(), -6.544448940628325, "weights prior");
+    let draws = [Tensor::vector(&[0.3, 0.35], DType::F64).unwrap(), Tensor::vector(&[0.2, 0.25], DType::F64).unwrap(), Tensor::from_slice(&[0.5, -0.3, 0.4, -0.2], &[2, 2], DType::F64).unwrap()];
+    let observed = ObservedTimeSeries::new(&y()).unwrap();
+    let f = forecast(&model, &observed, &draws, 5).unwrap();
+    common::assert_close(&f.mean().unwrap().to_vec().unwrap(), &[1.0187282177078616, 1.0825537512801227, 1.102223337210878, 1.072819474667158, 0.9948269677337951], 1e-9, 1e-9, "regression forecast mean");
+    common::assert_close(&f.stddev().unwrap().to_vec().unwrap(), &[0.4588423714456135, 0.5119032733793124, 0.5597256773723611, 0.6035354827683561, 0.6442923522049921], 1e-9, 1e-9, "regression forecast sd");
+    // Regressors that stop before the horizon: an error naming the component.
+    let short = Sum::new(vec![level(), Arc::new(LinearRegression::new(&design(42), None, Some("promotions")).unwrap())], Some(&y()), DType::F64).unwrap();
+    let err = forecast(&short, &observed, &draws, 5).unwrap_err().to_string();
+    assert!(err.contains("promotions") && err.contains("42") && err.contains("45"), "{err}");
+    // Fitting takes the vector parameter through the surrogate.
+    let fit = probrs::sts::fit_with_vi(&model, &observed, 60, 0).unwrap();
+    assert_eq!(fit.parameter_samples(&model, 7, 1).unwrap()[2].shape(), &[7, 2]);
+}

@@ -18,7 +18,8 @@ use crate::tensor::Tensor;
 use crate::vi::FitOptions;
 
 /// `log p(θ, y)` per draw of the parameters: `param_vals` holds one tensor per parameter (in
-/// `model.parameters()` order), each `[S]` for `S` draws (or a single value); the result is
+/// `model.parameters()` order), each `[S, ...event]` for `S` draws (`[S]` for a scalar; or a
+/// single value without the draw axis); the result is
 /// `[S]` (TFP's `model.joint_distribution(y).log_prob(θ)`). Differentiable in the values.
 ///
 /// ```
@@ -37,11 +38,24 @@ pub fn joint_log_prob(model: &dyn StructuralTimeSeries, observed: &ObservedTimeS
     if param_vals.len() != params.len() {
         return Err(Error::ShapeMismatch { context: format!("{}: parameter values", model.name()), lhs: vec![param_vals.len()], rhs: vec![params.len()] });
     }
-    let draws = param_vals.first().map(|v| v.elem_count()).unwrap_or(1);
+    let draws = match (param_vals.first(), params.first()) {
+        (Some(v), Some(p)) => v.elem_count() / p.prior.event_shape().iter().product::<usize>().max(1),
+        _ => 1,
+    };
+    // Each parameter as [S, ...event].
     let flat: Vec<Tensor> = param_vals
         .iter()
         .zip(&params)
-        .map(|(v, p)| if v.elem_count() == draws { v.reshape(&[draws]) } else { Err(Error::invalid_shape(format!("parameter `{}`", p.name), v.shape(), format!("expected {draws} draws of a scalar, as the first parameter"))) })
+        .map(|(v, p)| {
+            let event = p.prior.event_shape();
+            let mut shape = vec![draws];
+            shape.extend_from_slice(&event);
+            if v.elem_count() == shape.iter().product::<usize>() {
+                v.reshape(&shape)
+            } else {
+                Err(Error::invalid_shape(format!("parameter `{}`", p.name), v.shape(), format!("expected {draws} draws of shape {event:?}, as the first parameter")))
+            }
+        })
         .collect::<Result<_>>()?;
     let mut total = None::<Tensor>;
     for (v, p) in flat.iter().zip(&params) {
@@ -54,7 +68,7 @@ pub fn joint_log_prob(model: &dyn StructuralTimeSeries, observed: &ObservedTimeS
     let t_len = observed.num_timesteps();
     let mut likelihoods = Vec::with_capacity(draws);
     for s in 0..draws {
-        let vals: Vec<Tensor> = flat.iter().map(|v| v.narrow(0, s, 1)).collect::<Result<_>>()?;
+        let vals: Vec<Tensor> = flat.iter().zip(&params).map(|(v, p)| draw_value(v, s, &p.prior.event_shape())).collect::<Result<_>>()?;
         let ssm = model.make_state_space_model(t_len, &vals)?.with_mask(observed.mask().to_vec())?;
         likelihoods.push(ssm.log_prob(observed.values())?.reshape(&[1])?);
     }
@@ -62,6 +76,17 @@ pub fn joint_log_prob(model: &dyn StructuralTimeSeries, observed: &ObservedTimeS
     match total {
         Some(t) => t.add(&likelihood),
         None => Ok(likelihood),
+    }
+}
+
+/// Draw `s` of a parameter's values `[S, ...event]`: `[1]` for a scalar (what the components
+/// take), the event shape otherwise.
+pub(crate) fn draw_value(values: &Tensor, s: usize, event: &[usize]) -> Result<Tensor> {
+    let v = values.narrow(0, s, 1)?;
+    if event.is_empty() {
+        v.reshape(&[1])
+    } else {
+        v.reshape(event)
     }
 }
 
@@ -101,7 +126,7 @@ pub fn build_factored_surrogate_posterior(model: &dyn StructuralTimeSeries, seed
         return Err(Error::invalid_parameter("model", format!("`{}` has no parameters to fit", model.name())));
     }
     let dtype = params[0].prior.dtype();
-    let parts: Vec<SurrogatePart> = params.iter().map(|p| SurrogatePart { name: p.name.clone(), event_shape: vec![], bijector: p.bijector.clone() }).collect();
+    let parts: Vec<SurrogatePart> = params.iter().map(|p| SurrogatePart { name: p.name.clone(), event_shape: p.prior.event_shape(), bijector: p.bijector.clone() }).collect();
     crate::vi::build_factored_surrogate_posterior(&parts, dtype, seed, 1e-2)
 }
 

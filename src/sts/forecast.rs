@@ -9,6 +9,7 @@
 //! The per-step marginals are a [`StepMixture`] (mean, variance, exact quantiles); samples pick
 //! a draw uniformly and simulate the trajectory.
 
+use super::fitting::draw_value;
 use super::{GaussianTerm, LinearGaussianStateSpaceModel, ObservedTimeSeries, StepMixture, StructuralTimeSeries};
 use crate::distributions::Distribution;
 use crate::error::{Error, Result};
@@ -44,7 +45,8 @@ pub struct Forecast {
 }
 
 /// The forecast of `num_steps_forecast` steps after `observed` under `model`, averaged over
-/// `parameter_samples` (one tensor per parameter in `model.parameters()` order, each `[S]`:
+/// `parameter_samples` (one tensor per parameter in `model.parameters()` order, each
+/// `[S, ...event]`, `[S]` for a scalar:
 /// draws from a fitted surrogate or MCMC). A horizon of 0 is an error, as are parameter draws
 /// of unequal counts or non-finite values.
 ///
@@ -67,6 +69,7 @@ pub fn forecast(model: &dyn StructuralTimeSeries, observed: &ObservedTimeSeries,
     }
     let draws = check_draws(model, parameter_samples)?;
     let (t_len, dtype) = (observed.num_timesteps(), observed.dtype());
+    super::structural_time_series::check_covers(model, t_len + num_steps_forecast)?;
     let mut models = Vec::with_capacity(draws.len());
     let (mut means, mut stddevs) = (Vec::new(), Vec::new());
     for vals in &draws {
@@ -96,20 +99,25 @@ pub(crate) fn check_draws(model: &dyn StructuralTimeSeries, parameter_samples: &
     if parameter_samples.len() != params.len() {
         return Err(Error::ShapeMismatch { context: format!("{}: parameter samples (one tensor per parameter)", model.name()), lhs: vec![parameter_samples.len()], rhs: vec![params.len()] });
     }
-    let s = parameter_samples.first().map(|v| v.elem_count()).unwrap_or(1);
+    let size = |p: &super::Parameter| p.prior.event_shape().iter().product::<usize>().max(1);
+    let s = match (parameter_samples.first(), params.first()) {
+        (Some(v), Some(p)) => (v.elem_count() / size(p)).max(1),
+        _ => 1,
+    };
     let mut cols = Vec::with_capacity(params.len());
     for (v, p) in parameter_samples.iter().zip(&params) {
-        let vals = v.detach().to_vec()?;
-        if vals.len() != s {
-            return Err(Error::invalid_shape(format!("parameter samples of `{}`", p.name), v.shape(), format!("expected {s} draws, as the first parameter")));
+        let v = v.detach();
+        if v.elem_count() != s * size(p) {
+            return Err(Error::invalid_shape(format!("parameter samples of `{}`", p.name), v.shape(), format!("expected {s} draws of shape {:?}, as the first parameter", p.prior.event_shape())));
         }
-        if let Some(i) = vals.iter().position(|x| !x.is_finite()) {
-            return Err(Error::invalid_parameter(p.name.clone(), format!("draw {i} is {}", vals[i])));
+        if let Some(i) = v.to_vec()?.iter().position(|x| !x.is_finite()) {
+            return Err(Error::invalid_parameter(p.name.clone(), format!("draw {} is not finite", i / size(p))));
         }
-        cols.push(vals);
+        let mut shape = vec![s];
+        shape.extend(p.prior.event_shape());
+        cols.push(v.reshape(&shape)?);
     }
-    let dtype = parameter_samples.first().map(|t| t.dtype()).unwrap_or(DType::F64);
-    (0..s.max(1)).map(|i| cols.iter().map(|c| Tensor::vector(&[c.get(i).copied().unwrap_or(0.0)], dtype)).collect()).collect()
+    (0..s).map(|i| cols.iter().zip(&params).map(|(c, p)| draw_value(c, i, &p.prior.event_shape())).collect()).collect()
 }
 
 impl Forecast {

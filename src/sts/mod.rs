@@ -28,6 +28,7 @@ mod decompose;
 mod fitting;
 mod forecast;
 mod linear_gaussian_ssm;
+mod linear_regression;
 mod local_level;
 mod local_linear_trend;
 mod observed;
@@ -41,6 +42,7 @@ pub use decompose::{decompose_by_component, decompose_forecast_by_component, Com
 pub use fitting::{build_factored_surrogate_posterior, fit_with_vi, joint_log_prob, parameter_values, VariationalFit};
 pub use forecast::{forecast, Forecast};
 pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};
+pub use linear_regression::LinearRegression;
 pub use local_level::LocalLevel;
 pub use local_linear_trend::LocalLinearTrend;
 pub use observed::ObservedTimeSeries;

@@ -96,6 +96,18 @@ pub trait StructuralTimeSeries: Send + Sync {
     /// Its state-space terms at `param_vals` (one tensor per parameter, each of the
     /// parameter's shape).
     fn state_space_terms(&self, param_vals: &[Tensor]) -> Result<StateSpaceTerms>;
+    /// The number of steps the component can model from step 0 (a regression's design matrix
+    /// rows) and the name of the component that limits it, `None` when unbounded; fitting and
+    /// forecasting past it is an error naming that component.
+    ///
+    /// ```
+    /// use probrs::sts::{LocalLevel, StructuralTimeSeries};
+    /// assert_eq!(LocalLevel::new(None, probrs::tensor::DType::F64)?.max_timesteps(), None);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    fn max_timesteps(&self) -> Option<(usize, String)> {
+        None
+    }
     /// The observation noise's standard deviation and the constant added to every observation,
     /// when the model has them (`Sum`); a single component observes its state exactly.
     fn observation_noise(&self, param_vals: &[Tensor]) -> Result<Option<(Tensor, f64)>> {
@@ -113,6 +125,7 @@ pub trait StructuralTimeSeries: Send + Sync {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     fn make_state_space_model(&self, num_timesteps: usize, param_vals: &[Tensor]) -> Result<LinearGaussianStateSpaceModel> {
+        check_covers(self, num_timesteps)?;
         let terms = self.state_space_terms(param_vals)?;
         let dtype = terms.initial_loc.dtype();
         let (covariance, offset) = match self.observation_noise(param_vals)? {
@@ -126,6 +139,17 @@ pub trait StructuralTimeSeries: Send + Sync {
             (None, false) => GaussianTerm::zero_mean(covariance),
         };
         LinearGaussianStateSpaceModel::new(num_timesteps, terms.transition_matrix, GaussianTerm::zero_mean(terms.transition_covariance), terms.observation_matrix, noise, GaussianTerm::new(terms.initial_loc, terms.initial_covariance))
+    }
+}
+
+/// Checks that `model` can model steps `0..steps` (module doc of `max_timesteps`).
+pub(crate) fn check_covers(model: &(impl StructuralTimeSeries + ?Sized), steps: usize) -> Result<()> {
+    match model.max_timesteps() {
+        Some((m, name)) if m < steps => Err(Error::invalid_parameter(
+            name,
+            format!("covers {m} steps (its design matrix's rows), but {steps} are needed: give regressors for every observed and forecast step"),
+        )),
+        _ => Ok(()),
     }
 }
 

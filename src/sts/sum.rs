@@ -183,6 +183,9 @@ impl StructuralTimeSeries for Sum {
             initial_covariance: block_diagonal(&initial(|t| &t.initial_covariance), d)?,
         })
     }
+    fn max_timesteps(&self) -> Option<(usize, String)> {
+        self.components.iter().filter_map(|c| c.max_timesteps()).min_by_key(|(m, _)| *m)
+    }
     fn observation_noise(&self, param_vals: &[Tensor]) -> Result<Option<(Tensor, f64)>> {
         let first = param_vals.first().cloned().into_iter().collect::<Vec<_>>();
         Ok(Some((scalar_values("Sum", &first, 1)?.remove(0), self.stats.mean)))
