@@ -167,3 +167,51 @@ fn linear_regression_equals_tfp() {
     let fit = probrs::sts::fit_with_vi(&model, &observed, 60, 0).unwrap();
     assert_eq!(fit.parameter_samples(&model, 7, 1).unwrap()[2].shape(), &[7, 2]);
 }
+
+/// `log p(y | θ)` of `Sum(components)` at `vals` (vectors allowed) and `Σ log p_i(θ_i)`.
+fn log_prob_and_prior(components: Vec<Arc<dyn StructuralTimeSeries>>, vals: &[&[f64]]) -> (f64, f64, Vec<String>) {
+    let model = Sum::new(components, Some(&y()), DType::F64).unwrap();
+    let vals: Vec<Tensor> = vals.iter().map(|v| Tensor::vector(v, DType::F64).unwrap()).collect();
+    let lp = model.make_state_space_model(40, &vals).unwrap().with_mask(mask()).unwrap().log_prob(&y().reshape(&[40, 1]).unwrap()).unwrap().to_scalar().unwrap();
+    let prior: f64 = model.parameters().iter().zip(&vals).map(|(p, v)| {
+        let v = if p.prior.event_shape().is_empty() { v.reshape(&[]).unwrap() } else { v.clone() };
+        p.prior.log_prob(&v).unwrap().to_scalar().unwrap()
+    }).sum();
+    (lp, prior, model.parameters().into_iter().map(|p| p.name).collect())
+}
+
+#[test]
+fn semi_local_trend_autoregressive_and_smooth_seasonal_equal_tfp() {
+    use probrs::sts::{Autoregressive, SemiLocalLinearTrend, SmoothSeasonal};
+    // SemiLocalLinearTrend at (0.3; level 0.2, slope_mean 0.1, slope 0.05, φ 0.7).
+    let (lp, prior, names) = log_prob_and_prior(vec![Arc::new(SemiLocalLinearTrend::new(Some(&y()), DType::F64).unwrap())], &[&[0.3], &[0.2], &[0.1], &[0.05], &[0.7]]);
+    assert_eq!(names[1..], ["SemiLocalLinearTrend_level_scale", "SemiLocalLinearTrend_slope_mean", "SemiLocalLinearTrend_slope_scale", "SemiLocalLinearTrend_autoregressive_coef"]);
+    assert_rel(lp, -123.86505653024459, "SemiLocalLinearTrend");
+    assert_rel(prior, -3.4592523090959926, "SemiLocalLinearTrend priors");
+    // Autoregressive(order 2) at (0.3; [0.6, 0.2], 0.4), and AR(1) beside a local level.
+    let ar2 = || Arc::new(Autoregressive::new(2, Some(&y()), DType::F64).unwrap()) as Arc<dyn StructuralTimeSeries>;
+    let (lp, prior, _) = log_prob_and_prior(vec![ar2()], &[&[0.3], &[0.6, 0.2], &[0.4]]);
+    assert_rel(lp, -93.19445447314965, "Autoregressive(2)");
+    assert_rel(prior, -4.518134287723171, "Autoregressive(2) priors");
+    let (lp, prior, _) = log_prob_and_prior(vec![level(), Arc::new(Autoregressive::new(1, Some(&y()), DType::F64).unwrap())], &[&[0.3], &[0.1], &[0.5], &[0.4]]);
+    assert_rel(lp, -108.58052496322625, "LocalLevel + Autoregressive(1)");
+    assert_rel(prior, -3.239390164874929, "LocalLevel + Autoregressive(1) priors");
+    // SmoothSeasonal(period 6.5, multipliers [1, 2]) beside a local level.
+    let (lp, prior, _) = log_prob_and_prior(vec![level(), Arc::new(SmoothSeasonal::new(6.5, &[1.0, 2.0], true, Some(&y()), DType::F64).unwrap())], &[&[0.3], &[0.2], &[0.05]]);
+    assert_rel(lp, -131.79908318360202, "LocalLevel + SmoothSeasonal");
+    assert_rel(prior, -0.7741348657892648, "LocalLevel + SmoothSeasonal priors");
+    // Gradients through the AR coefficients and the semi-local drift (tracked transition
+    // matrix and transition mean) match finite differences.
+    let model = Sum::new(vec![Arc::new(SemiLocalLinearTrend::new(Some(&y()), DType::F64).unwrap()), ar2()], Some(&y()), DType::F64).unwrap();
+    check_grad(
+        "SemiLocalLinearTrend + Autoregressive(2)",
+        |p| {
+            let vals: Vec<Tensor> = [0, 1, 2, 3, 4].iter().map(|&i| p.narrow(0, i, 1)).chain([p.narrow(0, 5, 2), p.narrow(0, 7, 1)]).collect::<probrs::Result<_>>()?;
+            model.make_state_space_model(40, &vals)?.with_mask(mask())?.log_prob(&y().reshape(&[40, 1])?)
+        },
+        &[0.3, 0.2, 0.1, 0.05, 0.7, 0.6, 0.2, 0.4],
+        &[8],
+        1e-6,
+        1e-6,
+    );
+}

@@ -108,6 +108,7 @@ impl StructuralTimeSeries for LinearRegression {
         Ok(StateSpaceTerms {
             transition_matrix: zero(&[0, 0])?.into(),
             transition_covariance: zero(&[0, 0])?.into(),
+            transition_loc: None,
             observation_matrix: zero(&[1, 0])?.into(),
             observation_loc: Some(TimeVarying::Indexed { values: predicted, index: Arc::new(move |t| (t < rows).then_some(t)) }),
             initial_loc: zero(&[0])?,

@@ -23,6 +23,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
+mod autoregressive;
 pub mod datasets;
 mod decompose;
 mod fitting;
@@ -34,10 +35,13 @@ mod local_linear_trend;
 mod observed;
 mod queries;
 mod seasonal;
+mod semi_local_linear_trend;
+mod smooth_seasonal;
 mod step_mixture;
 mod structural_time_series;
 mod sum;
 
+pub use autoregressive::Autoregressive;
 pub use decompose::{decompose_by_component, decompose_forecast_by_component, ComponentContribution};
 pub use fitting::{build_factored_surrogate_posterior, fit_with_vi, joint_log_prob, parameter_values, VariationalFit};
 pub use forecast::{forecast, Forecast};
@@ -48,6 +52,8 @@ pub use local_linear_trend::LocalLinearTrend;
 pub use observed::ObservedTimeSeries;
 pub use queries::{detect_anomalies, impute_missing_values, one_step_predictive, AnomalyPredictions};
 pub use seasonal::{Seasonal, SeasonalOptions, StepsPerSeason};
+pub use semi_local_linear_trend::SemiLocalLinearTrend;
+pub use smooth_seasonal::SmoothSeasonal;
 pub use step_mixture::StepMixture;
 pub use structural_time_series::{empirical_statistics, EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
 pub use sum::Sum;

@@ -295,6 +295,6 @@ impl StructuralTimeSeries for Seasonal {
                 TimeVarying::Indexed { values: Tensor::concat(&[&drift_cov.zeros_like()?.unsqueeze(0)?, &drift_cov.unsqueeze(0)?], 0)?, index },
             )
         };
-        Ok(StateSpaceTerms { transition_matrix, transition_covariance, observation_matrix: observation_matrix.into(), observation_loc: None, initial_loc, initial_covariance })
+        Ok(StateSpaceTerms { transition_matrix, transition_covariance, transition_loc: None, observation_matrix: observation_matrix.into(), observation_loc: None, initial_loc, initial_covariance })
     }
 }

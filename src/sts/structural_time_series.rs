@@ -35,7 +35,8 @@ pub struct Parameter {
 }
 
 /// The state-space terms a component contributes at given parameter values: transition
-/// `A_t [k, k]`, transition noise covariance `Q_t [k, k]`, observation row `H_t [1, k]`, an
+/// `A_t [k, k]`, transition noise covariance `Q_t [k, k]` and mean `b_t [k]`, observation row
+/// `H_t [1, k]`, an
 /// optional observation offset `d_t [1]` (a regression's `X_t β`), and its initial-state prior
 /// `N(μ_0 [k], P_0 [k, k])`. The first four may vary in time ([`TimeVarying`]; TFP's callables
 /// of `t`), where `A_t` and `Q_t` move the state from step `t` to `t + 1`.
@@ -54,6 +55,8 @@ pub struct StateSpaceTerms {
     pub transition_matrix: TimeVarying,
     /// `Q_t [k, k]`.
     pub transition_covariance: TimeVarying,
+    /// `b_t [k]`, the transition noise's mean (`None`: zero; a semi-local trend's drift).
+    pub transition_loc: Option<TimeVarying>,
     /// `H_t [1, k]`.
     pub observation_matrix: TimeVarying,
     /// `d_t [1]` added to the observation (`None`: zero).
@@ -69,6 +72,7 @@ pub(crate) fn constant_terms(transition_matrix: Tensor, transition_covariance: T
     StateSpaceTerms {
         transition_matrix: transition_matrix.into(),
         transition_covariance: transition_covariance.into(),
+        transition_loc: None,
         observation_matrix: observation_matrix.into(),
         observation_loc: None,
         initial_loc,
@@ -138,7 +142,11 @@ pub trait StructuralTimeSeries: Send + Sync {
             (None, true) => GaussianTerm::new(Tensor::full(offset, &[1], dtype)?, covariance),
             (None, false) => GaussianTerm::zero_mean(covariance),
         };
-        LinearGaussianStateSpaceModel::new(num_timesteps, terms.transition_matrix, GaussianTerm::zero_mean(terms.transition_covariance), terms.observation_matrix, noise, GaussianTerm::new(terms.initial_loc, terms.initial_covariance))
+        let transition_noise = match terms.transition_loc {
+            Some(b) => GaussianTerm::new(b, terms.transition_covariance),
+            None => GaussianTerm::zero_mean(terms.transition_covariance),
+        };
+        LinearGaussianStateSpaceModel::new(num_timesteps, terms.transition_matrix, transition_noise, terms.observation_matrix, noise, GaussianTerm::new(terms.initial_loc, terms.initial_covariance))
     }
 }
 

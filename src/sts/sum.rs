@@ -171,12 +171,17 @@ impl StructuralTimeSeries for Sum {
         let pick = |f: fn(&StateSpaceTerms) -> &TimeVarying| terms.iter().map(|t| f(t).clone()).collect::<Vec<_>>();
         let diag: Combiner = Arc::new(move |b: &[Tensor]| block_diagonal(b, d));
         let side_by_side: Combiner = Arc::new(|h: &[Tensor]| Tensor::concat(&h.iter().collect::<Vec<_>>(), h[0].rank() - 1));
+        // Transition means side by side, zeros for the components without one.
+        let any_loc = terms.iter().any(|t| t.transition_loc.is_some());
+        let locs: Vec<TimeVarying> = terms.iter().map(|t| t.transition_loc.clone().map_or_else(|| Ok(TimeVarying::Constant(Tensor::zeros(&[t.initial_loc.elem_count()], d)?)), Ok)).collect::<Result<_>>()?;
+        let stacked: Combiner = Arc::new(|b: &[Tensor]| Tensor::concat(&b.iter().collect::<Vec<_>>(), 0));
         let offsets: Vec<TimeVarying> = terms.iter().filter_map(|t| t.observation_loc.clone()).collect();
         let total: Combiner = Arc::new(|v: &[Tensor]| v[1..].iter().try_fold(v[0].clone(), |acc, x| acc.add(x)));
         let initial = |f: fn(&StateSpaceTerms) -> &Tensor| terms.iter().map(|t| f(t).clone()).collect::<Vec<_>>();
         Ok(StateSpaceTerms {
             transition_matrix: TimeVarying::combine(&pick(|t| &t.transition_matrix), diag.clone())?,
             transition_covariance: TimeVarying::combine(&pick(|t| &t.transition_covariance), diag)?,
+            transition_loc: if any_loc { Some(TimeVarying::combine(&locs, stacked)?) } else { None },
             observation_matrix: TimeVarying::combine(&pick(|t| &t.observation_matrix), side_by_side)?,
             observation_loc: if offsets.is_empty() { None } else { Some(TimeVarying::combine(&offsets, total)?) },
             initial_loc: Tensor::concat(&initial(|t| &t.initial_loc).iter().collect::<Vec<_>>(), 0)?,
