@@ -43,7 +43,7 @@ mod sum;
 
 pub use autoregressive::Autoregressive;
 pub use decompose::{decompose_by_component, decompose_forecast_by_component, ComponentContribution};
-pub use fitting::{build_factored_surrogate_posterior, fit_with_vi, joint_log_prob, parameter_values, VariationalFit};
+pub use fitting::{build_factored_surrogate_posterior, fit_with_hmc, fit_with_vi, joint_log_prob, parameter_values, HmcFit, VariationalFit};
 pub use forecast::{forecast, Forecast};
 pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};
 pub use linear_regression::LinearRegression;

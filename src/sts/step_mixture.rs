@@ -36,7 +36,7 @@ impl StepMixture {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(means: Vec<f64>, stddevs: Vec<f64>, num_steps: usize) -> Result<Self> {
-        if num_steps == 0 || means.is_empty() || means.len() != stddevs.len() || means.len() % num_steps != 0 {
+        if num_steps == 0 || means.is_empty() || means.len() != stddevs.len() || !means.len().is_multiple_of(num_steps) {
             return Err(Error::invalid_parameter("means", format!("expected [S, {num_steps}] means and standard deviations, got {} and {}", means.len(), stddevs.len())));
         }
         if let Some(i) = stddevs.iter().position(|s| !(s.is_finite() && *s >= 0.0)) {
