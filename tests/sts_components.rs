@@ -215,3 +215,21 @@ fn semi_local_trend_autoregressive_and_smooth_seasonal_equal_tfp() {
         1e-6,
     );
 }
+
+#[test]
+fn dynamic_linear_regression_equals_tfp() {
+    // Sum([LocalLevel(obs), DynamicLinearRegression(X, obs)], obs) at (0.3, 0.2, 0.05): the
+    // log-likelihood, the priors, and the 5-step forecast (the design matrix covers it).
+    use probrs::sts::{forecast, DynamicLinearRegression, ObservedTimeSeries};
+    let dlr = || Arc::new(DynamicLinearRegression::new(&design(45), Some(&y()), None).unwrap()) as Arc<dyn StructuralTimeSeries>;
+    let (lp, prior, names) = log_prob_and_prior(vec![level(), dlr()], &[&[0.3], &[0.2], &[0.05]]);
+    assert_eq!(names[2], "DynamicLinearRegression_drift_scale");
+    assert_rel(lp, -112.5317955303611, "LocalLevel + DynamicLinearRegression");
+    assert_rel(prior, -0.7656560539082582, "DynamicLinearRegression priors");
+    let model = Sum::new(vec![level(), dlr()], Some(&y()), DType::F64).unwrap();
+    let draws: Vec<Tensor> = [0.3, 0.2, 0.05].iter().map(|x| Tensor::vector(&[*x], DType::F64).unwrap()).collect();
+    let f = forecast(&model, &ObservedTimeSeries::new(&y()).unwrap(), &draws, 5).unwrap();
+    common::assert_close(&f.mean().unwrap().to_vec().unwrap(), &[0.47524504303720017, 0.30747421579898493, 0.15990893116741933, 0.03479941313057644, -0.0680761822559135], 1e-9, 1e-9, "dynamic regression forecast mean");
+    common::assert_close(&f.stddev().unwrap().to_vec().unwrap(), &[0.49322795178924045, 0.5914964108957619, 0.6769579700533807, 0.749942690770562, 0.8133868486727621], 1e-9, 1e-9, "dynamic regression forecast sd");
+    assert!(forecast(&model, &ObservedTimeSeries::new(&y()).unwrap(), &draws, 6).unwrap_err().to_string().contains("DynamicLinearRegression"));
+}

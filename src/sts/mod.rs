@@ -26,6 +26,7 @@
 mod autoregressive;
 pub mod datasets;
 mod decompose;
+mod dynamic_linear_regression;
 mod fitting;
 mod forecast;
 mod linear_gaussian_ssm;
@@ -43,6 +44,7 @@ mod sum;
 
 pub use autoregressive::Autoregressive;
 pub use decompose::{decompose_by_component, decompose_forecast_by_component, ComponentContribution};
+pub use dynamic_linear_regression::DynamicLinearRegression;
 pub use fitting::{build_factored_surrogate_posterior, fit_with_hmc, fit_with_vi, joint_log_prob, parameter_values, HmcFit, VariationalFit};
 pub use forecast::{forecast, Forecast};
 pub use linear_gaussian_ssm::{FilterResults, GaussianTerm, LinearGaussianStateSpaceModel, TimeVarying};
