@@ -233,3 +233,15 @@ fn dynamic_linear_regression_equals_tfp() {
     common::assert_close(&f.stddev().unwrap().to_vec().unwrap(), &[0.49322795178924045, 0.5914964108957619, 0.6769579700533807, 0.749942690770562, 0.8133868486727621], 1e-9, 1e-9, "dynamic regression forecast sd");
     assert!(forecast(&model, &ObservedTimeSeries::new(&y()).unwrap(), &draws, 6).unwrap_err().to_string().contains("DynamicLinearRegression"));
 }
+
+#[test]
+fn sparse_linear_regression_equals_tfp() {
+    // Sum([LocalLevel(obs), SparseLinearRegression(X)], obs) at (0.3, 0.2; global variance 0.8,
+    // global 1.3, local variances [0.7, 2.0], local [0.4, 1.1], weights [1.5, −0.9]).
+    use probrs::sts::SparseLinearRegression;
+    let sparse = Arc::new(SparseLinearRegression::new(&design(45), None, None).unwrap());
+    let (lp, prior, names) = log_prob_and_prior(vec![level(), sparse], &[&[0.3], &[0.2], &[0.8], &[1.3], &[0.7, 2.0], &[0.4, 1.1], &[1.5, -0.9]]);
+    assert_eq!(names[6], "SparseLinearRegression_weights_noncentered");
+    assert_rel(lp, -119.78235313271747, "LocalLevel + SparseLinearRegression");
+    assert_rel(prior, -11.803321230423457, "SparseLinearRegression priors");
+}

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use super::linear_regression::check_design_matrix;
 use super::structural_time_series::{scalar_values, scale_parameter, stats_of};
 use super::{Parameter, StateSpaceTerms, StructuralTimeSeries, TimeVarying};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// A dynamic linear regression component (module doc).
@@ -43,15 +44,7 @@ impl DynamicLinearRegression {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(design_matrix: &Tensor, observed_time_series: Option<&Tensor>, name: Option<&str>) -> Result<Self> {
-        let [t, f] = design_matrix.shape() else {
-            return Err(Error::invalid_shape("design_matrix", design_matrix.shape(), "expected [num_timesteps, num_features]"));
-        };
-        if *t == 0 || *f == 0 {
-            return Err(Error::invalid_shape("design_matrix", design_matrix.shape(), "expected at least one step and one feature"));
-        }
-        if let Some(i) = design_matrix.to_vec()?.iter().position(|v| !v.is_finite()) {
-            return Err(Error::invalid_parameter("design_matrix", format!("row {}, column {} is not finite", i / f, i % f)));
-        }
+        check_design_matrix(design_matrix)?;
         let stats = stats_of(observed_time_series)?;
         let params = vec![scale_parameter("drift_scale", 0.05, 3.0, stats.stddev, design_matrix.dtype())?];
         Ok(DynamicLinearRegression { design_matrix: design_matrix.clone(), name: name.unwrap_or("DynamicLinearRegression").into(), params })

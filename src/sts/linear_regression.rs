@@ -46,16 +46,7 @@ impl LinearRegression {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(design_matrix: &Tensor, weights_prior: Option<Arc<dyn Distribution>>, name: Option<&str>) -> Result<Self> {
-        let [t, f] = design_matrix.shape() else {
-            return Err(Error::invalid_shape("design_matrix", design_matrix.shape(), "expected [num_timesteps, num_features]"));
-        };
-        let (t, f) = (*t, *f);
-        if t == 0 || f == 0 {
-            return Err(Error::invalid_shape("design_matrix", design_matrix.shape(), "expected at least one step and one feature"));
-        }
-        if let Some(i) = design_matrix.to_vec()?.iter().position(|v| !v.is_finite()) {
-            return Err(Error::invalid_parameter("design_matrix", format!("row {}, column {} is not finite", i / f, i % f)));
-        }
+        let (_, f) = check_design_matrix(design_matrix)?;
         let dtype = design_matrix.dtype();
         let prior: Arc<dyn Distribution> = match weights_prior {
             Some(p) if p.event_shape().is_empty() => Arc::new(Sample::from_arc(p, &[f])?),
@@ -95,24 +86,46 @@ impl StructuralTimeSeries for LinearRegression {
         Some((self.design_matrix.shape()[0], self.name.clone()))
     }
     fn state_space_terms(&self, param_vals: &[Tensor]) -> Result<StateSpaceTerms> {
-        let (rows, f) = (self.design_matrix.shape()[0], self.design_matrix.shape()[1]);
+        let f = self.design_matrix.shape()[1];
         let [w] = param_vals else {
             return Err(Error::ShapeMismatch { context: format!("{}: parameter values", self.name), lhs: vec![param_vals.len()], rhs: vec![1] });
         };
         if w.elem_count() != f {
             return Err(Error::invalid_shape(format!("{} weights", self.name), w.shape(), format!("expected [{f}]")));
         }
-        let d = self.design_matrix.dtype();
-        let predicted = self.design_matrix.matmul(&w.reshape(&[f, 1])?)?; // [T_total, 1]
-        let zero = |shape: &[usize]| Tensor::zeros(shape, d);
-        Ok(StateSpaceTerms {
-            transition_matrix: zero(&[0, 0])?.into(),
-            transition_covariance: zero(&[0, 0])?.into(),
-            transition_loc: None,
-            observation_matrix: zero(&[1, 0])?.into(),
-            observation_loc: Some(TimeVarying::Indexed { values: predicted, index: Arc::new(move |t| (t < rows).then_some(t)) }),
-            initial_loc: zero(&[0])?,
-            initial_covariance: zero(&[0, 0])?,
-        })
+        regression_terms(&self.design_matrix, w)
     }
+}
+
+/// The terms of a static regression on `design_matrix [T_total, F]` with weights `[F]`: no
+/// state, `X w` as the observation offset at each step (shared with `SparseLinearRegression`).
+pub(crate) fn regression_terms(design_matrix: &Tensor, weights: &Tensor) -> Result<StateSpaceTerms> {
+    let (rows, f) = (design_matrix.shape()[0], design_matrix.shape()[1]);
+    let d = design_matrix.dtype();
+    let predicted = design_matrix.matmul(&weights.reshape(&[f, 1])?)?; // [T_total, 1]
+    let zero = |shape: &[usize]| Tensor::zeros(shape, d);
+    Ok(StateSpaceTerms {
+        transition_matrix: zero(&[0, 0])?.into(),
+        transition_covariance: zero(&[0, 0])?.into(),
+        transition_loc: None,
+        observation_matrix: zero(&[1, 0])?.into(),
+        observation_loc: Some(TimeVarying::Indexed { values: predicted, index: Arc::new(move |t| (t < rows).then_some(t)) }),
+        initial_loc: zero(&[0])?,
+        initial_covariance: zero(&[0, 0])?,
+    })
+}
+
+/// Checks a regression's design matrix `[T, F]`: at least one step and feature, finite values.
+pub(crate) fn check_design_matrix(design_matrix: &Tensor) -> Result<(usize, usize)> {
+    let [t, f] = design_matrix.shape() else {
+        return Err(Error::invalid_shape("design_matrix", design_matrix.shape(), "expected [num_timesteps, num_features]"));
+    };
+    let (t, f) = (*t, *f);
+    if t == 0 || f == 0 {
+        return Err(Error::invalid_shape("design_matrix", design_matrix.shape(), "expected at least one step and one feature"));
+    }
+    if let Some(i) = design_matrix.to_vec()?.iter().position(|v| !v.is_finite()) {
+        return Err(Error::invalid_parameter("design_matrix", format!("row {}, column {} is not finite", i / f, i % f)));
+    }
+    Ok((t, f))
 }

@@ -38,6 +38,7 @@ mod queries;
 mod seasonal;
 mod semi_local_linear_trend;
 mod smooth_seasonal;
+mod sparse_linear_regression;
 mod step_mixture;
 mod structural_time_series;
 mod sum;
@@ -56,6 +57,7 @@ pub use queries::{detect_anomalies, impute_missing_values, one_step_predictive, 
 pub use seasonal::{Seasonal, SeasonalOptions, StepsPerSeason};
 pub use semi_local_linear_trend::SemiLocalLinearTrend;
 pub use smooth_seasonal::SmoothSeasonal;
+pub use sparse_linear_regression::SparseLinearRegression;
 pub use step_mixture::StepMixture;
 pub use structural_time_series::{empirical_statistics, EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries};
 pub use sum::Sum;
