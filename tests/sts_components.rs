@@ -245,3 +245,21 @@ fn sparse_linear_regression_equals_tfp() {
     assert_rel(lp, -119.78235313271747, "LocalLevel + SparseLinearRegression");
     assert_rel(prior, -11.803321230423457, "SparseLinearRegression priors");
 }
+
+#[test]
+fn arima_equals_tfp() {
+    // TFP's AutoregressiveIntegratedMovingAverage(ar_order, ma_order, integration_degree):
+    // (2, 1, 1) alone, (1, 0, 2) beside a local level, (0, 2, 0) alone.
+    use probrs::sts::AutoregressiveIntegratedMovingAverage as Arima;
+    let arima = |p, q, d| Arc::new(Arima::new(p, q, d, Some(&y()), DType::F64).unwrap()) as Arc<dyn StructuralTimeSeries>;
+    let (lp, prior, names) = log_prob_and_prior(vec![arima(2, 1, 1)], &[&[0.3], &[0.5, -0.2], &[0.4], &[0.3]]);
+    assert_eq!(names[1..], ["ARIMA_ar_coefficients", "ARIMA_ma_coefficients", "ARIMA_level_scale"]);
+    assert_rel(lp, -119.25173803701792, "ARIMA(2, 1, 1)");
+    assert_rel(prior, -5.197199837649813, "ARIMA(2, 1, 1) priors");
+    let (lp, prior, _) = log_prob_and_prior(vec![level(), arima(1, 0, 2)], &[&[0.3], &[0.1], &[0.6], &[0.2]]);
+    assert_rel(lp, -120.22005691867767, "LocalLevel + ARIMA(1, 2, 0)");
+    assert_rel(prior, -2.514262353315866, "LocalLevel + ARIMA(1, 2, 0) priors");
+    let (lp, prior, _) = log_prob_and_prior(vec![arima(0, 2, 0)], &[&[0.3], &[0.5, 0.3], &[0.5]]);
+    assert_rel(lp, -134.67511820693304, "ARIMA(0, 0, 2)");
+    assert_rel(prior, -4.7468248050953665, "ARIMA(0, 0, 2) priors");
+}

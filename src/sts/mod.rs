@@ -23,6 +23,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
+mod arima;
 mod autoregressive;
 pub mod datasets;
 mod decompose;
@@ -43,6 +44,7 @@ mod step_mixture;
 mod structural_time_series;
 mod sum;
 
+pub use arima::AutoregressiveIntegratedMovingAverage;
 pub use autoregressive::Autoregressive;
 pub use decompose::{decompose_by_component, decompose_forecast_by_component, ComponentContribution};
 pub use dynamic_linear_regression::DynamicLinearRegression;
