@@ -30,7 +30,7 @@ use std::sync::Arc;
 use crate::distributions::{Distribution, ReparameterizationType};
 use crate::error::{Error, Result};
 use crate::random::{self, Seed};
-use crate::tensor::fused::kalman::{kalman_filter, kalman_log_likelihoods, kalman_smoother, Indexed, KalmanInputs};
+use crate::tensor::fused::kalman::{kalman_filter, kalman_log_likelihoods, kalman_smoother, FilterMoments, Indexed, KalmanInputs};
 use crate::tensor::{DType, Tensor};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -772,17 +772,27 @@ impl LinearGaussianStateSpaceModel {
         !(x.is_tracked() || inputs.initial_loc.is_tracked() || inputs.initial_covariance.is_tracked() || terms.iter().any(|t| t.values.is_tracked()))
     }
 
-    /// `forward_filter` of a univariate model whose terms and series are not tracked, by the
-    /// fused filter's forward pass (no autodiff graph; `None` when something is tracked).
-    fn untracked_filter(&self, x: &Tensor) -> Result<Option<FilterResults>> {
+    /// The fused filter's forward moments over `x [..., T, 1]` when neither the series nor any
+    /// term is tracked (with the filter's inputs, the batch shape and the series count);
+    /// `None` otherwise.
+    fn untracked_moments(&self, x: &Tensor) -> Result<Option<(KalmanInputs, FilterMoments, Vec<usize>, usize)>> {
         let inputs = self.kalman_inputs()?;
         if !self.untracked(x, &inputs) {
             return Ok(None);
         }
         let (rows, batch) = self.rows(x)?;
-        let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
         let n = rows.shape()[0];
-        let f = kalman_filter(&rows.reshape(&[n, t_len])?, &inputs)?;
+        let f = kalman_filter(&rows.reshape(&[n, self.num_timesteps])?, &inputs)?;
+        Ok(Some((inputs, f, batch, n)))
+    }
+
+    /// `forward_filter` of a univariate model whose terms and series are not tracked, by the
+    /// fused filter's forward pass (no autodiff graph; `None` when something is tracked).
+    fn untracked_filter(&self, x: &Tensor) -> Result<Option<FilterResults>> {
+        let Some((_, f, batch, n)) = self.untracked_moments(x)? else {
+            return Ok(None);
+        };
+        let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
         let with_batch = |tail: &[usize]| -> Vec<usize> { batch.iter().copied().chain(std::iter::once(t_len)).chain(tail.iter().copied()).collect() };
         // [T, n, ...] step-major arrays to [..., T, ...].
         let per_series = |v: &[f64], tail: &[usize]| -> Result<Tensor> {
@@ -830,14 +840,10 @@ impl LinearGaussianStateSpaceModel {
     /// `posterior_marginals` of an untracked univariate model by the fused filter's forward
     /// pass and a plain-f64 smoother (`None` when something is tracked).
     fn untracked_smoother(&self, x: &Tensor) -> Result<Option<(Tensor, Tensor)>> {
-        let inputs = self.kalman_inputs()?;
-        if !self.untracked(x, &inputs) {
+        let Some((inputs, f, batch, n)) = self.untracked_moments(x)? else {
             return Ok(None);
-        }
-        let (rows, batch) = self.rows(x)?;
+        };
         let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
-        let n = rows.shape()[0];
-        let f = kalman_filter(&rows.reshape(&[n, t_len])?, &inputs)?;
         let (means, covs) = kalman_smoother(&inputs, &f, n)?;
         let mut shape = batch;
         shape.extend([t_len, k]);
