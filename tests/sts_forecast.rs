@@ -14,6 +14,7 @@
 //!   deterministic);
 //! - a variational fit recovers the simulating observation noise, finds parameters at least as
 //!   probable as the simulating ones, and its 95% forecast band holds the held-out values;
+//! - float32 models equal float64 to rounding and fit and forecast end to end;
 //! - bad input: horizon 0, unequal draws, non-finite draws, infinite observations, an all-missing
 //!   series, quantile levels outside (0, 1).
 
@@ -237,4 +238,26 @@ fn bad_forecast_input_is_a_typed_error() {
     assert!(ObservedTimeSeries::new(&v(&[f64::NAN; 5])).unwrap_err().to_string().contains("missing"));
     assert!(ObservedTimeSeries::new(&Tensor::zeros(&[3, 2], DType::F64).unwrap()).is_err());
     let _ = model.latent_size();
+}
+
+#[test]
+fn float32_models_fit_and_forecast() {
+    // The trend + seasonal model in float32: its log-likelihood equals float64's to float32
+    // rounding, and a fit and forecast run end to end in float32.
+    let y64 = v(&Y);
+    let y32 = Tensor::vector(&Y, DType::F32).unwrap();
+    let build = |y: &Tensor, d: DType| Sum::new(vec![Arc::new(LocalLinearTrend::new(Some(y), d).unwrap()), Arc::new(Seasonal::new(4, Some(y), d).unwrap())], Some(y), d).unwrap();
+    let (m64, m32) = (build(&y64, DType::F64), build(&y32, DType::F32));
+    let vals = |d: DType| [0.3, 0.2, 0.05, 0.1].iter().map(|x| Tensor::vector(&[*x], d).unwrap()).collect::<Vec<_>>();
+    let o64 = ObservedTimeSeries::new(&y64).unwrap();
+    let o32 = ObservedTimeSeries::new(&y32).unwrap();
+    let a = joint_log_prob(&m64, &o64, &vals(DType::F64)).unwrap().to_vec().unwrap()[0];
+    let b32 = joint_log_prob(&m32, &o32, &vals(DType::F32)).unwrap();
+    assert_eq!(b32.dtype(), DType::F32);
+    let b = b32.to_vec().unwrap()[0];
+    assert!(((a - b) / a).abs() < 1e-5, "float64 {a} vs float32 {b}");
+    let fit = fit_with_vi(&m32, &o32, 50, 0).unwrap();
+    let f = forecast(&m32, &o32, &fit.parameter_samples(&m32, 10, 1).unwrap(), 4).unwrap();
+    assert_eq!(f.mean().unwrap().dtype(), DType::F32);
+    assert!(f.mean().unwrap().to_vec().unwrap().iter().all(|x| x.is_finite()));
 }
