@@ -15,6 +15,7 @@ use std::sync::Arc;
 use super::linear_gaussian_ssm::Combiner;
 use super::structural_time_series::{scalar_values, scale_parameter, stats_of};
 use super::{EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries, TimeVarying};
+use crate::distributions::Distribution;
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Tensor};
 
@@ -70,6 +71,37 @@ impl Sum {
             params.extend(c.parameters().into_iter().map(|p| Parameter { name: format!("{}_{}", c.name(), p.name), ..p }));
         }
         Ok(Sum { components, stats, dtype, params })
+    }
+
+    /// The same model with some parameters' priors replaced (TFP's components take
+    /// `level_scale_prior=...` and the like; here any parameter of the sum, named as
+    /// [`parameters`](StructuralTimeSeries::parameters) lists it). A prior must keep the
+    /// parameter's event shape and dtype; an unknown name is an error listing the names.
+    ///
+    /// ```
+    /// use probrs::distributions::{Distribution, LogNormal};
+    /// use probrs::sts::{LocalLevel, StructuralTimeSeries, Sum};
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// let s = Sum::new(vec![Arc::new(LocalLevel::new(None, DType::F64)?)], None, DType::F64)?;
+    /// let tight = LogNormal::new(Tensor::scalar(-3.0, DType::F64)?, Tensor::scalar(0.1, DType::F64)?)?;
+    /// let s = s.with_priors(vec![("LocalLevel_level_scale", Arc::new(tight))])?;
+    /// assert!((s.parameters()[1].prior.mean()?.to_scalar()? - (-3.0f64 + 0.005).exp()).abs() < 1e-12);
+    /// assert!(s.with_priors(vec![("level", Arc::new(LogNormal::new(0.0, 1.0)?))]).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_priors(mut self, priors: Vec<(&str, Arc<dyn Distribution>)>) -> Result<Self> {
+        for (name, prior) in priors {
+            let names: Vec<String> = self.params.iter().map(|p| p.name.clone()).collect();
+            let Some(p) = self.params.iter_mut().find(|p| p.name == name) else {
+                return Err(Error::invalid_parameter("priors", format!("no parameter `{name}`; the model's are {}", names.join(", "))));
+            };
+            if prior.event_shape() != p.prior.event_shape() || prior.dtype() != p.prior.dtype() {
+                return Err(Error::invalid_parameter(name.to_string(), format!("the prior's event shape {:?} and dtype {} must be the parameter's, {:?} and {}", prior.event_shape(), prior.dtype().name(), p.prior.event_shape(), p.prior.dtype().name())));
+            }
+            p.prior = prior;
+        }
+        Ok(self)
     }
 
     /// The constant added to every observation (the observed series' mean).
