@@ -188,6 +188,10 @@ fn semi_local_trend_autoregressive_and_smooth_seasonal_equal_tfp() {
     assert_eq!(names[1..], ["SemiLocalLinearTrend_level_scale", "SemiLocalLinearTrend_slope_mean", "SemiLocalLinearTrend_slope_scale", "SemiLocalLinearTrend_autoregressive_coef"]);
     assert_rel(lp, -123.86505653024459, "SemiLocalLinearTrend");
     assert_rel(prior, -3.4592523090959926, "SemiLocalLinearTrend priors");
+    // constrain_ar_coef_positive: φ through a sigmoid (TFP: forward(0.3) = 0.574442516811659).
+    let positive = SemiLocalLinearTrend::new(Some(&y()), DType::F64).unwrap().with_ar_constraints(true, true);
+    let phi = positive.parameters()[3].bijector.forward(&Tensor::scalar(0.3, DType::F64).unwrap()).unwrap().to_scalar().unwrap();
+    assert!((phi - 0.574442516811659).abs() < 1e-12);
     // Autoregressive(order 2) at (0.3; [0.6, 0.2], 0.4), and AR(1) beside a local level.
     let ar2 = || Arc::new(Autoregressive::new(2, Some(&y()), DType::F64).unwrap()) as Arc<dyn StructuralTimeSeries>;
     let (lp, prior, _) = log_prob_and_prior(vec![ar2()], &[&[0.3], &[0.6, 0.2], &[0.4]]);
@@ -259,6 +263,12 @@ fn arima_equals_tfp() {
     let (lp, prior, _) = log_prob_and_prior(vec![level(), arima(1, 0, 2)], &[&[0.3], &[0.1], &[0.6], &[0.2]]);
     assert_rel(lp, -120.22005691867767, "LocalLevel + ARIMA(1, 2, 0)");
     assert_rel(prior, -2.514262353315866, "LocalLevel + ARIMA(1, 2, 0) priors");
+    // ARIMA(1, 1, 1) with a level drift (prior N(0, 1)) at drift 0.2.
+    let drifting = Arc::new(Arima::new(1, 1, 1, Some(&y()), DType::F64).unwrap().with_level_drift_prior(Arc::new(probrs::distributions::Normal::new(Tensor::scalar(0.0, DType::F64).unwrap(), Tensor::scalar(1.0, DType::F64).unwrap()).unwrap())).unwrap());
+    let (lp, prior, names) = log_prob_and_prior(vec![drifting], &[&[0.3], &[0.5], &[0.4], &[0.2], &[0.3]]);
+    assert_eq!(names[3], "ARIMA_level_drift");
+    assert_rel(lp, -128.81635212410876, "ARIMA(1, 1, 1) with drift");
+    assert_rel(prior, -5.197199837649813, "ARIMA(1, 1, 1) with drift priors");
     let (lp, prior, _) = log_prob_and_prior(vec![arima(0, 2, 0)], &[&[0.3], &[0.5, 0.3], &[0.5]]);
     assert_rel(lp, -134.67511820693304, "ARIMA(0, 0, 2)");
     assert_rel(prior, -4.7468248050953665, "ARIMA(0, 0, 2) priors");

@@ -79,6 +79,37 @@ impl AutoregressiveIntegratedMovingAverage {
         Ok(AutoregressiveIntegratedMovingAverage { ar_order, ma_order, integration_degree, stats, dtype, params })
     }
 
+    /// Adds TFP's `level_drift` parameter (a constant drift of the differenced level) with
+    /// `prior`, through `Scale(σ)` and the prior's default event-space bijector; the latent
+    /// drift is `level_drift / (1 + Σ θ)` so the observed series drifts by `level_drift`.
+    ///
+    /// ```
+    /// use probrs::distributions::Normal;
+    /// use probrs::sts::{AutoregressiveIntegratedMovingAverage, StructuralTimeSeries};
+    /// use probrs::tensor::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// let drift = Normal::new(Tensor::scalar(0.0, DType::F64)?, Tensor::scalar(1.0, DType::F64)?)?;
+    /// let a = AutoregressiveIntegratedMovingAverage::new(1, 0, 1, None, DType::F64)?.with_level_drift_prior(Arc::new(drift))?;
+    /// let names: Vec<String> = a.parameters().into_iter().map(|p| p.name).collect();
+    /// assert_eq!(names, ["ar_coefficients", "level_drift", "level_scale"]);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_level_drift_prior(mut self, prior: Arc<dyn crate::distributions::Distribution>) -> Result<Self> {
+        if !prior.event_shape().is_empty() {
+            return Err(Error::invalid_shape("level_drift_prior", &prior.event_shape(), "expected a scalar prior"));
+        }
+        if prior.dtype() != self.dtype {
+            return Err(Error::DTypeMismatch { context: "level_drift_prior".into(), lhs: prior.dtype().name().into(), rhs: self.dtype.name().into() });
+        }
+        if self.params.iter().any(|p| p.name == "level_drift") {
+            return Err(Error::invalid_parameter("level_drift_prior", "the component already has a level drift"));
+        }
+        let bijector = crate::bijectors::Chain::new(vec![Arc::new(crate::bijectors::Scale::new(Tensor::scalar(self.stats.stddev, self.dtype)?)?), prior.default_event_space_bijector()?]);
+        let at = self.params.len() - 1;
+        self.params.insert(at, Parameter { name: "level_drift".into(), prior, bijector: Arc::new(bijector) });
+        Ok(self)
+    }
+
     fn order(&self) -> usize {
         self.ar_order.max(self.ma_order + 1)
     }
@@ -109,6 +140,7 @@ impl StructuralTimeSeries for AutoregressiveIntegratedMovingAverage {
         };
         let ar = if p > 0 { pad(it.next().expect("counted"), p, r)? } else { Tensor::zeros(&[r], d)? };
         let ma = if q > 0 { pad(it.next().expect("counted"), q, r - 1)? } else { Tensor::zeros(&[r - 1], d)? };
+        let drift = if self.params.iter().any(|p| p.name == "level_drift") { Some(it.next().expect("counted")) } else { None };
         let scale = it.next().expect("counted");
         if scale.elem_count() != 1 {
             return Err(Error::invalid_shape("ARIMA level_scale", scale.shape(), "expected a scalar"));
@@ -129,6 +161,15 @@ impl StructuralTimeSeries for AutoregressiveIntegratedMovingAverage {
             h = Tensor::concat(&[&h, &Tensor::ones(&[1, 1], d)?], 1)?;
             q_cov = Tensor::concat(&[&Tensor::concat(&[&q_cov, &Tensor::zeros(&[k, 1], d)?], 1)?, &Tensor::zeros(&[1, k + 1], d)?], 0)?;
         }
+        // A drift enters the first ARMA coordinate as level_drift / (1 + Σ θ).
+        let transition_loc = match drift {
+            Some(v) => {
+                let factor = ma.sum_all()?.affine(1.0, 1.0)?.reshape(&[1])?;
+                let first = v.reshape(&[1])?.div(&factor)?;
+                Some(Tensor::concat(&[&first, &Tensor::zeros(&[self.latent_size() - 1], d)?], 0)?.into())
+            }
+            None => None,
+        };
         let k = self.latent_size();
         let (ic, sd) = (self.stats.initial_centered, self.stats.stddev);
         let mut loc = vec![0.0; k];
@@ -138,7 +179,7 @@ impl StructuralTimeSeries for AutoregressiveIntegratedMovingAverage {
         Ok(StateSpaceTerms {
             transition_matrix: a.into(),
             transition_covariance: q_cov.into(),
-            transition_loc: None,
+            transition_loc,
             observation_matrix: h.into(),
             observation_loc: None,
             initial_loc: Tensor::vector(&loc, d)?,

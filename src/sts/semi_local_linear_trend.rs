@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::structural_time_series::{scalar_values, scale_parameter, stats_of};
 use super::{EmpiricalStatistics, Parameter, StateSpaceTerms, StructuralTimeSeries, TimeVarying};
-use crate::bijectors::{Scale, Tanh};
+use crate::bijectors::{Identity, Scale, Sigmoid, Softplus, Tanh};
 use crate::distributions::Normal;
 use crate::error::Result;
 use crate::tensor::{DType, Tensor};
@@ -60,6 +60,29 @@ impl SemiLocalLinearTrend {
             Parameter { name: "autoregressive_coef".into(), prior: Arc::new(Normal::new(Tensor::scalar(0.0, dtype)?, Tensor::scalar(1.0, dtype)?)?), bijector: Arc::new(Tanh::new()) },
         ];
         Ok(SemiLocalLinearTrend { stats, dtype, params })
+    }
+
+    /// TFP's `constrain_ar_coef_stationary` (default true) and `constrain_ar_coef_positive`
+    /// (default false): `φ` through `Sigmoid` (both, (0, 1)), `Tanh` (stationary, (−1, 1)),
+    /// `Softplus` (positive) or unconstrained.
+    ///
+    /// ```
+    /// use probrs::sts::{SemiLocalLinearTrend, StructuralTimeSeries};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let t = SemiLocalLinearTrend::new(None, DType::F64)?.with_ar_constraints(true, true);
+    /// let phi = t.parameters()[3].bijector.forward(&Tensor::scalar(0.0, DType::F64)?)?.to_scalar()?;
+    /// assert_eq!(phi, 0.5); // sigmoid(0)
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn with_ar_constraints(mut self, stationary: bool, positive: bool) -> Self {
+        let bijector: Arc<dyn crate::bijectors::Bijector> = match (stationary, positive) {
+            (true, true) => Arc::new(Sigmoid::new()),
+            (true, false) => Arc::new(Tanh::new()),
+            (false, true) => Arc::new(Softplus::new()),
+            (false, false) => Arc::new(Identity::new()),
+        };
+        self.params[3].bijector = bijector;
+        self
     }
 }
 
