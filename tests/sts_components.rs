@@ -81,6 +81,18 @@ fn fixed_effects_and_two_named_seasonals_equal_tfp() {
 }
 
 #[test]
+fn joint_initial_effects_prior_equals_tfp() {
+    // Seasonal(4, initial_effect_prior=MultivariateNormal(loc, C)), constrained and free.
+    let prior = (vec![0.5, -0.2, 0.1, 0.3], vec![1.0, 0.3, 0.0, 0.1, 0.3, 2.0, 0.2, 0.0, 0.0, 0.2, 1.5, 0.4, 0.1, 0.0, 0.4, 1.2]);
+    let o = SeasonalOptions { initial_effects_prior: Some(prior.clone()), ..Default::default() };
+    assert_rel(log_prob(vec![level(), seasonal(4, o)], &[0.3, 0.2, 0.1]).0, -47.36101301517178, "constrained, joint initial prior");
+    let o = SeasonalOptions { initial_effects_prior: Some(prior), constrain_mean_effect_to_zero: false, ..Default::default() };
+    assert_rel(log_prob(vec![level(), seasonal(4, o)], &[0.3, 0.2, 0.1]).0, -47.15590310298354, "free, joint initial prior");
+    let bad = SeasonalOptions { initial_effects_prior: Some((vec![0.0; 4], vec![1.0; 15])), ..Default::default() };
+    assert!(Seasonal::with_options(4, bad, None, DType::F64).err().unwrap().to_string().contains("initial_effects_prior"));
+}
+
+#[test]
 fn seasonal_gradients_match_finite_differences() {
     let slow = SeasonalOptions { num_steps_per_season: StepsPerSeason::Each(3), name: Some("slow".into()), ..Default::default() };
     let model = Sum::new(vec![level(), seasonal(2, slow), seasonal(3, SeasonalOptions::default())], Some(&y()), DType::F64).unwrap();

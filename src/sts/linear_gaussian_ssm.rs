@@ -35,6 +35,10 @@ use crate::tensor::{DType, Tensor};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
+/// The filter's inputs and forward moments, the series' batch shape and count (the graph-free
+/// paths' shared setup).
+type UntrackedMoments = (KalmanInputs, FilterMoments, Vec<usize>, usize);
+
 /// How [`TimeVarying::combine`] makes one value from its parts' values at a step.
 pub(crate) type Combiner = Arc<dyn Fn(&[Tensor]) -> Result<Tensor> + Send + Sync>;
 
@@ -775,7 +779,7 @@ impl LinearGaussianStateSpaceModel {
     /// The fused filter's forward moments over `x [..., T, 1]` when neither the series nor any
     /// term is tracked (with the filter's inputs, the batch shape and the series count);
     /// `None` otherwise.
-    fn untracked_moments(&self, x: &Tensor) -> Result<Option<(KalmanInputs, FilterMoments, Vec<usize>, usize)>> {
+    fn untracked_moments(&self, x: &Tensor) -> Result<Option<UntrackedMoments>> {
         let inputs = self.kalman_inputs()?;
         if !self.untracked(x, &inputs) {
             return Ok(None);

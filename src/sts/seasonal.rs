@@ -102,13 +102,18 @@ pub struct SeasonalOptions {
     /// Each season's initial effect `N(loc, scale²)`, independently (TFP's scalar `Normal`
     /// form; default: `(initial_centered, |initial_centered| + σ)`).
     pub initial_effect_prior: Option<(f64, f64)>,
+    /// A joint prior on the `N` initial effects, `N(loc [N], covariance [N × N] row-major)`
+    /// (TFP's multivariate `initial_effect_prior`); overrides `initial_effect_prior`. With the
+    /// zero-sum constraint it is mapped to the constrained coordinates (`E2R loc`,
+    /// `E2R C E2Rᵀ`).
+    pub initial_effects_prior: Option<(Vec<f64>, Vec<f64>)>,
     /// The component's name (default `"Seasonal"`); names must be unique within a `Sum`.
     pub name: Option<String>,
 }
 
 impl Default for SeasonalOptions {
     fn default() -> Self {
-        SeasonalOptions { num_steps_per_season: StepsPerSeason::Each(1), allow_drift: true, constrain_mean_effect_to_zero: true, drift_scale_prior: None, initial_effect_prior: None, name: None }
+        SeasonalOptions { num_steps_per_season: StepsPerSeason::Each(1), allow_drift: true, constrain_mean_effect_to_zero: true, drift_scale_prior: None, initial_effect_prior: None, initial_effects_prior: None, name: None }
     }
 }
 
@@ -180,6 +185,12 @@ impl Seasonal {
             let len = y.shape().first().copied().unwrap_or(0);
             if len < one_cycle {
                 return Err(Error::invalid_parameter("observed_time_series", format!("component `{name}`: the series has {len} steps, fewer than one cycle of its {num_seasons} seasons ({one_cycle} steps)")));
+            }
+        }
+        if let Some((m, c)) = &options.initial_effects_prior {
+            let symmetric = (0..num_seasons).all(|i| (0..num_seasons).all(|j| c.len() == num_seasons * num_seasons && c[i * num_seasons + j] == c[j * num_seasons + i]));
+            if m.len() != num_seasons || !symmetric || m.iter().chain(c).any(|v| !v.is_finite()) || (0..num_seasons).any(|i| c[i * num_seasons + i] < 0.0) {
+                return Err(Error::invalid_parameter("initial_effects_prior", format!("expected a finite mean of {num_seasons} effects and a symmetric {num_seasons} × {num_seasons} covariance")));
             }
         }
         let stats: EmpiricalStatistics = stats_of(observed_time_series)?;
@@ -272,7 +283,17 @@ impl StructuralTimeSeries for Seasonal {
             Tensor::from_slice(&e, &[k, k], d)?.mul(&drift.square()?.reshape(&[1, 1])?)?
         };
         let (loc, scale) = self.initial_effect;
-        let (initial_loc, initial_covariance) = if constrained {
+        let (initial_loc, initial_covariance) = if let Some((m, c)) = &self.options.initial_effects_prior {
+            if constrained {
+                // E2R = (I − 1/N) without its last row: residuals of the first N − 1 effects.
+                let e2r: Vec<f64> = (0..k * n).map(|e| if e / n == e % n { 1.0 } else { 0.0 } - 1.0 / n as f64).collect();
+                let e2r = Tensor::from_slice(&e2r, &[k, n], d)?;
+                let (m, c) = (Tensor::from_slice(m, &[n, 1], d)?, Tensor::from_slice(c, &[n, n], d)?);
+                (e2r.matmul(&m)?.reshape(&[k])?, e2r.matmul(&c)?.matmul(&e2r.matrix_transpose()?)?)
+            } else {
+                (Tensor::from_slice(m, &[n], d)?, Tensor::from_slice(c, &[n, n], d)?)
+            }
+        } else if constrained {
             // E2R (loc 1) = 0; E2R diag(scale²) E2Rᵀ = scale² (I − 1/N) on the first N − 1.
             let cov: Vec<f64> = (0..k * k).map(|e| scale * scale * (if e / k == e % k { 1.0 } else { 0.0 } - 1.0 / n as f64)).collect();
             (Tensor::zeros(&[k], d)?, Tensor::from_slice(&cov, &[k, k], d)?)
