@@ -291,3 +291,38 @@ fn components_build_the_additive_state_space_model() {
         1e-6,
     );
 }
+
+#[test]
+fn batches_of_parameter_draws() {
+    // A structural model at S = 3 draws is a batch of three models: its log_prob equals each
+    // draw's model alone, pairs a series batch of 3 with its members, broadcasts a batch of 1,
+    // rejects other batch sizes by name; masks and burn-in reach every member; draws stack.
+    use probrs::sts::{LocalLinearTrend, StructuralTimeSeries, Sum};
+    use std::sync::Arc;
+    let y = series(40);
+    let flat = y.reshape(&[40]).unwrap();
+    let model = Sum::new(vec![Arc::new(LocalLinearTrend::new(Some(&flat), DType::F64).unwrap())], Some(&flat), DType::F64).unwrap();
+    let mask: Vec<bool> = Y.iter().map(|v| v.is_none()).collect();
+    let draws = [t(&[0.5, 0.4, 0.6], &[3]), t(&[0.2, 0.3, 0.1], &[3]), t(&[0.05, 0.02, 0.03], &[3])];
+    let batch = model.make_state_space_model(40, &draws).unwrap().with_mask(mask.clone()).unwrap().with_log_likelihood_burn(2);
+    assert_eq!(batch.batch_shape(), vec![3]);
+    let one = |s: usize| model.make_state_space_model(40, &draws.iter().map(|d| d.narrow(0, s, 1).unwrap()).collect::<Vec<_>>()).unwrap().with_mask(mask.clone()).unwrap().with_log_likelihood_burn(2);
+    let alone: Vec<f64> = (0..3).map(|s| one(s).log_prob(&y).unwrap().to_scalar().unwrap()).collect();
+    assert_eq!(batch.log_prob(&y).unwrap().to_vec().unwrap(), alone);
+    // Three series paired with the three members; one series broadcast over them.
+    let shifted = Tensor::concat(&[&y.unsqueeze(0).unwrap(), &y.add_scalar(1.0).unwrap().unsqueeze(0).unwrap(), &y.add_scalar(2.0).unwrap().unsqueeze(0).unwrap()], 0).unwrap();
+    let paired = batch.log_prob(&shifted).unwrap().to_vec().unwrap();
+    for s in 0..3 {
+        assert_eq!(paired[s], one(s).log_prob(&shifted.narrow(0, s, 1).unwrap().squeeze(0).unwrap()).unwrap().to_scalar().unwrap());
+    }
+    assert_eq!(batch.log_prob(&y.unsqueeze(0).unwrap()).unwrap().to_vec().unwrap(), alone);
+    let err = batch.log_prob(&Tensor::concat(&[&y.unsqueeze(0).unwrap(), &y.unsqueeze(0).unwrap()], 0).unwrap()).unwrap_err().to_string();
+    assert!(err.contains("batch of 3 models"), "{err}");
+    assert_eq!(batch.sample(&[5], Seed::new(1)).unwrap().shape(), &[5, 3, 40, 1]);
+    assert!(batch.posterior_marginals(&y).unwrap_err().to_string().contains("members()"));
+    // Gradients flow to each draw's values.
+    let tracked: Vec<Tensor> = draws.iter().map(|d| d.tracked().unwrap()).collect();
+    let lp = model.make_state_space_model(40, &tracked).unwrap().with_mask(mask).unwrap().log_prob(&y).unwrap().sum_all().unwrap();
+    let g = lp.grad(&tracked.iter().collect::<Vec<_>>()).unwrap();
+    assert!(g.iter().all(|g| g.as_ref().is_some_and(|g| g.shape() == [3] && g.to_vec().unwrap().iter().all(|x| x.is_finite() && *x != 0.0))));
+}

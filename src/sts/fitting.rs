@@ -8,6 +8,7 @@
 //! q(θ) = Π_i bijector_i(N(loc_i, softplus(scale_i)))   (locs uniform in (−2, 2), scales 1e-2)
 //! ```
 
+use super::structural_time_series::draw_value;
 use super::{ObservedTimeSeries, StructuralTimeSeries};
 use crate::distributions::Distribution;
 use crate::error::{Error, Result};
@@ -76,17 +77,6 @@ pub fn joint_log_prob(model: &dyn StructuralTimeSeries, observed: &ObservedTimeS
     match total {
         Some(t) => t.add(&likelihood),
         None => Ok(likelihood),
-    }
-}
-
-/// Draw `s` of a parameter's values `[S, ...event]`: `[1]` for a scalar (what the components
-/// take), the event shape otherwise.
-pub(crate) fn draw_value(values: &Tensor, s: usize, event: &[usize]) -> Result<Tensor> {
-    let v = values.narrow(0, s, 1)?;
-    if event.is_empty() {
-        v.reshape(&[1])
-    } else {
-        v.reshape(event)
     }
 }
 

@@ -9,7 +9,7 @@
 //! The per-step marginals are a [`StepMixture`] (mean, variance, exact quantiles); samples pick
 //! a draw uniformly and simulate the trajectory.
 
-use super::fitting::draw_value;
+use super::structural_time_series::draw_value;
 use super::{GaussianTerm, LinearGaussianStateSpaceModel, ObservedTimeSeries, StepMixture, StructuralTimeSeries};
 use crate::distributions::Distribution;
 use crate::error::{Error, Result};

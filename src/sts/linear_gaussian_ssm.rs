@@ -21,8 +21,12 @@
 //! likelihood burn-in ([`LinearGaussianStateSpaceModel::with_log_likelihood_burn`]): the first
 //! `k` steps' terms are left out of `log_prob`.
 //!
-//! Parameters are unbatched (`batch_shape = []`); observed series may carry leading batch axes
-//! (`x [..., T, p]`), which share the mask.
+//! A model has one parameter set; observed series may carry leading batch axes
+//! (`x [..., T, p]`), which share the mask. A batch of parameter draws is
+//! [`LinearGaussianStateSpaceModel::stack`] of one model per draw (`batch_shape = [S]`, what a
+//! structural model's `make_state_space_model` returns for `[S]` draws): `log_prob` and
+//! `sample` run over the members (a series batch whose last axis is `S` pairs with them,
+//! TFP's broadcasting); the filter, smoother and posterior draws are asked of each member.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -390,6 +394,8 @@ pub struct LinearGaussianStateSpaceModel {
     latent_size: usize,
     observation_size: usize,
     dtype: DType,
+    /// A batch of models, one per parameter draw (`stack`); `None` for a single model.
+    members: Option<Arc<Vec<LinearGaussianStateSpaceModel>>>,
 }
 
 impl LinearGaussianStateSpaceModel {
@@ -436,6 +442,7 @@ impl LinearGaussianStateSpaceModel {
             latent_size: k,
             observation_size: p,
             dtype: h.dtype(),
+            members: None,
         };
         m.check_step(0)?;
         Ok(m)
@@ -453,7 +460,77 @@ impl LinearGaussianStateSpaceModel {
     /// ```
     pub fn with_initial_step(mut self, initial_step: usize) -> Self {
         self.initial_step = initial_step;
+        if let Some(m) = &self.members {
+            self.members = Some(Arc::new(m.iter().cloned().map(|x| x.with_initial_step(initial_step)).collect()));
+        }
         self
+    }
+
+    /// A batch of models over the same steps, one per parameter draw (`batch_shape = [S]`;
+    /// TFP's batched parameters): equal step counts, sizes and dtypes; builders apply to every
+    /// member. See the module doc for what runs over the batch.
+    ///
+    /// ```
+    /// use probrs::distributions::Distribution;
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let level = |q: f64| LinearGaussianStateSpaceModel::new(3, &one, GaussianTerm::zero_mean(one.mul_scalar(q)?), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one));
+    /// let batch = LinearGaussianStateSpaceModel::stack(vec![level(0.1)?, level(0.5)?])?;
+    /// assert_eq!(batch.batch_shape(), vec![2]);
+    /// let x = Tensor::from_slice(&[0.1, 0.4, 0.2], &[3, 1], DType::F64)?;
+    /// let lp = batch.log_prob(&x)?.to_vec()?; // one value per draw
+    /// assert_eq!(lp[1], level(0.5)?.log_prob(&x)?.to_scalar()?);
+    /// assert_eq!(batch.sample(&[4], probrs::random::Seed::new(0))?.shape(), &[4, 2, 3, 1]);
+    /// assert!(batch.forward_filter(&x).is_err()); // ask each member
+    /// assert!(LinearGaussianStateSpaceModel::stack(vec![]).is_err());
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn stack(members: Vec<LinearGaussianStateSpaceModel>) -> Result<Self> {
+        let Some(first) = members.first().cloned() else {
+            return Err(Error::invalid_parameter("members", "a batch needs at least one model"));
+        };
+        for (i, m) in members.iter().enumerate() {
+            if m.members.is_some() {
+                return Err(Error::invalid_parameter("members", format!("member {i} is itself a batch")));
+            }
+            let (a, b) = ([m.num_timesteps, m.latent_size, m.observation_size], [first.num_timesteps, first.latent_size, first.observation_size]);
+            if a != b || m.dtype != first.dtype {
+                return Err(Error::ShapeMismatch { context: format!("linear_gaussian_state_space_model stack: member {i}'s (steps, latent, observation) sizes vs member 0's"), lhs: a.to_vec(), rhs: b.to_vec() });
+            }
+        }
+        Ok(LinearGaussianStateSpaceModel { members: Some(Arc::new(members)), ..first })
+    }
+
+    /// The models of a batch (`stack`), `None` for a single model.
+    ///
+    /// ```
+    /// use probrs::sts::{GaussianTerm, LinearGaussianStateSpaceModel};
+    /// use probrs::tensor::{DType, Tensor};
+    /// let one = Tensor::ones(&[1, 1], DType::F64)?;
+    /// let m = LinearGaussianStateSpaceModel::new(2, &one, GaussianTerm::zero_mean(&one), &one, GaussianTerm::zero_mean(&one), GaussianTerm::zero_mean(&one))?;
+    /// assert!(m.members().is_none());
+    /// assert_eq!(LinearGaussianStateSpaceModel::stack(vec![m.clone(), m])?.members().unwrap().len(), 2);
+    /// # Ok::<(), probrs::Error>(())
+    /// ```
+    pub fn members(&self) -> Option<&[LinearGaussianStateSpaceModel]> {
+        self.members.as_deref().map(|v| v.as_slice())
+    }
+
+    /// A typed error for the queries asked of each member of a batch.
+    fn unbatched(&self, what: &str) -> Result<()> {
+        match &self.members {
+            Some(m) => Err(Error::invalid_parameter("model", format!("{what} of a batch of {} parameter draws: call it on each of `members()`", m.len()))),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies a builder to every member of a batch.
+    fn map_members(mut self, f: impl Fn(LinearGaussianStateSpaceModel) -> Result<LinearGaussianStateSpaceModel>) -> Result<Self> {
+        if let Some(m) = &self.members {
+            self.members = Some(Arc::new(m.iter().cloned().map(f).collect::<Result<_>>()?));
+        }
+        Ok(self)
     }
 
     /// Replaces the initial-state prior (TFP's `make_state_space_model(...,
@@ -471,9 +548,9 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn with_initial_state_prior(mut self, initial_state_prior: GaussianTerm) -> Result<Self> {
-        self.initial_state_prior = initial_state_prior;
+        self.initial_state_prior = initial_state_prior.clone();
         self.check_step(0)?;
-        Ok(self)
+        self.map_members(|m| m.with_initial_state_prior(initial_state_prior.clone()))
     }
 
     /// The first step's index for time-varying terms.
@@ -511,8 +588,8 @@ impl LinearGaussianStateSpaceModel {
         if mask.len() != self.num_timesteps {
             return Err(Error::ShapeMismatch { context: "linear_gaussian_state_space_model mask vs num_timesteps".into(), lhs: vec![mask.len()], rhs: vec![self.num_timesteps] });
         }
-        self.mask = Some(mask);
-        Ok(self)
+        self.mask = Some(mask.clone());
+        self.map_members(|m| m.with_mask(mask.clone()))
     }
 
     /// Leaves the first `steps` log-likelihood terms out of `log_prob` (statsmodels'
@@ -532,6 +609,9 @@ impl LinearGaussianStateSpaceModel {
     /// ```
     pub fn with_log_likelihood_burn(mut self, steps: usize) -> Self {
         self.burn = steps;
+        if let Some(m) = &self.members {
+            self.members = Some(Arc::new(m.iter().cloned().map(|x| x.with_log_likelihood_burn(steps)).collect()));
+        }
         self
     }
 
@@ -648,6 +728,7 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn forward_filter(&self, x: &Tensor) -> Result<FilterResults> {
+        self.unbatched("forward_filter")?;
         if self.observation_size == 1 {
             if let Some(r) = self.untracked_filter(x)? {
                 return Ok(r);
@@ -833,6 +914,7 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn posterior_marginals(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        self.unbatched("posterior_marginals")?;
         if self.observation_size == 1 {
             if let Some(r) = self.untracked_smoother(x)? {
                 return Ok(r);
@@ -912,6 +994,7 @@ impl LinearGaussianStateSpaceModel {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn posterior_sample(&self, x: &Tensor, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+        self.unbatched("posterior_sample")?;
         let FilterResults { filtered_means: fm, filtered_covs: fc, predicted_means: pm, predicted_covs: pc, .. } = self.forward_filter(x)?;
         let (t_len, k, dtype) = (self.num_timesteps, self.latent_size, self.dtype);
         let batch = fm.shape()[..fm.rank() - 2].to_vec();
@@ -954,7 +1037,7 @@ impl Distribution for LinearGaussianStateSpaceModel {
         self.dtype
     }
     fn batch_shape(&self) -> Vec<usize> {
-        vec![]
+        self.members.as_ref().map_or_else(Vec::new, |m| vec![m.len()])
     }
     fn event_shape(&self) -> Vec<usize> {
         vec![self.num_timesteps, self.observation_size]
@@ -968,6 +1051,9 @@ impl Distribution for LinearGaussianStateSpaceModel {
     /// `Σ_{t ≥ burn} log p(x_t | x_<t)` by the Kalman filter, `[...]` for `x [..., T, p]`;
     /// a univariate series goes through the fused filter (`tensor/fused/kalman.rs`).
     fn log_prob(&self, x: &Tensor) -> Result<Tensor> {
+        if let Some(members) = &self.members {
+            return batch_log_prob(members, x);
+        }
         let ll = if self.observation_size == 1 { self.fused_log_likelihoods(x)? } else { self.forward_filter(x)?.log_likelihoods };
         let axis = ll.rank() - 1;
         let burn = self.burn.min(self.num_timesteps);
@@ -975,6 +1061,10 @@ impl Distribution for LinearGaussianStateSpaceModel {
     }
     /// Simulates the chain: `[sample_shape, T, p]`.
     fn sample(&self, sample_shape: &[usize], seed: Seed) -> Result<Tensor> {
+        if let Some(members) = &self.members {
+            let draws: Vec<Tensor> = members.iter().enumerate().map(|(i, m)| m.sample(sample_shape, seed.fold_in(i as u64))).collect::<Result<_>>()?;
+            return stack(&draws, sample_shape.len());
+        }
         let (k, p, dtype) = (self.latent_size, self.observation_size, self.dtype);
         let n: usize = sample_shape.iter().product();
         let draw = |term: &GaussianTerm, t: usize, size: usize, seed: Seed| -> Result<Tensor> {
@@ -1001,6 +1091,31 @@ impl Distribution for LinearGaussianStateSpaceModel {
         shape.extend([self.num_timesteps, p]);
         stack(&xs, 1)?.reshape(&shape)
     }
+}
+
+/// `log_prob` of a batch over `x [..., T, p]`: `[..., S]`, member `s` paired with
+/// `x[..., s, :, :]` when the series' last batch axis is `S`, with all of `x` when it is 1 or
+/// absent (TFP's broadcasting of batch shapes).
+fn batch_log_prob(members: &[LinearGaussianStateSpaceModel], x: &Tensor) -> Result<Tensor> {
+    let (s, r) = (members.len(), x.rank());
+    if r < 2 {
+        return members[0].log_prob(x);
+    }
+    let xb = &x.shape()[..r - 2];
+    let (paired, single) = (xb.last() == Some(&s), xb.last() == Some(&1));
+    if !xb.is_empty() && !paired && !single {
+        return Err(Error::ShapeMismatch { context: format!("linear_gaussian_state_space_model: a batch of {s} models vs the series' batch shape"), lhs: xb.to_vec(), rhs: vec![s] });
+    }
+    let parts: Vec<Tensor> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let xi = if xb.is_empty() { x.clone() } else { x.narrow(r - 3, if paired { i } else { 0 }, 1)?.squeeze(r - 3)? };
+            m.log_prob(&xi)
+        })
+        .collect::<Result<_>>()?;
+    let axis = parts[0].rank();
+    stack(&parts, axis)
 }
 
 crate::distributions::distribution::impl_display!(LinearGaussianStateSpaceModel);

@@ -118,7 +118,9 @@ pub trait StructuralTimeSeries: Send + Sync {
         let _ = param_vals;
         Ok(None)
     }
-    /// The model over `num_timesteps` steps at `param_vals` (TFP's `make_state_space_model`).
+    /// The model over `num_timesteps` steps at `param_vals` (TFP's `make_state_space_model`);
+    /// values with a leading axis of `S > 1` draws (`[S, ...event]`) give a batch of `S`
+    /// models (`LinearGaussianStateSpaceModel::stack`, `batch_shape = [S]`).
     ///
     /// ```
     /// use probrs::distributions::Distribution;
@@ -126,10 +128,34 @@ pub trait StructuralTimeSeries: Send + Sync {
     /// use probrs::tensor::{DType, Tensor};
     /// let ssm = LocalLevel::new(None, DType::F64)?.make_state_space_model(10, &[Tensor::vector(&[0.3], DType::F64)?])?;
     /// assert_eq!(ssm.event_shape(), vec![10, 1]);
+    /// // Three draws of the level scale: a batch of three models.
+    /// let batch = LocalLevel::new(None, DType::F64)?.make_state_space_model(10, &[Tensor::vector(&[0.3, 0.4, 0.5], DType::F64)?])?;
+    /// assert_eq!(batch.batch_shape(), vec![3]);
+    /// assert_eq!(batch.log_prob(&Tensor::zeros(&[10, 1], DType::F64)?)?.shape(), &[3]);
     /// # Ok::<(), probrs::Error>(())
     /// ```
     fn make_state_space_model(&self, num_timesteps: usize, param_vals: &[Tensor]) -> Result<LinearGaussianStateSpaceModel> {
         check_covers(self, num_timesteps)?;
+        // `[S, ...event]` values for S > 1 draws: a batch of models, one per draw.
+        let params = self.parameters();
+        let size = |p: &Parameter| p.prior.event_shape().iter().product::<usize>().max(1);
+        let draws = match (param_vals.first(), params.first()) {
+            (Some(v), Some(p)) if param_vals.len() == params.len() => v.elem_count() / size(p),
+            _ => 1,
+        };
+        if draws > 1 && param_vals.iter().zip(&params).all(|(v, p)| v.elem_count() == draws * size(p)) {
+            let members = (0..draws)
+                .map(|s| {
+                    let vals: Vec<Tensor> = param_vals.iter().zip(&params).map(|(v, p)| {
+                        let mut shape = vec![draws];
+                        shape.extend(p.prior.event_shape());
+                        draw_value(&v.reshape(&shape)?, s, &p.prior.event_shape())
+                    }).collect::<Result<_>>()?;
+                    self.make_state_space_model(num_timesteps, &vals)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return LinearGaussianStateSpaceModel::stack(members);
+        }
         let terms = self.state_space_terms(param_vals)?;
         let dtype = terms.initial_loc.dtype();
         let (covariance, offset) = match self.observation_noise(param_vals)? {
@@ -147,6 +173,17 @@ pub trait StructuralTimeSeries: Send + Sync {
             None => GaussianTerm::zero_mean(terms.transition_covariance),
         };
         LinearGaussianStateSpaceModel::new(num_timesteps, terms.transition_matrix, transition_noise, terms.observation_matrix, noise, GaussianTerm::new(terms.initial_loc, terms.initial_covariance))
+    }
+}
+
+/// Draw `s` of a parameter's values `[S, ...event]`: `[1]` for a scalar (what the components
+/// take), the event shape otherwise.
+pub(crate) fn draw_value(values: &Tensor, s: usize, event: &[usize]) -> Result<Tensor> {
+    let v = values.narrow(0, s, 1)?;
+    if event.is_empty() {
+        v.reshape(&[1])
+    } else {
+        v.reshape(event)
     }
 }
 
