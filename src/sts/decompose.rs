@@ -7,6 +7,7 @@
 //! mean `h_c m^s_t[c] + d_c,t` and variance `h_c P^s_t[c, c] h_cᵀ`. Over draws the contribution
 //! is an equally weighted mixture ([`StepMixture`]), as TFP's returned `MixtureSameFamily`.
 
+use super::structural_time_series::observed_moments;
 use super::{Forecast, LinearGaussianStateSpaceModel, ObservedTimeSeries, StepMixture, StructuralTimeSeries, Sum};
 use crate::distributions::Distribution;
 use crate::error::{Error, Result};
@@ -128,35 +129,13 @@ fn finish(model: &Sum, acc: Vec<(Vec<f64>, Vec<f64>)>, t_len: usize) -> Result<V
 fn contributions(model: &Sum, vals: &[Tensor], ssm: &LinearGaussianStateSpaceModel, x: &Tensor, skip: usize, out: &mut [(Vec<f64>, Vec<f64>)]) -> Result<()> {
     let (means, covs) = ssm.posterior_marginals(x)?;
     let (means, covs) = (means.to_vec()?, covs.to_vec()?);
-    let (t_len, k, s0) = (ssm.num_timesteps(), ssm.latent_size(), ssm.initial_step());
+    let (k, s0) = (ssm.latent_size(), ssm.initial_step());
     let mut offset = 0;
     for ((c, v), o) in model.components().iter().zip(model.split_parameter_values(vals)?).zip(out.iter_mut()) {
-        let kc = c.latent_size();
-        let terms = c.state_space_terms(v)?;
-        let (h_vals, h_idx) = terms.observation_matrix.resolve(s0, t_len)?;
-        let h_vals = h_vals.to_vec()?;
-        let d = match &terms.observation_loc {
-            Some(l) => {
-                let (vals, idx) = l.resolve(s0, t_len)?;
-                let vals = vals.to_vec()?;
-                idx.iter().map(|i| vals[*i]).collect()
-            }
-            None => vec![0.0; t_len],
-        };
-        for t in skip..t_len {
-            let h = &h_vals[h_idx[t] * kc..(h_idx[t] + 1) * kc];
-            let m = &means[t * k + offset..t * k + offset + kc];
-            let mean = h.iter().zip(m).map(|(a, b)| a * b).sum::<f64>() + d[t];
-            let mut var = 0.0;
-            for (i, hi) in h.iter().enumerate() {
-                for (j, hj) in h.iter().enumerate() {
-                    var += hi * covs[t * k * k + (offset + i) * k + offset + j] * hj;
-                }
-            }
-            o.0.push(mean);
-            o.1.push(var.max(0.0).sqrt());
-        }
-        offset += kc;
+        let (mean, var) = observed_moments(&c.state_space_terms(v)?, s0, &means, &covs, k, offset)?;
+        o.0.extend(mean.into_iter().skip(skip));
+        o.1.extend(var.into_iter().skip(skip).map(|v| v.max(0.0).sqrt()));
+        offset += c.latent_size();
     }
     Ok(())
 }

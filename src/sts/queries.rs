@@ -11,6 +11,7 @@
 //!   and draws are used, so any fit works).
 
 use super::forecast::check_draws;
+use super::structural_time_series::observed_moments;
 use super::{ObservedTimeSeries, StepMixture, StructuralTimeSeries};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -68,32 +69,13 @@ pub fn impute_missing_values(model: &dyn StructuralTimeSeries, observed: &Observ
         let ssm = model.make_state_space_model(t_len, &vals)?.with_mask(observed.mask().to_vec())?;
         let (m, p) = ssm.posterior_marginals(observed.values())?;
         let (m, p) = (m.to_vec()?, p.to_vec()?);
-        let k = ssm.latent_size();
-        let (h_vals, h_idx) = terms.observation_matrix.resolve(0, t_len)?;
-        let h_vals = h_vals.to_vec()?;
-        let offset = match model.observation_noise(&vals)? {
+        let (noise, offset) = match model.observation_noise(&vals)? {
             Some((scale, c)) => (scale.to_vec()?[0].powi(2), c),
             None => (0.0, 0.0),
         };
-        let d: Vec<f64> = match &terms.observation_loc {
-            Some(l) => {
-                let (v, idx) = l.resolve(0, t_len)?;
-                let v = v.to_vec()?;
-                idx.iter().map(|i| v[*i]).collect()
-            }
-            None => vec![0.0; t_len],
-        };
-        for t in 0..t_len {
-            let h = &h_vals[h_idx[t] * k..(h_idx[t] + 1) * k];
-            means.push(h.iter().zip(&m[t * k..(t + 1) * k]).map(|(a, b)| a * b).sum::<f64>() + d[t] + offset.1);
-            let mut var = if include_observation_noise { offset.0 } else { 0.0 };
-            for (i, hi) in h.iter().enumerate() {
-                for (j, hj) in h.iter().enumerate() {
-                    var += hi * p[t * k * k + i * k + j] * hj;
-                }
-            }
-            stddevs.push(var.max(0.0).sqrt());
-        }
+        let (mean, var) = observed_moments(&terms, 0, &m, &p, ssm.latent_size(), 0)?;
+        means.extend(mean.iter().map(|m| m + offset));
+        stddevs.extend(var.iter().map(|v| (v + if include_observation_noise { noise } else { 0.0 }).max(0.0).sqrt()));
     }
     StepMixture::new(means, stddevs, t_len)
 }

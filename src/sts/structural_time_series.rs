@@ -176,6 +176,37 @@ pub trait StructuralTimeSeries: Send + Sync {
     }
 }
 
+/// Per step `t` in `first..first + len`, the mean `h_t · m_t[block] + d_t` and variance
+/// `h_t P_t[block, block] h_tᵀ` of what `terms` observe of the state block at `offset`, from
+/// state moments `means [len, k]`, `covs [len, k, k]` (the smoothed state of a decomposition or
+/// an imputation).
+pub(crate) fn observed_moments(terms: &StateSpaceTerms, first: usize, means: &[f64], covs: &[f64], k: usize, offset: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+    let len = means.len() / k.max(1);
+    let (h_vals, h_idx) = terms.observation_matrix.resolve(first, len)?;
+    let (h_vals, kc) = (h_vals.to_vec()?, terms.initial_loc.elem_count());
+    let d: Vec<f64> = match &terms.observation_loc {
+        Some(l) => {
+            let (v, idx) = l.resolve(first, len)?;
+            let v = v.to_vec()?;
+            idx.iter().map(|i| v[*i]).collect()
+        }
+        None => vec![0.0; len],
+    };
+    let (mut mean, mut var) = (Vec::with_capacity(len), Vec::with_capacity(len));
+    for t in 0..len {
+        let h = &h_vals[h_idx[t] * kc..(h_idx[t] + 1) * kc];
+        mean.push(h.iter().zip(&means[t * k + offset..t * k + offset + kc]).map(|(a, b)| a * b).sum::<f64>() + d[t]);
+        let mut v = 0.0;
+        for (i, hi) in h.iter().enumerate() {
+            for (j, hj) in h.iter().enumerate() {
+                v += hi * covs[t * k * k + (offset + i) * k + offset + j] * hj;
+            }
+        }
+        var.push(v);
+    }
+    Ok((mean, var))
+}
+
 /// Draw `s` of a parameter's values `[S, ...event]`: `[1]` for a scalar (what the components
 /// take), the event shape otherwise.
 pub(crate) fn draw_value(values: &Tensor, s: usize, event: &[usize]) -> Result<Tensor> {
