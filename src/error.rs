@@ -124,6 +124,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A failure on one rank of a distributed run (MPI, or ranks on threads), reported on every
+    /// rank with that rank's own message, so none waits for the others.
+    #[error("rank {rank}: {reason}")]
+    Rank {
+        /// The rank that failed.
+        rank: usize,
+        /// Its error, as it printed it.
+        reason: String,
+    },
+
     /// An error from the tensor engine.
     #[error("tensor backend: {0}")]
     Backend(candle_core::Error),

@@ -42,6 +42,7 @@ pub mod allocator;
 pub mod bijectors;
 pub mod conformance;
 pub mod demo;
+pub mod distributed;
 pub mod distributions;
 pub mod fit;
 pub mod glm;

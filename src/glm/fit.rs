@@ -31,7 +31,22 @@ use crate::tensor::Tensor;
 use super::family::ExponentialFamily;
 
 /// Rows per block of the weighted Gram accumulation.
-const BLOCK: usize = 4096;
+pub(crate) const BLOCK: usize = 4096;
+
+/// How the blocks' partial Gram sums are added, when not here in block order: a distributed
+/// fit (`distributed::glm_fit`) gathers every rank's blocks and adds them in block order.
+/// Given this rank's partials (block after block, `width` numbers each), it returns the sum.
+pub(crate) type BlockSumFn = Arc<dyn Fn(Result<Vec<f64>>, usize) -> Result<Vec<f64>> + Send + Sync>;
+
+/// A [`BlockSumFn`], or none (this process's rows are all the rows).
+#[derive(Clone, Default)]
+pub(crate) struct BlockSum(pub(crate) Option<BlockSumFn>);
+
+impl std::fmt::Debug for BlockSum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "BlockSum(gathered)" } else { "BlockSum(local)" })
+    }
+}
 
 /// A model matrix and response read from tensors once, as `f64`, with the column names used in
 /// errors and summaries.
@@ -54,6 +69,10 @@ pub struct GlmData {
     pub(super) n: usize,
     pub(super) d: usize,
     pub(super) names: Vec<String>,
+    /// Rows per block of the Gram accumulation ([`BLOCK`] unless a distributed fit sets it).
+    pub(crate) block_rows: usize,
+    /// How the blocks' partial sums are added.
+    pub(crate) block_sum: BlockSum,
 }
 
 impl GlmData {
@@ -110,7 +129,7 @@ impl GlmData {
                 return Err(Error::BadInput { location: format!("response row {i} ({} family)", model.name()), reason });
             }
         }
-        Ok(GlmData { x: Arc::new(x), y: Arc::new(y), n, d, names: (0..d).map(|j| format!("x{j}")).collect() })
+        Ok(GlmData { x: Arc::new(x), y: Arc::new(y), n, d, names: (0..d).map(|j| format!("x{j}")).collect(), block_rows: BLOCK, block_sum: BlockSum::default() })
     }
 
     /// Names the columns (one per column of the model matrix).
@@ -160,16 +179,17 @@ impl GlmData {
         parts.concat()
     }
 
-    /// `(Σ wᵢ² xᵢxᵢᵀ, Σ wᵢ² zᵢ xᵢ)`, summed over fixed blocks of rows in block order.
-    pub(super) fn weighted_gram(&self, w: &[f64], z: &[f64]) -> (faer::Mat<f64>, Vec<f64>) {
+    /// `(Σ wᵢ² xᵢxᵢᵀ, Σ wᵢ² zᵢ xᵢ)`, summed over fixed blocks of rows in block order (a
+    /// distributed fit's blocks on every rank: an error there is another rank's).
+    pub(super) fn weighted_gram(&self, w: &[f64], z: &[f64]) -> Result<(faer::Mat<f64>, Vec<f64>)> {
         use faer::{linalg::matmul::matmul, Accum, MatRef, Par};
-        let d = self.d;
-        let blocks = self.n.div_ceil(BLOCK);
-        let per_block = crate::tensor::parallel_ranges(blocks, BLOCK * d * d, |b0, b1| {
+        let (d, block) = (self.d, self.block_rows);
+        let blocks = self.n.div_ceil(block);
+        let per_block = crate::tensor::parallel_ranges(blocks, block * d * d, |b0, b1| {
             let mut out = Vec::with_capacity(b1 - b0);
-            let mut buf = vec![0f64; BLOCK * d];
+            let mut buf = vec![0f64; block * d];
             for b in b0..b1 {
-                let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(self.n));
+                let (lo, hi) = (b * block, ((b + 1) * block).min(self.n));
                 let rows = hi - lo;
                 let mut rhs = vec![0f64; d];
                 for (k, i) in (lo..hi).enumerate() {
@@ -188,13 +208,19 @@ impl GlmData {
             }
             out
         });
+        if let Some(sum) = &self.block_sum.0 {
+            // The same additions, in the same order, over every rank's blocks.
+            let flat: Vec<f64> = per_block.iter().flatten().flat_map(|(g, r)| (0..d).flat_map(move |i| (0..d).map(move |j| g[(i, j)])).chain(r.iter().copied())).collect();
+            let total = sum(Ok(flat), d * d + d)?;
+            return Ok((faer::Mat::from_fn(d, d, |i, j| total[i * d + j]), total[d * d..].to_vec()));
+        }
         let mut gram = faer::Mat::<f64>::zeros(d, d);
         let mut rhs = vec![0f64; d];
         for (g, r) in per_block.into_iter().flatten() {
             gram += &g;
             rhs.iter_mut().zip(&r).for_each(|(a, b)| *a += b);
         }
-        (gram, rhs)
+        Ok((gram, rhs))
     }
 }
 
@@ -371,7 +397,7 @@ pub fn fit_data(data: &GlmData, model: &dyn ExponentialFamily, options: &FitOpti
         return Err(Error::invalid_parameter("learning_rate", format!("must be in (0, 1], got {rate}")));
     }
     // A design that is rank deficient before any weighting is the caller's to fix: named, never kept.
-    let (design_gram, _) = data.weighted_gram(&vec![1.0; n], &vec![0.0; n]);
+    let (design_gram, _) = data.weighted_gram(&vec![1.0; n], &vec![0.0; n])?;
     solve_spd(&design_gram, &vec![0.0; d], &data.names)?;
     let criterion = options.convergence_criteria_fn.clone().unwrap_or_else(|| convergence_criteria_small_relative_norm_weights_change(1e-5));
     let max_iter = options.maximum_iterations.unwrap_or(usize::MAX);
@@ -425,7 +451,7 @@ fn fisher_scoring_step(data: &GlmData, model: &dyn ExponentialFamily, r: &[f64],
         }
     }
     if fast {
-        let (mut gram, rhs) = data.weighted_gram(&w, &z);
+        let (mut gram, rhs) = data.weighted_gram(&w, &z)?;
         for j in 0..data.d {
             gram[(j, j)] += lambda * factor[j] * factor[j];
         }
@@ -553,7 +579,7 @@ mod tests {
         let y: Vec<f64> = (0..n).map(|i| (i % 5) as f64).collect();
         let d = data(&x, &y, 3, &Poisson);
         let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64).collect();
-        let (g, r) = d.weighted_gram(&w, &y);
+        let (g, r) = d.weighted_gram(&w, &y).unwrap();
         // Against a plain row-by-row sum, to rounding.
         for a in 0..3 {
             let want: f64 = (0..n).map(|i| w[i] * w[i] * y[i] * x[i * 3 + a]).sum();

@@ -138,7 +138,7 @@ pub fn fit_sparse_data(data: &GlmData, model: &dyn ExponentialFamily, l1_regular
             }
         }
         // H = XᵀWX and −g = Xᵀ((y − μ) μ' / Var).
-        let (h, neg_g) = data.weighted_gram(&w, &z);
+        let (h, neg_g) = data.weighted_gram(&w, &z)?;
         if neg_g.iter().any(|v| !v.is_finite()) || (0..d).any(|j| !h[(j, j)].is_finite()) {
             return Err(Error::NonFinite { what: "fit_sparse gradient or Fisher information".into(), step: iter, variable: None });
         }

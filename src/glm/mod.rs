@@ -32,6 +32,6 @@ mod summary;
 
 pub use family::{Bernoulli, BernoulliNormalCDF, Binomial, ExponentialFamily, GammaExp, GammaSoftplus, LogNormal, LogNormalSoftplus, NegativeBinomial, NegativeBinomialSoftplus, Normal, NormalReciprocal, Poisson, PoissonSoftplus};
 pub use fit::{convergence_criteria_small_relative_norm_weights_change, fit, fit_data, ConvergenceCriterion, FitOptions, GlmData, GlmFit};
-pub(crate) use fit::{informative, spd_factor};
+pub(crate) use fit::{informative, spd_factor, BlockSum, BLOCK as GRAM_BLOCK_ROWS};
 pub use fit_sparse::{fit_sparse, fit_sparse_data, FitSparseOptions, GlmSparseFit};
 pub use summary::GlmSummary;

@@ -115,7 +115,7 @@ impl GlmSummary {
         // statsmodels' llf: the identity-link Gaussian at its ML scale RSS/n.
         let llf_scale = if model.name() == "Normal" && options.dispersion.is_none() { rss / n as f64 } else { scale };
         let log_likelihood: f64 = (0..n).map(|i| model.log_prob_with_dispersion(data.y[i], r[i], llf_scale)).sum();
-        let (info, _) = data.weighted_gram(&w, &vec![0.0; n]);
+        let (info, _) = data.weighted_gram(&w, &vec![0.0; n])?;
         use faer::linalg::solvers::DenseSolveCore;
         let cov = super::fit::spd_factor(&info, &data.names, "glm summary")?.inverse();
         let covariance: Vec<f64> = (0..d * d).map(|k| scale * cov[(k / d, k % d)]).collect();

@@ -22,7 +22,7 @@ use rand_distr::StandardNormal;
 /// assert!(Metric::diagonal(vec![1.0, -1.0]).is_err()); // variances are positive
 /// # Ok::<(), probrs::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Metric {
     /// `M = I` (Stan's `unit_e`).
     Unit,

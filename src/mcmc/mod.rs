@@ -13,6 +13,7 @@ mod cmdstan_csv;
 mod diagnostics;
 mod hamiltonian_monte_carlo;
 mod integrator;
+pub(crate) use integrator::map_chains;
 mod kernel;
 mod langevin;
 mod log_density;

@@ -36,7 +36,7 @@ use std::sync::Arc;
 /// let s = NutsStats::default();
 /// assert_eq!((s.tree_depth, s.n_leapfrog, s.divergent), (0, 0, false));
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NutsStats {
     /// Mean of `min(1, exp(H₀ − H))` over the leapfrog steps (Stan's `accept_stat__`).
     pub accept_prob: f64,

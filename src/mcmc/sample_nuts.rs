@@ -114,8 +114,12 @@ pub struct NutsOptions {
     pub kappa: f64,
     /// See `gamma`.
     pub t0: f64,
-    /// The run's seed; chain `c` draws from `seed.fold_in(c)`.
+    /// The run's seed; chain `c` draws from `seed.fold_in(first_chain + c)`.
     pub seed: Seed,
+    /// The global index of this run's first chain (0): a run of chains 8–11 of a larger set
+    /// (another process's share; CmdStan's `id`) gives exactly the draws those chains have in
+    /// one run of all of them. Progress reports and failures name global indices.
+    pub first_chain: usize,
     /// Threads the chains run on (`None`: one per core, at most one per chain). The draws do
     /// not depend on it.
     pub num_threads: Option<usize>,
@@ -147,6 +151,7 @@ impl Default for NutsOptions {
             kappa: 0.75,
             t0: 10.0,
             seed: Seed::new(0),
+            first_chain: 0,
             num_threads: None,
             progress: None,
             init_radius: None,
@@ -652,19 +657,20 @@ pub fn sample_nuts_density(density: &dyn LogDensity, inits: &[Vec<f64>], options
             return Err(Error::ShapeMismatch { context: format!("chain {c}'s initial state vs the log-density's dimension"), lhs: vec![q.len()], rhs: vec![dim] });
         }
         if let Some(r) = options.init_radius {
-            q = random_init(density, r, options.seed.fold_in(c as u64).fold_in(0x1417)).map_err(|e| Error::BadInput { location: format!("initial state, chain {c}"), reason: e.to_string() })?;
+            q = random_init(density, r, options.seed.fold_in((options.first_chain + c) as u64).fold_in(0x1417)).map_err(|e| Error::BadInput { location: format!("initial state, chain {}", options.first_chain + c), reason: e.to_string() })?;
         }
-        let z = PhasePoint::at(density, q).map_err(|e| Error::BadInput { location: format!("initial state, chain {c}"), reason: e.to_string() })?;
+        let location = format!("initial state, chain {}", options.first_chain + c);
+        let z = PhasePoint::at(density, q).map_err(|e| Error::BadInput { location: location.clone(), reason: e.to_string() })?;
         if !z.logp.is_finite() {
-            return Err(Error::BadInput { location: format!("initial state, chain {c}"), reason: format!("the log-density is {}", z.logp) });
+            return Err(Error::BadInput { location, reason: format!("the log-density is {}", z.logp) });
         }
         if let Some(j) = z.grad.iter().position(|g| !g.is_finite()) {
-            return Err(Error::BadInput { location: format!("initial state, chain {c}"), reason: format!("the gradient with respect to {} is {}", names.get(j).map_or("?", |s| s.as_str()), z.grad[j]) });
+            return Err(Error::BadInput { location, reason: format!("the gradient with respect to {} is {}", names.get(j).map_or("?", |s| s.as_str()), z.grad[j]) });
         }
         starts.push(z);
     }
     let threads = options.num_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let chains = map_chains(options.num_chains, threads, |c| run_chain(density, starts[c].clone(), c, options));
+    let chains = map_chains(options.num_chains, threads, |c| run_chain(density, starts[c].clone(), options.first_chain + c, options));
     Ok(NutsRun { chains, param_names: names, layout: None })
 }
 
@@ -686,7 +692,7 @@ fn random_init(density: &dyn LogDensity, r: f64, seed: Seed) -> Result<Vec<f64>>
     Err(Error::invalid_parameter("init_radius", format!("no point drawn uniformly from (−{r}, {r}) in 100 attempts has a finite log-density and gradient")))
 }
 
-/// One chain: Stan's `run_adaptive_sampler`.
+/// One chain (`chain` is its global index): Stan's `run_adaptive_sampler`.
 fn run_chain(density: &dyn LogDensity, start: PhasePoint, chain: usize, o: &NutsOptions) -> NutsChain {
     let dim = density.dim();
     let mut rng = o.seed.fold_in(chain as u64).rng();

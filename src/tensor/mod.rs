@@ -25,6 +25,7 @@
 
 mod compare;
 mod construct;
+mod custom_gradient;
 mod custom_op;
 mod display;
 mod dtype;
