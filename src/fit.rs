@@ -31,6 +31,7 @@
 //! # Ok::<(), probrs::Error>(())
 //! ```
 
+use crate::distributed::{Communicator, ShardedSum, Shards};
 use crate::distributions::*;
 use crate::error::{Error, Result};
 use crate::optim::{lbfgs_minimize_variables, minimize, trace_loss, Adam, MinimizeOptions, QuasiNewtonOptions};
@@ -38,6 +39,7 @@ use crate::bijectors::Softplus;
 use crate::params::{DeferredTensor, MakeTrainable, Trainable, TransformedVariable, Variable};
 use crate::progress::ProgressFn;
 use crate::tensor::{DType, Tensor};
+use std::sync::Arc;
 
 /// Options of [`fit_family`].
 ///
@@ -49,7 +51,7 @@ use crate::tensor::{DType, Tensor};
 /// assert_eq!(report.steps, 400);
 /// # Ok::<(), probrs::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FitOptions {
     /// Adam steps (default 1500).
     pub steps: usize,
@@ -57,11 +59,50 @@ pub struct FitOptions {
     pub learning_rate: f64,
     /// Seed for the random parts of initialization.
     pub seed: u64,
+    /// Where the log-likelihood is summed: in this process (`None`, the default), or over the
+    /// ranks of a distributed run, each rank evaluating its block of the rows (every rank
+    /// calls the fit with the same data and options, and all return the same fit, equal bit
+    /// for bit on any number of ranks: see [`crate::distributed::ShardedSum`]).
+    pub ranks: Option<Arc<dyn Communicator>>,
+}
+
+impl std::fmt::Debug for FitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitOptions").field("steps", &self.steps).field("learning_rate", &self.learning_rate).field("seed", &self.seed).field("ranks", &self.ranks.as_ref().map(|c| c.size())).finish()
+    }
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { steps: 1500, learning_rate: 0.05, seed: 0 }
+        FitOptions { steps: 1500, learning_rate: 0.05, seed: 0, ranks: None }
+    }
+}
+
+/// The data's log-likelihood under a model: summed here, or over ranks (each evaluating its
+/// block of the rows).
+struct Likelihood {
+    /// This process's rows (all of them when not distributed).
+    rows: Tensor,
+    sum: Option<ShardedSum>,
+}
+
+impl Likelihood {
+    fn new(data: &Tensor, opts: &FitOptions) -> Result<Self> {
+        match &opts.ranks {
+            None => Ok(Likelihood { rows: data.clone(), sum: None }),
+            Some(comm) => {
+                let shards = Shards::even(data.elem_count(), comm.as_ref())?;
+                let r = shards.local_rows();
+                Ok(Likelihood { rows: data.narrow(0, r.start, r.len())?, sum: Some(ShardedSum::new(comm.clone(), shards)) })
+            }
+        }
+    }
+    /// `Σ log p(x)` under `model`, differentiable in its trainable variables.
+    fn log_lik(&self, model: &dyn Distribution) -> Result<Tensor> {
+        match &self.sum {
+            None => model.log_prob(&self.rows)?.sum_all(),
+            Some(s) => s.sum_over_variables(&model.trainable_variables(), |b| model.log_prob(&self.rows.narrow(0, b.local.start, b.local.len())?)?.sum_all()),
+        }
     }
 }
 
@@ -225,8 +266,8 @@ fn build<T: Trainable + Distribution>(init: &[(&str, f64)], seed: u64) -> Result
 /// fitted values at the end.
 fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(&str, f64)], exact: Option<&[(&str, f64)]>, opts: &FitOptions, progress: Option<ProgressFn>) -> Result<FitReport> {
     let model: T = build(init, opts.seed)?;
-    let data = Tensor::vector(x, DType::F64)?;
-    let start = model.log_prob(&data)?.sum_all()?.to_scalar()?;
+    let data = Likelihood::new(&Tensor::vector(x, DType::F64)?, opts)?;
+    let start = data.log_lik(&model)?.to_scalar()?;
     if !start.is_finite() {
         return Err(Error::BadInput { location: format!("family {family}"), reason: "the data lie outside the family's support".into() });
     }
@@ -238,7 +279,7 @@ fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(
     let names: Vec<String> = report.parameters.iter().map(|p| p.0.clone()).collect();
     let loglik = |theta: &[f64]| -> Result<f64> {
         let init: Vec<(&str, f64)> = names.iter().map(|n| n.as_str()).zip(theta.iter().copied()).collect();
-        build::<T>(&init, opts.seed)?.log_prob(&data)?.sum_all()?.to_scalar()
+        data.log_lik(&build::<T>(&init, opts.seed)?)?.to_scalar()
     };
     let theta: Vec<f64> = report.parameters.iter().map(|p| p.1[0]).collect();
     report.standard_errors = standard_errors(&loglik, &theta);
@@ -250,10 +291,10 @@ fn run<T: Trainable + Distribution + 'static>(family: &str, x: &[f64], init: &[(
 const POLISH_TOLERANCE: f64 = 1e-11;
 
 /// Adam on the mean negative log-likelihood; then, if `polish`, L-BFGS from Adam's last iterate.
-fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, data: &Tensor, opts: &FitOptions, progress: Option<ProgressFn>, polish: bool) -> Result<FitReport> {
-    let num_points = data.elem_count();
+fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, data: &Likelihood, opts: &FitOptions, progress: Option<ProgressFn>, polish: bool) -> Result<FitReport> {
+    let num_points = data.sum.as_ref().map_or(data.rows.elem_count(), |s| s.shards().num_rows());
     let n = num_points as f64;
-    let mean_nll = || model.log_prob(data)?.sum_all()?.neg()?.mul_scalar(1.0 / n);
+    let mean_nll = || data.log_lik(model.as_ref())?.neg()?.mul_scalar(1.0 / n);
     let options = MinimizeOptions { progress, ..Default::default() };
     let r = minimize(mean_nll, opts.steps, &mut Adam::new(opts.learning_rate), options, trace_loss)?;
     let estimate = if polish {
@@ -270,13 +311,13 @@ fn run_model(family: &str, model: std::sync::Arc<dyn Distribution>, data: &Tenso
 
 impl FitReport {
     /// Reads the parameters and the log-likelihood off `self.model`.
-    fn read_model(&mut self, data: &Tensor) -> Result<()> {
+    fn read_model(&mut self, data: &Likelihood) -> Result<()> {
         self.parameters = self.model.parameters().into_iter().map(|(name, p)| Ok((name.to_string(), p.values_f64(DType::F64)?))).collect::<Result<Vec<_>>>()?;
-        self.log_likelihood = self.model.log_prob(data)?.sum_all()?.to_scalar()?;
+        self.log_likelihood = data.log_lik(self.model.as_ref())?.to_scalar()?;
         Ok(())
     }
     /// Replaces the fitted model by the closed-form MLE.
-    fn set_closed_form(&mut self, model: std::sync::Arc<dyn Distribution>, data: &Tensor) -> Result<()> {
+    fn set_closed_form(&mut self, model: std::sync::Arc<dyn Distribution>, data: &Likelihood) -> Result<()> {
         self.model = model;
         self.estimate = Estimate::ClosedForm;
         self.read_model(data)
@@ -579,7 +620,7 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
             let scale = TransformedVariable::new(&Tensor::scalar(s.sd, DType::F64)?, Softplus::new(), "scale")?;
             // The likelihood increases with loc up to the smallest point: loc's MLE is the minimum.
             let loc = Tensor::scalar(s.min, DType::F64)?;
-            run_model(family, std::sync::Arc::new(HalfCauchy::new(loc, scale)?), &Tensor::vector(data, DType::F64)?, opts, progress, true)
+            run_model(family, std::sync::Arc::new(HalfCauchy::new(loc, scale)?), &Likelihood::new(&Tensor::vector(data, DType::F64)?, opts)?, opts, progress, true)
         }
         "Exponential" => {
             let mle = [("rate", 1.0 / m.max(1e-6))];
@@ -610,7 +651,7 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
             }
         }
         "Uniform" => {
-            let x = Tensor::vector(data, DType::F64)?;
+            let x = Likelihood::new(&Tensor::vector(data, DType::F64)?, opts)?;
             let mut r = run_model(family, std::sync::Arc::new(Uniform::new(anchored("low", s.min, 0.01 * spread, false)?, anchored("high", s.max, 0.01 * spread, true)?)?), &x, opts, progress, false)?;
             // The MLE: the smallest and largest points.
             let (low, high) = (Variable::new(&Tensor::scalar(s.min, DType::F64)?, "low")?, Variable::new(&Tensor::scalar(s.max, DType::F64)?, "high")?);
@@ -640,7 +681,7 @@ pub fn fit_family_with_progress(family: &str, data: &[f64], opts: &FitOptions, p
             let min = s.min;
             let scale = DeferredTensor::new(raw, move |r| r.sigmoid()?.mul_scalar(min));
             let conc = TransformedVariable::new(&Tensor::scalar(2.0, DType::F64)?, Softplus::new(), "concentration")?;
-            let x = Tensor::vector(data, DType::F64)?;
+            let x = Likelihood::new(&Tensor::vector(data, DType::F64)?, opts)?;
             let mut r = run_model(family, std::sync::Arc::new(Pareto::new(conc, scale)?), &x, opts, progress, false)?;
             // The MLE: scale at the smallest point, concentration n / Σ log(x / scale).
             let sum_log: f64 = data.iter().map(|v| (v / s.min).ln()).sum();

@@ -272,14 +272,17 @@ fn main() -> ExitCode {
                 (None, None) => Err(probrs::Error::BadInput { location: "probrs fit".into(), reason: "missing DATA: probrs fit FAMILY DATA.csv".into() }),
                 (Some(_), Some(_)) => Err(probrs::Error::BadInput { location: "probrs fit".into(), reason: "the family is given twice (FAMILY and --family)".into() }),
             };
-            args.and_then(|(family, data)| {
-                cli::fit::run(&family, &data, column.as_deref(), probrs::fit::FitOptions { steps, learning_rate: lr, seed }, plot.as_deref(), loss_plot.as_deref(), save.as_deref(), json, quiet)
-            })
+            return cli::ranks::run(|ranks| {
+                let (family, data) = ranks.agree(args)?;
+                let opts = probrs::fit::FitOptions { steps, learning_rate: lr, seed, ranks: ranks.distributed() };
+                cli::fit::run(&family, &data, column.as_deref(), opts, plot.as_deref(), loss_plot.as_deref(), save.as_deref(), json, quiet, ranks)
+            });
         }
         Command::Vi { model, steps, seed, plot, output: Output { loss_plot, json, quiet } } => cli::vi::run(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
-        Command::Bench { workloads } => cli::bench::run(&workloads),
+        Command::Bench { workloads } => return cli::ranks::run(|ranks| cli::bench::run(&workloads, ranks)),
         Command::Sample { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet } => {
-            cli::sample::run(&cli::sample::SampleArgs { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet })
+            let args = cli::sample::SampleArgs { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet };
+            return cli::ranks::run(|ranks| cli::sample::run(&args, ranks));
         }
         Command::Summary { files, json } => cli::summary::run(&files, json),
         Command::Forecast { data, column, seasonal, horizon, steps, draws, seed, plot, components, json } => {

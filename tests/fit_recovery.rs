@@ -13,7 +13,7 @@ fn s(v: f64) -> Tensor {
 
 fn recover(name: &str, d: &dyn Distribution, truth: &[(&str, f64)]) {
     let x = d.sample(&[3000], Seed::new(17)).unwrap().to_vec().unwrap();
-    let fit = fit_family(name, &x, &FitOptions { steps: 2000, learning_rate: 0.05, seed: 1 }).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let fit = fit_family(name, &x, &FitOptions { steps: 2000, learning_rate: 0.05, seed: 1, ..Default::default() }).unwrap_or_else(|e| panic!("{name}: {e}"));
     for (p, want) in truth {
         let got = fit.parameters.iter().find(|(n, _)| n == p).unwrap_or_else(|| panic!("{name}: no {p}")).1[0];
         assert!((got - want).abs() <= 0.15 * want.abs().max(0.5), "{name}.{p}: fitted {got}, generating {want}");

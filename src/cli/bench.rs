@@ -741,7 +741,11 @@ fn sts_kalman() -> probrs::Result<()> {
     Ok(())
 }
 
-pub fn run(workloads: &[String]) -> probrs::Result<()> {
+pub fn run(workloads: &[String], ranks: &super::ranks::Ranks) -> probrs::Result<()> {
+    // The distributed workloads: only when named, usually under mpirun (`bench_ranks.rs`).
+    if workloads.iter().any(|x| x.eq_ignore_ascii_case("ranks")) {
+        return super::bench_ranks::run(ranks);
+    }
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
     let mut ran = false;
@@ -810,7 +814,7 @@ pub fn run(workloads: &[String]) -> probrs::Result<()> {
         ran = true;
     }
     if !ran {
-        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models, glm, lme, flipout, lme-program")));
+        return Err(probrs::Error::invalid_parameter("workloads", format!("unknown workload(s) {workloads:?}; available: W1, W2, W3, W4, W5, W6, W7, models, glm, lme, flipout, lme-program, ranks")));
     }
     Ok(())
 }

@@ -1,5 +1,9 @@
 //! `probrs fit`: maximum likelihood for a named family on one CSV column, with a report (text
 //! or JSON), plots and a saved fit.
+//!
+//! Built with feature `mpi`, `mpirun -np 2 probrs fit FAMILY data.csv` sums the likelihood over
+//! the ranks (each rank evaluates its block of the rows; a file missing on one rank is named),
+//! and only rank 0 prints and writes. The fit is the same on any number of ranks.
 
 use super::{bar, check_plot_paths};
 
@@ -33,18 +37,26 @@ fn print_report(r: &probrs::fit::FitReport) {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn run(family: &str, data: &str, column: Option<&str>, opts: probrs::fit::FitOptions, plot: Option<&str>, loss_plot: Option<&str>, save: Option<&str>, json: bool, quiet: bool) -> probrs::Result<()> {
-    check_plot_paths(&[plot, loss_plot])?;
-    if let Some(p) = save {
-        probrs::save::check_path(p)?;
-    }
-    let x = probrs::fit::read_csv_column(data, column)?;
+pub(crate) fn run(family: &str, data: &str, column: Option<&str>, opts: probrs::fit::FitOptions, plot: Option<&str>, loss_plot: Option<&str>, save: Option<&str>, json: bool, quiet: bool, ranks: &super::ranks::Ranks) -> probrs::Result<()> {
+    // Every rank reads the file; one that cannot is named on every rank.
+    let x = ranks.agree((|| {
+        check_plot_paths(&[plot, loss_plot])?;
+        if let Some(p) = save {
+            probrs::save::check_path(p)?;
+        }
+        probrs::fit::read_csv_column(data, column)
+    })())?;
+    let root = ranks.is_root();
+    let quiet = quiet || !root;
     let best = if family.eq_ignore_ascii_case("auto") {
         let n = probrs::fit::continuous_families().count();
         let b = bar(quiet, n, "families");
         let r = probrs::fit::rank_families_with_progress(&x, &opts, Some(b.callback()));
         b.finish();
         let (ranked, skipped) = r?;
+        if !root {
+            return Ok(()); // the same fits on every rank; rank 0 reports them
+        }
         if json {
             println!("{}", serde_json::json!({
                 "ranking": ranked.iter().map(report_json).collect::<Vec<_>>(),
@@ -67,6 +79,9 @@ pub(crate) fn run(family: &str, data: &str, column: Option<&str>, opts: probrs::
         let r = probrs::fit::fit_family_with_progress(family, &x, &opts, Some(b.callback()));
         b.finish();
         let r = r?;
+        if !root {
+            return Ok(());
+        }
         if json {
             println!("{}", report_json(&r));
         } else {

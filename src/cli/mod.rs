@@ -1,12 +1,14 @@
 //! What only the `probrs` binary needs: one file per subcommand (`fit`, `vi`, `demo`, `bench`, `summary`, `sample`, `lmer`, `forecast`)
-//! and the helpers they share (exit codes, progress bars, plot-path checks). Nothing here is
+//! and the helpers they share (exit codes, progress bars, plot-path checks, the ranks of an MPI run). Nothing here is
 //! part of the library; `main.rs` parses the command line and calls into these.
 
 pub(crate) mod bench;
+pub(crate) mod bench_ranks;
 pub(crate) mod demo;
 pub(crate) mod fit;
 pub(crate) mod forecast;
 pub(crate) mod lmer;
+pub(crate) mod ranks;
 pub(crate) mod sample;
 pub(crate) mod summary;
 pub(crate) mod vi;

@@ -2,6 +2,10 @@
 //! reference posteriors of `probrs::models`), a progress bar per chain, the summary table,
 //! posteriordb's check against the reference, and optionally CmdStan CSV files (`--save DIR`)
 //! and trace / rank / density plots (`--plot`). `probrs sample list` names the models.
+//!
+//! Built with feature `mpi`, `mpirun -np 4 probrs sample MODEL --chains 16` spreads the chains
+//! over the ranks (chain `c` seeded by its global index: the draws of one process), gathers
+//! them at rank 0, and only rank 0 prints and writes.
 
 use probrs::mcmc::{MetricKind, NutsOptions};
 use probrs::models::{reference_model, reference_model_names};
@@ -24,28 +28,36 @@ pub(crate) struct SampleArgs {
     pub quiet: bool,
 }
 
-pub(crate) fn run(a: &SampleArgs) -> probrs::Result<()> {
+pub(crate) fn run(a: &SampleArgs, ranks: &super::ranks::Ranks) -> probrs::Result<()> {
     if a.model == "list" {
         for name in reference_model_names() {
             let m = reference_model(name)?;
-            println!("{name:<42} {}", m.description);
+            if ranks.is_root() {
+                println!("{name:<42} {}", m.description);
+            }
         }
         return Ok(());
     }
-    super::check_plot_paths(&[a.plot.as_deref()])?;
-    if let Some(dir) = &a.save {
-        if !std::path::Path::new(dir).is_dir() {
-            return Err(probrs::Error::BadInput { location: dir.clone(), reason: "--save needs an existing directory".into() });
+    // Checked on every rank alike: one rank's bad directory stops them all, named.
+    let checked = (|| {
+        super::check_plot_paths(&[a.plot.as_deref()])?;
+        if let Some(dir) = &a.save {
+            if ranks.is_root() && !std::path::Path::new(dir).is_dir() {
+                return Err(probrs::Error::BadInput { location: dir.clone(), reason: "--save needs an existing directory".into() });
+            }
         }
-    }
-    let metric = match a.metric.to_ascii_lowercase().as_str() {
-        "diag" | "diag_e" | "diagonal" => MetricKind::Diagonal,
-        "dense" | "dense_e" => MetricKind::Dense,
-        "unit" | "unit_e" => MetricKind::Unit,
-        other => return Err(probrs::Error::BadInput { location: "--metric".into(), reason: format!("{other:?}: one of diag, dense, unit") }),
-    };
-    let model = reference_model(&a.model)?;
-    let bars = if a.quiet || a.json { probrs::progress::ChainProgressBars::hidden(a.chains) } else { probrs::progress::ChainProgressBars::new(a.chains, a.warmup + a.draws, "chain") };
+        let metric = match a.metric.to_ascii_lowercase().as_str() {
+            "diag" | "diag_e" | "diagonal" => MetricKind::Diagonal,
+            "dense" | "dense_e" => MetricKind::Dense,
+            "unit" | "unit_e" => MetricKind::Unit,
+            other => return Err(probrs::Error::BadInput { location: "--metric".into(), reason: format!("{other:?}: one of diag, dense, unit") }),
+        };
+        let mine = probrs::distributed::local_chains(a.chains, ranks.comm.as_ref())?;
+        Ok((metric, reference_model(&a.model)?, mine))
+    })();
+    let (metric, model, mine) = ranks.agree(checked)?;
+    // Rank 0 draws the bars of its own chains (0, 1, …); the other ranks draw none.
+    let bars = if a.quiet || a.json || !ranks.is_root() { probrs::progress::ChainProgressBars::hidden(a.chains) } else { probrs::progress::ChainProgressBars::new(mine.len(), a.warmup + a.draws, "chain") };
     let b = bars.clone();
     let warmup = a.warmup;
     let options = NutsOptions {
@@ -66,9 +78,9 @@ pub(crate) fn run(a: &SampleArgs) -> probrs::Result<()> {
         ..Default::default()
     };
     let t0 = std::time::Instant::now();
-    let run = model.sample(&options);
+    let run = probrs::distributed::sample_nuts(ranks.comm.as_ref(), &options, |o| model.sample(o));
     bars.finish();
-    let run = run?;
+    let Some(run) = run? else { return Ok(()) }; // only rank 0 goes on, with every chain
     let wall = t0.elapsed().as_secs_f64();
     // Draws made before a failure are kept: save them, then report the failure.
     let csv = run.to_cmdstan();
@@ -91,6 +103,7 @@ pub(crate) fn run(a: &SampleArgs) -> probrs::Result<()> {
         let mut j = super::summary::to_json(&summary);
         j["model"] = serde_json::json!(model.name);
         j["wall_s"] = serde_json::json!(wall);
+        j["ranks"] = serde_json::json!(ranks.comm.size());
         j["gradient_evaluations"] = serde_json::json!(grads);
         j["step_sizes"] = serde_json::json!(run.chains.iter().map(|c| c.step_size).collect::<Vec<_>>());
         j["reference_check"] = serde_json::json!(checks
@@ -101,7 +114,8 @@ pub(crate) fn run(a: &SampleArgs) -> probrs::Result<()> {
         return Ok(());
     }
     println!("{}: {}", model.name, model.description);
-    println!("NUTS, {} chains × {} draws after {} warm-up iterations: {wall:.2} s, {grads} gradient evaluations", a.chains, a.draws, a.warmup);
+    let on = if ranks.comm.size() > 1 { format!(" on {} ranks", ranks.comm.size()) } else { String::new() };
+    println!("NUTS, {} chains × {} draws after {} warm-up iterations{on}: {wall:.2} s, {grads} gradient evaluations", a.chains, a.draws, a.warmup);
     println!("step sizes {:?}", run.chains.iter().map(|c| format!("{:.3}", c.step_size)).collect::<Vec<_>>());
     for chain in &run.chains {
         for note in chain.notes.iter().take(1) {

@@ -9,7 +9,7 @@
 use super::communicator::{agree, Communicator};
 use crate::error::{Error, Result};
 use crate::joint::Structure;
-use crate::mcmc::{map_chains, sample_chain as sample_one_chain, ChainFailure, Metric, NutsChain, NutsOptions, NutsRun, NutsStats, SampleChainOptions, TransitionKernel};
+use crate::mcmc::{num_chains, run_chains_alone, ChainFailure, Metric, NutsChain, NutsOptions, NutsRun, NutsStats, SampleChainOptions, TransitionKernel};
 use crate::tensor::Tensor;
 use std::ops::Range;
 use std::time::Duration;
@@ -48,6 +48,9 @@ struct WireChain {
     warmup_time: Duration,
     sampling_time: Duration,
 }
+
+/// One chain's states (each part's shape and values) and traces, as they travel to rank 0.
+type WireStates<T> = (Vec<(Vec<usize>, Vec<f64>)>, Vec<T>);
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
     postcard::to_stdvec(value).map_err(|e| Error::invalid_parameter("gathered value", format!("cannot be encoded: {e}")))
@@ -191,16 +194,12 @@ pub fn sample_chain<K, T>(
 ) -> Result<Option<GatheredChains<T>>>
 where
     K: TransitionKernel + Sync,
+    K::Results: Send,
     T: Send + serde::Serialize + serde::de::DeserializeOwned,
 {
-    let first = current_state.tensors().first().copied().ok_or_else(|| Error::invalid_parameter("current_state", "has no parts"))?.clone();
-    let num_chains = *first.shape().first().ok_or_else(|| Error::invalid_shape("current_state", first.shape(), "needs a leading chain dimension"))?;
-    let mine = local_chains(num_chains, comm)?;
-    let runs = map_chains(mine.len(), num_threads, |i| -> Result<(Vec<(Vec<usize>, Vec<f64>)>, Vec<T>)> {
-        let c = mine.start + i;
-        let one = current_state.try_map(|t| t.narrow(0, c, 1))?;
-        let o = SampleChainOptions { seed: options.seed.fold_in(c as u64), ..options.clone() };
-        let r = sample_one_chain(num_results, &one, None, kernel, &o, |s, r| trace_fn(s, r)).map_err(|e| Error::BadInput { location: format!("chain {c}"), reason: e.to_string() })?;
+    let mine = local_chains(num_chains(current_state)?, comm)?;
+    let runs = run_chains_alone(mine, num_results, current_state, kernel, options, num_threads, trace_fn).into_iter().map(|r| -> Result<WireStates<T>> {
+        let r = r?;
         let parts = r.all_states.tensors().iter().map(|t| Ok((t.shape().to_vec(), t.to_vec()?))).collect::<Result<_>>()?;
         Ok((parts, r.trace))
     });
@@ -209,7 +208,7 @@ where
     let Some(all) = comm.gather_bytes(&bytes)? else { return Ok(None) };
     let mut every = runs;
     for (rank, b) in all.iter().enumerate().skip(1) {
-        every.extend(decode::<Vec<(Vec<(Vec<usize>, Vec<f64>)>, Vec<T>)>>(b, rank)?);
+        every.extend(decode::<Vec<WireStates<T>>>(b, rank)?);
     }
     // Each chain's parts are [num_results, 1, event...]: join them along the chain dimension.
     let mut k = 0;

@@ -7,8 +7,9 @@
 //! vector–Jacobian product of its blocks and those are gathered and added the same way. Every
 //! rank therefore holds the same loss and the same gradients — bit for bit, whatever the rank
 //! count — and the optimizers, run on every rank from the same start, keep every rank's
-//! parameters identical with no further communication. Per step that is two exchanges: one
-//! value per block (times the batch of draws) and one gradient per block.
+//! parameters identical with no further communication. Per evaluation that is the terms'
+//! size, then one value per block (times the batch of draws); per gradient, one gradient per
+//! block.
 //!
 //! Every rank must make the same calls in the same order (they are collective): a fit runs the
 //! same loop on every rank.
@@ -57,8 +58,8 @@ impl ShardedSum {
     /// use probrs::distributed::{Shards, ShardedSum, SingleProcess};
     /// use std::sync::Arc;
     /// let comm = Arc::new(SingleProcess);
-    /// let sum = ShardedSum::new(comm.clone(), Shards::even(1000, comm.as_ref())?);
-    /// assert_eq!(sum.shards().num_blocks(), 64);
+    /// let sum = ShardedSum::new(comm.clone(), Shards::even(100_000, comm.as_ref())?);
+    /// assert_eq!(sum.shards().num_blocks(), 32);
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn new(comm: Arc<dyn Communicator>, shards: Shards) -> Self {
@@ -113,7 +114,7 @@ impl ShardedSum {
                 Ok(Term { wrt: leaves, value })
             })
             .collect();
-        self.finish(inputs.iter().map(|t| (*t).clone()).collect(), terms)
+        self.finish(inputs.iter().map(|t| (*t).clone()).collect(), terms, track)
     }
 
     /// `Σ_b f(block b)` differentiable with respect to `variables`, which `f` reads itself
@@ -146,12 +147,12 @@ impl ShardedSum {
     pub fn sum_over_variables(&self, variables: &[Variable], f: impl Fn(&Block) -> Result<Tensor>) -> Result<Tensor> {
         let wrt: Vec<Tensor> = variables.iter().map(|v| v.value()).collect();
         let terms: Result<Vec<Term>> = self.shards.local_blocks().map(|b| Ok(Term { wrt: wrt.clone(), value: f(&b)? })).collect();
-        self.finish(wrt, terms)
+        self.finish(wrt, terms, false)
     }
 
     /// Gathers the terms' values, and attaches the gathered vector–Jacobian product to
-    /// `inputs`.
-    fn finish(&self, inputs: Vec<Tensor>, terms: Result<Vec<Term>>) -> Result<Tensor> {
+    /// `inputs` (`own_leaves`: each term was computed from leaves of its own).
+    fn finish(&self, inputs: Vec<Tensor>, terms: Result<Vec<Term>>, own_leaves: bool) -> Result<Tensor> {
         let (terms, local) = match terms.and_then(|t| {
             let v = self.values(&t)?;
             Ok((t, v))
@@ -163,8 +164,17 @@ impl ShardedSum {
             Ok((s, v)) => (s, Ok(v)),
             Err(e) => (vec![], Err(e)),
         };
-        // A rank whose terms failed, or whose width differs, fails every rank here.
-        let sum = self.shards.sum_blocks(self.comm.as_ref(), values, shape.iter().product())?;
+        // The terms' width is only known where they were computed: it travels first (−1 from a
+        // rank that failed), so that every rank takes the same path.
+        let width = values.as_ref().map_or(-1.0, |_| shape.iter().product::<usize>() as f64);
+        let widths = self.comm.all_gather_f64(&[width], &vec![1; self.comm.size()])?;
+        let known: Vec<(usize, f64)> = widths.iter().copied().enumerate().filter(|(_, w)| *w >= 0.0).collect();
+        if let Some(&(r, w)) = known.iter().find(|(_, w)| *w != known[0].1) {
+            return Err(Error::ShapeMismatch { context: format!("the blocks' terms on rank {} vs rank {r} (elements)", known[0].0), lhs: vec![known[0].1 as usize], rhs: vec![w as usize] });
+        }
+        let width = known.first().map_or(0, |(_, w)| *w as usize);
+        // A rank whose terms failed fails every rank here, naming it.
+        let sum = self.shards.sum_blocks(self.comm.as_ref(), values, width)?;
         let dtype = terms[0].value.dtype(); // every rank holds a block
         let value = Tensor::from_slice(&sum, &shape, dtype)?;
         if !inputs.iter().any(|t| t.is_tracked()) {
@@ -177,13 +187,28 @@ impl ShardedSum {
         proxy.custom_gradient(&value, move |upstream| {
             let local = (|| -> Result<Vec<f64>> {
                 let mut out = Vec::with_capacity(terms.len() * sizes.iter().sum::<usize>());
-                for t in &terms {
-                    let grads = t.value.mul(upstream)?.sum_all()?.grad(&t.wrt.iter().collect::<Vec<_>>())?;
-                    for (g, &n) in grads.iter().zip(&sizes) {
+                let mut take = |grads: &[Option<Tensor>]| -> Result<()> {
+                    for (g, &n) in grads.iter().zip(sizes.iter().cycle()) {
                         match g {
                             Some(g) => out.extend(g.to_vec()?),
                             None => out.extend(std::iter::repeat_n(0.0, n)),
                         }
+                    }
+                    Ok(())
+                };
+                if own_leaves {
+                    // Each block has its own leaves, so one backward pass over the blocks' sum
+                    // gives each block's product apart, with the same bits as one pass each.
+                    let mut total = terms[0].value.mul(upstream)?.sum_all()?;
+                    for t in &terms[1..] {
+                        total = total.add(&t.value.mul(upstream)?.sum_all()?)?;
+                    }
+                    let leaves: Vec<&Tensor> = terms.iter().flat_map(|t| t.wrt.iter()).collect();
+                    take(&total.grad(&leaves)?)?;
+                } else {
+                    // The variables are every block's: one pass per block keeps them apart.
+                    for t in &terms {
+                        take(&t.value.mul(upstream)?.sum_all()?.grad(&t.wrt.iter().collect::<Vec<_>>())?)?;
                     }
                 }
                 Ok(out)

@@ -3,9 +3,11 @@
 //!
 //! Block `b` of `B` holds rows `⌊bN/B⌋ … ⌊(b+1)N/B⌋ − 1`; rank `r` of `P` holds blocks
 //! `⌊rB/P⌋ … ⌊(r+1)B/P⌋ − 1`, so any row count and any rank count work, and shard sizes differ
-//! by at most one block. ([`Shards::with_block_rows`] makes blocks of a fixed size instead.) The blocks — not the ranks — fix every sum: a sharded sum adds one
-//! partial per block, in block order, so its value and gradients are the same bit for bit on 1,
-//! 2 or 64 ranks (as `map_rect`'s results do not depend on how many processes run its jobs).
+//! by at most one block ([`Shards::with_block_rows`] makes blocks of a fixed size instead).
+//! The blocks — not the ranks — fix every sum: a sharded sum adds one partial per block, in
+//! block order, so its value and gradients are the same bit for bit on any number of ranks
+//! that share the blocks (as `map_rect`'s results do not depend on how many processes run its
+//! jobs).
 
 use super::communicator::Communicator;
 use crate::error::{Error, Result};
@@ -51,15 +53,24 @@ pub struct Shards {
 }
 
 impl Shards {
-    /// The default block count: 64, or one per rank beyond 64 ranks (and at most one per row).
-    /// Up to 64 ranks, a fit's numbers do not depend on the rank count.
+    /// The default block count: the smallest power of two that is at least the rank count and
+    /// at least `⌈N / 4096⌉` clamped to 16…64 (blocks of about 4096 rows or more, 16 to 64 of
+    /// them), and at most `N`. A fit's numbers are the same on every rank count up to that many
+    /// blocks (on 1 to 16 ranks at least); a power of two splits evenly over 2, 4, 8, … ranks.
+    /// Bigger blocks cost less per block (each is one kernel call and one partial to exchange);
+    /// more blocks let more ranks share the rows evenly.
     ///
     /// ```
     /// use probrs::distributed::Shards;
-    /// assert_eq!((Shards::default_blocks(1_000_000, 4), Shards::default_blocks(10, 4), Shards::default_blocks(10_000, 128)), (64, 10, 128));
+    /// assert_eq!(Shards::default_blocks(50_000, 1), 16);
+    /// assert_eq!(Shards::default_blocks(50_000, 2), 16);
+    /// assert_eq!(Shards::default_blocks(200_000, 1), 64);
+    /// assert_eq!(Shards::default_blocks(100_000_000, 100), 128);
+    /// assert_eq!(Shards::default_blocks(10, 4), 10);
     /// ```
     pub fn default_blocks(num_rows: usize, num_ranks: usize) -> usize {
-        64usize.max(num_ranks).min(num_rows.max(1))
+        let by_rows = num_rows.div_ceil(4096).clamp(16, 64);
+        by_rows.max(num_ranks).next_power_of_two().min(num_rows.max(1))
     }
 
     /// `num_rows` rows in `num_blocks` blocks over `comm`'s ranks. Needs `ranks ≤ num_blocks ≤
@@ -121,8 +132,10 @@ impl Shards {
     ///
     /// ```
     /// use probrs::distributed::{Shards, SingleProcess};
-    /// let s = Shards::even(1000, &SingleProcess)?;
-    /// assert_eq!((s.num_blocks(), s.local_rows()), (64, 0..1000));
+    /// let s = Shards::even(100_000, &SingleProcess)?;
+    /// assert_eq!((s.num_blocks(), s.local_rows()), (32, 0..100_000));
+    /// let small = Shards::even(1000, &SingleProcess)?;
+    /// assert_eq!(small.num_blocks(), 16);
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn even(num_rows: usize, comm: &dyn Communicator) -> Result<Self> {
@@ -225,9 +238,11 @@ impl Shards {
 impl Shards {
     /// The sum over all blocks, in block order, of per-block vectors of `width` numbers: this
     /// rank gives its blocks' vectors (`local`, block after block), every rank gets the sum.
-    /// One partial per block travels (`8 · width` bytes each), and the order of the additions
-    /// is the blocks', so the sum is the same bit for bit whatever the rank count. A rank whose
-    /// `local` is an error makes every rank return [`Error::Rank`] with its message.
+    /// `width` must be the same on every rank (a dimension every rank knows before the
+    /// exchange). One exchange of `8 · (1 + blocks · width)` bytes per rank travels, and the
+    /// additions follow the blocks' order, so the sum is the same bit for bit whatever the rank
+    /// count. A rank whose `local` is an error makes every rank return [`Error::Rank`] with
+    /// its message (a second exchange carries the message).
     ///
     /// ```
     /// use probrs::distributed::{Shards, ThreadRanks};
@@ -241,33 +256,32 @@ impl Shards {
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn sum_blocks(&self, comm: &dyn Communicator, local: Result<Vec<f64>>, width: usize) -> Result<Vec<f64>> {
-        let mine = self.rank_blocks(self.rank).len();
+        // Each rank sends a status word (0: its partials follow; 1: it failed), then its partials.
+        let counts: Vec<usize> = (0..self.num_ranks).map(|r| 1 + self.rank_blocks(r).len() * width).collect();
+        let mine = counts[self.rank] - 1;
         let local = local.and_then(|v| {
-            if v.len() == mine * width {
+            if v.len() == mine {
                 Ok(v)
             } else {
-                Err(Error::ShapeMismatch { context: format!("rank {}'s block partials ({mine} blocks of {width})", self.rank), lhs: vec![v.len()], rhs: vec![mine, width] })
+                Err(Error::ShapeMismatch { context: format!("rank {}'s block partials ({} blocks of {width})", self.rank, mine / width.max(1)), lhs: vec![v.len()], rhs: vec![mine] })
             }
         });
-        // One exchange: a status byte, then the partials or the message.
-        let bytes = match &local {
-            Ok(v) => std::iter::once(0u8).chain(v.iter().flat_map(|x| x.to_le_bytes())).collect(),
-            Err(e) => std::iter::once(1u8).chain(e.to_string().into_bytes()).collect::<Vec<u8>>(),
+        let (buffer, failure) = match local {
+            Ok(v) => (std::iter::once(0.0).chain(v).collect::<Vec<f64>>(), None),
+            Err(e) => (std::iter::once(1.0).chain(std::iter::repeat_n(f64::NAN, mine)).collect(), Some(e)),
         };
-        let all = comm.all_gather_bytes(&bytes)?;
-        if let Some((rank, m)) = all.iter().enumerate().find(|(_, m)| m.first() != Some(&0)) {
-            return Err(Error::Rank { rank, reason: String::from_utf8_lossy(m.get(1..).unwrap_or_default()).into_owned() });
+        let all = comm.all_gather_f64(&buffer, &counts)?;
+        let starts: Vec<usize> = counts.iter().scan(0, |at, &c| { let s = *at; *at += c; Some(s) }).collect();
+        if let Some(rank) = starts.iter().position(|&s| all[s] != 0.0) {
+            // Every rank saw the same status words: all of them take part in this exchange.
+            let message = failure.map(|e| e.to_string()).unwrap_or_default();
+            let messages = comm.all_gather_bytes(message.as_bytes())?;
+            return Err(Error::Rank { rank, reason: String::from_utf8_lossy(&messages[rank]).into_owned() });
         }
         let mut sum = vec![0.0f64; width];
-        for (rank, m) in all.iter().enumerate() {
-            let n = self.rank_blocks(rank).len() * width;
-            if m.len() != 1 + 8 * n {
-                return Err(Error::Rank { rank, reason: format!("sent {} bytes of block partials, {} expected", m.len() - 1, 8 * n) });
-            }
-            for block in m[1..].chunks_exact(8 * width) {
-                for (s, x) in sum.iter_mut().zip(block.chunks_exact(8)) {
-                    *s += f64::from_le_bytes(x.try_into().expect("8 bytes"));
-                }
+        for (&s, &c) in starts.iter().zip(&counts) {
+            for block in all[s + 1..s + c].chunks_exact(width.max(1)) {
+                sum.iter_mut().zip(block).for_each(|(a, b)| *a += b);
             }
         }
         Ok(sum)

@@ -13,7 +13,6 @@ mod cmdstan_csv;
 mod diagnostics;
 mod hamiltonian_monte_carlo;
 mod integrator;
-pub(crate) use integrator::map_chains;
 mod kernel;
 mod langevin;
 mod log_density;
@@ -44,6 +43,7 @@ pub use metropolis_hastings::{MetropolisHastings, MetropolisHastingsResults};
 pub use random_walk_metropolis::{random_walk_normal_fn, random_walk_uniform_fn, NewStateFn, RandomWalkMetropolis, UncalibratedRandomWalk, UncalibratedRandomWalkResults};
 pub use replica_exchange_mc::{ReplicaExchangeMC, ReplicaExchangeMCResults};
 pub use sample_chain::{sample_chain, sample_chain_on_threads, ChainResults, SampleChainOptions};
+pub(crate) use sample_chain::{num_chains, run_chains_alone};
 pub use transformed_log_density::TransformedLogDensity;
 pub use transformed_transition_kernel::{TransformedTransitionKernel, TransformedTransitionKernelResults};
 pub use step_size_adaptation::{

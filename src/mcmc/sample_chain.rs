@@ -171,13 +171,8 @@ where
     K::Results: Send,
     T: Send,
 {
-    let first = current_state.tensors().first().copied().ok_or_else(|| Error::invalid_parameter("current_state", "has no parts"))?.clone();
-    let chains = *first.shape().first().ok_or_else(|| Error::invalid_shape("current_state", first.shape(), "needs a leading chain dimension"))?;
-    let runs = super::integrator::map_chains(chains, num_threads, |c| -> Result<ChainResults<T, K::Results>> {
-        let one = current_state.try_map(|t| t.narrow(0, c, 1))?;
-        let o = SampleChainOptions { seed: options.seed.fold_in(c as u64), ..options.clone() };
-        sample_chain(num_results, &one, None, kernel, &o, |s, r| trace_fn(s, r)).map_err(|e| Error::BadInput { location: format!("chain {c}"), reason: e.to_string() })
-    });
+    let chains = num_chains(current_state)?;
+    let runs = run_chains_alone(0..chains, num_results, current_state, kernel, options, num_threads, trace_fn);
     let runs: Vec<ChainResults<T, K::Results>> = runs.into_iter().collect::<Result<_>>()?;
     // Each run's states are [num_results, 1, event...]: join them along the chain dimension.
     let mut k = 0;
@@ -193,4 +188,36 @@ where
         finals.push(r.final_kernel_results);
     }
     Ok(ChainResults { all_states, trace, final_kernel_results: finals, failure: None })
+}
+
+/// The chain count of a state whose leading dimension indexes chains.
+pub(crate) fn num_chains(current_state: &Structure) -> Result<usize> {
+    let first = current_state.tensors().first().copied().ok_or_else(|| Error::invalid_parameter("current_state", "has no parts"))?;
+    first.shape().first().copied().ok_or_else(|| Error::invalid_shape("current_state", first.shape(), "needs a leading chain dimension"))
+}
+
+/// Chains `chains` of `current_state` (indices along its leading dimension), each run alone
+/// with seed `options.seed.fold_in(c)` on a pool of `num_threads` threads: what
+/// [`sample_chain_on_threads`] runs, and a distributed run's share of it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_chains_alone<K, T>(
+    chains: std::ops::Range<usize>,
+    num_results: usize,
+    current_state: &Structure,
+    kernel: &K,
+    options: &SampleChainOptions,
+    num_threads: usize,
+    trace_fn: impl Fn(&Structure, &K::Results) -> T + Sync,
+) -> Vec<Result<ChainResults<T, K::Results>>>
+where
+    K: TransitionKernel + Sync,
+    K::Results: Send,
+    T: Send,
+{
+    super::integrator::map_chains(chains.len(), num_threads, |i| {
+        let c = chains.start + i;
+        let one = current_state.try_map(|t| t.narrow(0, c, 1))?;
+        let o = SampleChainOptions { seed: options.seed.fold_in(c as u64), ..options.clone() };
+        sample_chain(num_results, &one, None, kernel, &o, |s, r| trace_fn(s, r)).map_err(|e| Error::BadInput { location: format!("chain {c}"), reason: e.to_string() })
+    })
 }

@@ -6,12 +6,15 @@ use super::Tensor;
 use crate::error::{Error, Result};
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
+/// The hand-given vector–Jacobian product: the upstream gradient to the input's.
+type GradFn = Box<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>;
+
 /// The op: returns the stored value whatever its input holds; its backward calls `grad_fn`.
 struct CustomGradient {
     value: Vec<f64>,
     dtype: candle_core::DType,
     shape: Vec<usize>,
-    grad_fn: Box<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>,
+    grad_fn: GradFn,
 }
 
 impl CustomOp1 for CustomGradient {
