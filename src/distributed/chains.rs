@@ -140,6 +140,50 @@ pub fn sample_nuts(comm: &dyn Communicator, options: &NutsOptions, run: impl FnO
     Ok(Some(NutsRun { chains, param_names: run.param_names, layout: run.layout }))
 }
 
+/// NUTS with the chains spread over the ranks, each rank writing its own chains as CmdStan CSV
+/// instead of sending them to rank 0: chain `c` (global, from 0) goes to
+/// `dir/{stem}-{c + 1}.csv`, CmdStan's numbering, so the files are those of one process
+/// writing every chain. Returns this rank's run (its chains only, chain `i` being global chain
+/// `local_chains(…).start + i`). A rank that fails — its run, or writing a file — makes every
+/// rank return [`Error::Rank`] naming it. Draws made before a chain failed are written too.
+///
+/// ```
+/// use probrs::distributed::{sample_nuts_to_csv, ThreadRanks};
+/// use probrs::mcmc::{sample_nuts_density, LogDensity, NutsOptions};
+/// struct StdNormal;
+/// impl LogDensity for StdNormal {
+///     fn dim(&self) -> usize {
+///         1
+///     }
+///     fn logp_and_grad(&self, x: &[f64], g: &mut [f64]) -> probrs::Result<f64> {
+///         g[0] = -x[0];
+///         Ok(-0.5 * x[0] * x[0])
+///     }
+/// }
+/// let dir = std::env::temp_dir().join(format!("probrs-doc-csv-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let o = NutsOptions { num_chains: 3, num_warmup: 50, num_draws: 50, ..Default::default() };
+/// let local = ThreadRanks::run(2, |comm| sample_nuts_to_csv(comm, &o, &dir, "normal", |local| sample_nuts_density(&StdNormal, &[vec![0.0]], local)))?;
+/// assert_eq!((local[0].chains.len(), local[1].chains.len()), (1, 2));
+/// let one = sample_nuts_density(&StdNormal, &[vec![0.0]], &o)?.to_cmdstan();
+/// for c in 0..3 {
+///     assert_eq!(std::fs::read_to_string(dir.join(format!("normal-{}.csv", c + 1)))?, one[c].to_csv_string());
+/// }
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn sample_nuts_to_csv(comm: &dyn Communicator, options: &NutsOptions, dir: &std::path::Path, stem: &str, run: impl FnOnce(&NutsOptions) -> Result<NutsRun>) -> Result<NutsRun> {
+    let mine = local_chains(options.num_chains, comm)?;
+    let local = NutsOptions { num_chains: mine.len(), first_chain: options.first_chain + mine.start, ..options.clone() };
+    let written = run(&local).and_then(|r| {
+        for (i, csv) in r.to_cmdstan().iter().enumerate() {
+            csv.write(dir.join(format!("{stem}-{}.csv", local.first_chain + i + 1)))?;
+        }
+        Ok(r)
+    });
+    agree(comm, written)
+}
+
 /// What [`sample_chain`] gathers at rank 0: every chain's states and traces.
 ///
 /// ```

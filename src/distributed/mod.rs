@@ -4,8 +4,8 @@
 //! Three modes, each giving the numbers one process gives:
 //! - **Chains across ranks** ([`sample_nuts`], [`sample_chain`]): each rank runs its share of
 //!   the chains, seeded by global chain index, and rank 0 gathers the draws (or each rank writes
-//!   its chains' CmdStan CSV). 16 chains on 4 ranks are the 16 chains of one process, bit for
-//!   bit.
+//!   its chains' CmdStan CSV: [`sample_nuts_to_csv`]). 16 chains on 4 ranks are the 16 chains
+//!   of one process, bit for bit.
 //! - **Data-parallel fits** ([`ShardedSum`], [`glm_fit`]): each rank loads only its rows
 //!   ([`Shards`]); a loss written as a sum over row blocks is evaluated and differentiated
 //!   block by block and the blocks' partials are added in block order, so `minimize`,
@@ -53,7 +53,7 @@ mod sharded_log_density;
 mod sharded_sum;
 mod shards;
 
-pub use chains::{local_chains, sample_chain, sample_nuts, GatheredChains};
+pub use chains::{local_chains, sample_chain, sample_nuts, sample_nuts_to_csv, GatheredChains};
 pub use communicator::{agree, Communicator, SingleProcess, ThreadRanks};
 pub use glm_fit::{glm_fit, GLM_BLOCK_ROWS};
 #[cfg(feature = "mpi")]

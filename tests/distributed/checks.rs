@@ -45,8 +45,8 @@ impl LogDensity for Correlated {
 }
 
 /// Chains across ranks: 5 NUTS chains (an uneven split) with Stan's random inits, gathered at
-/// rank 0, equal the 5 chains of one process bit for bit; RWM chains through `sample_chain`
-/// equal `sample_chain_on_threads`.
+/// rank 0, equal the 5 chains of one process bit for bit, and so do the CSV files each rank
+/// writes of its own chains; RWM chains through `sample_chain` equal `sample_chain_on_threads`.
 pub fn chains_across_ranks(comm: &dyn Communicator) -> Result<()> {
     let options = NutsOptions { num_chains: 2 * comm.size() + 1, num_warmup: 150, num_draws: 150, init_radius: Some(2.0), seed: probrs::random::Seed::new(11), ..Default::default() };
     let gathered = sample_nuts(comm, &options, |o| sample_nuts_density(&Correlated, &[vec![0.0; 3]], o))?;
@@ -61,6 +61,26 @@ pub fn chains_across_ranks(comm: &dyn Communicator) -> Result<()> {
         ensure(run.summary()?.rows.iter().all(|r| r.r_hat < 1.1), || "R-hat".into())?;
     } else {
         ensure(comm.rank() != 0, || "rank 0 got no run".into())?;
+    }
+    // Each rank writes its own chains' CSV files: those of one process writing all of them.
+    let mine_dir = std::env::temp_dir().join(format!("probrs-csv-{}-{}", std::process::id(), comm.size()));
+    let dirs = comm.all_gather_bytes(mine_dir.to_string_lossy().as_bytes())?;
+    let dir = std::path::PathBuf::from(String::from_utf8_lossy(&dirs[0]).into_owned()); // rank 0's
+    if comm.rank() == 0 {
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Io { path: dir.display().to_string(), reason: e.to_string() })?;
+    }
+    agree(comm, Ok(()))?; // the directory exists before anyone writes
+    let local = probrs::distributed::sample_nuts_to_csv(comm, &options, &dir, "correlated", |o| sample_nuts_density(&Correlated, &[vec![0.0; 3]], o))?;
+    ensure(local.chains.len() == mine.len(), || "this rank's chains".into())?;
+    agree(comm, Ok(()))?; // every file is written
+    if comm.rank() == 0 {
+        let one = sample_nuts_density(&Correlated, &[vec![0.0; 3]], &options)?.to_cmdstan();
+        for (c, csv) in one.iter().enumerate() {
+            let path = dir.join(format!("correlated-{}.csv", c + 1));
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.display().to_string(), reason: e.to_string() })?;
+            ensure(text == csv.to_csv_string(), || format!("chain {c}'s CSV file differs from one process's"))?;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
     let kernel = RandomWalkMetropolis::new(|s: &Structure| s.as_tensor()?.square()?.sum_all()?.mul_scalar(-0.5), random_walk_normal_fn(0.8));
     let start = Structure::Tensor(Tensor::zeros(&[comm.size() + 2, 2], DType::F64)?);
