@@ -71,3 +71,25 @@ fn maximum_likelihood_by_family_on_ranks_equals_one_process() {
         assert!((fits[0].1 - plain.log_likelihood).abs() < 1e-9 * plain.log_likelihood.abs(), "{family} log-likelihood");
     }
 }
+
+#[test]
+fn a_rank_that_panics_or_leaves_early_fails_the_others_instead_of_hanging() {
+    // Rank 1 panics before the exchange rank 0 waits in; then a rank returns an error without
+    // taking part. Either way rank 0's exchange fails naming rank 1, and the run returns.
+    let err = ThreadRanks::run(2, |comm| {
+        if comm.rank() == 1 {
+            panic!("a bug on rank 1");
+        }
+        comm.all_gather_f64(&[1.0], &[1, 1])
+    })
+    .unwrap_err();
+    assert!(matches!(err, probrs::Error::Rank { rank: 1, .. }), "{err}");
+    let err = ThreadRanks::run(3, |comm| {
+        if comm.rank() == 1 {
+            return Err(probrs::Error::invalid_parameter("data", "unreadable on rank 1"));
+        }
+        comm.all_gather_f64(&[1.0], &[1, 1, 1])
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("rank 1"), "{err}");
+}

@@ -8,7 +8,7 @@
 //! return the same [`Error::Rank`] instead of one waiting forever for another.
 
 use crate::error::{Error, Result};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// The ranks of a distributed run and their collective operations.
 ///
@@ -71,10 +71,19 @@ pub(crate) fn check_count(len: usize, counts: &[usize], rank: usize) -> Result<(
     }
 }
 
-/// What the ranks on threads share: one slot per rank and a barrier.
+/// What the ranks on threads share: one slot per rank, the last completed exchange, and who
+/// left the group (a rank whose thread returned or panicked can take part in no exchange).
 struct Exchange {
-    slots: Mutex<Vec<Vec<u8>>>,
-    barrier: Barrier,
+    state: Mutex<ExchangeState>,
+    changed: Condvar,
+}
+
+struct ExchangeState {
+    slots: Vec<Vec<u8>>,
+    arrived: usize,
+    generation: u64,
+    completed: Vec<Vec<u8>>,
+    departed: Option<(usize, String)>,
 }
 
 /// Ranks as threads of one process: [`ThreadRanks::group`] makes `n` communicators, one per
@@ -114,39 +123,86 @@ impl ThreadRanks {
         if n == 0 {
             return Err(Error::invalid_parameter("n", "a group needs at least one rank"));
         }
-        let exchange = Arc::new(Exchange { slots: Mutex::new(vec![vec![]; n]), barrier: Barrier::new(n) });
+        let state = ExchangeState { slots: vec![vec![]; n], arrived: 0, generation: 0, completed: vec![], departed: None };
+        let exchange = Arc::new(Exchange { state: Mutex::new(state), changed: Condvar::new() });
         Ok((0..n).map(|rank| ThreadRanks { rank, size: n, exchange: exchange.clone() }).collect())
     }
 
-    /// Runs `f` on `n` ranks, each on its own thread, and returns their results in rank order
-    /// (a panicking rank is an [`Error::Rank`]; every rank must reach the same collectives).
+    /// Runs `f` on `n` ranks, each on its own thread, and returns their results in rank order.
+    /// A rank that returns or panics while others wait in an exchange fails those exchanges
+    /// with [`Error::Rank`] naming it, so a run never hangs; a panic is returned as
+    /// [`Error::Rank`] too.
     ///
     /// ```
     /// use probrs::distributed::{Communicator, ThreadRanks};
     /// let ranks = ThreadRanks::run(2, |comm| Ok(comm.rank() * 10))?;
     /// assert_eq!(ranks, vec![0, 10]);
+    /// // Rank 1 leaves early: rank 0's exchange fails, naming it, instead of waiting forever.
+    /// let err = ThreadRanks::run(2, |comm| if comm.rank() == 1 { Ok(vec![]) } else { comm.all_gather_f64(&[1.0], &[1, 1]) }).unwrap_err();
+    /// assert!(err.to_string().contains("rank 1"), "{err}");
     /// # Ok::<(), probrs::Error>(())
     /// ```
     pub fn run<T: Send>(n: usize, f: impl Fn(&ThreadRanks) -> Result<T> + Sync) -> Result<Vec<T>> {
         let group = Self::group(n)?;
         let f = &f;
         std::thread::scope(|s| {
-            let handles: Vec<_> = group.into_iter().map(|comm| s.spawn(move || f(&comm))).collect();
-            handles
+            let handles: Vec<_> = group
                 .into_iter()
-                .enumerate()
-                .map(|(rank, h)| h.join().unwrap_or_else(|_| Err(Error::Rank { rank, reason: "panicked".into() })))
-                .collect()
+                .map(|comm| {
+                    s.spawn(move || {
+                        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&comm)));
+                        let why = match &out {
+                            Ok(Ok(_)) => "returned".to_string(),
+                            Ok(Err(e)) => format!("returned the error: {e}"),
+                            Err(_) => "panicked".to_string(),
+                        };
+                        comm.depart(why);
+                        out.unwrap_or_else(|_| Err(Error::Rank { rank: comm.rank, reason: "panicked".into() }))
+                    })
+                })
+                .collect();
+            handles.into_iter().enumerate().map(|(rank, h)| h.join().unwrap_or_else(|_| Err(Error::Rank { rank, reason: "panicked".into() }))).collect()
         })
     }
 
-    fn exchange(&self, local: &[u8]) -> Vec<Vec<u8>> {
-        self.exchange.slots.lock().unwrap_or_else(|p| p.into_inner())[self.rank] = local.to_vec();
-        self.exchange.barrier.wait();
-        let all = self.exchange.slots.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        // Nobody writes the next exchange before every rank has read this one.
-        self.exchange.barrier.wait();
-        all
+    /// This rank leaves the group: exchanges waiting for it fail.
+    fn depart(&self, why: String) {
+        let mut st = self.exchange.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.departed.get_or_insert((self.rank, why));
+        self.exchange.changed.notify_all();
+    }
+
+    /// Every rank's bytes, once all ranks have given theirs (a one-phase barrier: the last to
+    /// arrive publishes the slots as the completed exchange).
+    fn exchange(&self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let ex = &self.exchange;
+        let mut st = ex.state.lock().unwrap_or_else(|p| p.into_inner());
+        let gone = |st: &ExchangeState| st.departed.as_ref().map(|(rank, why)| Error::Rank { rank: *rank, reason: format!("{why} before an exchange the other ranks entered") });
+        if let Some(e) = gone(&st) {
+            return Err(e);
+        }
+        st.slots[self.rank] = local.to_vec();
+        st.arrived += 1;
+        if st.arrived == self.size {
+            st.arrived = 0;
+            st.generation += 1;
+            st.completed = std::mem::take(&mut st.slots);
+            st.slots = vec![vec![]; self.size];
+            ex.changed.notify_all();
+            return Ok(st.completed.clone());
+        }
+        let generation = st.generation;
+        loop {
+            st = ex.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+            if st.generation != generation {
+                // Nobody completes the next exchange before this rank arrives at it, so the
+                // completed one is still this one.
+                return Ok(st.completed.clone());
+            }
+            if let Some(e) = gone(&st) {
+                return Err(e);
+            }
+        }
     }
 }
 
@@ -159,7 +215,7 @@ impl Communicator for ThreadRanks {
     }
     fn all_gather_f64(&self, local: &[f64], counts: &[usize]) -> Result<Vec<f64>> {
         let bytes: Vec<u8> = local.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let all = self.exchange(&bytes);
+        let all = self.exchange(&bytes)?;
         let mut out = Vec::with_capacity(counts.iter().sum());
         for (r, b) in all.iter().enumerate() {
             check_count(b.len() / 8, counts, r)?;
@@ -168,10 +224,10 @@ impl Communicator for ThreadRanks {
         Ok(out)
     }
     fn all_gather_bytes(&self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
-        Ok(self.exchange(local))
+        self.exchange(local)
     }
     fn gather_bytes(&self, local: &[u8]) -> Result<Option<Vec<Vec<u8>>>> {
-        let all = self.exchange(local);
+        let all = self.exchange(local)?;
         Ok((self.rank == 0).then_some(all))
     }
 }
