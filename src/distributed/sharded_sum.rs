@@ -12,7 +12,9 @@
 //! block.
 //!
 //! Every rank must make the same calls in the same order (they are collective): a fit runs the
-//! same loop on every rank.
+//! same loop on every rank. Inside an MCMC target, run the chains one at a time
+//! (`NutsOptions { num_threads: Some(1), .. }`): chains on threads would interleave their
+//! exchanges differently on different ranks.
 
 use super::communicator::Communicator;
 use super::shards::{Block, Shards};

@@ -201,12 +201,34 @@ fn sharded_draws(comm: Arc<dyn Communicator>, x: &[f64], y: &[f64], d: usize) ->
     Ok(run.chains.into_iter().map(|c| c.draws).collect())
 }
 
-/// The sharded log-density for NUTS (map_rect-style): every rank's draws equal one process's.
+/// NUTS on a target (a `Structure` function, through autodiff) whose likelihood is a
+/// `ShardedSum`, the chains one at a time.
+fn sharded_target_draws(comm: Arc<dyn Communicator>, x: &[f64], y: &[f64], d: usize) -> Result<Vec<Vec<Vec<f64>>>> {
+    let sum = ShardedSum::new(comm.clone(), Shards::new(y.len(), 4, comm.as_ref())?);
+    let glms = block_glms(sum.shards(), x, y, d)?;
+    let first = sum.shards().rank_blocks(comm.rank()).start;
+    let target = move |s: &Structure| -> Result<Tensor> {
+        let w = s.as_tensor()?;
+        w.square()?.sum_all()?.mul_scalar(-0.5)?.add(&sum.sum(&[w], |p, b| glms[b.index - first].log_prob(&p[0])?.sum_all())?)
+    };
+    let init = Structure::Tensor(Tensor::zeros(&[d], DType::F64)?);
+    let o = NutsOptions { num_chains: 2, num_warmup: 100, num_draws: 100, num_threads: Some(1), ..Default::default() };
+    let run = probrs::mcmc::sample_nuts(target, &init, &o)?;
+    run.check()?;
+    Ok(run.chains.into_iter().map(|c| c.draws).collect())
+}
+
+/// The sharded log-density for NUTS (map_rect-style): every rank's draws equal one process's,
+/// through `ShardedLogDensity` and through a `ShardedSum` inside an autodiff target.
 pub fn sharded_nuts(comm: Arc<dyn Communicator>) -> Result<()> {
     let (x, y) = logistic_rows(3001, 5);
-    let sharded = sharded_draws(comm, &x, &y, 5)?;
+    let sharded = sharded_draws(comm.clone(), &x, &y, 5)?;
     let one = sharded_draws(Arc::new(SingleProcess), &x, &y, 5)?;
-    ensure(sharded == one, || "sharded NUTS draws differ from one process's".into())
+    ensure(sharded == one, || "sharded NUTS draws differ from one process's".into())?;
+    let (x, y) = logistic_rows(801, 3);
+    let sharded = sharded_target_draws(comm, &x, &y, 3)?;
+    let one = sharded_target_draws(Arc::new(SingleProcess), &x, &y, 3)?;
+    ensure(sharded == one, || "NUTS on a ShardedSum target differs from one process's".into())
 }
 
 /// A failing rank is named on every rank (no hang): in `agree` (a missing data file on the
