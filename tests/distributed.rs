@@ -31,7 +31,7 @@ fn data_parallel_vi_equals_one_process() {
 }
 
 #[test]
-fn sharded_glm_fit_equals_glm_fit() {
+fn sharded_glm_fits_equal_glm_fit_and_fit_sparse() {
     on_ranks(checks::sharded_glm_fit);
 }
 

@@ -17,7 +17,7 @@ fn main() {
         ("chains across ranks equal one process", |c| checks::chains_across_ranks(c.as_ref())),
         ("data-parallel minimize equals one process", checks::data_parallel_minimize),
         ("data-parallel VI equals one process", checks::data_parallel_vi),
-        ("sharded GLM fit equals glm::fit", checks::sharded_glm_fit),
+        ("sharded GLM fits equal glm::fit and fit_sparse", checks::sharded_glm_fit),
         ("sharded NUTS reproduces one process", checks::sharded_nuts),
         ("a failing rank is named on every rank", checks::failures_are_named),
     ];

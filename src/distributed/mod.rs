@@ -6,11 +6,11 @@
 //!   the chains, seeded by global chain index, and rank 0 gathers the draws (or each rank writes
 //!   its chains' CmdStan CSV: [`sample_nuts_to_csv`]). 16 chains on 4 ranks are the 16 chains
 //!   of one process, bit for bit.
-//! - **Data-parallel fits** ([`ShardedSum`], [`glm_fit`]): each rank loads only its rows
-//!   ([`Shards`]); a loss written as a sum over row blocks is evaluated and differentiated
-//!   block by block and the blocks' partials are added in block order, so `minimize`,
-//!   `fit_surrogate_posterior` and Fisher scoring run unchanged on every rank and give the same
-//!   fit, bit for bit, on any number of ranks.
+//! - **Data-parallel fits** ([`ShardedSum`], [`glm_fit`], [`glm_fit_sparse`]): each rank
+//!   loads only its rows ([`Shards`]); a loss written as a sum over row blocks is evaluated and
+//!   differentiated block by block and the blocks' partials are added in block order, so
+//!   `minimize`, `fit_surrogate_posterior`, Fisher scoring and the elastic net run unchanged on
+//!   every rank and give the same fit, bit for bit, on any number of ranks.
 //! - **Sharded log-density for MCMC** ([`ShardedLogDensity`], or a [`ShardedSum`] inside a
 //!   target): each gradient evaluation sums the likelihood over ranks (Stan's `map_rect`);
 //!   NUTS on 2 ranks reproduces 1 rank's draws.
@@ -55,7 +55,7 @@ mod shards;
 
 pub use chains::{local_chains, sample_chain, sample_nuts, sample_nuts_to_csv, GatheredChains};
 pub use communicator::{agree, Communicator, SingleProcess, ThreadRanks};
-pub use glm_fit::{glm_fit, GLM_BLOCK_ROWS};
+pub use glm_fit::{glm_fit, glm_fit_sparse, GLM_BLOCK_ROWS};
 #[cfg(feature = "mpi")]
 pub use mpi::Mpi;
 pub use sharded_log_density::{sample_nuts_sharded, BlockLogDensityFn, PriorFn, ShardedLogDensity};

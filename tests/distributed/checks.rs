@@ -172,7 +172,8 @@ pub fn data_parallel_vi(comm: Arc<dyn Communicator>) -> Result<()> {
     ensure(sharded == one, || format!("sharded VI {sharded:?} vs one process {one:?}"))
 }
 
-/// The sharded GLM fit with the single-process blocks equals `glm::fit_data` bit for bit.
+/// The sharded GLM fits with the single-process blocks equal `glm::fit_data` and
+/// `glm::fit_sparse_data` bit for bit.
 pub fn sharded_glm_fit(comm: Arc<dyn Communicator>) -> Result<()> {
     use probrs::glm::{fit_data, FitOptions, GlmData, Poisson};
     let n = GLM_BLOCK_ROWS * comm.size() + 777;
@@ -182,9 +183,14 @@ pub fn sharded_glm_fit(comm: Arc<dyn Communicator>) -> Result<()> {
     let shards = Shards::with_block_rows(n, GLM_BLOCK_ROWS, comm.as_ref())?;
     let rows = shards.local_rows();
     let local = GlmData::from_rows(x[3 * rows.start..3 * rows.end].to_vec(), y[rows.clone()].to_vec(), 3, &Poisson)?;
-    let fit = glm_fit(comm, &shards, &local, &Poisson, &FitOptions::default())?;
+    let fit = glm_fit(comm.clone(), &shards, &local, &Poisson, &FitOptions::default())?;
     ensure(fit.model_coefficients == whole.model_coefficients && fit.iter == whole.iter && fit.is_converged, || format!("sharded GLM {:?} vs {:?}", fit.model_coefficients, whole.model_coefficients))?;
-    ensure(fit.predicted_linear_response == whole.predicted_linear_response[rows], || "this rank's linear response".into())
+    ensure(fit.predicted_linear_response == whole.predicted_linear_response[rows.clone()], || "this rank's linear response".into())?;
+    // The elastic net (fit_sparse) on the same shards: the same coefficients bit for bit.
+    let o = probrs::glm::FitSparseOptions { l2_regularizer: Some(1.0), ..Default::default() };
+    let whole = probrs::glm::fit_sparse_data(&GlmData::from_rows(x, y, 3, &Poisson)?, &Poisson, 20.0, &o)?;
+    let sparse = probrs::distributed::glm_fit_sparse(comm, &shards, &local, &Poisson, 20.0, &o)?;
+    ensure(whole.is_converged && sparse.model_coefficients == whole.model_coefficients && sparse.iter == whole.iter, || format!("sharded fit_sparse {:?} vs {:?}", sparse.model_coefficients, whole.model_coefficients))
 }
 
 /// NUTS on a sharded logistic log-density reproduces one process's draws bit for bit.
