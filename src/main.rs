@@ -279,7 +279,10 @@ fn main() -> ExitCode {
             });
         }
         Command::Vi { model, steps, seed, plot, output: Output { loss_plot, json, quiet } } => cli::vi::run(&model, steps, seed, plot.as_deref(), loss_plot.as_deref(), json, quiet),
-        Command::Bench { workloads } => return cli::ranks::run(|ranks| cli::bench::run(&workloads, ranks)),
+        Command::Bench { workloads } => {
+            // The distributed workloads (`probrs bench ranks`, usually under mpirun) use the ranks.
+            return cli::ranks::run(|ranks| if workloads.iter().any(|w| w.eq_ignore_ascii_case("ranks")) { cli::bench_ranks::run(ranks) } else { cli::bench::run(&workloads) });
+        }
         Command::Sample { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet } => {
             let args = cli::sample::SampleArgs { model, chains, draws, warmup, seed, adapt_delta, max_depth, metric, plot, save, json, quiet };
             return cli::ranks::run(|ranks| cli::sample::run(&args, ranks));

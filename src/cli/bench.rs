@@ -63,7 +63,7 @@ fn w1() -> probrs::Result<()> {
     Ok(())
 }
 
-fn data_dir() -> String {
+pub(super) fn data_dir() -> String {
     std::env::var("PROBRS_BASELINE_DATA").unwrap_or_else(|_| "../shared/baselines/data".into())
 }
 
@@ -220,7 +220,7 @@ fn w4() -> probrs::Result<()> {
     Ok(())
 }
 
-fn read_npy(path: &str) -> probrs::Result<probrs::tensor::Tensor> {
+pub(super) fn read_npy(path: &str) -> probrs::Result<probrs::tensor::Tensor> {
     let t = candle_core::Tensor::read_npy(path).map_err(|e| probrs::Error::BadInput { location: path.into(), reason: e.to_string() })?;
     probrs::tensor::Tensor::from_candle(t.to_dtype(candle_core::DType::F32)?)
 }
@@ -298,9 +298,9 @@ fn w6_logreg() -> probrs::Result<()> {
 /// W7's posterior: w ~ N(0, I_20), y_n ~ Bernoulli(logits = x_n · w), N = 5,000; the
 /// likelihood and its gradient in one pass over X (the fused GLM kernel, float32 data as the
 /// peers').
-struct W7Posterior {
-    glm: probrs::tensor::glm::BernoulliLogitGlm,
-    d: usize,
+pub(super) struct W7Posterior {
+    pub(super) glm: probrs::tensor::glm::BernoulliLogitGlm,
+    pub(super) d: usize,
 }
 
 impl probrs::mcmc::LogDensity for W7Posterior {
@@ -741,11 +741,7 @@ fn sts_kalman() -> probrs::Result<()> {
     Ok(())
 }
 
-pub fn run(workloads: &[String], ranks: &super::ranks::Ranks) -> probrs::Result<()> {
-    // The distributed workloads: only when named, usually under mpirun (`bench_ranks.rs`).
-    if workloads.iter().any(|x| x.eq_ignore_ascii_case("ranks")) {
-        return super::bench_ranks::run(ranks);
-    }
+pub fn run(workloads: &[String]) -> probrs::Result<()> {
     let all = workloads.is_empty();
     let want = |w: &str| all || workloads.iter().any(|x| x.eq_ignore_ascii_case(w));
     let mut ran = false;

@@ -5,6 +5,7 @@
 //! the ranks (seconds per step, the fit's bits, the bytes exchanged per step). Rank 0 prints
 //! one JSON line per workload.
 
+use super::bench::{data_dir, read_npy, W7Posterior};
 use super::ranks::Ranks;
 use probrs::distributed::{sample_nuts, sample_nuts_sharded, Shards, ShardedLogDensity, ShardedSum};
 use probrs::tensor::glm::BernoulliLogitGlm;
@@ -12,36 +13,13 @@ use probrs::tensor::{DType, Tensor};
 use serde_json::json;
 use std::time::Instant;
 
-fn read_npy(path: &str) -> probrs::Result<Tensor> {
-    let t = candle_core::Tensor::read_npy(path).map_err(|e| probrs::Error::BadInput { location: path.into(), reason: e.to_string() })?;
-    Tensor::from_candle(t.to_dtype(candle_core::DType::F32)?)
-}
-
-fn data_dir() -> String {
-    std::env::var("PROBRS_BASELINE_DATA").unwrap_or_else(|_| "../shared/baselines/data".into())
-}
-
-/// W7's posterior, w ~ N(0, I), y ~ Bernoulli(logits = Xw), as a flat log-density.
-struct W7(BernoulliLogitGlm);
-
-impl probrs::mcmc::LogDensity for W7 {
-    fn dim(&self) -> usize {
-        20
-    }
-    fn logp_and_grad(&self, w: &[f64], g: &mut [f64]) -> probrs::Result<f64> {
-        let ll = self.0.log_prob_and_gradient(w, g)?;
-        g.iter_mut().zip(w).for_each(|(g, w)| *g -= w);
-        Ok(ll - 0.5 * w.iter().map(|w| w * w).sum::<f64>())
-    }
-}
-
 pub(crate) fn run(ranks: &Ranks) -> probrs::Result<()> {
     let comm = ranks.comm.as_ref();
     let p = comm.size();
     let dir = data_dir();
     // W7: 8 chains × (1000 warm-up + 1000 draws), each rank its share on one thread.
-    let glm = ranks.agree((|| BernoulliLogitGlm::new(&read_npy(&format!("{dir}/w7_logreg_X.npy"))?, &read_npy(&format!("{dir}/w7_logreg_y.npy"))?))())?;
-    let model = W7(glm);
+    let (x7, y7) = ranks.agree((|| Ok((read_npy(&format!("{dir}/w7_logreg_X.npy"))?, read_npy(&format!("{dir}/w7_logreg_y.npy"))?)))())?;
+    let model = W7Posterior { glm: BernoulliLogitGlm::new(&x7, &y7)?, d: 20 };
     let o = probrs::mcmc::NutsOptions { num_chains: 8, num_threads: Some(1), seed: probrs::random::Seed::new(7), ..Default::default() };
     ranks.agree(Ok(()))?; // start together
     let t0 = Instant::now();
@@ -59,8 +37,6 @@ pub(crate) fn run(ranks: &Ranks) -> probrs::Result<()> {
     }
     // W7 sharded (map_rect): one NUTS chain, the likelihood's 5,000 rows in 8 blocks over the
     // ranks; its draws must be the same bits on any number of ranks.
-    let x7 = read_npy(&format!("{dir}/w7_logreg_X.npy"))?;
-    let y7 = read_npy(&format!("{dir}/w7_logreg_y.npy"))?;
     let shards = Shards::new(x7.shape()[0], 8, comm)?;
     let first = shards.rank_blocks(comm.rank()).start;
     let block_glms: Vec<BernoulliLogitGlm> = shards.local_blocks().map(|b| BernoulliLogitGlm::new(&x7.narrow(0, b.rows.start, b.rows.len())?, &y7.narrow(0, b.rows.start, b.rows.len())?)).collect::<probrs::Result<_>>()?;
@@ -78,11 +54,11 @@ pub(crate) fn run(ranks: &Ranks) -> probrs::Result<()> {
     // Per gradient: one exchange of (1 + D) numbers per block and a status word per rank, f64.
     let bytes_per_gradient = 8 * (8 * 21 + p);
     // The same evaluations without sharding, alone: the communication's share.
-    let plain = W7(BernoulliLogitGlm::new(&x7, &y7)?);
+    let plain = &model; // the whole data in one process
     let (w, mut g) = (vec![0.1; 20], vec![0.0; 20]);
     let t = Instant::now();
     for _ in 0..2000 {
-        probrs::mcmc::LogDensity::logp_and_grad(&plain, &w, &mut g)?;
+        probrs::mcmc::LogDensity::logp_and_grad(plain, &w, &mut g)?;
     }
     let plain_s = t.elapsed().as_secs_f64() / 2000.0;
     let t = Instant::now();

@@ -75,8 +75,7 @@ impl Mpi {
     /// ```
     pub fn abort(&self, code: i32, message: &str) -> ! {
         eprintln!("{message}");
-        let world = self.world.lock().unwrap_or_else(|p| p.into_inner());
-        world.abort(code)
+        self.world().abort(code)
     }
 
     fn world(&self) -> std::sync::MutexGuard<'_, SimpleCommunicator> {
